@@ -1,0 +1,20 @@
+//! The configuration table: `statefulServiceConfigTable` in one RocksDB instance per node,
+//! changed only by applying replicated log entries.
+
+mod command;
+mod format;
+mod limits;
+mod table;
+
+pub use command::{decode_command, encode_delete_request, encode_set_request, Command};
+pub use format::SUPPORTED_FORMAT_VERSION;
+pub use limits::{
+    validate_configuration, validate_service_name, validate_service_name_bytes,
+    MAX_CONFIGURATION_BYTES, MAX_SERVICE_NAME_BYTES,
+};
+pub use table::{ApplyOutcome, ConfigTable, TableOptions, TransactionInfo};
+
+/// The column family holding service configurations: service name -> opaque bytes.
+pub const CONFIG_COLUMN_FAMILY: &str = "statefulServiceConfigTable";
+/// The column family holding the last applied entry and the format version.
+pub const META_COLUMN_FAMILY: &str = "transactionInfoTable";

@@ -1,0 +1,378 @@
+//! The RocksDB-backed configuration table of one node.
+//!
+//! Every change is an applied log entry: the configuration change and the entry's
+//! (term, index) go into one atomic write batch, so replaying an entry is a no-op and a crash
+//! never leaves one without the other.
+
+use super::command::{decode_command, Command};
+use super::format::{check_existing, current_format_value, FORMAT_VERSION_KEY};
+use super::limits::validate_service_name;
+use super::{CONFIG_COLUMN_FAMILY, META_COLUMN_FAMILY};
+use crate::core::error::Error;
+use crate::core::leadership::{LogIndex, Term};
+use crate::core::proto;
+use prost::Message;
+use rocksdb::checkpoint::Checkpoint;
+use rocksdb::{
+    ColumnFamily, ColumnFamilyDescriptor, IteratorMode, Options, WriteBatch, WriteOptions, DB,
+};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+const TRANSACTION_INFO_KEY: &[u8] = b"#TRANSACTIONINFO";
+
+/// The last log entry applied into the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, PartialOrd, Ord)]
+pub struct TransactionInfo {
+    pub term: Term,
+    pub index: LogIndex,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApplyOutcome {
+    /// The entry changed the table; `info` is now the last applied entry.
+    Applied { info: TransactionInfo },
+    /// The entry's index was at or below the last applied one: nothing was written.
+    AlreadyApplied { last: TransactionInfo },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableOptions {
+    /// fsync the write-ahead log before an apply returns, so an acknowledged entry survives a
+    /// machine crash. Without it, entries survive a process crash only.
+    pub sync_writes: bool,
+    /// Create the directory and a new database when none exists.
+    pub create_if_missing: bool,
+}
+
+impl Default for TableOptions {
+    fn default() -> Self {
+        TableOptions {
+            sync_writes: true,
+            create_if_missing: true,
+        }
+    }
+}
+
+pub struct ConfigTable {
+    db: DB,
+    path: PathBuf,
+    writable: bool,
+    sync_writes: bool,
+    /// Serializes writers and caches the last applied entry.
+    last_applied: Mutex<TransactionInfo>,
+}
+
+impl std::fmt::Debug for ConfigTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConfigTable")
+            .field("path", &self.path)
+            .field("writable", &self.writable)
+            .finish()
+    }
+}
+
+impl ConfigTable {
+    /// Opens (or, if allowed, creates) the node's database for reading and applying entries.
+    pub fn open(path: impl AsRef<Path>, options: TableOptions) -> Result<Self, Error> {
+        let path = path.as_ref().to_owned();
+        let exists = path.join("CURRENT").exists();
+        let column_families = if exists {
+            check_existing(&path)?
+        } else if options.create_if_missing {
+            std::fs::create_dir_all(&path).map_err(|source| Error::Io {
+                operation: "create the database directory",
+                path: path.clone(),
+                source,
+            })?;
+            vec![
+                CONFIG_COLUMN_FAMILY.to_owned(),
+                META_COLUMN_FAMILY.to_owned(),
+            ]
+        } else {
+            return Err(Error::DatabaseMissing { path });
+        };
+        let mut db_options = Options::default();
+        db_options.create_if_missing(!exists);
+        db_options.create_missing_column_families(!exists);
+        db_options.set_keep_log_file_num(4);
+        let descriptors = column_families
+            .iter()
+            .map(|name| ColumnFamilyDescriptor::new(name, Options::default()));
+        let db = DB::open_cf_descriptors(&db_options, &path, descriptors)
+            .map_err(|source| open_error(&path, source))?;
+        let table = ConfigTable {
+            db,
+            path,
+            writable: true,
+            sync_writes: options.sync_writes,
+            last_applied: Mutex::new(TransactionInfo::default()),
+        };
+        if !exists {
+            let mut batch = WriteBatch::default();
+            batch.put_cf(table.meta(), FORMAT_VERSION_KEY, current_format_value());
+            table.write(batch, "record the format version")?;
+        }
+        *table.lock_writes() = table.read_transaction_info()?;
+        tracing::info!(path = %table.path.display(), created = !exists, "configuration table opened");
+        Ok(table)
+    }
+
+    /// Opens an existing database without taking its lock, so tools can read the database of
+    /// a running node. Sees the database as of the moment it was opened.
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Self, Error> {
+        let path = path.as_ref().to_owned();
+        if !path.join("CURRENT").exists() {
+            return Err(Error::DatabaseMissing { path });
+        }
+        let column_families = check_existing(&path)?;
+        let db = DB::open_cf_for_read_only(&Options::default(), &path, &column_families, false)
+            .map_err(|source| open_error(&path, source))?;
+        let table = ConfigTable {
+            db,
+            path,
+            writable: false,
+            sync_writes: false,
+            last_applied: Mutex::new(TransactionInfo::default()),
+        };
+        *table.lock_writes() = table.read_transaction_info()?;
+        Ok(table)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Applies one committed log entry (`request` is an encoded `ServiceConfigurationCommand`).
+    /// An invalid request is refused and nothing is written; an index at or below the last
+    /// applied one writes nothing and says so.
+    pub fn apply(
+        &self,
+        term: Term,
+        index: LogIndex,
+        request: &[u8],
+    ) -> Result<ApplyOutcome, Error> {
+        self.require_writable("applying an entry")?;
+        let command = decode_command(request)?;
+        let mut last = self.lock_writes();
+        if index <= last.index {
+            tracing::debug!(
+                term,
+                index,
+                last_index = last.index,
+                "entry already applied"
+            );
+            return Ok(ApplyOutcome::AlreadyApplied { last: *last });
+        }
+        let info = TransactionInfo { term, index };
+        let mut batch = WriteBatch::default();
+        match &command {
+            Command::Set {
+                name,
+                configuration,
+            } => batch.put_cf(self.configs(), name, configuration),
+            Command::Delete { name } => batch.delete_cf(self.configs(), name),
+        }
+        batch.put_cf(
+            self.meta(),
+            TRANSACTION_INFO_KEY,
+            encode_transaction_info(info),
+        );
+        self.write(batch, "apply a configuration entry")?;
+        *last = info;
+        tracing::debug!(
+            service = command.name(),
+            term,
+            index,
+            "configuration entry applied"
+        );
+        Ok(ApplyOutcome::Applied { info })
+    }
+
+    /// The configuration of `name`, or `None` when it has none.
+    pub fn read(&self, name: &str) -> Result<Option<Vec<u8>>, Error> {
+        validate_service_name(name)?;
+        let value = self
+            .db
+            .get_pinned_cf(self.configs(), name)
+            .map_err(|source| Error::Storage {
+                operation: "read a configuration",
+                path: self.path.clone(),
+                source,
+            })?;
+        Ok(value.map(|bytes| bytes.to_vec()))
+    }
+
+    /// Service names with a configuration, in byte order.
+    pub fn list(&self) -> Result<Vec<String>, Error> {
+        Ok(self.entries()?.into_iter().map(|(name, _)| name).collect())
+    }
+
+    /// Every (service name, configuration), in name order.
+    pub fn entries(&self) -> Result<Vec<(String, Vec<u8>)>, Error> {
+        read_entries(&self.db, self.configs(), &self.path)
+    }
+
+    pub fn last_applied(&self) -> TransactionInfo {
+        *self.lock_writes()
+    }
+
+    /// Writes a consistent copy of the database to `dir` (which must not exist yet), for a
+    /// Raft snapshot.
+    pub fn checkpoint(&self, dir: impl AsRef<Path>) -> Result<TransactionInfo, Error> {
+        let dir = dir.as_ref();
+        if dir.exists() {
+            return Err(Error::CheckpointExists {
+                path: dir.to_owned(),
+            });
+        }
+        // Holding the write lock keeps the reported entry equal to the checkpoint's content.
+        let last = self.lock_writes();
+        let storage = |source| Error::Storage {
+            operation: "create a checkpoint",
+            path: dir.to_owned(),
+            source,
+        };
+        Checkpoint::new(&self.db)
+            .and_then(|checkpoint| checkpoint.create_checkpoint(dir))
+            .map_err(storage)?;
+        tracing::info!(dir = %dir.display(), term = last.term, index = last.index, "checkpoint written");
+        Ok(*last)
+    }
+
+    /// Replaces the whole table with the content of a checkpoint (a follower installing the
+    /// leader's snapshot), in one atomic batch. Returns the checkpoint's last applied entry.
+    pub fn reinitialize(&self, checkpoint_dir: impl AsRef<Path>) -> Result<TransactionInfo, Error> {
+        self.require_writable("reinitializing from a checkpoint")?;
+        let source = ConfigTable::open_read_only(checkpoint_dir)?;
+        let entries = source.entries()?;
+        let info = source.last_applied();
+        drop(source);
+        let mut last = self.lock_writes();
+        let mut batch = WriteBatch::default();
+        for (name, _) in self.entries()? {
+            batch.delete_cf(self.configs(), name);
+        }
+        for (name, configuration) in &entries {
+            batch.put_cf(self.configs(), name, configuration);
+        }
+        batch.put_cf(
+            self.meta(),
+            TRANSACTION_INFO_KEY,
+            encode_transaction_info(info),
+        );
+        self.write(batch, "reinitialize from a checkpoint")?;
+        *last = info;
+        tracing::info!(
+            entries = entries.len(),
+            term = info.term,
+            index = info.index,
+            "reinitialized from checkpoint"
+        );
+        Ok(info)
+    }
+
+    fn configs(&self) -> &ColumnFamily {
+        self.db
+            .cf_handle(CONFIG_COLUMN_FAMILY)
+            .expect("opened with the configuration column family")
+    }
+
+    fn meta(&self) -> &ColumnFamily {
+        self.db
+            .cf_handle(META_COLUMN_FAMILY)
+            .expect("opened with the meta column family")
+    }
+
+    fn lock_writes(&self) -> MutexGuard<'_, TransactionInfo> {
+        self.last_applied
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn require_writable(&self, operation: &'static str) -> Result<(), Error> {
+        if self.writable {
+            Ok(())
+        } else {
+            Err(Error::ReadOnly {
+                path: self.path.clone(),
+                operation,
+            })
+        }
+    }
+
+    fn write(&self, batch: WriteBatch, operation: &'static str) -> Result<(), Error> {
+        let mut options = WriteOptions::default();
+        options.set_sync(self.sync_writes);
+        self.db
+            .write_opt(batch, &options)
+            .map_err(|source| Error::Storage {
+                operation,
+                path: self.path.clone(),
+                source,
+            })
+    }
+
+    fn read_transaction_info(&self) -> Result<TransactionInfo, Error> {
+        let stored = self
+            .db
+            .get_cf(self.meta(), TRANSACTION_INFO_KEY)
+            .map_err(|source| Error::Storage {
+                operation: "read the transaction info",
+                path: self.path.clone(),
+                source,
+            })?;
+        match stored {
+            None => Ok(TransactionInfo::default()),
+            Some(bytes) => {
+                let info = proto::TransactionInfo::decode(bytes.as_slice()).map_err(|error| {
+                    Error::MalformedCommand {
+                        reason: format!(
+                            "stored transaction info at {} does not decode: {error}",
+                            self.path.display()
+                        ),
+                    }
+                })?;
+                Ok(TransactionInfo {
+                    term: info.term,
+                    index: info.index,
+                })
+            }
+        }
+    }
+}
+
+fn read_entries(db: &DB, cf: &ColumnFamily, path: &Path) -> Result<Vec<(String, Vec<u8>)>, Error> {
+    db.iterator_cf(cf, IteratorMode::Start)
+        .map(|item| {
+            let (key, value) = item.map_err(|source| Error::Storage {
+                operation: "iterate the configurations",
+                path: path.to_owned(),
+                source,
+            })?;
+            Ok((String::from_utf8_lossy(&key).into_owned(), value.into_vec()))
+        })
+        .collect()
+}
+
+fn encode_transaction_info(info: TransactionInfo) -> Vec<u8> {
+    proto::TransactionInfo {
+        term: info.term,
+        index: info.index,
+    }
+    .encode_to_vec()
+}
+
+fn open_error(path: &Path, source: rocksdb::Error) -> Error {
+    if source.as_ref().contains("LOCK") {
+        Error::DatabaseLocked {
+            path: path.to_owned(),
+        }
+    } else {
+        Error::Storage {
+            operation: "open the database",
+            path: path.to_owned(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! What this node may do, derived from the Raft events its host forwards (DESIGN section 3).
+
+mod model;
+mod permission;
+
+pub use model::{EventOutcome, LeadershipModel, Role};
+pub use permission::{Blocker, Permission};
+
+/// A Raft term. Terms only grow; the term a service starts in is its epoch.
+pub type Term = u64;
+/// A Raft log index.
+pub type LogIndex = u64;

@@ -1,0 +1,61 @@
+//! Whether services may run now, and if not, what they are waiting for.
+
+use super::{LogIndex, Term};
+use std::time::Instant;
+
+/// The leadership model's answer to "may leader-only services run?".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Permission {
+    /// Leader-ready in `epoch` with every entry before the barrier applied, since `since`.
+    Allowed {
+        epoch: Term,
+        since: Instant,
+    },
+    Denied(Blocker),
+}
+
+/// Why leader-only services may not run on this node now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Blocker {
+    /// Another peer leads, or no leader is known.
+    NotLeader {
+        term: Term,
+        leader: Option<String>,
+    },
+    /// Elected in `term`, but Raft has not yet reported leader-ready.
+    AwaitingLeaderReady {
+        term: Term,
+    },
+    /// Leader-ready, but entries before the barrier are still being applied.
+    AwaitingBarrier {
+        term: Term,
+        barrier: LogIndex,
+        applied: LogIndex,
+    },
+    ShutDown,
+}
+
+impl std::fmt::Display for Blocker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Blocker::NotLeader {
+                term,
+                leader: Some(leader),
+            } => {
+                write!(f, "not leader (term {term}, leader {leader})")
+            }
+            Blocker::NotLeader { term, leader: None } => {
+                write!(f, "not leader (term {term}, leader unknown)")
+            }
+            Blocker::AwaitingLeaderReady { term } => {
+                write!(f, "elected in term {term}, waiting for leader-ready")
+            }
+            Blocker::AwaitingBarrier {
+                barrier, applied, ..
+            } => {
+                write!(f, "waiting for barrier {barrier}, applied {applied}")
+            }
+            Blocker::ShutDown => write!(f, "shut down"),
+        }
+    }
+}

@@ -1,0 +1,284 @@
+//! A node: one Raft peer's view of libomsvc, wiring the service manager (with its leadership
+//! model) to the configuration table. Every adapter (C, Java, openraft, CLI) drives a `Node`.
+
+use crate::core::config::{ApplyOutcome, ConfigTable, TableOptions, TransactionInfo};
+use crate::core::error::Error;
+use crate::core::leadership::{Blocker, EventOutcome, LogIndex, Permission, Role, Term};
+use crate::core::services::{Service, ServiceManager, ServiceOptions, ServiceStatusView};
+use crate::core::stateful::{ConfigSubmitter, LocalSubmitter, StatefulConfig};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Where a node keeps its RocksDB database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DbLocation {
+    /// A directory the host owns; configuration survives restarts.
+    Dir(PathBuf),
+    /// A private temporary directory, removed when the node is dropped: for demos and tests.
+    /// Nothing survives a restart.
+    Ephemeral,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeOptions {
+    /// This peer's id as the Raft group names it (Ratis's RaftPeerId, openraft's node id).
+    pub self_id: String,
+    pub db: DbLocation,
+    pub table: TableOptions,
+}
+
+impl NodeOptions {
+    pub fn new(self_id: impl Into<String>, db: DbLocation) -> Self {
+        NodeOptions {
+            self_id: self_id.into(),
+            db,
+            table: TableOptions::default(),
+        }
+    }
+}
+
+/// Everything an operator needs to see why a service runs or not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeStatus {
+    pub self_id: String,
+    pub term: Term,
+    pub leader: Option<String>,
+    pub role: Role,
+    pub barrier: LogIndex,
+    pub applied: LogIndex,
+    pub peers: Vec<String>,
+    /// Stale or contradictory events received and ignored.
+    pub ignored_events: u64,
+    /// Why services may not run, when they may not.
+    pub blocker: Option<Blocker>,
+    pub last_applied_entry: TransactionInfo,
+    pub services: Vec<ServiceStatusView>,
+}
+
+pub struct Node {
+    inner: Arc<NodeInner>,
+}
+
+pub(crate) struct NodeInner {
+    // Field order is drop order: services stop before the table closes.
+    pub(crate) manager: ServiceManager,
+    pub(crate) table: Arc<ConfigTable>,
+    _ephemeral_dir: Option<tempfile::TempDir>,
+}
+
+impl Node {
+    pub fn open(options: NodeOptions) -> Result<Node, Error> {
+        let (path, ephemeral_dir) = match options.db {
+            DbLocation::Dir(path) => (path, None),
+            DbLocation::Ephemeral => {
+                let dir = tempfile::Builder::new()
+                    .prefix(&format!("omsvc-{}-", sanitize(&options.self_id)))
+                    .tempdir()
+                    .map_err(|source| Error::Io {
+                        operation: "create an ephemeral database directory in",
+                        path: std::env::temp_dir(),
+                        source,
+                    })?;
+                (dir.path().join("db"), Some(dir))
+            }
+        };
+        let table = Arc::new(ConfigTable::open(&path, options.table)?);
+        let manager = ServiceManager::new(&options.self_id)?;
+        let last = table.last_applied();
+        manager.applied(last.term, last.index);
+        tracing::info!(self_id = %options.self_id, db = %path.display(), ephemeral = ephemeral_dir.is_some(), "node opened");
+        Ok(Node {
+            inner: Arc::new(NodeInner {
+                manager,
+                table,
+                _ephemeral_dir: ephemeral_dir,
+            }),
+        })
+    }
+
+    pub fn self_id(&self) -> String {
+        self.inner
+            .manager
+            .inspect(|model, _| model.self_id().to_owned())
+    }
+
+    pub fn db_path(&self) -> &Path {
+        self.inner.table.path()
+    }
+
+    /// Registers a service; it starts once this node may run it.
+    pub fn register(
+        &self,
+        name: &str,
+        service: impl Service,
+        options: ServiceOptions,
+    ) -> Result<(), Error> {
+        self.register_shared(name, Arc::new(service), options)
+    }
+
+    /// Registers a service the caller keeps a handle to.
+    pub fn register_shared(
+        &self,
+        name: &str,
+        service: Arc<dyn Service>,
+        options: ServiceOptions,
+    ) -> Result<(), Error> {
+        self.inner.manager.register(name, service, options)
+    }
+
+    // Raft events, forwarded 1:1 from the host (DESIGN section 3).
+
+    pub fn leader_changed(&self, term: Term, leader: Option<&str>) -> EventOutcome {
+        self.inner.manager.leader_changed(term, leader)
+    }
+    pub fn not_leader(&self, term: Term) -> EventOutcome {
+        self.inner.manager.not_leader(term)
+    }
+    pub fn leader_ready(&self, term: Term, barrier: LogIndex) -> EventOutcome {
+        self.inner.manager.leader_ready(term, barrier)
+    }
+    #[inline]
+    pub fn term_index_updated(&self, term: Term, index: LogIndex) -> EventOutcome {
+        self.inner.manager.term_index_updated(term, index)
+    }
+    pub fn configuration_changed<S: AsRef<str>>(
+        &self,
+        term: Term,
+        index: LogIndex,
+        peers: &[S],
+    ) -> EventOutcome {
+        self.inner.manager.configuration_changed(term, index, peers)
+    }
+    /// The host finished applying every entry up to `index` (any entry, not only configuration).
+    pub fn applied(&self, term: Term, index: LogIndex) -> EventOutcome {
+        self.inner.manager.applied(term, index)
+    }
+    /// Stops every running service (reverse registration order) and waits for them.
+    pub fn shutdown(&self) {
+        self.inner.manager.shutdown()
+    }
+    /// Like [`Node::shutdown`] without waiting: safe from a Raft callback or a service.
+    pub fn request_shutdown(&self) {
+        self.inner.manager.request_shutdown()
+    }
+
+    /// Applies a committed configuration entry and reports it applied. An invalid command is
+    /// refused with nothing written, but its index still counts as applied: the entry is in
+    /// the log and every peer refuses it alike.
+    pub fn apply_entry(
+        &self,
+        term: Term,
+        index: LogIndex,
+        request: &[u8],
+    ) -> Result<ApplyOutcome, Error> {
+        self.inner.apply_entry(term, index, request)
+    }
+
+    pub fn read_configuration(&self, name: &str) -> Result<Option<Vec<u8>>, Error> {
+        self.inner.table.read(name)
+    }
+    pub fn list_configurations(&self) -> Result<Vec<String>, Error> {
+        self.inner.table.list()
+    }
+    pub fn last_applied_entry(&self) -> TransactionInfo {
+        self.inner.table.last_applied()
+    }
+    pub fn checkpoint(&self, dir: impl AsRef<Path>) -> Result<TransactionInfo, Error> {
+        self.inner.table.checkpoint(dir)
+    }
+
+    /// Installs a snapshot: the table becomes the checkpoint's content, and its last entry
+    /// counts as applied.
+    pub fn reinitialize(&self, checkpoint_dir: impl AsRef<Path>) -> Result<TransactionInfo, Error> {
+        self.inner.require_open()?;
+        let info = self.inner.table.reinitialize(checkpoint_dir)?;
+        self.inner.manager.applied(info.term, info.index);
+        self.inner.manager.configuration_updated();
+        Ok(info)
+    }
+
+    /// A submitter that applies straight into this node: for a single-peer group and tests.
+    pub fn local_submitter(&self) -> Arc<dyn ConfigSubmitter> {
+        Arc::new(LocalSubmitter::new(Arc::downgrade(&self.inner)))
+    }
+
+    /// The typed configuration of service `name`, written through `submitter`.
+    pub fn stateful_config<M: prost::Message + Default>(
+        &self,
+        name: &str,
+        submitter: Arc<dyn ConfigSubmitter>,
+    ) -> Result<StatefulConfig<M>, Error> {
+        StatefulConfig::new(name, self.inner.table.clone(), submitter)
+    }
+
+    pub fn status(&self) -> NodeStatus {
+        let last_applied_entry = self.inner.table.last_applied();
+        self.inner.manager.inspect(|model, services| NodeStatus {
+            self_id: model.self_id().to_owned(),
+            term: model.term(),
+            leader: model.leader().map(str::to_owned),
+            role: model.role(),
+            barrier: model.barrier(),
+            applied: model.applied_index(),
+            peers: model.peers().to_vec(),
+            ignored_events: model.ignored_events(),
+            blocker: match model.permission() {
+                Permission::Allowed { .. } => None,
+                Permission::Denied(blocker) => Some(blocker),
+            },
+            last_applied_entry,
+            services,
+        })
+    }
+
+    pub fn service_status(&self, name: &str) -> Result<ServiceStatusView, Error> {
+        self.inner.manager.service_status(name)
+    }
+
+    /// Waits until the runner has acted on every event so far; false on timeout.
+    pub fn wait_settled(&self, timeout: Duration) -> bool {
+        self.inner.manager.wait_settled(timeout)
+    }
+}
+
+impl NodeInner {
+    pub(crate) fn apply_entry(
+        &self,
+        term: Term,
+        index: LogIndex,
+        request: &[u8],
+    ) -> Result<ApplyOutcome, Error> {
+        self.require_open()?;
+        let result = self.table.apply(term, index, request);
+        match &result {
+            Ok(ApplyOutcome::Applied { .. }) => self.manager.configuration_updated(),
+            Ok(ApplyOutcome::AlreadyApplied { .. }) => {}
+            Err(error) if error.is_refused_command() => {}
+            Err(_) => return result, // not applied: the index must not count
+        }
+        self.manager.applied(term, index);
+        result
+    }
+
+    fn require_open(&self) -> Result<(), Error> {
+        if self.manager.inspect(|model, _| model.is_shut_down()) {
+            Err(Error::ShutDown)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+fn sanitize(id: &str) -> String {
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(32)
+        .collect()
+}

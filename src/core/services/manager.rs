@@ -1,0 +1,299 @@
+//! The service manager: registration, event intake and the status view. Events update the
+//! leadership model under a short lock and wake the runner; they never wait for a service.
+
+use super::runner;
+use super::service::{Service, ServiceOptions};
+use super::slot::Slot;
+use super::status::ServiceStatusView;
+use crate::core::config::validate_service_name;
+use crate::core::error::Error;
+use crate::core::leadership::{EventOutcome, LeadershipModel, LogIndex, Term};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::{JoinHandle, ThreadId};
+use std::time::{Duration, Instant};
+
+pub(super) struct Shared {
+    pub state: Mutex<ManagerState>,
+    /// Wakes the runner: leadership, registrations or configuration changed.
+    pub work: Condvar,
+    /// Wakes `wait_settled` callers when the runner goes idle.
+    pub settled: Condvar,
+    /// The epoch services may run in, or 0: what `EpochToken::is_current` reads.
+    pub allowed_epoch: Arc<AtomicU64>,
+}
+
+pub(super) struct ManagerState {
+    pub leadership: LeadershipModel,
+    pub slots: Vec<Slot>,
+    /// Bumped whenever the runner has something new to look at.
+    pub generation: u64,
+    /// The generation the runner last finished with.
+    pub processed: u64,
+    /// Bumped on every configuration change, so running services re-check `should_run`.
+    pub config_generation: u64,
+    pub shutdown_requested: bool,
+    pub runner_exited: bool,
+}
+
+impl Shared {
+    pub fn lock(&self) -> MutexGuard<'_, ManagerState> {
+        // Service code never runs under this lock, so a poisoned lock only means a panic in
+        // libomsvc itself between two consistent states; the state is still usable.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Called with the lock held after the leadership model changed.
+    fn leadership_changed(&self, state: &mut ManagerState) {
+        let epoch = state.leadership.allowed_epoch();
+        if self.allowed_epoch.swap(epoch, Ordering::AcqRel) != epoch {
+            state.generation += 1;
+            self.work.notify_one();
+        }
+    }
+}
+
+/// Owns the leadership model of one node, its registered services and their runner thread.
+pub struct ServiceManager {
+    shared: Arc<Shared>,
+    runner: Mutex<Option<JoinHandle<()>>>,
+    runner_thread: ThreadId,
+}
+
+impl ServiceManager {
+    pub fn new(self_id: &str) -> Result<Self, Error> {
+        let shared = Arc::new(Shared {
+            state: Mutex::new(ManagerState {
+                leadership: LeadershipModel::new(self_id),
+                slots: Vec::new(),
+                generation: 0,
+                processed: 0,
+                config_generation: 0,
+                shutdown_requested: false,
+                runner_exited: false,
+            }),
+            work: Condvar::new(),
+            settled: Condvar::new(),
+            allowed_epoch: Arc::new(AtomicU64::new(0)),
+        });
+        let runner_shared = shared.clone();
+        let handle = std::thread::Builder::new()
+            .name(format!("omsvc-runner-{self_id}"))
+            .spawn(move || runner::run(runner_shared))
+            .map_err(|source| Error::Io {
+                operation: "spawn the service runner thread for",
+                path: self_id.into(),
+                source,
+            })?;
+        let runner_thread = handle.thread().id();
+        Ok(ServiceManager {
+            shared,
+            runner: Mutex::new(Some(handle)),
+            runner_thread,
+        })
+    }
+
+    /// Registers a service. It starts as soon as this node may run it.
+    pub fn register(
+        &self,
+        name: &str,
+        service: Arc<dyn Service>,
+        options: ServiceOptions,
+    ) -> Result<(), Error> {
+        validate_service_name(name)?;
+        let mut state = self.shared.lock();
+        if state.shutdown_requested {
+            return Err(Error::ShutDown);
+        }
+        if state.slots.iter().any(|slot| &*slot.name == name) {
+            return Err(Error::DuplicateService {
+                name: name.to_owned(),
+            });
+        }
+        state
+            .slots
+            .push(Slot::new(Arc::from(name), service, options));
+        state.generation += 1;
+        self.shared.work.notify_one();
+        tracing::info!(service = name, "service registered");
+        Ok(())
+    }
+
+    pub fn leader_changed(&self, term: Term, leader: Option<&str>) -> EventOutcome {
+        self.on_event("leader_changed", term, |model| {
+            model.leader_changed(term, leader)
+        })
+    }
+
+    pub fn not_leader(&self, term: Term) -> EventOutcome {
+        self.on_event("not_leader", term, |model| model.not_leader(term))
+    }
+
+    pub fn leader_ready(&self, term: Term, barrier: LogIndex) -> EventOutcome {
+        self.on_event("leader_ready", term, |model| {
+            model.leader_ready(term, barrier)
+        })
+    }
+
+    /// The hot path: O(1) and allocation-free unless the term changed.
+    #[inline]
+    pub fn term_index_updated(&self, term: Term, index: LogIndex) -> EventOutcome {
+        let mut state = self.shared.lock();
+        let outcome = state.leadership.term_index_updated(term, index);
+        if outcome != EventOutcome::Unchanged {
+            self.after_event(&mut state, "term_index_updated", term, outcome);
+        }
+        outcome
+    }
+
+    pub fn configuration_changed<S: AsRef<str>>(
+        &self,
+        term: Term,
+        index: LogIndex,
+        peers: &[S],
+    ) -> EventOutcome {
+        self.on_event("configuration_changed", term, |model| {
+            model.configuration_changed(term, index, peers)
+        })
+    }
+
+    pub fn applied(&self, term: Term, index: LogIndex) -> EventOutcome {
+        self.on_event("applied", term, |model| model.applied(term, index))
+    }
+
+    /// Tells running services that configuration changed: each re-checks `should_run`.
+    pub fn configuration_updated(&self) {
+        let mut state = self.shared.lock();
+        state.config_generation += 1;
+        state.generation += 1;
+        self.shared.work.notify_one();
+    }
+
+    /// Stops every running service in reverse registration order and waits for them. Events
+    /// after this change nothing. Called from a service's own callback it only requests the
+    /// shutdown (waiting there would wait on itself).
+    pub fn shutdown(&self) {
+        self.request_shutdown();
+        if std::thread::current().id() == self.runner_thread {
+            return;
+        }
+        let handle = self
+            .runner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+        if let Some(handle) = handle {
+            if handle.join().is_err() {
+                tracing::error!("the service runner thread panicked");
+            }
+        }
+    }
+
+    /// Marks the node shut down and asks the runner to stop everything, without waiting.
+    pub fn request_shutdown(&self) {
+        let mut state = self.shared.lock();
+        if !state.shutdown_requested {
+            state.leadership.shutdown();
+            state.shutdown_requested = true;
+            self.shared.leadership_changed(&mut state);
+            state.generation += 1;
+            self.shared.work.notify_one();
+        }
+    }
+
+    /// Waits until the runner has acted on every event so far (timers such as retries and
+    /// delays may still be pending). Returns false on timeout.
+    pub fn wait_settled(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut state = self.shared.lock();
+        loop {
+            if state.processed == state.generation || state.runner_exited {
+                return true;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            state = match self.shared.settled.wait_timeout(state, deadline - now) {
+                Ok((guard, _)) => guard,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        }
+    }
+
+    /// Reads the leadership model and the services' status under one lock.
+    pub fn inspect<R>(
+        &self,
+        read: impl FnOnce(&LeadershipModel, Vec<ServiceStatusView>) -> R,
+    ) -> R {
+        let state = self.shared.lock();
+        let permission = state.leadership.permission();
+        let now = Instant::now();
+        let views = state
+            .slots
+            .iter()
+            .map(|slot| slot.view(&permission, state.config_generation, now))
+            .collect();
+        read(&state.leadership, views)
+    }
+
+    pub fn service_status(&self, name: &str) -> Result<ServiceStatusView, Error> {
+        self.inspect(|_, views| views.into_iter().find(|view| view.name == name))
+            .ok_or_else(|| Error::UnknownService {
+                name: name.to_owned(),
+            })
+    }
+
+    fn on_event(
+        &self,
+        event: &'static str,
+        term: Term,
+        apply: impl FnOnce(&mut LeadershipModel) -> EventOutcome,
+    ) -> EventOutcome {
+        let mut state = self.shared.lock();
+        let outcome = apply(&mut state.leadership);
+        self.after_event(&mut state, event, term, outcome);
+        outcome
+    }
+
+    fn after_event(
+        &self,
+        state: &mut ManagerState,
+        event: &'static str,
+        term: Term,
+        outcome: EventOutcome,
+    ) {
+        match outcome {
+            EventOutcome::Changed => {
+                tracing::debug!(
+                    event,
+                    term,
+                    current_term = state.leadership.term(),
+                    "leadership changed"
+                );
+                self.shared.leadership_changed(state);
+            }
+            EventOutcome::Stale | EventOutcome::Contradicted => {
+                tracing::warn!(
+                    event,
+                    term,
+                    current_term = state.leadership.term(),
+                    ignored_events = state.leadership.ignored_events(),
+                    ?outcome,
+                    "ignored an out-of-date event"
+                );
+                // A stale "not leader" still demotes.
+                self.shared.leadership_changed(state);
+            }
+            EventOutcome::Unchanged | EventOutcome::AfterShutdown => {}
+        }
+    }
+}
+
+impl Drop for ServiceManager {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}

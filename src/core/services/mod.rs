@@ -1,0 +1,11 @@
+//! Registered services and the runner that starts and stops them as leadership changes.
+
+mod manager;
+mod runner;
+mod service;
+mod slot;
+mod status;
+
+pub use manager::ServiceManager;
+pub use service::{EpochToken, Service, ServiceError, ServiceOptions};
+pub use status::{ServiceStatus, ServiceStatusView, ServiceWait};

@@ -1,0 +1,73 @@
+//! The status view of one service, as an operator or a host reads it.
+
+use crate::core::leadership::{Blocker, Term};
+use std::time::{Duration, SystemTime};
+
+/// Ozone's `ServiceStatus`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceStatus {
+    Running,
+    Pausing,
+}
+
+impl ServiceStatus {
+    pub fn is_running(self) -> bool {
+        self == ServiceStatus::Running
+    }
+}
+
+/// Why a service that is not running has not started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServiceWait {
+    Leadership(Blocker),
+    DelayAfterReady {
+        remaining: Duration,
+    },
+    RetryBackoff {
+        remaining: Duration,
+        failures: u32,
+    },
+    /// The service's `should_run` answered false (e.g. its persisted configuration says stop).
+    ShouldRunFalse,
+    /// The runner has not acted on the latest event yet.
+    Pending,
+}
+
+impl std::fmt::Display for ServiceWait {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ServiceWait::Leadership(blocker) => write!(f, "{blocker}"),
+            ServiceWait::DelayAfterReady { remaining } => {
+                write!(f, "delay after ready, {} ms left", remaining.as_millis())
+            }
+            ServiceWait::RetryBackoff {
+                remaining,
+                failures,
+            } => write!(
+                f,
+                "start failed {failures} time(s), retrying in {} ms",
+                remaining.as_millis()
+            ),
+            ServiceWait::ShouldRunFalse => write!(f, "should_run is false"),
+            ServiceWait::Pending => write!(f, "starting"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceStatusView {
+    pub name: String,
+    pub status: ServiceStatus,
+    /// The epoch it runs in, while running.
+    pub epoch: Option<Term>,
+    /// When the status last changed.
+    pub since: SystemTime,
+    pub start_count: u64,
+    pub stop_count: u64,
+    /// Failed starts since the last successful one.
+    pub consecutive_failures: u32,
+    /// The latest error from start, stop or should_run, kept after recovery for diagnosis.
+    pub last_error: Option<String>,
+    /// Why it is not running, when it is not.
+    pub waiting_for: Option<ServiceWait>,
+}

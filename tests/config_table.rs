@@ -1,0 +1,347 @@
+//! The RocksDB configuration table (DESIGN section 4; B7, B8, B9 and the limits).
+
+mod common;
+
+use common::Group;
+use omsvc::{
+    encode_delete_request, encode_set_request, ApplyOutcome, ConfigTable, Error, NameProblem,
+    TableOptions, TransactionInfo, MAX_CONFIGURATION_BYTES, MAX_SERVICE_NAME_BYTES,
+};
+
+fn open(dir: &std::path::Path) -> ConfigTable {
+    ConfigTable::open(dir, TableOptions::default()).unwrap()
+}
+
+fn set(name: &str, value: &[u8]) -> Vec<u8> {
+    encode_set_request(name, value).unwrap()
+}
+
+#[test]
+fn b7_an_entry_applied_on_every_node_reads_the_same_everywhere() {
+    let group = Group::new(3);
+    let large: Vec<u8> = (0..64 * 1024).map(|i| (i % 251) as u8).collect();
+    group.replicate(&set("Lifecycle", b"suspended")).unwrap();
+    group.replicate(&set("Trash", &large)).unwrap();
+    group.replicate(&set("Empty", b"")).unwrap();
+    for node in &group.nodes {
+        assert_eq!(
+            node.read_configuration("Lifecycle").unwrap().as_deref(),
+            Some(&b"suspended"[..])
+        );
+        assert_eq!(
+            node.read_configuration("Trash").unwrap(),
+            Some(large.clone())
+        );
+        assert_eq!(
+            node.read_configuration("Empty").unwrap(),
+            Some(vec![]),
+            "empty is present, not absent"
+        );
+        assert_eq!(
+            node.list_configurations().unwrap(),
+            ["Empty", "Lifecycle", "Trash"]
+        );
+    }
+    group
+        .replicate(&encode_delete_request("Lifecycle").unwrap())
+        .unwrap();
+    for node in &group.nodes {
+        assert_eq!(node.read_configuration("Lifecycle").unwrap(), None);
+        assert_eq!(node.list_configurations().unwrap(), ["Empty", "Trash"]);
+        assert_eq!(
+            node.last_applied_entry(),
+            TransactionInfo { term: 0, index: 4 }
+        );
+    }
+}
+
+#[test]
+fn b8_replaying_an_entry_changes_nothing_and_restart_keeps_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let table = open(dir.path());
+        assert_eq!(
+            table.apply(2, 10, &set("Lifecycle", b"v1")).unwrap(),
+            ApplyOutcome::Applied {
+                info: TransactionInfo { term: 2, index: 10 }
+            }
+        );
+        assert_eq!(
+            table.apply(2, 10, &set("Lifecycle", b"v2")).unwrap(),
+            ApplyOutcome::AlreadyApplied {
+                last: TransactionInfo { term: 2, index: 10 }
+            }
+        );
+        assert_eq!(
+            table
+                .apply(2, 9, &encode_delete_request("Lifecycle").unwrap())
+                .unwrap(),
+            ApplyOutcome::AlreadyApplied {
+                last: TransactionInfo { term: 2, index: 10 }
+            }
+        );
+        assert_eq!(
+            table.read("Lifecycle").unwrap().as_deref(),
+            Some(&b"v1"[..])
+        );
+    }
+    let reopened = open(dir.path());
+    assert_eq!(
+        reopened.last_applied(),
+        TransactionInfo { term: 2, index: 10 }
+    );
+    assert_eq!(
+        reopened.read("Lifecycle").unwrap().as_deref(),
+        Some(&b"v1"[..])
+    );
+    assert!(matches!(
+        reopened.apply(2, 10, &set("Lifecycle", b"v3")),
+        Ok(ApplyOutcome::AlreadyApplied { .. })
+    ));
+    assert!(matches!(
+        reopened.apply(3, 11, &set("Lifecycle", b"v3")),
+        Ok(ApplyOutcome::Applied { .. })
+    ));
+}
+
+#[test]
+fn absent_is_not_an_error_and_list_is_ordered() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = open(dir.path());
+    assert_eq!(table.read("Nobody").unwrap(), None);
+    for (index, name) in ["zeta", "Alpha", "beta", "Ärger"].iter().enumerate() {
+        table.apply(1, index as u64 + 1, &set(name, b"x")).unwrap();
+    }
+    assert_eq!(table.list().unwrap(), ["Alpha", "beta", "zeta", "Ärger"]);
+}
+
+#[test]
+fn bad_input_is_refused_with_a_clear_error_and_nothing_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = open(dir.path());
+    table.apply(1, 1, &set("Keep", b"kept")).unwrap();
+
+    let too_long = "n".repeat(MAX_SERVICE_NAME_BYTES + 1);
+    let err = encode_set_request(&too_long, b"x").unwrap_err();
+    assert!(
+        err.to_string().contains("256 bytes long; the limit is 255"),
+        "{err}"
+    );
+    assert!(matches!(
+        encode_set_request("", b"x"),
+        Err(Error::InvalidServiceName {
+            problem: NameProblem::Empty,
+            ..
+        })
+    ));
+    let huge = vec![7u8; MAX_CONFIGURATION_BYTES + 1];
+    let err = encode_set_request("Big", &huge).unwrap_err();
+    assert!(
+        err.to_string().contains("the limit is 4194304 bytes"),
+        "{err}"
+    );
+
+    // Hand-built entries that skip the encoder's checks must be refused by apply itself.
+    let mut oversized_entry = Vec::new();
+    prost::Message::encode(
+        &omsvc::core::proto::ServiceConfigurationCommand {
+            command: Some(
+                omsvc::core::proto::service_configuration_command::Command::Set(
+                    omsvc::core::proto::SetServiceConfigurationRequest {
+                        service_name: "Big".into(),
+                        configuration: huge,
+                    },
+                ),
+            ),
+        },
+        &mut oversized_entry,
+    )
+    .unwrap();
+    let bad_entries: Vec<(&str, Vec<u8>)> = vec![
+        ("garbage", vec![0xff, 0x00, 0x13]),
+        ("empty command", vec![]),
+        (
+            "invalid UTF-8 name",
+            vec![0x0a, 0x05, 0x0a, 0x03, b'a', 0xc3, 0x28],
+        ),
+        ("empty name", vec![0x12, 0x00]),
+        (
+            "control character",
+            vec![0x12, 0x04, 0x0a, 0x02, b'a', 0x07],
+        ),
+        ("oversized value", oversized_entry),
+    ];
+    for (what, entry) in bad_entries {
+        let err = table.apply(1, 2, &entry).expect_err(what);
+        assert!(err.is_refused_command(), "{what}: {err}");
+        assert_eq!(
+            table.last_applied(),
+            TransactionInfo { term: 1, index: 1 },
+            "{what} wrote transaction info"
+        );
+        assert_eq!(
+            table.list().unwrap(),
+            ["Keep"],
+            "{what} wrote a configuration"
+        );
+    }
+    assert!(matches!(
+        table.read(""),
+        Err(Error::InvalidServiceName { .. })
+    ));
+    assert!(matches!(
+        table.read(&too_long),
+        Err(Error::InvalidServiceName { .. })
+    ));
+}
+
+#[test]
+fn a_second_writer_gets_a_locked_error_naming_the_path_but_readers_can_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = open(dir.path());
+    table.apply(1, 1, &set("Lifecycle", b"on")).unwrap();
+    let err = ConfigTable::open(dir.path(), TableOptions::default()).unwrap_err();
+    assert!(matches!(err, Error::DatabaseLocked { .. }), "{err}");
+    let message = err.to_string();
+    assert!(
+        message.contains(&dir.path().display().to_string()) && message.contains("read-only"),
+        "{message}"
+    );
+
+    let reader = ConfigTable::open_read_only(dir.path()).unwrap();
+    assert_eq!(
+        reader.read("Lifecycle").unwrap().as_deref(),
+        Some(&b"on"[..])
+    );
+    assert!(matches!(
+        reader.apply(1, 2, &set("Lifecycle", b"off")),
+        Err(Error::ReadOnly { .. })
+    ));
+}
+
+#[test]
+fn a_missing_database_is_an_error_naming_the_path_unless_creation_is_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-node");
+    let err = ConfigTable::open_read_only(&missing).unwrap_err();
+    assert!(matches!(err, Error::DatabaseMissing { .. }));
+    assert!(err.to_string().contains("no-such-node"), "{err}");
+    let options = TableOptions {
+        create_if_missing: false,
+        ..TableOptions::default()
+    };
+    assert!(matches!(
+        ConfigTable::open(&missing, options),
+        Err(Error::DatabaseMissing { .. })
+    ));
+    assert!(
+        !missing.exists(),
+        "a refused open must not create the directory"
+    );
+    open(&missing);
+    assert!(missing.join("CURRENT").exists());
+}
+
+#[test]
+fn a_database_of_a_newer_format_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    open(dir.path())
+        .apply(1, 1, &set("Lifecycle", b"on"))
+        .unwrap();
+    let raw_options = rocksdb::Options::default();
+    let cfs = rocksdb::DB::list_cf(&raw_options, dir.path()).unwrap();
+    {
+        let raw = rocksdb::DB::open_cf(&raw_options, dir.path(), &cfs).unwrap();
+        raw.put_cf(
+            raw.cf_handle("transactionInfoTable").unwrap(),
+            b"#FORMAT_VERSION",
+            b"2",
+        )
+        .unwrap();
+    }
+    for err in [
+        ConfigTable::open(dir.path(), TableOptions::default()).unwrap_err(),
+        ConfigTable::open_read_only(dir.path()).unwrap_err(),
+    ] {
+        assert!(
+            matches!(err, Error::UnsupportedFormatVersion { ref found, supported: 1, .. } if found == "2"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("upgrade libomsvc"), "{err}");
+    }
+    let raw = rocksdb::DB::open_cf_for_read_only(&raw_options, dir.path(), &cfs, false).unwrap();
+    assert_eq!(
+        raw.get_cf(
+            raw.cf_handle("transactionInfoTable").unwrap(),
+            b"#FORMAT_VERSION"
+        )
+        .unwrap()
+        .unwrap(),
+        b"2"
+    );
+}
+
+#[test]
+fn a_foreign_rocksdb_database_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut options = rocksdb::Options::default();
+        options.create_if_missing(true);
+        rocksdb::DB::open(&options, dir.path())
+            .unwrap()
+            .put(b"k", b"v")
+            .unwrap();
+    }
+    let err = ConfigTable::open(dir.path(), TableOptions::default()).unwrap_err();
+    assert!(matches!(err, Error::NotAnOmsvcDatabase { .. }), "{err}");
+}
+
+#[test]
+fn b9_a_follower_installing_a_snapshot_ends_with_the_leaders_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let leader = open(&dir.path().join("leader"));
+    let follower = open(&dir.path().join("follower"));
+    follower.apply(1, 1, &set("Stale", b"old")).unwrap();
+    follower.apply(1, 2, &set("Lifecycle", b"old")).unwrap();
+    for (index, (name, value)) in [
+        ("Lifecycle", &b"new"[..]),
+        ("Trash", b"bucket-7"),
+        ("Gone", b"x"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        leader
+            .apply(3, 10 + index as u64, &set(name, value))
+            .unwrap();
+    }
+    leader
+        .apply(3, 13, &encode_delete_request("Gone").unwrap())
+        .unwrap();
+
+    let checkpoint = dir.path().join("snapshot-13");
+    assert_eq!(
+        leader.checkpoint(&checkpoint).unwrap(),
+        TransactionInfo { term: 3, index: 13 }
+    );
+    assert!(matches!(
+        leader.checkpoint(&checkpoint),
+        Err(Error::CheckpointExists { .. })
+    ));
+    assert_eq!(
+        follower.reinitialize(&checkpoint).unwrap(),
+        TransactionInfo { term: 3, index: 13 }
+    );
+    assert_eq!(follower.entries().unwrap(), leader.entries().unwrap());
+    assert_eq!(
+        follower.last_applied(),
+        TransactionInfo { term: 3, index: 13 }
+    );
+    assert!(matches!(
+        follower.apply(3, 13, &set("Lifecycle", b"replayed")),
+        Ok(ApplyOutcome::AlreadyApplied { .. })
+    ));
+    drop(follower);
+    let reopened = open(&dir.path().join("follower"));
+    assert_eq!(reopened.entries().unwrap(), leader.entries().unwrap());
+}

@@ -1,0 +1,419 @@
+//! Service lifecycle on one node, driven through the Rust API (DESIGN B1-B5, B12).
+
+mod common;
+
+use common::{eventually, Call, Recorder, SETTLE};
+use omsvc::{
+    Blocker, DbLocation, Error, EventOutcome, NameProblem, Node, NodeOptions, ServiceOptions,
+    ServiceStatus, ServiceWait,
+};
+use std::sync::atomic::Ordering;
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::Duration;
+
+fn node(id: &str) -> Node {
+    Node::open(NodeOptions::new(id, DbLocation::Ephemeral)).unwrap()
+}
+
+fn status(node: &Node, name: &str) -> omsvc::ServiceStatusView {
+    node.service_status(name).unwrap()
+}
+
+fn register(node: &Node, name: &str) -> Arc<Recorder> {
+    let recorder = Recorder::new(name, Arc::new(Mutex::new(Vec::new())));
+    node.register_shared(name, recorder.clone(), ServiceOptions::default())
+        .unwrap();
+    recorder
+}
+
+#[test]
+fn b1_empty_and_duplicate_names_are_refused() {
+    let node = node("om1");
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let err = node
+        .register_shared(
+            "",
+            Recorder::new("", log.clone()),
+            ServiceOptions::default(),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::InvalidServiceName {
+                problem: NameProblem::Empty,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("empty"));
+    node.register_shared(
+        "Trash",
+        Recorder::new("Trash", log.clone()),
+        ServiceOptions::default(),
+    )
+    .unwrap();
+    let err = node
+        .register_shared(
+            "Trash",
+            Recorder::new("Trash", log),
+            ServiceOptions::default(),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::DuplicateService { ref name } if name == "Trash"),
+        "{err}"
+    );
+    assert_eq!(node.status().services.len(), 1);
+}
+
+#[test]
+fn b1_services_start_in_registration_order_and_stop_in_reverse_at_shutdown() {
+    let node = node("om1");
+    let log = Arc::new(Mutex::new(Vec::new()));
+    for name in ["Lifecycle", "Trash", "Balancer"] {
+        node.register_shared(
+            name,
+            Recorder::new(name, log.clone()),
+            ServiceOptions::default(),
+        )
+        .unwrap();
+    }
+    node.leader_changed(1, Some("om1"));
+    node.leader_ready(1, 0);
+    assert!(node.wait_settled(SETTLE));
+    node.shutdown();
+    let names: Vec<String> = log
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|call| match call {
+            Call::Start { service, .. } => format!("start {service}"),
+            Call::Stop { service } => format!("stop {service}"),
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "start Lifecycle",
+            "start Trash",
+            "start Balancer",
+            "stop Balancer",
+            "stop Trash",
+            "stop Lifecycle"
+        ]
+    );
+}
+
+#[test]
+fn b2_b3_pausing_until_leader_ready_and_barrier_then_running_then_pausing() {
+    let node = node("om1");
+    let service = register(&node, "Lifecycle");
+    assert!(node.wait_settled(SETTLE));
+    assert_eq!(status(&node, "Lifecycle").status, ServiceStatus::Pausing);
+
+    // B3: elected but not ready: nothing starts.
+    node.leader_changed(4, Some("om1"));
+    assert!(node.wait_settled(SETTLE));
+    let view = status(&node, "Lifecycle");
+    assert_eq!(view.status, ServiceStatus::Pausing);
+    assert_eq!(
+        view.waiting_for,
+        Some(ServiceWait::Leadership(Blocker::AwaitingLeaderReady {
+            term: 4
+        }))
+    );
+
+    // Ready, but entries up to 12 are still being applied.
+    node.applied(3, 10);
+    node.leader_ready(4, 12);
+    assert!(node.wait_settled(SETTLE));
+    assert_eq!(
+        node.status().blocker,
+        Some(Blocker::AwaitingBarrier {
+            term: 4,
+            barrier: 12,
+            applied: 10
+        })
+    );
+    assert_eq!(
+        node.status().blocker.unwrap().to_string(),
+        "waiting for barrier 12, applied 10"
+    );
+    assert!(service.starts().is_empty());
+
+    node.applied(3, 12);
+    assert!(node.wait_settled(SETTLE));
+    let view = status(&node, "Lifecycle");
+    assert_eq!(view.status, ServiceStatus::Running);
+    assert_eq!(view.epoch, Some(4));
+    assert_eq!(service.starts(), [4]);
+
+    node.not_leader(4);
+    assert!(node.wait_settled(SETTLE));
+    let view = status(&node, "Lifecycle");
+    assert_eq!(
+        (view.status, view.start_count, view.stop_count),
+        (ServiceStatus::Pausing, 1, 1)
+    );
+}
+
+#[test]
+fn b4_repeated_notifications_start_nothing_twice() {
+    let node = node("om1");
+    let service = register(&node, "Lifecycle");
+    for _ in 0..3 {
+        node.leader_changed(2, Some("om1"));
+        node.leader_ready(2, 0);
+        node.term_index_updated(2, 7);
+        node.configuration_changed(2, 7, &["om1", "om2", "om3"]);
+        node.applied(2, 7);
+        assert!(node.wait_settled(SETTLE));
+    }
+    assert_eq!(service.starts(), [2]);
+    assert_eq!(status(&node, "Lifecycle").start_count, 1);
+    for _ in 0..3 {
+        node.not_leader(2);
+    }
+    assert!(node.wait_settled(SETTLE));
+    assert_eq!(status(&node, "Lifecycle").stop_count, 1);
+}
+
+#[test]
+fn b5_stale_events_never_start_and_any_not_leader_stops() {
+    let node = node("om1");
+    let service = register(&node, "Lifecycle");
+    node.leader_changed(7, Some("om2"));
+    assert_eq!(node.leader_changed(6, Some("om1")), EventOutcome::Stale);
+    assert_eq!(node.leader_ready(6, 0), EventOutcome::Stale);
+    assert!(node.wait_settled(SETTLE));
+    assert!(service.starts().is_empty());
+    assert_eq!(node.status().ignored_events, 2);
+
+    node.leader_changed(8, Some("om1"));
+    node.leader_ready(8, 0);
+    assert!(node.wait_settled(SETTLE));
+    assert_eq!(service.starts(), [8]);
+    assert_eq!(node.not_leader(3), EventOutcome::Stale);
+    assert!(node.wait_settled(SETTLE));
+    assert_eq!(status(&node, "Lifecycle").status, ServiceStatus::Pausing);
+}
+
+#[test]
+fn b12_failing_start_is_retried_with_its_error_visible_and_others_unaffected() {
+    let node = node("om1");
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let flaky = Recorder::new("Flaky", log.clone());
+    flaky.failures_left.store(2, Ordering::SeqCst);
+    let options = ServiceOptions {
+        retry_initial: Duration::from_millis(20),
+        ..ServiceOptions::default()
+    };
+    node.register_shared("Flaky", flaky.clone(), options)
+        .unwrap();
+    let steady = Recorder::new("Steady", log);
+    node.register_shared("Steady", steady.clone(), ServiceOptions::default())
+        .unwrap();
+
+    node.leader_changed(1, Some("om1"));
+    node.leader_ready(1, 0);
+    assert!(eventually(SETTLE, || status(&node, "Steady")
+        .status
+        .is_running()));
+    assert!(eventually(SETTLE, || status(&node, "Flaky")
+        .consecutive_failures
+        >= 1));
+    let failing = status(&node, "Flaky");
+    assert!(
+        failing
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("disk not mounted"),
+        "{failing:?}"
+    );
+
+    assert!(eventually(SETTLE, || status(&node, "Flaky")
+        .status
+        .is_running()));
+    let recovered = status(&node, "Flaky");
+    assert_eq!(
+        (recovered.start_count, recovered.consecutive_failures),
+        (1, 0)
+    );
+    assert_eq!(flaky.failures_left.load(Ordering::SeqCst), 0);
+    assert_eq!(steady.starts(), [1]);
+}
+
+#[test]
+fn a_panicking_service_is_reported_and_does_not_kill_the_runner() {
+    struct Panics;
+    impl omsvc::Service for Panics {
+        fn start(&self, _: omsvc::EpochToken) -> Result<(), omsvc::ServiceError> {
+            panic!("index out of bounds in scanner")
+        }
+        fn stop(&self) -> Result<(), omsvc::ServiceError> {
+            Ok(())
+        }
+    }
+    let node = node("om1");
+    node.register("Panics", Panics, ServiceOptions::default())
+        .unwrap();
+    let other = register(&node, "Other");
+    node.leader_changed(1, Some("om1"));
+    node.leader_ready(1, 0);
+    assert!(eventually(SETTLE, || status(&node, "Panics")
+        .last_error
+        .is_some()));
+    assert!(status(&node, "Panics")
+        .last_error
+        .unwrap()
+        .contains("start panicked: index out of bounds"));
+    assert!(eventually(SETTLE, || other.starts() == [1]));
+}
+
+#[test]
+fn a_burst_of_flaps_collapses_to_the_last_wanted_state() {
+    struct Slow {
+        entered: mpsc::SyncSender<u64>,
+        release: Mutex<mpsc::Receiver<()>>,
+        epochs: Mutex<Vec<u64>>,
+    }
+    impl omsvc::Service for Slow {
+        fn start(&self, epoch: omsvc::EpochToken) -> Result<(), omsvc::ServiceError> {
+            self.epochs.lock().unwrap().push(epoch.epoch());
+            self.entered.send(epoch.epoch()).unwrap();
+            if epoch.epoch() == 1 {
+                self.release.lock().unwrap().recv().unwrap();
+            }
+            Ok(())
+        }
+        fn stop(&self) -> Result<(), omsvc::ServiceError> {
+            Ok(())
+        }
+    }
+    let (entered_tx, entered) = mpsc::sync_channel(8);
+    let (release, release_rx) = mpsc::channel();
+    let slow = Arc::new(Slow {
+        entered: entered_tx,
+        release: Mutex::new(release_rx),
+        epochs: Mutex::new(vec![]),
+    });
+    let node = node("om1");
+    node.register_shared("Slow", slow.clone(), ServiceOptions::default())
+        .unwrap();
+    node.leader_changed(1, Some("om1"));
+    node.leader_ready(1, 0);
+    assert_eq!(entered.recv_timeout(SETTLE).unwrap(), 1);
+    // The runner is inside start(1): the calling thread must not block while leadership flaps.
+    for term in 2..=6 {
+        node.not_leader(term - 1);
+        node.leader_changed(term, Some("om1"));
+        node.leader_ready(term, 0);
+    }
+    release.send(()).unwrap();
+    assert_eq!(entered.recv_timeout(SETTLE).unwrap(), 6);
+    assert!(node.wait_settled(SETTLE));
+    assert_eq!(*slow.epochs.lock().unwrap(), [1, 6]);
+    let view = status(&node, "Slow");
+    assert_eq!(
+        (view.epoch, view.start_count, view.stop_count),
+        (Some(6), 2, 1)
+    );
+}
+
+#[test]
+fn delay_after_ready_holds_the_start_back() {
+    let node = node("om1");
+    let service = Recorder::new("Delayed", Arc::new(Mutex::new(Vec::new())));
+    let options = ServiceOptions {
+        delay_after_ready: Duration::from_millis(1500),
+        ..ServiceOptions::default()
+    };
+    node.register_shared("Delayed", service.clone(), options)
+        .unwrap();
+    node.leader_changed(1, Some("om1"));
+    node.leader_ready(1, 0);
+    assert!(node.wait_settled(SETTLE));
+    assert!(matches!(
+        status(&node, "Delayed").waiting_for,
+        Some(ServiceWait::DelayAfterReady { .. })
+    ));
+    assert!(service.starts().is_empty());
+    assert!(eventually(SETTLE, || service.starts() == [1]));
+}
+
+#[test]
+fn should_run_false_keeps_a_service_paused_until_configuration_changes() {
+    let node = node("om1");
+    let service = register(&node, "Gated");
+    service.should_run.store(false, Ordering::SeqCst);
+    node.leader_changed(1, Some("om1"));
+    node.leader_ready(1, 0);
+    assert!(node.wait_settled(SETTLE));
+    assert_eq!(
+        status(&node, "Gated").waiting_for,
+        Some(ServiceWait::ShouldRunFalse)
+    );
+    service.should_run.store(true, Ordering::SeqCst);
+    node.apply_entry(1, 1, &omsvc::encode_set_request("Gated", b"go").unwrap())
+        .unwrap();
+    assert!(eventually(SETTLE, || service.starts() == [1]));
+}
+
+#[test]
+fn the_epoch_token_fences_after_leadership_is_lost() {
+    struct Keeps(Mutex<Option<omsvc::EpochToken>>);
+    impl omsvc::Service for Keeps {
+        fn start(&self, epoch: omsvc::EpochToken) -> Result<(), omsvc::ServiceError> {
+            *self.0.lock().unwrap() = Some(epoch);
+            Ok(())
+        }
+        fn stop(&self) -> Result<(), omsvc::ServiceError> {
+            Ok(())
+        }
+    }
+    let keeps = Arc::new(Keeps(Mutex::new(None)));
+    let node = node("om1");
+    node.register_shared("Keeps", keeps.clone(), ServiceOptions::default())
+        .unwrap();
+    node.leader_changed(3, Some("om1"));
+    node.leader_ready(3, 0);
+    assert!(node.wait_settled(SETTLE));
+    let token = keeps.0.lock().unwrap().clone().unwrap();
+    assert!(token.is_current());
+    node.not_leader(3);
+    assert!(
+        !token.is_current(),
+        "the token must be fenced as soon as the event returns"
+    );
+}
+
+#[test]
+fn after_shutdown_nothing_starts_and_writes_are_refused() {
+    let node = node("om1");
+    let service = register(&node, "Lifecycle");
+    node.leader_changed(1, Some("om1"));
+    node.leader_ready(1, 0);
+    assert!(node.wait_settled(SETTLE));
+    node.shutdown();
+    assert_eq!(status(&node, "Lifecycle").status, ServiceStatus::Pausing);
+    assert_eq!(node.leader_ready(2, 0), EventOutcome::AfterShutdown);
+    assert!(matches!(
+        node.register_shared(
+            "Late",
+            Recorder::new("Late", service.log.clone()),
+            ServiceOptions::default()
+        ),
+        Err(Error::ShutDown)
+    ));
+    let entry = omsvc::encode_set_request("Lifecycle", b"x").unwrap();
+    assert!(matches!(
+        node.apply_entry(2, 1, &entry),
+        Err(Error::ShutDown)
+    ));
+    assert_eq!(node.read_configuration("Lifecycle").unwrap(), None);
+    node.shutdown(); // twice is fine
+    assert_eq!(service.starts(), [1]);
+}
