@@ -53,3 +53,8 @@ pub use crate::core::services::{
 pub use crate::core::stateful::{
     ConfigSubmitter, LocalSubmitter, RunControlledConfiguration, StatefulConfig, SubmitReceipt,
 };
+
+/// Compiles and runs the README's Rust example as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExample;

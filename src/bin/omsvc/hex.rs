@@ -33,7 +33,7 @@ pub fn dump(bytes: &[u8], max_lines: usize) -> String {
         }));
         out.push('\n');
     }
-    let shown = max_lines * 16;
+    let shown = max_lines.saturating_mul(16);
     if bytes.len() > shown {
         let _ = writeln!(out, "  ... {} more bytes", bytes.len() - shown);
     }

@@ -324,14 +324,19 @@ impl LeadershipModel {
     /// leader-changed or leader-ready event for that term says so.
     fn enter_term(&mut self, term: Term) {
         if term > self.term {
+            self.demote();
             self.term = term;
             self.leader = None;
             self.stepped_down_in_term = false;
-            self.demote();
         }
     }
 
+    /// Leaves leadership of the current term for good: a leader that stepped down (for any
+    /// reason, stale news included) cannot become ready again in the same term.
     fn demote(&mut self) {
+        if self.role != Role::Follower {
+            self.stepped_down_in_term = true;
+        }
         self.role = Role::Follower;
         self.barrier = 0;
     }
@@ -432,6 +437,14 @@ mod tests {
         model.leader_changed(6, Some("om1"));
         model.leader_ready(6, 0);
         assert_eq!(model.allowed_epoch(), 6);
+    }
+
+    #[test]
+    fn a_leader_demoted_by_stale_news_cannot_be_ready_again_in_that_term() {
+        let mut model = ready_leader(7, 0);
+        assert_eq!(model.leader_changed(1, None), EventOutcome::Stale);
+        assert_eq!(model.leader_ready(7, 0), EventOutcome::Contradicted);
+        assert_eq!(model.allowed_epoch(), 0);
     }
 
     #[test]

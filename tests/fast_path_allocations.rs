@@ -1,0 +1,58 @@
+//! `term_index_updated` with nothing new must not allocate (DESIGN rule 3). A counting global
+//! allocator sees every allocation of this test binary, so this file holds this test alone.
+
+use omsvc::{DbLocation, EventOutcome, Node, NodeOptions};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+struct Counting;
+
+static COUNTING: AtomicBool = AtomicBool::new(false);
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if COUNTING.load(Ordering::Relaxed) {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        }
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if COUNTING.load(Ordering::Relaxed) {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        }
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+#[test]
+fn term_index_updated_with_nothing_new_does_not_allocate() {
+    let node = Node::open(NodeOptions::new("om1", DbLocation::Ephemeral)).unwrap();
+    node.leader_changed(4, Some("om1"));
+    node.leader_ready(4, 0);
+    node.configuration_changed(4, 1, &["om1", "om2", "om3"]);
+    assert!(node.wait_settled(std::time::Duration::from_secs(10)));
+
+    COUNTING.store(true, Ordering::SeqCst);
+    for index in 2..100_002 {
+        assert_eq!(node.term_index_updated(4, index), EventOutcome::Unchanged);
+    }
+    let counted = ALLOCATIONS.load(Ordering::SeqCst);
+    // The control: a term change is news and may allocate; the counter must see it.
+    node.leader_changed(5, Some("om2"));
+    COUNTING.store(false, Ordering::SeqCst);
+    assert_eq!(
+        counted, 0,
+        "{counted} allocations in 100000 fast-path events"
+    );
+    assert!(
+        ALLOCATIONS.load(Ordering::SeqCst) > 0,
+        "the counting allocator saw nothing: it is not installed"
+    );
+}
