@@ -38,6 +38,7 @@
 //! ```
 
 pub mod core;
+pub mod ffi;
 
 pub use crate::core::config::{
     encode_delete_request, encode_set_request, ApplyOutcome, ConfigTable, TableOptions,

@@ -236,6 +236,12 @@ impl Node {
         self.inner.manager.service_status(name)
     }
 
+    /// Whether this node is still leader-ready in `epoch`: the fencing check for hosts that
+    /// keep the epoch rather than an [`crate::EpochToken`].
+    pub fn is_epoch_current(&self, epoch: Term) -> bool {
+        self.inner.manager.is_epoch_current(epoch)
+    }
+
     /// Waits until the runner has acted on every event so far; false on timeout.
     pub fn wait_settled(&self, timeout: Duration) -> bool {
         self.inner.manager.wait_settled(timeout)

@@ -163,6 +163,11 @@ impl ServiceManager {
         self.on_event("applied", term, |model| model.applied(term, index))
     }
 
+    /// Whether services may still run in `epoch` (what `EpochToken::is_current` answers).
+    pub fn is_epoch_current(&self, epoch: Term) -> bool {
+        epoch != 0 && self.shared.allowed_epoch.load(Ordering::Acquire) == epoch
+    }
+
     /// Tells running services that configuration changed: each re-checks `should_run`.
     pub fn configuration_updated(&self) {
         let mut state = self.shared.lock();

@@ -1,0 +1,210 @@
+//! Configuration entries through the C ABI: building request bytes, applying committed
+//! entries, reading, listing, checkpoints.
+
+use super::args;
+use super::buffers::{new_bytes, new_name_list, omsvc_bytes, omsvc_name_list};
+use super::node::{node, omsvc_node};
+use super::status::{omsvc_status, FfiError};
+use crate::core::config::{encode_delete_request, encode_set_request, ApplyOutcome};
+use std::ffi::c_char;
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum omsvc_apply_outcome {
+    /// The entry changed the table.
+    OMSVC_APPLY_APPLIED = 0,
+    /// Its index was at or below the last applied one: nothing was written.
+    OMSVC_APPLY_ALREADY_APPLIED = 1,
+}
+
+/// Builds the request bytes (a ServiceConfigurationCommand) that set `name`'s configuration,
+/// for the host to replicate as a log entry. `value` may be NULL when `value_len` is 0.
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_encode_set_request(
+    name: *const c_char,
+    name_len: usize,
+    value: *const u8,
+    value_len: usize,
+    request_out: *mut *mut omsvc_bytes,
+) -> omsvc_status {
+    ffi_boundary!({
+        let name = unsafe { args::service_name(name, name_len)? };
+        let value = unsafe { args::bytes(value, value_len, "value")? };
+        let request_out = unsafe { args::out(request_out, "request_out")? };
+        *request_out = new_bytes(encode_set_request(name, value)?);
+        Ok(())
+    })
+}
+
+/// Builds the request bytes that delete `name`'s configuration.
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_encode_delete_request(
+    name: *const c_char,
+    name_len: usize,
+    request_out: *mut *mut omsvc_bytes,
+) -> omsvc_status {
+    ffi_boundary!({
+        let name = unsafe { args::service_name(name, name_len)? };
+        let request_out = unsafe { args::out(request_out, "request_out")? };
+        *request_out = new_bytes(encode_delete_request(name)?);
+        Ok(())
+    })
+}
+
+/// Applies a committed configuration entry (`set_service_configuration` or delete) at
+/// (`term`, `index`) and counts it as applied. An invalid request writes nothing and returns
+/// its status. `outcome_out` may be NULL.
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_node_apply_entry(
+    node: *mut omsvc_node,
+    term: u64,
+    index: u64,
+    request: *const u8,
+    request_len: usize,
+    outcome_out: *mut omsvc_apply_outcome,
+) -> omsvc_status {
+    ffi_boundary!({
+        let node = self::node(node)?;
+        let request = unsafe { args::bytes(request, request_len, "request")? };
+        let outcome = match node.apply_entry(term, index, request)? {
+            ApplyOutcome::Applied { .. } => omsvc_apply_outcome::OMSVC_APPLY_APPLIED,
+            ApplyOutcome::AlreadyApplied { .. } => omsvc_apply_outcome::OMSVC_APPLY_ALREADY_APPLIED,
+        };
+        if let Some(out) = unsafe { outcome_out.as_mut() } {
+            *out = outcome;
+        }
+        Ok(())
+    })
+}
+
+/// Reads `name`'s configuration into the caller's buffer. Always writes `*present_out`
+/// and, when present, the value's length to `*len_out`. If the value is longer than `buf_len`,
+/// returns OMSVC_BUFFER_TOO_SMALL with only `*present_out` and `*len_out` written (call again
+/// with a buffer that large). `buf` may be NULL when `buf_len` is 0.
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_node_read_configuration(
+    node: *const omsvc_node,
+    name: *const c_char,
+    name_len: usize,
+    buf: *mut u8,
+    buf_len: usize,
+    present_out: *mut bool,
+    len_out: *mut usize,
+) -> omsvc_status {
+    ffi_boundary!({
+        let node = self::node(node)?;
+        let name = unsafe { args::service_name(name, name_len)? };
+        let present_out = unsafe { args::out(present_out, "present_out")? };
+        let len_out = unsafe { args::out(len_out, "len_out")? };
+        if buf.is_null() && buf_len > 0 {
+            return Err(FfiError::new(
+                omsvc_status::OMSVC_NULL_ARGUMENT,
+                "buf is NULL but buf_len is not 0",
+            ));
+        }
+        let value = node.read_configuration(name)?;
+        *present_out = value.is_some();
+        let Some(value) = value else {
+            *len_out = 0;
+            return Ok(());
+        };
+        *len_out = value.len();
+        if value.len() > buf_len {
+            return Err(FfiError::new(
+                omsvc_status::OMSVC_BUFFER_TOO_SMALL,
+                format!(
+                    "configuration of {name:?} is {} bytes; the buffer holds {buf_len}",
+                    value.len()
+                ),
+            ));
+        }
+        if !value.is_empty() {
+            // SAFETY: `buf` holds `buf_len >= value.len()` writable bytes (caller's promise).
+            unsafe { std::ptr::copy_nonoverlapping(value.as_ptr(), buf, value.len()) };
+        }
+        Ok(())
+    })
+}
+
+/// Reads `name`'s configuration as library-owned bytes: `*value_out` is NULL when absent,
+/// otherwise free it with `omsvc_bytes_free`.
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_node_read_configuration_owned(
+    node: *const omsvc_node,
+    name: *const c_char,
+    name_len: usize,
+    value_out: *mut *mut omsvc_bytes,
+) -> omsvc_status {
+    ffi_boundary!({
+        let node = self::node(node)?;
+        let name = unsafe { args::service_name(name, name_len)? };
+        let value_out = unsafe { args::out(value_out, "value_out")? };
+        *value_out = match node.read_configuration(name)? {
+            Some(value) => new_bytes(value),
+            None => std::ptr::null_mut(),
+        };
+        Ok(())
+    })
+}
+
+/// The names with a configuration, in byte order. Free with `omsvc_name_list_free`.
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_node_list_configurations(
+    node: *const omsvc_node,
+    names_out: *mut *mut omsvc_name_list,
+) -> omsvc_status {
+    ffi_boundary!({
+        let node = self::node(node)?;
+        let names_out = unsafe { args::out(names_out, "names_out")? };
+        *names_out = new_name_list(node.list_configurations()?);
+        Ok(())
+    })
+}
+
+/// The last applied configuration entry, as (term, index).
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_node_last_applied_entry(
+    node: *const omsvc_node,
+    term_out: *mut u64,
+    index_out: *mut u64,
+) -> omsvc_status {
+    ffi_boundary!({
+        let node = self::node(node)?;
+        let term_out = unsafe { args::out(term_out, "term_out")? };
+        let index_out = unsafe { args::out(index_out, "index_out")? };
+        let last = node.last_applied_entry();
+        *term_out = last.term;
+        *index_out = last.index;
+        Ok(())
+    })
+}
+
+/// Writes a consistent copy of the table to `dir` (which must not exist), for a snapshot.
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_node_checkpoint(
+    node: *const omsvc_node,
+    dir: *const c_char,
+    dir_len: usize,
+) -> omsvc_status {
+    ffi_boundary!({
+        let node = self::node(node)?;
+        let dir = unsafe { args::text(dir, dir_len, "dir")? };
+        node.checkpoint(dir)?;
+        Ok(())
+    })
+}
+
+/// Replaces the table with a checkpoint's content (installing a snapshot).
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_node_reinitialize(
+    node: *mut omsvc_node,
+    dir: *const c_char,
+    dir_len: usize,
+) -> omsvc_status {
+    ffi_boundary!({
+        let node = self::node(node)?;
+        let dir = unsafe { args::text(dir, dir_len, "dir")? };
+        node.reinitialize(dir)?;
+        Ok(())
+    })
+}

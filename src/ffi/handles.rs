@@ -1,0 +1,140 @@
+//! The handle table: C holds `omsvc_node *` values that encode a slot and its generation and
+//! are never dereferenced. A freed (or forged) handle fails the lookup with
+//! `OMSVC_INVALID_HANDLE` instead of touching freed memory.
+
+use super::status::{omsvc_status, FfiError};
+use std::sync::{Arc, RwLock};
+
+struct Slot<T> {
+    generation: u32,
+    value: Option<Arc<T>>,
+}
+
+pub(crate) struct HandleTable<T> {
+    slots: RwLock<Vec<Slot<T>>>,
+}
+
+impl<T> HandleTable<T> {
+    pub const fn new() -> Self {
+        HandleTable {
+            slots: RwLock::new(Vec::new()),
+        }
+    }
+
+    pub fn insert(&self, value: T) -> usize {
+        let mut slots = self
+            .slots
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let value = Some(Arc::new(value));
+        let index = match slots.iter().position(|slot| slot.value.is_none()) {
+            Some(index) => {
+                slots[index].value = value;
+                index
+            }
+            None => {
+                slots.push(Slot {
+                    generation: 1,
+                    value,
+                });
+                slots.len() - 1
+            }
+        };
+        encode(index, slots[index].generation)
+    }
+
+    /// The live value behind `handle`; the caller's clone keeps it alive through the call even
+    /// if another thread frees the handle meanwhile.
+    pub fn get(&self, handle: usize) -> Result<Arc<T>, FfiError> {
+        let (index, generation) = decode(handle)?;
+        let slots = self
+            .slots
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match slots.get(index) {
+            Some(Slot {
+                generation: live,
+                value: Some(value),
+            }) if *live == generation => Ok(value.clone()),
+            _ => Err(invalid(handle)),
+        }
+    }
+
+    /// Removes `handle`'s value; its generation moves on so the handle never matches again.
+    pub fn remove(&self, handle: usize) -> Result<Arc<T>, FfiError> {
+        let (index, generation) = decode(handle)?;
+        let mut slots = self
+            .slots
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match slots.get_mut(index) {
+            Some(slot) if slot.generation == generation && slot.value.is_some() => {
+                slot.generation = slot.generation.wrapping_add(1).max(1);
+                Ok(slot.value.take().expect("checked above"))
+            }
+            _ => Err(invalid(handle)),
+        }
+    }
+}
+
+fn encode(index: usize, generation: u32) -> usize {
+    ((generation as usize) << 32) | (index + 1)
+}
+
+fn decode(handle: usize) -> Result<(usize, u32), FfiError> {
+    let index = handle & 0xffff_ffff;
+    let generation = (handle >> 32) as u32;
+    if handle == 0 {
+        return Err(FfiError::new(
+            omsvc_status::OMSVC_NULL_ARGUMENT,
+            "the node handle is NULL",
+        ));
+    }
+    if index == 0 || generation == 0 {
+        return Err(invalid(handle));
+    }
+    Ok((index - 1, generation))
+}
+
+fn invalid(handle: usize) -> FfiError {
+    FfiError::new(
+        omsvc_status::OMSVC_INVALID_HANDLE,
+        format!("handle {handle:#x} is not a live node handle (never issued, or already freed)"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_freed_handle_never_matches_again_even_when_its_slot_is_reused() {
+        let table = HandleTable::new();
+        let first = table.insert("a");
+        assert_eq!(*table.get(first).unwrap(), "a");
+        table.remove(first).unwrap();
+        assert_eq!(
+            table.get(first).unwrap_err().status,
+            omsvc_status::OMSVC_INVALID_HANDLE
+        );
+        assert_eq!(
+            table.remove(first).unwrap_err().status,
+            omsvc_status::OMSVC_INVALID_HANDLE
+        );
+        let second = table.insert("b");
+        assert_ne!(first, second);
+        assert_eq!(*table.get(second).unwrap(), "b");
+        assert_eq!(
+            table.get(first).unwrap_err().status,
+            omsvc_status::OMSVC_INVALID_HANDLE
+        );
+        assert_eq!(
+            table.get(0).unwrap_err().status,
+            omsvc_status::OMSVC_NULL_ARGUMENT
+        );
+        assert_eq!(
+            table.get(0xdead_beef).unwrap_err().status,
+            omsvc_status::OMSVC_INVALID_HANDLE
+        );
+    }
+}

@@ -1,0 +1,120 @@
+//! Services written in C: callbacks plus `userdata`, called on the node's runner thread.
+
+use super::args;
+use super::node::{node, omsvc_node};
+use super::status::{omsvc_status, FfiError};
+use crate::core::services::{EpochToken, Service, ServiceError, ServiceOptions};
+use std::ffi::c_void;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A C service. All callbacks run on the node's runner thread, one at a time per node; they
+/// may call back into libomsvc. Each gets the `userdata` given at registration.
+#[repr(C)]
+pub struct omsvc_service_callbacks {
+    /// Required. Starts the service as the leader of `epoch`; returns 0 on success, anything
+    /// else on failure (retried with backoff while the node should still run it).
+    pub start: Option<unsafe extern "C" fn(userdata: *mut c_void, epoch: u64) -> i32>,
+    /// Required. Stops the service; returns 0 on success (a failure is recorded and the
+    /// service counts as stopped).
+    pub stop: Option<unsafe extern "C" fn(userdata: *mut c_void) -> i32>,
+    /// Optional (NULL: always run). The service's own gate: 1 run, 0 do not run, anything
+    /// else: failed (treated as a failed start).
+    pub should_run: Option<unsafe extern "C" fn(userdata: *mut c_void) -> i32>,
+}
+
+type StartFn = unsafe extern "C" fn(*mut c_void, u64) -> i32;
+type StopFn = unsafe extern "C" fn(*mut c_void) -> i32;
+type ShouldRunFn = unsafe extern "C" fn(*mut c_void) -> i32;
+
+#[repr(C)]
+pub struct omsvc_service_options {
+    /// Wait this long after the node becomes leader-ready before starting.
+    pub delay_after_ready_ms: u64,
+    /// First retry wait after a failed start (doubles each time); 0 means the default 100 ms.
+    pub retry_initial_ms: u64,
+    /// Longest retry wait; 0 means the default 30 s.
+    pub retry_max_ms: u64,
+}
+
+struct CService {
+    start: StartFn,
+    stop: StopFn,
+    should_run: Option<ShouldRunFn>,
+    userdata: *mut c_void,
+}
+
+// SAFETY: the header documents that callbacks run on the runner thread and that `userdata`
+// must be usable from it; libomsvc never touches `userdata` itself.
+unsafe impl Send for CService {}
+unsafe impl Sync for CService {}
+
+impl Service for CService {
+    fn start(&self, epoch: EpochToken) -> Result<(), ServiceError> {
+        match unsafe { (self.start)(self.userdata, epoch.epoch()) } {
+            0 => Ok(()),
+            code => Err(format!("the C start callback returned {code}").into()),
+        }
+    }
+
+    fn stop(&self) -> Result<(), ServiceError> {
+        match unsafe { (self.stop)(self.userdata) } {
+            0 => Ok(()),
+            code => Err(format!("the C stop callback returned {code}").into()),
+        }
+    }
+
+    fn should_run(&self) -> Result<bool, ServiceError> {
+        let Some(should_run) = self.should_run else {
+            return Ok(true);
+        };
+        match unsafe { should_run(self.userdata) } {
+            0 => Ok(false),
+            1 => Ok(true),
+            code => Err(format!("the C should_run callback returned {code}").into()),
+        }
+    }
+}
+
+/// Registers a C service named `name` (1 to 255 bytes of UTF-8). `options` may be NULL for
+/// the defaults. The service starts once this node may run it.
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_node_register_service(
+    node: *mut omsvc_node,
+    name: *const std::ffi::c_char,
+    name_len: usize,
+    callbacks: *const omsvc_service_callbacks,
+    userdata: *mut c_void,
+    options: *const omsvc_service_options,
+) -> omsvc_status {
+    ffi_boundary!({
+        let node = self::node(node)?;
+        let name = unsafe { args::service_name(name, name_len)? };
+        let callbacks = unsafe { callbacks.as_ref() }
+            .ok_or_else(|| FfiError::new(omsvc_status::OMSVC_NULL_ARGUMENT, "callbacks is NULL"))?;
+        let (Some(start), Some(stop)) = (callbacks.start, callbacks.stop) else {
+            return Err(FfiError::new(
+                omsvc_status::OMSVC_NULL_ARGUMENT,
+                "callbacks.start and callbacks.stop are required",
+            ));
+        };
+        let mut service_options = ServiceOptions::default();
+        if let Some(options) = unsafe { options.as_ref() } {
+            service_options.delay_after_ready = Duration::from_millis(options.delay_after_ready_ms);
+            if options.retry_initial_ms > 0 {
+                service_options.retry_initial = Duration::from_millis(options.retry_initial_ms);
+            }
+            if options.retry_max_ms > 0 {
+                service_options.retry_max = Duration::from_millis(options.retry_max_ms);
+            }
+        }
+        let service = CService {
+            start,
+            stop,
+            should_run: callbacks.should_run,
+            userdata,
+        };
+        node.register_shared(name, Arc::new(service), service_options)?;
+        Ok(())
+    })
+}

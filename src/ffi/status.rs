@@ -1,0 +1,180 @@
+//! `omsvc_status`: the fixed status numbers of the C ABI, and the detailed message of the last
+//! failure on the calling thread.
+
+use crate::core::error::{Error, NameProblem};
+use std::cell::RefCell;
+use std::ffi::{c_char, CString};
+
+/// The result of every fallible `omsvc_` function. Numbers are fixed and never reused.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum omsvc_status {
+    OMSVC_OK = 0,
+    /// A required pointer argument was NULL.
+    OMSVC_NULL_ARGUMENT = 1,
+    /// The handle was never issued, or was freed.
+    OMSVC_INVALID_HANDLE = 2,
+    OMSVC_INVALID_UTF8 = 3,
+    /// A service name is empty, too long (over 255 bytes) or has control characters.
+    OMSVC_INVALID_NAME = 4,
+    /// A configuration value is over 4 MiB.
+    OMSVC_VALUE_TOO_LARGE = 5,
+    OMSVC_DUPLICATE_SERVICE = 6,
+    OMSVC_UNKNOWN_SERVICE = 7,
+    /// Request bytes are not a valid ServiceConfigurationCommand.
+    OMSVC_MALFORMED_COMMAND = 8,
+    /// The caller's buffer is too small; the needed length was written.
+    OMSVC_BUFFER_TOO_SMALL = 9,
+    OMSVC_DATABASE_LOCKED = 10,
+    OMSVC_DATABASE_MISSING = 11,
+    OMSVC_UNSUPPORTED_FORMAT = 12,
+    OMSVC_NOT_AN_OMSVC_DATABASE = 13,
+    OMSVC_CHECKPOINT_EXISTS = 14,
+    OMSVC_STORAGE_ERROR = 15,
+    OMSVC_IO_ERROR = 16,
+    /// The node was shut down.
+    OMSVC_SHUT_DOWN = 17,
+    OMSVC_READ_ONLY = 18,
+    OMSVC_CORRUPT_CONFIGURATION = 19,
+    OMSVC_SUBMIT_FAILED = 20,
+    /// A bug in libomsvc panicked; the call had no effect that can be relied on.
+    OMSVC_PANIC = 21,
+    /// An argument is out of its documented range.
+    OMSVC_INVALID_ARGUMENT = 22,
+}
+
+impl omsvc_status {
+    pub fn message(self) -> &'static str {
+        use omsvc_status::*;
+        match self {
+            OMSVC_OK => "ok",
+            OMSVC_NULL_ARGUMENT => "a required pointer argument was NULL",
+            OMSVC_INVALID_HANDLE => "the handle is not valid (never issued, or already freed)",
+            OMSVC_INVALID_UTF8 => "a string argument is not valid UTF-8",
+            OMSVC_INVALID_NAME => {
+                "invalid service name (empty, over 255 bytes, or with control characters)"
+            }
+            OMSVC_VALUE_TOO_LARGE => "the configuration value is over the 4 MiB limit",
+            OMSVC_DUPLICATE_SERVICE => "a service with this name is already registered",
+            OMSVC_UNKNOWN_SERVICE => "no service with this name is registered",
+            OMSVC_MALFORMED_COMMAND => {
+                "the request bytes are not a valid ServiceConfigurationCommand"
+            }
+            OMSVC_BUFFER_TOO_SMALL => "the buffer is too small; the needed length was written",
+            OMSVC_DATABASE_LOCKED => "the database is locked by another process",
+            OMSVC_DATABASE_MISSING => "no omsvc database at the given path",
+            OMSVC_UNSUPPORTED_FORMAT => {
+                "the database has a format version this libomsvc cannot read"
+            }
+            OMSVC_NOT_AN_OMSVC_DATABASE => "the directory holds a database libomsvc did not create",
+            OMSVC_CHECKPOINT_EXISTS => "the checkpoint directory already exists",
+            OMSVC_STORAGE_ERROR => "RocksDB reported an error",
+            OMSVC_IO_ERROR => "a file system operation failed",
+            OMSVC_SHUT_DOWN => "the node is shut down",
+            OMSVC_READ_ONLY => "the database was opened read-only",
+            OMSVC_CORRUPT_CONFIGURATION => "a stored configuration does not decode",
+            OMSVC_SUBMIT_FAILED => "the configuration submitter failed",
+            OMSVC_PANIC => "internal error: libomsvc panicked (please report it)",
+            OMSVC_INVALID_ARGUMENT => "an argument is out of its documented range",
+        }
+    }
+}
+
+/// A failure on its way out through the C ABI: a status and the detailed message.
+#[derive(Debug)]
+pub(crate) struct FfiError {
+    pub status: omsvc_status,
+    pub message: String,
+}
+
+impl FfiError {
+    pub fn new(status: omsvc_status, message: impl Into<String>) -> Self {
+        FfiError {
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<Error> for FfiError {
+    fn from(error: Error) -> Self {
+        use omsvc_status::*;
+        let status = match &error {
+            Error::InvalidServiceName {
+                problem: NameProblem::NotUtf8,
+                ..
+            } => OMSVC_INVALID_UTF8,
+            Error::InvalidServiceName { .. } => OMSVC_INVALID_NAME,
+            Error::ConfigurationTooLarge { .. } => OMSVC_VALUE_TOO_LARGE,
+            Error::DuplicateService { .. } => OMSVC_DUPLICATE_SERVICE,
+            Error::UnknownService { .. } => OMSVC_UNKNOWN_SERVICE,
+            Error::MalformedCommand { .. } => OMSVC_MALFORMED_COMMAND,
+            Error::CorruptConfiguration { .. } => OMSVC_CORRUPT_CONFIGURATION,
+            Error::DatabaseLocked { .. } => OMSVC_DATABASE_LOCKED,
+            Error::DatabaseMissing { .. } => OMSVC_DATABASE_MISSING,
+            Error::NotAnOmsvcDatabase { .. } => OMSVC_NOT_AN_OMSVC_DATABASE,
+            Error::UnsupportedFormatVersion { .. } => OMSVC_UNSUPPORTED_FORMAT,
+            Error::ReadOnly { .. } => OMSVC_READ_ONLY,
+            Error::CheckpointExists { .. } => OMSVC_CHECKPOINT_EXISTS,
+            Error::Storage { .. } => OMSVC_STORAGE_ERROR,
+            Error::Io { .. } => OMSVC_IO_ERROR,
+            Error::SubmitFailed { .. } => OMSVC_SUBMIT_FAILED,
+            Error::ShutDown => OMSVC_SHUT_DOWN,
+        };
+        FfiError {
+            status,
+            message: error.to_string(),
+        }
+    }
+}
+
+thread_local! {
+    static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
+}
+
+pub(crate) fn set_last_error(message: &str) {
+    let text = CString::new(message.replace('\0', "\\0")).unwrap_or_default();
+    LAST_ERROR.with(|last| *last.borrow_mut() = text);
+}
+
+/// A static, NUL-terminated description of `status` (never NULL; unknown numbers get a
+/// generic text).
+#[no_mangle]
+pub extern "C" fn omsvc_status_message(status: omsvc_status) -> *const c_char {
+    // The enum may hold a number this version does not know if C passed one: go through u32.
+    let known = status as u32;
+    let text: &'static str = match known {
+        0..=22 => status.message(),
+        _ => "unknown status",
+    };
+    static_c_str(text)
+}
+
+/// The detailed message of the last failed `omsvc_` call on this thread (empty if none yet).
+/// Valid until the next failing call on this thread; never NULL.
+#[no_mangle]
+pub extern "C" fn omsvc_last_error() -> *const c_char {
+    LAST_ERROR.with(|last| last.borrow().as_ptr())
+}
+
+/// The library's version, e.g. "0.1.0". Static; never NULL.
+#[no_mangle]
+pub extern "C" fn omsvc_version() -> *const c_char {
+    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+}
+
+/// Interns a static message as a C string (each distinct text is converted once).
+fn static_c_str(text: &'static str) -> *const c_char {
+    use once_cell::sync::Lazy;
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    static INTERNED: Lazy<Mutex<HashMap<&'static str, &'static std::ffi::CStr>>> =
+        Lazy::new(Default::default);
+    let mut interned = INTERNED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    interned
+        .entry(text)
+        .or_insert_with(|| Box::leak(CString::new(text).unwrap_or_default().into_boxed_c_str()))
+        .as_ptr()
+}

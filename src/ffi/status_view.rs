@@ -1,0 +1,104 @@
+//! The status view through the C ABI: a fixed struct per service for programs, and the whole
+//! node as JSON for operators (with the reasons a service is not running).
+
+use super::args;
+use super::buffers::{new_bytes, omsvc_bytes};
+use super::node::{node, omsvc_node};
+use super::status::omsvc_status;
+use crate::core::leadership::Role;
+use crate::core::node::NodeStatus;
+use serde_json::json;
+use std::ffi::c_char;
+use std::time::UNIX_EPOCH;
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct omsvc_service_status {
+    pub running: bool,
+    /// The epoch it runs in; 0 when not running.
+    pub epoch: u64,
+    pub start_count: u64,
+    pub stop_count: u64,
+    /// Failed starts since the last successful one.
+    pub consecutive_failures: u32,
+    /// Whether a start, stop or should_run has failed (details in the JSON status).
+    pub has_error: bool,
+}
+
+/// One service's status. Unknown names give OMSVC_UNKNOWN_SERVICE.
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_node_service_status(
+    node: *const omsvc_node,
+    name: *const c_char,
+    name_len: usize,
+    status_out: *mut omsvc_service_status,
+) -> omsvc_status {
+    ffi_boundary!({
+        let node = self::node(node)?;
+        let name = unsafe { args::service_name(name, name_len)? };
+        let status_out = unsafe { args::out(status_out, "status_out")? };
+        let view = node.service_status(name)?;
+        *status_out = omsvc_service_status {
+            running: view.status.is_running(),
+            epoch: view.epoch.unwrap_or(0),
+            start_count: view.start_count,
+            stop_count: view.stop_count,
+            consecutive_failures: view.consecutive_failures,
+            has_error: view.last_error.is_some(),
+        };
+        Ok(())
+    })
+}
+
+/// The node's whole status as UTF-8 JSON (not NUL-terminated; use `omsvc_bytes_len`): term,
+/// leader, role, barrier, applied index, peers, ignored events, why services wait, and each
+/// service's status with its last error. Free with `omsvc_bytes_free`.
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_node_status_json(
+    node: *const omsvc_node,
+    json_out: *mut *mut omsvc_bytes,
+) -> omsvc_status {
+    ffi_boundary!({
+        let node = self::node(node)?;
+        let json_out = unsafe { args::out(json_out, "json_out")? };
+        *json_out = new_bytes(status_json(&node.status()).to_string().into_bytes());
+        Ok(())
+    })
+}
+
+pub(crate) fn status_json(status: &NodeStatus) -> serde_json::Value {
+    let services: Vec<_> = status
+        .services
+        .iter()
+        .map(|service| {
+            json!({
+                "name": service.name,
+                "status": if service.status.is_running() { "RUNNING" } else { "PAUSING" },
+                "epoch": service.epoch,
+                "since_unix_ms": service.since.duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0),
+                "start_count": service.start_count,
+                "stop_count": service.stop_count,
+                "consecutive_failures": service.consecutive_failures,
+                "last_error": service.last_error,
+                "waiting_for": service.waiting_for.as_ref().map(|wait| wait.to_string()),
+            })
+        })
+        .collect();
+    json!({
+        "self_id": status.self_id,
+        "term": status.term,
+        "leader": status.leader,
+        "role": match status.role {
+            Role::Follower => "follower",
+            Role::LeaderNotReady => "leader-not-ready",
+            Role::LeaderReady => "leader-ready",
+        },
+        "barrier": status.barrier,
+        "applied": status.applied,
+        "peers": status.peers,
+        "ignored_events": status.ignored_events,
+        "blocker": status.blocker.as_ref().map(|blocker| blocker.to_string()),
+        "last_applied_entry": { "term": status.last_applied_entry.term, "index": status.last_applied_entry.index },
+        "services": services,
+    })
+}
