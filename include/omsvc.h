@@ -418,10 +418,10 @@ enum omsvc_status omsvc_node_register_service(struct omsvc_node *node,
                                               const struct omsvc_service_options *options);
 
 /**
- * A static, NUL-terminated description of `status` (never NULL; unknown numbers get a
- * generic text).
+ * A static, NUL-terminated description of a status (an `omsvc_status` value; numbers this
+ * version does not know give "unknown status"). Never NULL.
  */
-const char *omsvc_status_message(enum omsvc_status status);
+const char *omsvc_status_message(int status);
 
 /**
  * The detailed message of the last failed `omsvc_` call on this thread (empty if none yet).

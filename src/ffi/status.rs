@@ -3,7 +3,7 @@
 
 use crate::core::error::{Error, NameProblem};
 use std::cell::RefCell;
-use std::ffi::{c_char, CString};
+use std::ffi::{c_char, c_int, CString};
 
 /// The result of every fallible `omsvc_` function. Numbers are fixed and never reused.
 #[repr(C)]
@@ -44,6 +44,9 @@ pub enum omsvc_status {
 }
 
 impl omsvc_status {
+    /// The highest number in use; numbers are contiguous from 0.
+    const LAST: omsvc_status = omsvc_status::OMSVC_INVALID_ARGUMENT;
+
     pub fn message(self) -> &'static str {
         use omsvc_status::*;
         match self {
@@ -137,16 +140,15 @@ pub(crate) fn set_last_error(message: &str) {
     LAST_ERROR.with(|last| *last.borrow_mut() = text);
 }
 
-/// A static, NUL-terminated description of `status` (never NULL; unknown numbers get a
-/// generic text).
+/// A static, NUL-terminated description of a status (an `omsvc_status` value; numbers this
+/// version does not know give "unknown status"). Never NULL.
 #[no_mangle]
-pub extern "C" fn omsvc_status_message(status: omsvc_status) -> *const c_char {
-    // The enum may hold a number this version does not know if C passed one: go through u32.
-    let known = status as u32;
-    let text: &'static str = match known {
-        0..=22 => status.message(),
-        _ => "unknown status",
-    };
+pub extern "C" fn omsvc_status_message(status: c_int) -> *const c_char {
+    let text = (0..=omsvc_status::LAST as c_int)
+        .contains(&status)
+        // SAFETY: omsvc_status is repr(C) with the contiguous numbers 0..=LAST.
+        .then(|| unsafe { std::mem::transmute::<c_int, omsvc_status>(status) }.message())
+        .unwrap_or("unknown status");
     static_c_str(text)
 }
 

@@ -48,7 +48,6 @@ pub struct LeadershipModel {
     stepped_down_in_term: bool,
     barrier: LogIndex,
     applied: LogIndex,
-    last_index_seen: LogIndex,
     peers: Vec<String>,
     ignored_events: u64,
     shut_down: bool,
@@ -65,7 +64,6 @@ impl LeadershipModel {
             stepped_down_in_term: false,
             barrier: 0,
             applied: 0,
-            last_index_seen: 0,
             peers: Vec::new(),
             ignored_events: 0,
             shut_down: false,
@@ -159,19 +157,19 @@ impl LeadershipModel {
         self.finish(before)
     }
 
-    /// `notifyTermIndexUpdated`: fires for every configuration and metadata entry, so the
-    /// common case (same term) only records the index. A newer term means another peer leads.
+    /// `notifyTermIndexUpdated`: fires for every configuration and metadata entry; only a
+    /// term change is news (a newer term means another peer leads). The index does not
+    /// matter: applied progress comes from `applied`.
     #[inline]
-    pub fn term_index_updated(&mut self, term: Term, index: LogIndex) -> EventOutcome {
+    pub fn term_index_updated(&mut self, term: Term, _index: LogIndex) -> EventOutcome {
         if term == self.term && !self.shut_down {
-            self.last_index_seen = index;
             return EventOutcome::Unchanged;
         }
-        self.term_index_updated_slow(term, index)
+        self.term_index_updated_slow(term)
     }
 
     #[cold]
-    fn term_index_updated_slow(&mut self, term: Term, index: LogIndex) -> EventOutcome {
+    fn term_index_updated_slow(&mut self, term: Term) -> EventOutcome {
         if self.shut_down {
             return EventOutcome::AfterShutdown;
         }
@@ -181,16 +179,15 @@ impl LeadershipModel {
         }
         let before = self.fingerprint();
         self.enter_term(term);
-        self.last_index_seen = index;
         self.finish(before)
     }
 
-    /// `notifyConfigurationChanged`: the peer set as of the entry at `index` of `term`.
+    /// `notifyConfigurationChanged`: the peer set as of the entry at `_index` of `term`.
     /// A node that is not in the new peer set does not lead.
     pub fn configuration_changed<S: AsRef<str>>(
         &mut self,
         term: Term,
-        index: LogIndex,
+        _index: LogIndex,
         peers: &[S],
     ) -> EventOutcome {
         if self.shut_down {
@@ -202,7 +199,6 @@ impl LeadershipModel {
         }
         let before = self.fingerprint();
         self.enter_term(term);
-        self.last_index_seen = self.last_index_seen.max(index);
         let same_ring = self.peers.len() == peers.len()
             && peers
                 .iter()
@@ -301,9 +297,6 @@ impl LeadershipModel {
     }
     pub fn applied_index(&self) -> LogIndex {
         self.applied
-    }
-    pub fn last_index_seen(&self) -> LogIndex {
-        self.last_index_seen
     }
     pub fn peers(&self) -> &[String] {
         &self.peers

@@ -21,7 +21,12 @@ pub(super) struct Shared {
     pub settled: Condvar,
     /// The epoch services may run in, or 0: what `EpochToken::is_current` reads.
     pub allowed_epoch: Arc<AtomicU64>,
+    /// The current term, for `term_index_updated`'s lock-free fast path; `NO_FAST_PATH`
+    /// once shut down.
+    fast_path_term: AtomicU64,
 }
+
+const NO_FAST_PATH: Term = Term::MAX;
 
 pub(super) struct ManagerState {
     pub leadership: LeadershipModel,
@@ -47,6 +52,12 @@ impl Shared {
 
     /// Called with the lock held after the leadership model changed.
     fn leadership_changed(&self, state: &mut ManagerState) {
+        let fast_path_term = if state.leadership.is_shut_down() {
+            NO_FAST_PATH
+        } else {
+            state.leadership.term()
+        };
+        self.fast_path_term.store(fast_path_term, Ordering::Release);
         let epoch = state.leadership.allowed_epoch();
         if self.allowed_epoch.swap(epoch, Ordering::AcqRel) != epoch {
             state.generation += 1;
@@ -77,6 +88,7 @@ impl ServiceManager {
             work: Condvar::new(),
             settled: Condvar::new(),
             allowed_epoch: Arc::new(AtomicU64::new(0)),
+            fast_path_term: AtomicU64::new(0),
         });
         let runner_shared = shared.clone();
         let handle = std::thread::Builder::new()
@@ -137,9 +149,14 @@ impl ServiceManager {
         })
     }
 
-    /// The hot path: O(1) and allocation-free unless the term changed.
+    /// The hot path: Ratis calls it for every configuration and metadata entry. With the
+    /// current term it is one atomic load (no lock, no allocation); racing a term change it
+    /// answers as if it came just before the change, which is equally a no-op.
     #[inline]
     pub fn term_index_updated(&self, term: Term, index: LogIndex) -> EventOutcome {
+        if term != NO_FAST_PATH && term == self.shared.fast_path_term.load(Ordering::Acquire) {
+            return EventOutcome::Unchanged;
+        }
         let mut state = self.shared.lock();
         let outcome = state.leadership.term_index_updated(term, index);
         if outcome != EventOutcome::Unchanged {

@@ -1,0 +1,271 @@
+/* Every exported function with bad input: NULL for each pointer, invalid UTF-8, empty and
+ * over-long names, oversized values, freed handles, double free, events out of order and calls
+ * after shutdown. Each gets its documented status and writes nothing. */
+#include "check.h"
+
+static const char bad_utf8[] = {'b', 'a', 'd', (char)0xc3, (char)0x28};
+static char long_name[300];
+
+static int32_t start_ok(void *userdata, uint64_t epoch) {
+    (void)userdata;
+    (void)epoch;
+    return 0;
+}
+
+static int32_t stop_ok(void *userdata) {
+    (void)userdata;
+    return 0;
+}
+
+static void misc_functions(void) {
+    CHECK(strcmp(omsvc_status_message(OMSVC_OK), "ok") == 0);
+    CHECK(strstr(omsvc_status_message(OMSVC_INVALID_HANDLE), "handle") != NULL);
+    CHECK(strcmp(omsvc_status_message(9999), "unknown status") == 0);
+    CHECK(strcmp(omsvc_status_message(-1), "unknown status") == 0);
+    CHECK(omsvc_version() != NULL && strlen(omsvc_version()) > 0);
+    CHECK(omsvc_bytes_data(NULL) == NULL && omsvc_bytes_len(NULL) == 0);
+    omsvc_bytes_free(NULL);
+    CHECK(omsvc_name_list_len(NULL) == 0 && omsvc_name_list_get(NULL, 0, NULL) == NULL);
+    omsvc_name_list_free(NULL);
+}
+
+static void encoders(void) {
+    omsvc_bytes *sentinel = (omsvc_bytes *)0x1;
+    omsvc_bytes *out = sentinel;
+    static uint8_t huge[OMSVC_MAX_CONFIGURATION_BYTES + 1];
+
+    CHECK_STATUS(omsvc_encode_set_request(NULL, 3, (const uint8_t *)"v", 1, &out), OMSVC_NULL_ARGUMENT);
+    CHECK(strstr(omsvc_last_error(), "service name is NULL") != NULL);
+    CHECK_STATUS(omsvc_encode_set_request("svc", 3, NULL, 1, &out), OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_encode_set_request("svc", 3, (const uint8_t *)"v", 1, NULL), OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_encode_set_request(bad_utf8, sizeof bad_utf8, (const uint8_t *)"v", 1, &out), OMSVC_INVALID_UTF8);
+    CHECK_STATUS(omsvc_encode_set_request("", 0, (const uint8_t *)"v", 1, &out), OMSVC_INVALID_NAME);
+    CHECK(strstr(omsvc_last_error(), "empty") != NULL);
+    CHECK_STATUS(omsvc_encode_set_request(long_name, 256, (const uint8_t *)"v", 1, &out), OMSVC_INVALID_NAME);
+    CHECK(strstr(omsvc_last_error(), "256 bytes long; the limit is 255") != NULL);
+    CHECK_STATUS(omsvc_encode_set_request("a\tb", 3, (const uint8_t *)"v", 1, &out), OMSVC_INVALID_NAME);
+    CHECK_STATUS(omsvc_encode_set_request("svc", 3, huge, sizeof huge, &out), OMSVC_VALUE_TOO_LARGE);
+    CHECK_STATUS(omsvc_encode_delete_request(NULL, 0, &out), OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_encode_delete_request(bad_utf8, sizeof bad_utf8, &out), OMSVC_INVALID_UTF8);
+    CHECK_STATUS(omsvc_encode_delete_request("svc", 3, NULL), OMSVC_NULL_ARGUMENT);
+    CHECK(out == sentinel); /* nothing written on failure */
+
+    /* Limits are inclusive; an empty value with a NULL pointer is fine. */
+    OK(omsvc_encode_set_request(long_name, 255, NULL, 0, &out));
+    omsvc_bytes_free(out);
+    OK(omsvc_encode_set_request("svc", 3, huge, OMSVC_MAX_CONFIGURATION_BYTES, &out));
+    CHECK(omsvc_bytes_len(out) > OMSVC_MAX_CONFIGURATION_BYTES);
+    omsvc_bytes_free(out);
+}
+
+static void opening(const char *dir) {
+    omsvc_node_options options;
+    omsvc_node *sentinel = (omsvc_node *)0x1;
+    omsvc_node *node = sentinel;
+    omsvc_node *holder;
+    char missing[600];
+
+    memset(&options, 0, sizeof options);
+    options.self_id = str_of("om1");
+    options.create_if_missing = true;
+    CHECK_STATUS(omsvc_node_open(NULL, &node), OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_node_open(&options, NULL), OMSVC_NULL_ARGUMENT);
+    options.self_id = str_of(NULL);
+    CHECK_STATUS(omsvc_node_open(&options, &node), OMSVC_NULL_ARGUMENT);
+    options.self_id = str_of("");
+    CHECK_STATUS(omsvc_node_open(&options, &node), OMSVC_INVALID_ARGUMENT);
+    options.self_id.ptr = bad_utf8;
+    options.self_id.len = sizeof bad_utf8;
+    CHECK_STATUS(omsvc_node_open(&options, &node), OMSVC_INVALID_UTF8);
+    options.self_id = str_of("om1");
+    options.db_dir.ptr = bad_utf8;
+    options.db_dir.len = sizeof bad_utf8;
+    CHECK_STATUS(omsvc_node_open(&options, &node), OMSVC_INVALID_UTF8);
+
+    snprintf(missing, sizeof missing, "%s/no-such-db", dir);
+    options.db_dir = str_of(missing);
+    options.create_if_missing = false;
+    CHECK_STATUS(omsvc_node_open(&options, &node), OMSVC_DATABASE_MISSING);
+    CHECK(strstr(omsvc_last_error(), missing) != NULL);
+
+    options.db_dir = str_of(dir);
+    options.create_if_missing = true;
+    OK(omsvc_node_open(&options, &holder));
+    CHECK_STATUS(omsvc_node_open(&options, &node), OMSVC_DATABASE_LOCKED);
+    CHECK(strstr(omsvc_last_error(), dir) != NULL);
+    CHECK(node == sentinel);
+    OK(omsvc_node_free(holder));
+}
+
+static void handles(void) {
+    omsvc_node *node = open_node("om1", NULL);
+    bool settled;
+    OK(omsvc_node_free(NULL));
+    OK(omsvc_node_free(node));
+    CHECK_STATUS(omsvc_node_free(node), OMSVC_INVALID_HANDLE); /* double free */
+    CHECK_STATUS(omsvc_node_leader_ready(node, 1, 0, NULL), OMSVC_INVALID_HANDLE);
+    CHECK_STATUS(omsvc_node_wait_settled(node, 10, &settled), OMSVC_INVALID_HANDLE);
+    CHECK_STATUS(omsvc_node_free((omsvc_node *)(uintptr_t)0xdeadbeef), OMSVC_INVALID_HANDLE);
+    CHECK_STATUS(omsvc_node_applied((omsvc_node *)(uintptr_t)0x7, 1, 1, NULL), OMSVC_INVALID_HANDLE);
+}
+
+static void events(void) {
+    omsvc_node *node = open_node("om1", NULL);
+    enum omsvc_event_outcome outcome = (enum omsvc_event_outcome)77;
+    omsvc_str peers[2];
+    omsvc_str bad;
+
+    CHECK_STATUS(omsvc_node_leader_changed(NULL, 1, str_of("om1"), &outcome), OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_node_not_leader(NULL, 1, &outcome), OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_node_leader_ready(NULL, 1, 0, &outcome), OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_node_term_index_updated(NULL, 1, 0, &outcome), OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_node_configuration_changed(NULL, 1, 0, NULL, 0, &outcome), OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_node_applied(NULL, 1, 0, &outcome), OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_node_shutdown(NULL), OMSVC_NULL_ARGUMENT);
+    bad.ptr = bad_utf8;
+    bad.len = sizeof bad_utf8;
+    CHECK_STATUS(omsvc_node_leader_changed(node, 1, bad, &outcome), OMSVC_INVALID_UTF8);
+    CHECK_STATUS(omsvc_node_configuration_changed(node, 1, 0, NULL, 2, &outcome), OMSVC_NULL_ARGUMENT);
+    peers[0] = str_of("om1");
+    peers[1] = bad;
+    CHECK_STATUS(omsvc_node_configuration_changed(node, 1, 0, peers, 2, &outcome), OMSVC_INVALID_UTF8);
+    CHECK((int)outcome == 77); /* nothing written on failure */
+
+    /* Out of order: ready before elected, ready after stepping down, old terms. */
+    OK(omsvc_node_leader_ready(node, 3, 0, &outcome));
+    CHECK(outcome == OMSVC_EVENT_CHANGED);
+    OK(omsvc_node_not_leader(node, 3, &outcome));
+    OK(omsvc_node_leader_ready(node, 3, 0, &outcome));
+    CHECK(outcome == OMSVC_EVENT_CONTRADICTED);
+    OK(omsvc_node_leader_changed(node, 2, str_of("om1"), &outcome));
+    CHECK(outcome == OMSVC_EVENT_STALE);
+    OK(omsvc_node_leader_changed(node, 4, str_of(NULL), &outcome)); /* no leader known */
+    CHECK(outcome == OMSVC_EVENT_UNCHANGED || outcome == OMSVC_EVENT_CHANGED);
+
+    OK(omsvc_node_shutdown(node));
+    CHECK_STATUS(omsvc_node_leader_ready(node, 5, 0, &outcome), OMSVC_SHUT_DOWN);
+    CHECK_STATUS(omsvc_node_not_leader(node, 5, NULL), OMSVC_SHUT_DOWN);
+    OK(omsvc_node_shutdown(node)); /* twice is fine */
+    OK(omsvc_node_free(node));
+}
+
+static void configuration(const char *dir) {
+    omsvc_node *node = open_node("om1", NULL);
+    omsvc_bytes *request = NULL;
+    omsvc_bytes *value = (omsvc_bytes *)0x1;
+    omsvc_name_list *names = (omsvc_name_list *)0x1;
+    uint8_t buf[4];
+    bool present = true;
+    size_t len = 99;
+    uint64_t term = 77, index = 77;
+    char checkpoint[600];
+    static const uint8_t garbage[] = {0xff, 0x00, 0x13};
+    enum omsvc_apply_outcome applied = (enum omsvc_apply_outcome)77;
+
+    OK(omsvc_encode_set_request("svc", 3, (const uint8_t *)"hello", 5, &request));
+    CHECK_STATUS(omsvc_node_apply_entry(NULL, 1, 1, omsvc_bytes_data(request), omsvc_bytes_len(request), NULL), OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_node_apply_entry(node, 1, 1, NULL, 5, NULL), OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_node_apply_entry(node, 1, 1, garbage, sizeof garbage, &applied), OMSVC_MALFORMED_COMMAND);
+    CHECK_STATUS(omsvc_node_apply_entry(node, 1, 1, NULL, 0, &applied), OMSVC_MALFORMED_COMMAND);
+    CHECK((int)applied == 77);
+    OK(omsvc_node_last_applied_entry(node, &term, &index));
+    CHECK(term == 0 && index == 0); /* refused entries wrote nothing */
+    OK(omsvc_node_list_configurations(node, &names));
+    CHECK(omsvc_name_list_len(names) == 0);
+    omsvc_name_list_free(names);
+
+    OK(omsvc_node_apply_entry(node, 1, 1, omsvc_bytes_data(request), omsvc_bytes_len(request), &applied));
+    CHECK(applied == OMSVC_APPLY_APPLIED);
+    OK(omsvc_node_apply_entry(node, 1, 1, omsvc_bytes_data(request), omsvc_bytes_len(request), &applied));
+    CHECK(applied == OMSVC_APPLY_ALREADY_APPLIED);
+    omsvc_bytes_free(request);
+
+    CHECK_STATUS(omsvc_node_read_configuration(node, NULL, 3, buf, sizeof buf, &present, &len), OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_node_read_configuration(node, "svc", 3, buf, sizeof buf, NULL, &len), OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_node_read_configuration(node, "svc", 3, buf, sizeof buf, &present, NULL), OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_node_read_configuration(node, "svc", 3, NULL, 4, &present, &len), OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_node_read_configuration(node, "", 0, buf, sizeof buf, &present, &len), OMSVC_INVALID_NAME);
+    CHECK(present == true && len == 99);
+    CHECK_STATUS(omsvc_node_read_configuration(node, "svc", 3, buf, sizeof buf, &present, &len), OMSVC_BUFFER_TOO_SMALL);
+    CHECK(present && len == 5); /* the needed length */
+    len = 0;
+    CHECK_STATUS(omsvc_node_read_configuration(node, "svc", 3, NULL, 0, &present, &len), OMSVC_BUFFER_TOO_SMALL);
+    CHECK(len == 5); /* the size query */
+    OK(omsvc_node_read_configuration(node, "absent", 6, NULL, 0, &present, &len));
+    CHECK(!present && len == 0);
+
+    CHECK_STATUS(omsvc_node_read_configuration_owned(node, "svc", 3, NULL), OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_node_read_configuration_owned(node, bad_utf8, sizeof bad_utf8, &value), OMSVC_INVALID_UTF8);
+    CHECK(value == (omsvc_bytes *)0x1);
+    OK(omsvc_node_read_configuration_owned(node, "absent", 6, &value));
+    CHECK(value == NULL);
+    OK(omsvc_node_read_configuration_owned(node, "svc", 3, &value));
+    CHECK(omsvc_bytes_len(value) == 5 && memcmp(omsvc_bytes_data(value), "hello", 5) == 0);
+    omsvc_bytes_free(value);
+
+    CHECK_STATUS(omsvc_node_list_configurations(node, NULL), OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_node_list_configurations(NULL, &names), OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_node_last_applied_entry(node, NULL, &index), OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_node_last_applied_entry(node, &term, NULL), OMSVC_NULL_ARGUMENT);
+
+    snprintf(checkpoint, sizeof checkpoint, "%s/checkpoint", dir);
+    CHECK_STATUS(omsvc_node_checkpoint(node, NULL, 0), OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_node_checkpoint(node, dir, strlen(dir)), OMSVC_CHECKPOINT_EXISTS);
+    OK(omsvc_node_checkpoint(node, checkpoint, strlen(checkpoint)));
+    CHECK_STATUS(omsvc_node_reinitialize(node, NULL, 0), OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_node_reinitialize(node, dir, strlen(dir)), OMSVC_DATABASE_MISSING);
+    OK(omsvc_node_reinitialize(node, checkpoint, strlen(checkpoint)));
+
+    {
+        omsvc_service_callbacks callbacks;
+        omsvc_service_status status;
+        omsvc_bytes *json = (omsvc_bytes *)0x1;
+        bool flag = true;
+        memset(&callbacks, 0, sizeof callbacks);
+        callbacks.start = start_ok;
+        CHECK_STATUS(omsvc_node_register_service(node, "svc", 3, NULL, NULL, NULL), OMSVC_NULL_ARGUMENT);
+        CHECK_STATUS(omsvc_node_register_service(node, "svc", 3, &callbacks, NULL, NULL), OMSVC_NULL_ARGUMENT);
+        callbacks.stop = stop_ok;
+        CHECK_STATUS(omsvc_node_register_service(node, "", 0, &callbacks, NULL, NULL), OMSVC_INVALID_NAME);
+        CHECK_STATUS(omsvc_node_register_service(node, long_name, 300, &callbacks, NULL, NULL), OMSVC_INVALID_NAME);
+        CHECK_STATUS(omsvc_node_register_service(node, NULL, 0, &callbacks, NULL, NULL), OMSVC_NULL_ARGUMENT);
+        OK(omsvc_node_register_service(node, "svc", 3, &callbacks, NULL, NULL));
+        CHECK_STATUS(omsvc_node_register_service(node, "svc", 3, &callbacks, NULL, NULL), OMSVC_DUPLICATE_SERVICE);
+        CHECK_STATUS(omsvc_node_service_status(node, "nobody", 6, &status), OMSVC_UNKNOWN_SERVICE);
+        CHECK_STATUS(omsvc_node_service_status(node, "svc", 3, NULL), OMSVC_NULL_ARGUMENT);
+        CHECK_STATUS(omsvc_node_status_json(node, NULL), OMSVC_NULL_ARGUMENT);
+        CHECK_STATUS(omsvc_node_status_json(NULL, &json), OMSVC_NULL_ARGUMENT);
+        CHECK(json == (omsvc_bytes *)0x1);
+        CHECK_STATUS(omsvc_node_wait_settled(node, 10, NULL), OMSVC_NULL_ARGUMENT);
+        CHECK_STATUS(omsvc_node_epoch_is_current(node, 1, NULL), OMSVC_NULL_ARGUMENT);
+        OK(omsvc_node_epoch_is_current(node, 0, &flag));
+        CHECK(!flag);
+
+        /* After shutdown: writes and registrations are refused, reads still work. */
+        OK(omsvc_node_shutdown(node));
+        CHECK_STATUS(omsvc_node_register_service(node, "late", 4, &callbacks, NULL, NULL), OMSVC_SHUT_DOWN);
+        OK(omsvc_encode_delete_request("svc", 3, &request));
+        CHECK_STATUS(omsvc_node_apply_entry(node, 1, 2, omsvc_bytes_data(request), omsvc_bytes_len(request), NULL), OMSVC_SHUT_DOWN);
+        CHECK_STATUS(omsvc_node_reinitialize(node, checkpoint, strlen(checkpoint)), OMSVC_SHUT_DOWN);
+        omsvc_bytes_free(request);
+        OK(omsvc_node_read_configuration(node, "svc", 3, NULL, 0, &present, &len) == OMSVC_BUFFER_TOO_SMALL ? OMSVC_OK : OMSVC_PANIC);
+        OK(omsvc_node_service_status(node, "svc", 3, &status));
+        CHECK(!status.running);
+    }
+    OK(omsvc_node_free(node));
+}
+
+int main(void) {
+    char dir[512], db[600];
+    memset(long_name, 'n', sizeof long_name);
+    make_temp_dir(dir, sizeof dir);
+    misc_functions();
+    encoders();
+    snprintf(db, sizeof db, "%s/locked", dir);
+    opening(db);
+    handles();
+    events();
+    configuration(dir);
+    printf("bad_input: every bad argument refused with its status\n");
+    return 0;
+}
