@@ -72,6 +72,14 @@ typedef enum omsvc_status {
    * An argument is out of its documented range.
    */
   OMSVC_INVALID_ARGUMENT = 22,
+  /**
+   * The data directory belongs to another node or cluster.
+   */
+  OMSVC_FOREIGN_DATA_DIRECTORY = 23,
+  /**
+   * openraft mode: the write or membership change did not commit (e.g. not the leader).
+   */
+  OMSVC_REPLICATION_ERROR = 24,
 } omsvc_status;
 
 typedef enum omsvc_apply_outcome {

@@ -39,6 +39,7 @@
 
 pub mod core;
 pub mod ffi;
+pub mod raft;
 
 pub use crate::core::config::{
     encode_delete_request, encode_set_request, ApplyOutcome, ConfigTable, TableOptions,

@@ -40,10 +40,10 @@ fn generate() -> String {
         ..Default::default()
     };
     let mut out = Vec::new();
+    // Only src/ffi/ (and the modules it declares) is the C ABI.
     cbindgen::Builder::new()
-        .with_crate(crate_dir)
+        .with_src(Path::new(crate_dir).join("src/ffi/mod.rs"))
         .with_config(config)
-        .with_parse_expand(&[] as &[&str])
         .generate()
         .expect("cbindgen could not generate the header")
         .write(&mut out);

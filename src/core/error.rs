@@ -113,6 +113,19 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    #[error(
+        "the data directory {path} belongs to {found}, not to {expected}; \
+         give each node its own directory (or remove this one to start afresh)"
+    )]
+    ForeignDataDirectory {
+        path: PathBuf,
+        found: String,
+        expected: String,
+    },
+
+    #[error("replication failed: {reason}")]
+    Replication { reason: String },
+
     #[error("the configuration submitter failed: {reason}")]
     SubmitFailed { reason: String },
 

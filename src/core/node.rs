@@ -4,6 +4,7 @@
 use crate::core::config::{ApplyOutcome, ConfigTable, TableOptions, TransactionInfo};
 use crate::core::error::Error;
 use crate::core::leadership::{Blocker, EventOutcome, LogIndex, Permission, Role, Term};
+use crate::core::proto::TableSnapshot;
 use crate::core::services::{Service, ServiceManager, ServiceOptions, ServiceStatusView};
 use crate::core::stateful::{ConfigSubmitter, LocalSubmitter, StatefulConfig};
 use std::path::{Path, PathBuf};
@@ -64,6 +65,7 @@ pub(crate) struct NodeInner {
     // Field order is drop order: services stop before the table closes.
     pub(crate) manager: ServiceManager,
     pub(crate) table: Arc<ConfigTable>,
+    self_id: String,
     _ephemeral_dir: Option<tempfile::TempDir>,
 }
 
@@ -92,15 +94,14 @@ impl Node {
             inner: Arc::new(NodeInner {
                 manager,
                 table,
+                self_id: options.self_id,
                 _ephemeral_dir: ephemeral_dir,
             }),
         })
     }
 
-    pub fn self_id(&self) -> String {
-        self.inner
-            .manager
-            .inspect(|model, _| model.self_id().to_owned())
+    pub fn self_id(&self) -> &str {
+        &self.inner.self_id
     }
 
     pub fn db_path(&self) -> &Path {
@@ -198,6 +199,39 @@ impl Node {
         Ok(info)
     }
 
+    /// Applies a log entry with no configuration command (a replication layer's no-op or
+    /// membership entry), with an optional metadata record kept in the same batch.
+    pub fn apply_marker(
+        &self,
+        term: Term,
+        index: LogIndex,
+        host_metadata: Option<(&str, &[u8])>,
+    ) -> Result<ApplyOutcome, Error> {
+        self.inner.require_open()?;
+        let outcome = self.inner.table.apply_marker(term, index, host_metadata)?;
+        self.inner.manager.applied(term, index);
+        Ok(outcome)
+    }
+
+    /// A record kept by [`Node::apply_marker`].
+    pub fn host_metadata(&self, key: &str) -> Result<Option<Vec<u8>>, Error> {
+        self.inner.table.host_metadata(key)
+    }
+
+    /// The whole table at its last applied entry, for a Raft snapshot.
+    pub fn export_snapshot(&self) -> Result<TableSnapshot, Error> {
+        self.inner.table.export_snapshot()
+    }
+
+    /// Installs a snapshot received from the leader: the table becomes its content.
+    pub fn install_snapshot(&self, snapshot: &TableSnapshot) -> Result<TransactionInfo, Error> {
+        self.inner.require_open()?;
+        let info = self.inner.table.import_snapshot(snapshot)?;
+        self.inner.manager.applied(info.term, info.index);
+        self.inner.manager.configuration_updated();
+        Ok(info)
+    }
+
     /// A submitter that applies straight into this node: for a single-peer group and tests.
     pub fn local_submitter(&self) -> Arc<dyn ConfigSubmitter> {
         Arc::new(LocalSubmitter::new(Arc::downgrade(&self.inner)))
@@ -268,7 +302,7 @@ impl NodeInner {
     }
 
     fn require_open(&self) -> Result<(), Error> {
-        if self.manager.inspect(|model, _| model.is_shut_down()) {
+        if self.manager.is_shut_down() {
             Err(Error::ShutDown)
         } else {
             Ok(())

@@ -41,11 +41,15 @@ pub enum omsvc_status {
     OMSVC_PANIC = 21,
     /// An argument is out of its documented range.
     OMSVC_INVALID_ARGUMENT = 22,
+    /// The data directory belongs to another node or cluster.
+    OMSVC_FOREIGN_DATA_DIRECTORY = 23,
+    /// openraft mode: the write or membership change did not commit (e.g. not the leader).
+    OMSVC_REPLICATION_ERROR = 24,
 }
 
 impl omsvc_status {
     /// The highest number in use; numbers are contiguous from 0.
-    const LAST: omsvc_status = omsvc_status::OMSVC_INVALID_ARGUMENT;
+    const LAST: omsvc_status = omsvc_status::OMSVC_REPLICATION_ERROR;
 
     pub fn message(self) -> &'static str {
         use omsvc_status::*;
@@ -79,6 +83,8 @@ impl omsvc_status {
             OMSVC_SUBMIT_FAILED => "the configuration submitter failed",
             OMSVC_PANIC => "internal error: libomsvc panicked (please report it)",
             OMSVC_INVALID_ARGUMENT => "an argument is out of its documented range",
+            OMSVC_FOREIGN_DATA_DIRECTORY => "the data directory belongs to another node or cluster",
+            OMSVC_REPLICATION_ERROR => "the replicated write or membership change did not commit",
         }
     }
 }
@@ -122,6 +128,8 @@ impl From<Error> for FfiError {
             Error::Storage { .. } => OMSVC_STORAGE_ERROR,
             Error::Io { .. } => OMSVC_IO_ERROR,
             Error::SubmitFailed { .. } => OMSVC_SUBMIT_FAILED,
+            Error::ForeignDataDirectory { .. } => OMSVC_FOREIGN_DATA_DIRECTORY,
+            Error::Replication { .. } => OMSVC_REPLICATION_ERROR,
             Error::ShutDown => OMSVC_SHUT_DOWN,
         };
         FfiError {
@@ -144,11 +152,12 @@ pub(crate) fn set_last_error(message: &str) {
 /// version does not know give "unknown status"). Never NULL.
 #[no_mangle]
 pub extern "C" fn omsvc_status_message(status: c_int) -> *const c_char {
-    let text = (0..=omsvc_status::LAST as c_int)
-        .contains(&status)
+    let text = if (0..=omsvc_status::LAST as c_int).contains(&status) {
         // SAFETY: omsvc_status is repr(C) with the contiguous numbers 0..=LAST.
-        .then(|| unsafe { std::mem::transmute::<c_int, omsvc_status>(status) }.message())
-        .unwrap_or("unknown status");
+        unsafe { std::mem::transmute::<c_int, omsvc_status>(status) }.message()
+    } else {
+        "unknown status"
+    };
     static_c_str(text)
 }
 

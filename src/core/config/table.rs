@@ -20,6 +20,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 const TRANSACTION_INFO_KEY: &[u8] = b"#TRANSACTIONINFO";
+/// Prefix of records a replication layer keeps with the table (e.g. openraft's membership).
+const HOST_METADATA_PREFIX: &str = "#HOST:";
 
 /// The last log entry applied into the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, PartialOrd, Ord)]
@@ -189,6 +191,143 @@ impl ConfigTable {
         Ok(ApplyOutcome::Applied { info })
     }
 
+    /// Applies a log entry that carries no configuration command (a Raft no-op or membership
+    /// entry): records it as the last applied entry, with an optional host metadata record, in
+    /// one batch.
+    pub fn apply_marker(
+        &self,
+        term: Term,
+        index: LogIndex,
+        host_metadata: Option<(&str, &[u8])>,
+    ) -> Result<ApplyOutcome, Error> {
+        self.require_writable("applying an entry")?;
+        let mut last = self.lock_writes();
+        if index <= last.index {
+            return Ok(ApplyOutcome::AlreadyApplied { last: *last });
+        }
+        let info = TransactionInfo { term, index };
+        let mut batch = WriteBatch::default();
+        if let Some((key, value)) = host_metadata {
+            batch.put_cf(self.meta(), host_key(key), value);
+        }
+        batch.put_cf(
+            self.meta(),
+            TRANSACTION_INFO_KEY,
+            encode_transaction_info(info),
+        );
+        self.write(batch, "apply a marker entry")?;
+        *last = info;
+        Ok(ApplyOutcome::Applied { info })
+    }
+
+    /// A record stored by [`ConfigTable::apply_marker`].
+    pub fn host_metadata(&self, key: &str) -> Result<Option<Vec<u8>>, Error> {
+        self.db
+            .get_cf(self.meta(), host_key(key))
+            .map_err(|source| Error::Storage {
+                operation: "read host metadata",
+                path: self.path.clone(),
+                source,
+            })
+    }
+
+    /// The whole table as one message, consistent at its last applied entry.
+    pub fn export_snapshot(&self) -> Result<proto::TableSnapshot, Error> {
+        let last = self.lock_writes();
+        let configurations = self
+            .entries()?
+            .into_iter()
+            .map(
+                |(service_name, configuration)| proto::ServiceConfiguration {
+                    service_name,
+                    configuration,
+                },
+            )
+            .collect();
+        let prefix = HOST_METADATA_PREFIX.as_bytes();
+        let host_metadata = self
+            .db
+            .prefix_iterator_cf(self.meta(), prefix)
+            .map(|item| {
+                item.map_err(|source| Error::Storage {
+                    operation: "iterate host metadata",
+                    path: self.path.clone(),
+                    source,
+                })
+            })
+            .take_while(|item| {
+                item.as_ref()
+                    .map_or(true, |(key, _)| key.starts_with(prefix))
+            })
+            .map(|item| {
+                item.map(|(key, value)| proto::HostMetadata {
+                    key: String::from_utf8_lossy(&key[prefix.len()..]).into_owned(),
+                    value: value.into_vec(),
+                })
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        Ok(proto::TableSnapshot {
+            transaction_info: Some(proto::TransactionInfo {
+                term: last.term,
+                index: last.index,
+            }),
+            configurations,
+            host_metadata,
+        })
+    }
+
+    /// Replaces the whole table with a snapshot's content in one atomic batch. Every name and
+    /// value is checked first; an invalid snapshot changes nothing.
+    pub fn import_snapshot(
+        &self,
+        snapshot: &proto::TableSnapshot,
+    ) -> Result<TransactionInfo, Error> {
+        self.require_writable("installing a snapshot")?;
+        for configuration in &snapshot.configurations {
+            validate_service_name(&configuration.service_name)?;
+            super::limits::validate_configuration(
+                &configuration.service_name,
+                &configuration.configuration,
+            )?;
+        }
+        let info = snapshot
+            .transaction_info
+            .map(|info| TransactionInfo {
+                term: info.term,
+                index: info.index,
+            })
+            .unwrap_or_default();
+        let mut last = self.lock_writes();
+        let mut batch = WriteBatch::default();
+        for (name, _) in self.entries()? {
+            batch.delete_cf(self.configs(), name);
+        }
+        for configuration in &snapshot.configurations {
+            batch.put_cf(
+                self.configs(),
+                &configuration.service_name,
+                &configuration.configuration,
+            );
+        }
+        for record in &snapshot.host_metadata {
+            batch.put_cf(self.meta(), host_key(&record.key), &record.value);
+        }
+        batch.put_cf(
+            self.meta(),
+            TRANSACTION_INFO_KEY,
+            encode_transaction_info(info),
+        );
+        self.write(batch, "install a snapshot")?;
+        *last = info;
+        tracing::info!(
+            entries = snapshot.configurations.len(),
+            term = info.term,
+            index = info.index,
+            "table replaced by a snapshot"
+        );
+        Ok(info)
+    }
+
     /// The configuration of `name`, or `None` when it has none.
     pub fn read(&self, name: &str) -> Result<Option<Vec<u8>>, Error> {
         validate_service_name(name)?;
@@ -244,32 +383,8 @@ impl ConfigTable {
     /// leader's snapshot), in one atomic batch. Returns the checkpoint's last applied entry.
     pub fn reinitialize(&self, checkpoint_dir: impl AsRef<Path>) -> Result<TransactionInfo, Error> {
         self.require_writable("reinitializing from a checkpoint")?;
-        let source = ConfigTable::open_read_only(checkpoint_dir)?;
-        let entries = source.entries()?;
-        let info = source.last_applied();
-        drop(source);
-        let mut last = self.lock_writes();
-        let mut batch = WriteBatch::default();
-        for (name, _) in self.entries()? {
-            batch.delete_cf(self.configs(), name);
-        }
-        for (name, configuration) in &entries {
-            batch.put_cf(self.configs(), name, configuration);
-        }
-        batch.put_cf(
-            self.meta(),
-            TRANSACTION_INFO_KEY,
-            encode_transaction_info(info),
-        );
-        self.write(batch, "reinitialize from a checkpoint")?;
-        *last = info;
-        tracing::info!(
-            entries = entries.len(),
-            term = info.term,
-            index = info.index,
-            "reinitialized from checkpoint"
-        );
-        Ok(info)
+        let snapshot = ConfigTable::open_read_only(checkpoint_dir)?.export_snapshot()?;
+        self.import_snapshot(&snapshot)
     }
 
     fn configs(&self) -> &ColumnFamily {
@@ -353,6 +468,10 @@ fn read_entries(db: &DB, cf: &ColumnFamily, path: &Path) -> Result<Vec<(String, 
             Ok((String::from_utf8_lossy(&key).into_owned(), value.into_vec()))
         })
         .collect()
+}
+
+fn host_key(key: &str) -> String {
+    format!("{HOST_METADATA_PREFIX}{key}")
 }
 
 fn encode_transaction_info(info: TransactionInfo) -> Vec<u8> {

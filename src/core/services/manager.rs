@@ -185,12 +185,24 @@ impl ServiceManager {
         epoch != 0 && self.shared.allowed_epoch.load(Ordering::Acquire) == epoch
     }
 
-    /// Tells running services that configuration changed: each re-checks `should_run`.
+    /// Tells running services that configuration changed: each re-checks `should_run`, and
+    /// one that declined to start asks again. Other services are not woken.
     pub fn configuration_updated(&self) {
         let mut state = self.shared.lock();
         state.config_generation += 1;
-        state.generation += 1;
-        self.shared.work.notify_one();
+        if state
+            .slots
+            .iter()
+            .any(|slot| slot.running_epoch.is_some() || slot.declined.is_some())
+        {
+            state.generation += 1;
+            self.shared.work.notify_one();
+        }
+    }
+
+    /// True once shut down; one atomic load.
+    pub fn is_shut_down(&self) -> bool {
+        self.shared.fast_path_term.load(Ordering::Acquire) == NO_FAST_PATH
     }
 
     /// Stops every running service in reverse registration order and waits for them. Events

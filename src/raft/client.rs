@@ -1,0 +1,110 @@
+//! A synchronous client for a node's address: what the CLI tools use. Writes sent to a
+//! follower are retried on the leader it names.
+
+use super::network::{CallError, Connection};
+use super::rpc::{
+    AddMemberRequest, ClientError, InitializeRequest, NodeReport, ReadRequest, ReadResponse,
+    RemoveMemberRequest, WriteReceipt, WriteRequest,
+};
+use super::types::{ConfigCommand, RaftNodeId};
+use crate::core::proto::raft_frame::Kind;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+pub struct RaftClient {
+    runtime: tokio::runtime::Runtime,
+    cluster: String,
+    connection: Connection,
+    timeout: Duration,
+}
+
+impl RaftClient {
+    pub fn new(addr: &str, cluster: &str, timeout: Duration) -> Result<RaftClient, ClientError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| ClientError::Transport(format!("cannot start a tokio runtime: {e}")))?;
+        Ok(RaftClient {
+            runtime,
+            cluster: cluster.to_owned(),
+            connection: Connection::new(addr, cluster),
+            timeout,
+        })
+    }
+
+    fn call<Req: Serialize, T: DeserializeOwned>(
+        &mut self,
+        kind: Kind,
+        request: &Req,
+    ) -> Result<T, ClientError> {
+        let answer: Result<T, ClientError> = self
+            .runtime
+            .block_on(self.connection.call(kind, request, self.timeout))
+            .map_err(|error: CallError| ClientError::Transport(error.to_string()))?;
+        answer
+    }
+
+    pub fn status(&mut self) -> Result<NodeReport, ClientError> {
+        self.runtime
+            .block_on(self.connection.call(Kind::Status, &(), self.timeout))
+            .map_err(|error| ClientError::Transport(error.to_string()))
+    }
+
+    pub fn read(&mut self, name: &str) -> Result<Option<Vec<u8>>, ClientError> {
+        let answer: ReadResponse = self.call(
+            Kind::ClientRead,
+            &ReadRequest {
+                name: name.to_owned(),
+            },
+        )?;
+        Ok(answer.value)
+    }
+
+    pub fn list(&mut self) -> Result<Vec<String>, ClientError> {
+        self.call(Kind::List, &())
+    }
+
+    /// Proposes a command, following the leader a follower names (up to 3 hops).
+    pub fn write(&mut self, command: Vec<u8>) -> Result<WriteReceipt, ClientError> {
+        let request = WriteRequest {
+            command: ConfigCommand(command),
+        };
+        let mut hops = 0;
+        loop {
+            match self.call(Kind::ClientWrite, &request) {
+                Err(ClientError::NotLeader {
+                    leader_addr: Some(addr),
+                    ..
+                }) if hops < 3 => {
+                    hops += 1;
+                    self.connection = Connection::new(addr, self.cluster.clone());
+                }
+                other => return other,
+            }
+        }
+    }
+
+    pub fn initialize(&mut self, members: BTreeMap<RaftNodeId, String>) -> Result<(), ClientError> {
+        self.call(Kind::Initialize, &InitializeRequest { members })
+    }
+
+    pub fn add_member(&mut self, id: RaftNodeId, addr: &str) -> Result<(), ClientError> {
+        self.call(
+            Kind::AddMember,
+            &AddMemberRequest {
+                id,
+                addr: addr.to_owned(),
+            },
+        )
+    }
+
+    pub fn remove_member(&mut self, id: RaftNodeId) -> Result<(), ClientError> {
+        self.call(Kind::RemoveMember, &RemoveMemberRequest { id })
+    }
+
+    pub fn trigger_election(&mut self) -> Result<(), ClientError> {
+        self.call(Kind::TriggerElection, &())
+    }
+}

@@ -1,0 +1,31 @@
+//! openraft mode: libomsvc replicating itself, for hosts without Ratis. A node is the core
+//! [`crate::Node`] (services + configuration table) plus openraft over a TCP transport:
+//! openraft's state machine *is* the configuration table, and its leader changes feed the same
+//! leadership model as Ratis callbacks do.
+//!
+//! - [`types`]: openraft's type configuration and the replicated command.
+//! - [`log_store`]: the Raft log and vote in RocksDB, fsynced before openraft hears "flushed".
+//! - [`state_machine`]: applies entries into the configuration table; snapshots.
+//! - [`frame`], [`network`], [`server`]: the TCP transport (length-prefixed protobuf frames).
+//! - [`leadership_watch`]: openraft's metrics turned into leadership events.
+//! - [`node`]: [`RaftNode`], the synchronous facade the CLI and the C ABI use.
+//! - [`client`]: a synchronous client for a node's address (CLI tools).
+
+// openraft's StorageError is large by design and fixed by its trait signatures.
+#![allow(clippy::result_large_err)]
+
+pub mod client;
+pub mod frame;
+pub mod leadership_watch;
+pub mod log_store;
+pub mod network;
+pub mod node;
+pub mod rpc;
+pub mod server;
+pub mod state_machine;
+pub mod types;
+
+pub use client::RaftClient;
+pub use node::{RaftNode, RaftNodeOptions, RaftTimeouts};
+pub use rpc::{ClientError, MemberStatus, NodeReport, WriteReceipt};
+pub use types::RaftNodeId;

@@ -1,0 +1,95 @@
+//! openraft's type configuration for libomsvc.
+
+use openraft::BasicNode;
+use serde::{Deserialize, Serialize};
+use std::io::Cursor;
+
+/// A node id in openraft mode. The core sees it as the string `id.to_string()`.
+pub type RaftNodeId = u64;
+
+openraft::declare_raft_types!(
+    pub TypeConfig:
+        D = ConfigCommand,
+        R = CommandResponse,
+        NodeId = RaftNodeId,
+        Node = BasicNode,
+        Entry = openraft::Entry<TypeConfig>,
+        SnapshotData = Cursor<Vec<u8>>,
+        AsyncRuntime = openraft::TokioRuntime,
+);
+
+pub type Raft = openraft::Raft<TypeConfig>;
+pub type LogId = openraft::LogId<RaftNodeId>;
+pub type StorageError = openraft::StorageError<RaftNodeId>;
+
+/// The replicated command: an encoded `ServiceConfigurationCommand`, the same bytes a Ratis
+/// host replicates. Serialized as hex so JSON frames stay compact and readable.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigCommand(#[serde(with = "hex_bytes")] pub Vec<u8>);
+
+/// Serde for byte strings as lowercase hex.
+pub mod hex_bytes {
+    pub fn serialize<S: serde::Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&super::hex_encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Vec<u8>, D::Error> {
+        let text = <String as serde::Deserialize>::deserialize(deserializer)?;
+        super::hex_decode(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// What applying one entry did, returned to the writer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CommandResponse {
+    Applied,
+    AlreadyApplied,
+    /// The command was invalid; every node refused it alike and wrote nothing.
+    Refused {
+        reason: String,
+    },
+    /// A no-op or membership entry.
+    Marker,
+}
+
+pub(crate) fn hex_encode(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        out.push(DIGITS[(byte >> 4) as usize] as char);
+        out.push(DIGITS[(byte & 0xf) as usize] as char);
+    }
+    out
+}
+
+pub(crate) fn hex_decode(text: &str) -> Result<Vec<u8>, String> {
+    if !text.len().is_multiple_of(2) {
+        return Err(format!("hex text has an odd length {}", text.len()));
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| {
+            u8::from_str_radix(&text[i..i + 2], 16).map_err(|e| format!("bad hex at {i}: {e}"))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_round_trip_through_json_as_hex() {
+        let command = ConfigCommand(vec![0, 1, 0xab, 0xff]);
+        let json = serde_json::to_string(&command).unwrap();
+        assert_eq!(json, "\"0001abff\"");
+        assert_eq!(
+            serde_json::from_str::<ConfigCommand>(&json).unwrap(),
+            command
+        );
+        assert!(serde_json::from_str::<ConfigCommand>("\"abc\"").is_err());
+        assert!(serde_json::from_str::<ConfigCommand>("\"zz\"").is_err());
+    }
+}
