@@ -7,7 +7,7 @@ use crate::core::proto::{raft_frame::Kind, RaftFrame};
 use openraft::error::{
     InstallSnapshotError, NetworkError, RPCError, RaftError, RemoteError, Unreachable,
 };
-use openraft::network::{RPCOption, RaftNetwork, RaftNetworkFactory};
+use openraft::network::{Backoff, RPCOption, RaftNetwork, RaftNetworkFactory};
 use openraft::raft::{
     AppendEntriesRequest, AppendEntriesResponse, InstallSnapshotRequest, InstallSnapshotResponse,
     VoteRequest, VoteResponse,
@@ -207,12 +207,18 @@ impl PeerClient {
             .call(kind, request, option.hard_ttl())
             .await
             .map_err(|error| {
+                let unreachable = matches!(error, CallError::Unreachable(_));
                 let error = io::Error::other(format!(
                     "node {} at {}: {error}",
                     self.target,
                     self.connection.addr()
                 ));
-                RPCError::Network(NetworkError::new(&error))
+                if unreachable {
+                    // openraft then backs off (see `backoff`) instead of retrying at once.
+                    RPCError::Unreachable(Unreachable::new(&error))
+                } else {
+                    RPCError::Network(NetworkError::new(&error))
+                }
             })?;
         answer.map_err(|error| RPCError::RemoteError(RemoteError::new(self.target, error)))
     }
@@ -248,5 +254,11 @@ impl RaftNetwork<TypeConfig> for PeerClient {
     ) -> Result<VoteResponse<RaftNodeId>, RPCError<RaftNodeId, BasicNode, RaftError<RaftNodeId>>>
     {
         self.rpc(Kind::Vote, &request, &option).await
+    }
+
+    /// A peer that cannot be reached is retried every 250 ms: soon enough to catch a restart,
+    /// rarely enough not to spin.
+    fn backoff(&self) -> Backoff {
+        Backoff::new(std::iter::repeat(Duration::from_millis(250)))
     }
 }

@@ -1,5 +1,8 @@
-//! `omsvc config list|get|dump`: read a node's configuration table.
+//! `omsvc config list|get|dump|set|delete`: read a node's configuration table (from its
+//! directory or a running node), and write through a running cluster.
 
+use crate::error::CliError;
+use crate::target::{ClusterName, Remote, Target};
 use crate::{hex, Outcome};
 use clap::{Args, Subcommand};
 use omsvc::{ConfigTable, Error};
@@ -10,46 +13,152 @@ use std::path::PathBuf;
 #[derive(Subcommand)]
 pub enum ConfigCommand {
     /// List the services that have a configuration, in name order.
-    List(DbArgs),
+    List {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        cluster: ClusterName,
+        #[command(flatten)]
+        output: Output,
+    },
     /// Show one service's configuration.
     Get {
         #[command(flatten)]
-        db: DbArgs,
+        target: Target,
+        #[command(flatten)]
+        cluster: ClusterName,
+        #[command(flatten)]
+        output: Output,
         /// The service name, e.g. KeyLifecycleService.
         name: String,
         /// Write the raw bytes to stdout (e.g. to pipe into `protoc --decode_raw`).
         #[arg(long, conflicts_with = "json")]
         raw: bool,
     },
-    /// Show the whole table: format version, last applied entry and every configuration.
-    Dump(DbArgs),
+    /// Show a node's whole table: format version, last applied entry and every configuration.
+    Dump {
+        /// A node's database directory (opened read-only).
+        #[arg(long, value_name = "DIR")]
+        db: PathBuf,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Set a service's configuration through a running cluster (replicated; the node you name
+    /// forwards you to the leader).
+    Set {
+        #[command(flatten)]
+        remote: Remote,
+        /// The service name.
+        name: String,
+        /// The value as UTF-8 text (or use --hex).
+        #[arg(required_unless_present = "hex", conflicts_with = "hex")]
+        value: Option<String>,
+        /// The value as hex bytes, e.g. 0a03666f6f.
+        #[arg(long)]
+        hex: Option<String>,
+    },
+    /// Delete a service's configuration through a running cluster.
+    Delete {
+        #[command(flatten)]
+        remote: Remote,
+        /// The service name.
+        name: String,
+    },
 }
 
 #[derive(Args)]
-pub struct DbArgs {
-    /// The node's database directory.
-    #[arg(long, value_name = "DIR")]
-    db: PathBuf,
+pub struct Output {
     /// Machine-readable JSON instead of text.
     #[arg(long)]
     json: bool,
 }
 
-pub fn run(command: ConfigCommand) -> Result<Outcome, Error> {
+pub fn run(command: ConfigCommand) -> Result<Outcome, CliError> {
     match command {
-        ConfigCommand::List(args) => list(&args),
-        ConfigCommand::Get { db, name, raw } => get(&db, &name, raw),
-        ConfigCommand::Dump(args) => dump(&args),
+        ConfigCommand::List {
+            target,
+            cluster,
+            output,
+        } => list(&target, &cluster, output.json),
+        ConfigCommand::Get {
+            target,
+            cluster,
+            output,
+            name,
+            raw,
+        } => get(&target, &cluster, output.json, &name, raw),
+        ConfigCommand::Dump { db, output } => dump(&db, output.json),
+        ConfigCommand::Set {
+            remote,
+            name,
+            value,
+            hex: hex_value,
+        } => {
+            let value = match (value, hex_value) {
+                (Some(text), None) => text.into_bytes(),
+                (None, Some(text)) => omsvc_hex_decode(&text)?,
+                _ => {
+                    return Err(CliError::Usage(
+                        "give the value as text or with --hex, not both".into(),
+                    ))
+                }
+            };
+            write(
+                &remote,
+                omsvc::encode_set_request(&name, &value)?,
+                &format!("set {name} ({} bytes)", value.len()),
+            )
+        }
+        ConfigCommand::Delete { remote, name } => write(
+            &remote,
+            omsvc::encode_delete_request(&name)?,
+            &format!("deleted {name}"),
+        ),
     }
 }
 
-fn list(args: &DbArgs) -> Result<Outcome, Error> {
-    let table = ConfigTable::open_read_only(&args.db)?;
-    let names = table.list()?;
-    if args.json {
-        print_json(json!({ "db": args.db, "services": names }));
+fn omsvc_hex_decode(text: &str) -> Result<Vec<u8>, CliError> {
+    if !text.len().is_multiple_of(2) {
+        return Err(CliError::Usage(format!(
+            "--hex needs an even number of digits, got {}",
+            text.len()
+        )));
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16))
+        .collect::<Result<_, _>>()
+        .map_err(|e| CliError::Usage(format!("--hex is not hex: {e}")))
+}
+
+fn write(remote: &Remote, command: Vec<u8>, what: &str) -> Result<Outcome, CliError> {
+    let mut client = remote.cluster.client(&remote.node)?;
+    let receipt = client.write(command)?;
+    if let omsvc::raft::types::CommandResponse::Refused { reason } = receipt.response {
+        return Err(CliError::Usage(format!(
+            "the cluster refused the write: {reason}"
+        )));
+    }
+    println!(
+        "{what}: committed at term {} index {}",
+        receipt.term, receipt.index
+    );
+    Ok(Outcome::Done)
+}
+
+fn list(target: &Target, cluster: &ClusterName, json: bool) -> Result<Outcome, CliError> {
+    let (source, names) = match (&target.db, &target.node) {
+        (Some(db), _) => (
+            db.display().to_string(),
+            ConfigTable::open_read_only(db)?.list()?,
+        ),
+        (None, Some(addr)) => (addr.clone(), cluster.client(addr)?.list()?),
+        (None, None) => unreachable!("clap requires --db or --node"),
+    };
+    if json {
+        print_json(json!({ "source": source, "services": names }));
     } else if names.is_empty() {
-        eprintln!("no configurations in {}", args.db.display());
+        eprintln!("no configurations in {source}");
     } else {
         for name in names {
             println!("{name}");
@@ -58,16 +167,26 @@ fn list(args: &DbArgs) -> Result<Outcome, Error> {
     Ok(Outcome::Done)
 }
 
-fn get(args: &DbArgs, name: &str, raw: bool) -> Result<Outcome, Error> {
-    let table = ConfigTable::open_read_only(&args.db)?;
-    let Some(value) = table.read(name)? else {
-        if args.json {
+fn get(
+    target: &Target,
+    cluster: &ClusterName,
+    json: bool,
+    name: &str,
+    raw: bool,
+) -> Result<Outcome, CliError> {
+    let (source, value) = match (&target.db, &target.node) {
+        (Some(db), _) => (
+            db.display().to_string(),
+            ConfigTable::open_read_only(db)?.read(name)?,
+        ),
+        (None, Some(addr)) => (addr.clone(), cluster.client(addr)?.read(name)?),
+        (None, None) => unreachable!("clap requires --db or --node"),
+    };
+    let Some(value) = value else {
+        if json {
             print_json(json!({ "name": name, "present": false }));
         }
-        eprintln!(
-            "no configuration stored for service {name:?} in {}",
-            args.db.display()
-        );
+        eprintln!("no configuration stored for service {name:?} in {source}");
         return Ok(Outcome::Absent);
     };
     if raw {
@@ -80,7 +199,7 @@ fn get(args: &DbArgs, name: &str, raw: bool) -> Result<Outcome, Error> {
                 path: "stdout".into(),
                 source,
             })?;
-    } else if args.json {
+    } else if json {
         print_json(
             json!({ "name": name, "present": true, "size": value.len(), "hex": hex::encode(&value) }),
         );
@@ -91,23 +210,23 @@ fn get(args: &DbArgs, name: &str, raw: bool) -> Result<Outcome, Error> {
     Ok(Outcome::Done)
 }
 
-fn dump(args: &DbArgs) -> Result<Outcome, Error> {
-    let table = ConfigTable::open_read_only(&args.db)?;
+fn dump(db: &PathBuf, json: bool) -> Result<Outcome, CliError> {
+    let table = ConfigTable::open_read_only(db)?;
     let last = table.last_applied();
     let entries = table.entries()?;
-    if args.json {
+    if json {
         let entries: Vec<_> = entries
             .iter()
             .map(|(name, value)| json!({ "name": name, "size": value.len(), "hex": hex::encode(value) }))
             .collect();
         print_json(json!({
-            "db": args.db,
+            "db": db,
             "format_version": omsvc::SUPPORTED_FORMAT_VERSION,
             "last_applied": { "term": last.term, "index": last.index },
             "entries": entries,
         }));
     } else {
-        println!("database:      {}", args.db.display());
+        println!("database:      {}", db.display());
         println!("format:        version {}", omsvc::SUPPORTED_FORMAT_VERSION);
         println!("last applied:  term {} index {}", last.term, last.index);
         println!("configurations: {}", entries.len());
@@ -119,6 +238,6 @@ fn dump(args: &DbArgs) -> Result<Outcome, Error> {
     Ok(Outcome::Done)
 }
 
-fn print_json(value: serde_json::Value) {
+pub fn print_json(value: serde_json::Value) {
     println!("{value:#}");
 }

@@ -1,7 +1,13 @@
 //! `omsvc`: the command-line tool of libomsvc.
 
+mod cluster_cmd;
 mod config_cmd;
+mod demo;
+mod error;
 mod hex;
+mod node_cmd;
+mod status_cmd;
+mod target;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -21,9 +27,20 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Read a node's configuration table (works while the node runs: opens read-only).
+    /// Three nodes in this process, a stateful service, the leader killed, the service
+    /// resumed on the new leader from its saved progress (the main demo).
+    Demo(demo::DemoArgs),
+    /// Read and write service configurations.
     #[command(subcommand)]
     Config(config_cmd::ConfigCommand),
+    /// Run an openraft node.
+    #[command(subcommand)]
+    Node(node_cmd::NodeCommand),
+    /// Cluster membership: init, add, remove, elect.
+    #[command(subcommand)]
+    Cluster(cluster_cmd::ClusterCommand),
+    /// A running node's view: leader, term, members, services.
+    Status(status_cmd::StatusArgs),
 }
 
 /// How a command ended, beyond plain success.
@@ -33,16 +50,25 @@ pub enum Outcome {
 }
 
 fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // openraft logs every failed RPC to a stopped peer; the demo kills a peer on purpose.
+    let default_filter = match cli.command {
+        Command::Demo(_) => "warn,openraft=off",
+        _ => "warn,openraft=error",
+    };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter)),
         )
         .init();
-    let cli = Cli::parse();
     let result = match cli.command {
+        Command::Demo(args) => demo::run(args),
         Command::Config(command) => config_cmd::run(command),
+        Command::Node(command) => node_cmd::run(command),
+        Command::Cluster(command) => cluster_cmd::run(command),
+        Command::Status(args) => status_cmd::run(args),
     };
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,

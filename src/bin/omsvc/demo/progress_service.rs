@@ -1,0 +1,170 @@
+//! The demo's stateful service: it works through numbered items as the leader, saving its
+//! progress through the cluster after each one, and resumes from the saved progress wherever
+//! it starts next.
+
+use omsvc::{EpochToken, RunControlledConfiguration, Service, ServiceError, StatefulConfig};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// The service's persisted configuration.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct DemoProgress {
+    #[prost(bool, tag = "1")]
+    pub suspended: bool,
+    /// The next item to process.
+    #[prost(uint64, tag = "2")]
+    pub next_item: u64,
+    #[prost(uint64, tag = "3")]
+    pub saved_in_epoch: u64,
+    #[prost(string, tag = "4")]
+    pub saved_by: String,
+}
+
+impl RunControlledConfiguration for DemoProgress {
+    fn should_run(&self) -> bool {
+        !self.suspended
+    }
+    fn set_should_run(&mut self, should_run: bool) {
+        self.suspended = !should_run;
+    }
+}
+
+/// What the service reports as it works (the demo prints these as its timeline).
+#[derive(Debug, Clone)]
+pub enum ProgressEvent {
+    Started {
+        node: String,
+        epoch: u64,
+        resume_from: u64,
+        saved_by: String,
+        saved_in_epoch: u64,
+    },
+    Saved {
+        node: String,
+        epoch: u64,
+        next_item: u64,
+    },
+    SaveFailed {
+        node: String,
+        error: String,
+    },
+    Stopped {
+        node: String,
+    },
+}
+
+pub type EventSink = Arc<dyn Fn(ProgressEvent) + Send + Sync>;
+
+pub struct ProgressService {
+    node: String,
+    config: StatefulConfig<DemoProgress>,
+    step: Duration,
+    sink: EventSink,
+    worker: Mutex<Option<(Arc<AtomicBool>, JoinHandle<()>)>>,
+}
+
+impl ProgressService {
+    pub fn new(
+        node: String,
+        config: StatefulConfig<DemoProgress>,
+        step: Duration,
+        sink: EventSink,
+    ) -> Self {
+        ProgressService {
+            node,
+            config,
+            step,
+            sink,
+            worker: Mutex::new(None),
+        }
+    }
+}
+
+impl Service for ProgressService {
+    fn start(&self, epoch: EpochToken) -> Result<(), ServiceError> {
+        let progress = self.config.read()?.unwrap_or_default();
+        (self.sink)(ProgressEvent::Started {
+            node: self.node.clone(),
+            epoch: epoch.epoch(),
+            resume_from: progress.next_item,
+            saved_by: progress.saved_by.clone(),
+            saved_in_epoch: progress.saved_in_epoch,
+        });
+        let stop = Arc::new(AtomicBool::new(false));
+        let worker = Worker {
+            node: self.node.clone(),
+            config: self.config.clone(),
+            step: self.step,
+            sink: self.sink.clone(),
+            stop: stop.clone(),
+            epoch,
+        };
+        let handle = std::thread::Builder::new()
+            .name(format!("demo-progress-{}", self.node))
+            .spawn(move || worker.run(progress.next_item))?;
+        *self.worker.lock().unwrap_or_else(|p| p.into_inner()) = Some((stop, handle));
+        Ok(())
+    }
+
+    fn stop(&self) -> Result<(), ServiceError> {
+        if let Some((stop, handle)) = self.worker.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            stop.store(true, Ordering::SeqCst);
+            let _ = handle.join();
+        }
+        (self.sink)(ProgressEvent::Stopped {
+            node: self.node.clone(),
+        });
+        Ok(())
+    }
+
+    fn should_run(&self) -> Result<bool, ServiceError> {
+        Ok(self.config.should_run()?)
+    }
+}
+
+struct Worker {
+    node: String,
+    config: StatefulConfig<DemoProgress>,
+    step: Duration,
+    sink: EventSink,
+    stop: Arc<AtomicBool>,
+    epoch: EpochToken,
+}
+
+impl Worker {
+    fn run(self, mut next_item: u64) {
+        while !self.stop.load(Ordering::SeqCst) && self.epoch.is_current() {
+            std::thread::sleep(self.step);
+            // "Process" item `next_item`, then save that the next one is due.
+            let progress = DemoProgress {
+                suspended: false,
+                next_item: next_item + 1,
+                saved_in_epoch: self.epoch.epoch(),
+                saved_by: self.node.clone(),
+            };
+            // The fencing check: never write progress for an epoch this node no longer leads.
+            if !self.epoch.is_current() {
+                break;
+            }
+            match self.config.save(&progress) {
+                Ok(_) => {
+                    next_item += 1;
+                    (self.sink)(ProgressEvent::Saved {
+                        node: self.node.clone(),
+                        epoch: self.epoch.epoch(),
+                        next_item,
+                    });
+                }
+                Err(error) => {
+                    (self.sink)(ProgressEvent::SaveFailed {
+                        node: self.node.clone(),
+                        error: error.to_string(),
+                    });
+                    break;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! `omsvc status --node ADDR`: leader, term, members and every service's state and epoch.
+
+use crate::config_cmd::print_json;
+use crate::error::CliError;
+use crate::target::Remote;
+use crate::Outcome;
+use clap::Args;
+
+#[derive(Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    remote: Remote,
+    /// Machine-readable JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: StatusArgs) -> Result<Outcome, CliError> {
+    let report = args.remote.cluster.client(&args.remote.node)?.status()?;
+    if args.json {
+        print_json(serde_json::to_value(&report).unwrap_or_default());
+        return Ok(Outcome::Done);
+    }
+    let leader = match (report.leader, &report.leader_addr) {
+        (Some(id), Some(addr)) => format!("node {id} at {addr}"),
+        (Some(id), None) => format!("node {id}"),
+        _ => "none known".to_owned(),
+    };
+    println!(
+        "node {} at {} (cluster {:?}): {}",
+        report.id, report.addr, report.cluster, report.state
+    );
+    println!(
+        "term {}, leader {leader}, last applied index {}",
+        report.term, report.last_applied_index
+    );
+    for member in &report.members {
+        println!(
+            "  member {} at {}{}",
+            member.id,
+            member.addr,
+            if member.voter { "" } else { " (learner)" }
+        );
+    }
+    if let Some(blocker) = &report.blocker {
+        println!("services here: {blocker}");
+    }
+    for service in &report.services {
+        let epoch = service
+            .epoch
+            .map(|e| format!(" epoch {e}"))
+            .unwrap_or_default();
+        let waiting = service
+            .waiting_for
+            .as_ref()
+            .map(|w| format!(" ({w})"))
+            .unwrap_or_default();
+        println!(
+            "  service {}: {}{epoch}{waiting}, started {} time(s), stopped {}",
+            service.name, service.status, service.start_count, service.stop_count
+        );
+        if let Some(error) = &service.last_error {
+            println!("    last error: {error}");
+        }
+    }
+    Ok(Outcome::Done)
+}
