@@ -80,6 +80,10 @@ typedef enum omsvc_status {
    * openraft mode: the write or membership change did not commit (e.g. not the leader).
    */
   OMSVC_REPLICATION_ERROR = 24,
+  /**
+   * openraft mode: this node is not the leader; `omsvc_last_error` names the leader.
+   */
+  OMSVC_NOT_LEADER = 25,
 } omsvc_status;
 
 typedef enum omsvc_apply_outcome {
@@ -129,6 +133,12 @@ typedef struct omsvc_name_list omsvc_name_list;
 typedef struct omsvc_node omsvc_node;
 
 /**
+ * A replicated node (openraft over TCP). Opaque; from `omsvc_raft_node_start`, released with
+ * `omsvc_raft_node_stop`. Handles are checked like `omsvc_node` handles.
+ */
+typedef struct omsvc_raft_node omsvc_raft_node;
+
+/**
  * A UTF-8 string as pointer and length (no NUL terminator needed).
  */
 typedef struct omsvc_str {
@@ -155,6 +165,33 @@ typedef struct omsvc_node_options {
    */
   bool create_if_missing;
 } omsvc_node_options;
+
+typedef struct omsvc_raft_node_options {
+  /**
+   * This node's id: positive and unique in the cluster.
+   */
+  uint64_t id;
+  /**
+   * Address to listen on, e.g. "127.0.0.1:7001" (port 0: any free port, see
+   * `omsvc_raft_node_addr`). Required.
+   */
+  struct omsvc_str listen;
+  /**
+   * Data directory (holds table/ and raft/). `ptr` NULL: a temporary directory removed at
+   * stop.
+   */
+  struct omsvc_str data_dir;
+  /**
+   * Cluster name. `ptr` NULL: "omsvc".
+   */
+  struct omsvc_str cluster;
+  /**
+   * 0: the defaults (50 ms heartbeat, elections between 250 and 500 ms).
+   */
+  uint64_t heartbeat_ms;
+  uint64_t election_min_ms;
+  uint64_t election_max_ms;
+} omsvc_raft_node_options;
 
 /**
  * A C service. All callbacks run on the node's runner thread, one at a time per node; they
@@ -413,6 +450,79 @@ enum omsvc_status omsvc_node_wait_settled(const struct omsvc_node *node,
 enum omsvc_status omsvc_node_epoch_is_current(const struct omsvc_node *node,
                                               uint64_t epoch,
                                               bool *current_out);
+
+/**
+ * Starts a replicated node: opens its data directory, listens, and joins Raft. On success
+ * writes the handle to `*node_out`.
+ */
+enum omsvc_status omsvc_raft_node_start(const struct omsvc_raft_node_options *options,
+                                        struct omsvc_raft_node **node_out);
+
+/**
+ * Stops Raft, the server and the node's services, and releases the handle. NULL is allowed;
+ * a handle stopped before gives OMSVC_INVALID_HANDLE. `omsvc_node` handles from
+ * `omsvc_raft_node_core` then answer OMSVC_SHUT_DOWN to writes and events.
+ */
+enum omsvc_status omsvc_raft_node_stop(struct omsvc_raft_node *node);
+
+/**
+ * An `omsvc_node` handle for this node's core: register C services on it and read
+ * configuration and status with the `omsvc_node_*` functions. Do not forward Raft events on
+ * it: the replicated node drives its own leadership. Free it with `omsvc_node_free` (the
+ * raft node keeps running).
+ */
+enum omsvc_status omsvc_raft_node_core(const struct omsvc_raft_node *node,
+                                       struct omsvc_node **core_out);
+
+/**
+ * The address this node listens on, as UTF-8 bytes (free with `omsvc_bytes_free`).
+ */
+enum omsvc_status omsvc_raft_node_addr(const struct omsvc_raft_node *node,
+                                       struct omsvc_bytes **addr_out);
+
+/**
+ * Creates the cluster with `count` members (`ids[i]` at `addrs[i]`); call once, on one node.
+ */
+enum omsvc_status omsvc_raft_node_initialize(struct omsvc_raft_node *node,
+                                             const uint64_t *ids,
+                                             const struct omsvc_str *addrs,
+                                             size_t count);
+
+/**
+ * Proposes setting `name`'s configuration; returns once it is committed and applied here.
+ * On a follower: OMSVC_NOT_LEADER, and `omsvc_last_error` names the leader. Writes the
+ * entry's index to `*index_out` if that is not NULL.
+ */
+enum omsvc_status omsvc_raft_node_set(struct omsvc_raft_node *node,
+                                      const char *name,
+                                      size_t name_len,
+                                      const uint8_t *value,
+                                      size_t value_len,
+                                      uint64_t *index_out);
+
+/**
+ * Proposes deleting `name`'s configuration (see `omsvc_raft_node_set`).
+ */
+enum omsvc_status omsvc_raft_node_delete(struct omsvc_raft_node *node,
+                                         const char *name,
+                                         size_t name_len,
+                                         uint64_t *index_out);
+
+/**
+ * This node's view of the cluster as UTF-8 JSON (id, address, term, state, leader and its
+ * address, members, services): the same as `omsvc status --json`. Free with
+ * `omsvc_bytes_free`.
+ */
+enum omsvc_status omsvc_raft_node_status_json(const struct omsvc_raft_node *node,
+                                              struct omsvc_bytes **json_out);
+
+/**
+ * The leader this node knows of: writes its id to `*leader_out` and whether one is known to
+ * `*known_out`.
+ */
+enum omsvc_status omsvc_raft_node_leader(const struct omsvc_raft_node *node,
+                                         uint64_t *leader_out,
+                                         bool *known_out);
 
 /**
  * Registers a C service named `name` (1 to 255 bytes of UTF-8). `options` may be NULL for

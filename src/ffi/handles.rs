@@ -22,11 +22,16 @@ impl<T> HandleTable<T> {
     }
 
     pub fn insert(&self, value: T) -> usize {
+        self.insert_shared(Arc::new(value))
+    }
+
+    /// Issues a handle to a value others share; freeing the handle drops only its reference.
+    pub fn insert_shared(&self, value: Arc<T>) -> usize {
         let mut slots = self
             .slots
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let value = Some(Arc::new(value));
+        let value = Some(value);
         let index = match slots.iter().position(|slot| slot.value.is_none()) {
             Some(index) => {
                 slots[index].value = value;

@@ -57,6 +57,11 @@ pub(crate) fn node(handle: *const omsvc_node) -> Result<Arc<Node>, FfiError> {
     NODES.get(handle as usize)
 }
 
+/// Issues an `omsvc_node` handle for a node owned elsewhere (a raft node's core).
+pub(crate) fn share_node(node: Arc<Node>) -> *mut omsvc_node {
+    NODES.insert_shared(node) as *mut omsvc_node
+}
+
 /// Opens a node. On success writes the handle to `*node_out`.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_open(

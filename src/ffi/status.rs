@@ -45,11 +45,13 @@ pub enum omsvc_status {
     OMSVC_FOREIGN_DATA_DIRECTORY = 23,
     /// openraft mode: the write or membership change did not commit (e.g. not the leader).
     OMSVC_REPLICATION_ERROR = 24,
+    /// openraft mode: this node is not the leader; `omsvc_last_error` names the leader.
+    OMSVC_NOT_LEADER = 25,
 }
 
 impl omsvc_status {
     /// The highest number in use; numbers are contiguous from 0.
-    const LAST: omsvc_status = omsvc_status::OMSVC_REPLICATION_ERROR;
+    const LAST: omsvc_status = omsvc_status::OMSVC_NOT_LEADER;
 
     pub fn message(self) -> &'static str {
         use omsvc_status::*;
@@ -85,6 +87,9 @@ impl omsvc_status {
             OMSVC_INVALID_ARGUMENT => "an argument is out of its documented range",
             OMSVC_FOREIGN_DATA_DIRECTORY => "the data directory belongs to another node or cluster",
             OMSVC_REPLICATION_ERROR => "the replicated write or membership change did not commit",
+            OMSVC_NOT_LEADER => {
+                "this node is not the leader (the detailed message names the leader)"
+            }
         }
     }
 }
@@ -131,6 +136,22 @@ impl From<Error> for FfiError {
             Error::ForeignDataDirectory { .. } => OMSVC_FOREIGN_DATA_DIRECTORY,
             Error::Replication { .. } => OMSVC_REPLICATION_ERROR,
             Error::ShutDown => OMSVC_SHUT_DOWN,
+        };
+        FfiError {
+            status,
+            message: error.to_string(),
+        }
+    }
+}
+
+impl From<crate::raft::ClientError> for FfiError {
+    fn from(error: crate::raft::ClientError) -> Self {
+        let status = match &error {
+            crate::raft::ClientError::NotLeader { .. } => omsvc_status::OMSVC_NOT_LEADER,
+            crate::raft::ClientError::Refused(_) => omsvc_status::OMSVC_MALFORMED_COMMAND,
+            crate::raft::ClientError::Raft(_) | crate::raft::ClientError::Transport(_) => {
+                omsvc_status::OMSVC_REPLICATION_ERROR
+            }
         };
         FfiError {
             status,

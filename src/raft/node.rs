@@ -196,6 +196,11 @@ impl RaftNode {
         &self.context.node
     }
 
+    /// The core node, shared (for adapters that hand out their own handles to it).
+    pub fn shared_node(&self) -> Arc<Node> {
+        self.context.node.clone()
+    }
+
     /// Creates the cluster with these members (id -> address); call on one node, once.
     pub fn initialize(&self, members: BTreeMap<RaftNodeId, String>) -> Result<(), ClientError> {
         let members: BTreeMap<_, _> = members

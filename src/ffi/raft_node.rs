@@ -1,0 +1,282 @@
+//! openraft mode through the C ABI: a C daemon starts a replicated node, registers its C
+//! services on the node's core, and proposes configuration writes.
+
+use super::args;
+use super::buffers::{new_bytes, omsvc_bytes};
+use super::handles::HandleTable;
+use super::node::{omsvc_node, omsvc_str, share_node};
+use super::status::{omsvc_status, FfiError};
+use crate::raft::{RaftNode, RaftNodeOptions, RaftTimeouts};
+use std::collections::BTreeMap;
+use std::ffi::c_char;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A replicated node (openraft over TCP). Opaque; from `omsvc_raft_node_start`, released with
+/// `omsvc_raft_node_stop`. Handles are checked like `omsvc_node` handles.
+pub struct omsvc_raft_node {
+    _private: [u8; 0],
+}
+
+#[repr(C)]
+pub struct omsvc_raft_node_options {
+    /// This node's id: positive and unique in the cluster.
+    pub id: u64,
+    /// Address to listen on, e.g. "127.0.0.1:7001" (port 0: any free port, see
+    /// `omsvc_raft_node_addr`). Required.
+    pub listen: omsvc_str,
+    /// Data directory (holds table/ and raft/). `ptr` NULL: a temporary directory removed at
+    /// stop.
+    pub data_dir: omsvc_str,
+    /// Cluster name. `ptr` NULL: "omsvc".
+    pub cluster: omsvc_str,
+    /// 0: the defaults (50 ms heartbeat, elections between 250 and 500 ms).
+    pub heartbeat_ms: u64,
+    pub election_min_ms: u64,
+    pub election_max_ms: u64,
+}
+
+static RAFT_NODES: HandleTable<RaftNode> = HandleTable::new();
+
+fn raft_node(handle: *const omsvc_raft_node) -> Result<Arc<RaftNode>, FfiError> {
+    RAFT_NODES.get(handle as usize)
+}
+
+/// Starts a replicated node: opens its data directory, listens, and joins Raft. On success
+/// writes the handle to `*node_out`.
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_raft_node_start(
+    options: *const omsvc_raft_node_options,
+    node_out: *mut *mut omsvc_raft_node,
+) -> omsvc_status {
+    ffi_boundary!({
+        let options = unsafe { options.as_ref() }
+            .ok_or_else(|| FfiError::new(omsvc_status::OMSVC_NULL_ARGUMENT, "options is NULL"))?;
+        let node_out = unsafe { args::out(node_out, "node_out")? };
+        if options.id == 0 {
+            return Err(FfiError::new(
+                omsvc_status::OMSVC_INVALID_ARGUMENT,
+                "options.id must be positive",
+            ));
+        }
+        let listen =
+            unsafe { args::text(options.listen.ptr, options.listen.len, "options.listen")? };
+        let data_dir = match options.data_dir.ptr.is_null() {
+            true => None,
+            false => Some(
+                unsafe {
+                    args::text(
+                        options.data_dir.ptr,
+                        options.data_dir.len,
+                        "options.data_dir",
+                    )?
+                }
+                .into(),
+            ),
+        };
+        let mut raft_options = RaftNodeOptions::new(options.id, listen, data_dir);
+        if !options.cluster.ptr.is_null() {
+            raft_options.cluster =
+                unsafe { args::text(options.cluster.ptr, options.cluster.len, "options.cluster")? }
+                    .to_owned();
+        }
+        let defaults = RaftTimeouts::default();
+        let pick = |ms: u64, default: Duration| {
+            if ms == 0 {
+                default
+            } else {
+                Duration::from_millis(ms)
+            }
+        };
+        raft_options.timeouts = RaftTimeouts {
+            heartbeat: pick(options.heartbeat_ms, defaults.heartbeat),
+            election_min: pick(options.election_min_ms, defaults.election_min),
+            election_max: pick(options.election_max_ms, defaults.election_max),
+        };
+        let node = RaftNode::start(raft_options)?;
+        *node_out = RAFT_NODES.insert(node) as *mut omsvc_raft_node;
+        Ok(())
+    })
+}
+
+/// Stops Raft, the server and the node's services, and releases the handle. NULL is allowed;
+/// a handle stopped before gives OMSVC_INVALID_HANDLE. `omsvc_node` handles from
+/// `omsvc_raft_node_core` then answer OMSVC_SHUT_DOWN to writes and events.
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_raft_node_stop(node: *mut omsvc_raft_node) -> omsvc_status {
+    if node.is_null() {
+        return omsvc_status::OMSVC_OK;
+    }
+    ffi_boundary!({
+        let node = RAFT_NODES.remove(node as usize)?;
+        match Arc::try_unwrap(node) {
+            Ok(node) => node.shutdown(),
+            // Another thread is inside a call on this node: it stops when that call returns.
+            Err(shared) => drop(shared),
+        }
+        Ok(())
+    })
+}
+
+/// An `omsvc_node` handle for this node's core: register C services on it and read
+/// configuration and status with the `omsvc_node_*` functions. Do not forward Raft events on
+/// it: the replicated node drives its own leadership. Free it with `omsvc_node_free` (the
+/// raft node keeps running).
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_raft_node_core(
+    node: *const omsvc_raft_node,
+    core_out: *mut *mut omsvc_node,
+) -> omsvc_status {
+    ffi_boundary!({
+        let node = raft_node(node)?;
+        let core_out = unsafe { args::out(core_out, "core_out")? };
+        *core_out = share_node(node.shared_node());
+        Ok(())
+    })
+}
+
+/// The address this node listens on, as UTF-8 bytes (free with `omsvc_bytes_free`).
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_raft_node_addr(
+    node: *const omsvc_raft_node,
+    addr_out: *mut *mut omsvc_bytes,
+) -> omsvc_status {
+    ffi_boundary!({
+        let node = raft_node(node)?;
+        let addr_out = unsafe { args::out(addr_out, "addr_out")? };
+        *addr_out = new_bytes(node.addr().as_bytes().to_vec());
+        Ok(())
+    })
+}
+
+/// Creates the cluster with `count` members (`ids[i]` at `addrs[i]`); call once, on one node.
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_raft_node_initialize(
+    node: *mut omsvc_raft_node,
+    ids: *const u64,
+    addrs: *const omsvc_str,
+    count: usize,
+) -> omsvc_status {
+    ffi_boundary!({
+        let node = raft_node(node)?;
+        if count == 0 {
+            return Err(FfiError::new(
+                omsvc_status::OMSVC_INVALID_ARGUMENT,
+                "a cluster needs at least one member",
+            ));
+        }
+        if ids.is_null() || addrs.is_null() {
+            return Err(FfiError::new(
+                omsvc_status::OMSVC_NULL_ARGUMENT,
+                "ids or addrs is NULL",
+            ));
+        }
+        let (ids, addrs) = unsafe {
+            (
+                std::slice::from_raw_parts(ids, count),
+                std::slice::from_raw_parts(addrs, count),
+            )
+        };
+        let mut members = BTreeMap::new();
+        for (id, addr) in ids.iter().zip(addrs) {
+            let addr = unsafe { args::text(addr.ptr, addr.len, "a member address")? };
+            if members.insert(*id, addr.to_owned()).is_some() {
+                return Err(FfiError::new(
+                    omsvc_status::OMSVC_INVALID_ARGUMENT,
+                    format!("node id {id} is given twice"),
+                ));
+            }
+        }
+        node.initialize(members)?;
+        Ok(())
+    })
+}
+
+/// Proposes setting `name`'s configuration; returns once it is committed and applied here.
+/// On a follower: OMSVC_NOT_LEADER, and `omsvc_last_error` names the leader. Writes the
+/// entry's index to `*index_out` if that is not NULL.
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_raft_node_set(
+    node: *mut omsvc_raft_node,
+    name: *const c_char,
+    name_len: usize,
+    value: *const u8,
+    value_len: usize,
+    index_out: *mut u64,
+) -> omsvc_status {
+    ffi_boundary!({
+        let node = raft_node(node)?;
+        let name = unsafe { args::service_name(name, name_len)? };
+        let value = unsafe { args::bytes(value, value_len, "value")? };
+        let request = crate::core::config::encode_set_request(name, value)?;
+        propose(&node, request, index_out)
+    })
+}
+
+/// Proposes deleting `name`'s configuration (see `omsvc_raft_node_set`).
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_raft_node_delete(
+    node: *mut omsvc_raft_node,
+    name: *const c_char,
+    name_len: usize,
+    index_out: *mut u64,
+) -> omsvc_status {
+    ffi_boundary!({
+        let node = raft_node(node)?;
+        let name = unsafe { args::service_name(name, name_len)? };
+        let request = crate::core::config::encode_delete_request(name)?;
+        propose(&node, request, index_out)
+    })
+}
+
+fn propose(node: &RaftNode, request: Vec<u8>, index_out: *mut u64) -> Result<(), FfiError> {
+    let receipt = node.write(request)?;
+    if let crate::raft::types::CommandResponse::Refused { reason } = receipt.response {
+        return Err(FfiError::new(omsvc_status::OMSVC_MALFORMED_COMMAND, reason));
+    }
+    if let Some(index_out) = unsafe { index_out.as_mut() } {
+        *index_out = receipt.index;
+    }
+    Ok(())
+}
+
+/// This node's view of the cluster as UTF-8 JSON (id, address, term, state, leader and its
+/// address, members, services): the same as `omsvc status --json`. Free with
+/// `omsvc_bytes_free`.
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_raft_node_status_json(
+    node: *const omsvc_raft_node,
+    json_out: *mut *mut omsvc_bytes,
+) -> omsvc_status {
+    ffi_boundary!({
+        let node = raft_node(node)?;
+        let json_out = unsafe { args::out(json_out, "json_out")? };
+        let json = serde_json::to_vec(&node.report()).map_err(|e| {
+            FfiError::new(
+                omsvc_status::OMSVC_PANIC,
+                format!("status does not encode: {e}"),
+            )
+        })?;
+        *json_out = new_bytes(json);
+        Ok(())
+    })
+}
+
+/// The leader this node knows of: writes its id to `*leader_out` and whether one is known to
+/// `*known_out`.
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_raft_node_leader(
+    node: *const omsvc_raft_node,
+    leader_out: *mut u64,
+    known_out: *mut bool,
+) -> omsvc_status {
+    ffi_boundary!({
+        let node = raft_node(node)?;
+        let leader_out = unsafe { args::out(leader_out, "leader_out")? };
+        let known_out = unsafe { args::out(known_out, "known_out")? };
+        let leader = node.report().leader;
+        *known_out = leader.is_some();
+        *leader_out = leader.unwrap_or(0);
+        Ok(())
+    })
+}
