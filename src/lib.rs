@@ -39,6 +39,8 @@
 
 pub mod core;
 pub mod ffi;
+mod handles;
+pub mod jni;
 pub mod raft;
 
 pub use crate::core::config::{

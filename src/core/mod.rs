@@ -13,3 +13,4 @@ pub mod node;
 pub mod proto;
 pub mod services;
 pub mod stateful;
+mod status_json;

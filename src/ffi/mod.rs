@@ -15,7 +15,6 @@ mod boundary;
 mod args;
 mod buffers;
 mod config;
-mod handles;
 mod node;
 mod raft_node;
 mod service;

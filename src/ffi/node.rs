@@ -1,11 +1,11 @@
 //! Node handles and the Raft events a host forwards (DESIGN section 3), 1:1.
 
 use super::args;
-use super::handles::HandleTable;
 use super::status::{omsvc_status, FfiError};
 use crate::core::config::TableOptions;
 use crate::core::leadership::EventOutcome;
 use crate::core::node::{DbLocation, Node, NodeOptions};
+use crate::handles::HandleTable;
 use std::ffi::c_char;
 use std::sync::Arc;
 use std::time::Duration;
@@ -54,7 +54,7 @@ pub enum omsvc_event_outcome {
 static NODES: HandleTable<Node> = HandleTable::new();
 
 pub(crate) fn node(handle: *const omsvc_node) -> Result<Arc<Node>, FfiError> {
-    NODES.get(handle as usize)
+    Ok(NODES.get(handle as usize)?)
 }
 
 /// Issues an `omsvc_node` handle for a node owned elsewhere (a raft node's core).

@@ -3,9 +3,9 @@
 
 use super::args;
 use super::buffers::{new_bytes, omsvc_bytes};
-use super::handles::HandleTable;
 use super::node::{omsvc_node, omsvc_str, share_node};
 use super::status::{omsvc_status, FfiError};
+use crate::handles::HandleTable;
 use crate::raft::{RaftNode, RaftNodeOptions, RaftTimeouts};
 use std::collections::BTreeMap;
 use std::ffi::c_char;
@@ -39,7 +39,7 @@ pub struct omsvc_raft_node_options {
 static RAFT_NODES: HandleTable<RaftNode> = HandleTable::new();
 
 fn raft_node(handle: *const omsvc_raft_node) -> Result<Arc<RaftNode>, FfiError> {
-    RAFT_NODES.get(handle as usize)
+    Ok(RAFT_NODES.get(handle as usize)?)
 }
 
 /// Starts a replicated node: opens its data directory, listens, and joins Raft. On success

@@ -160,6 +160,19 @@ impl From<crate::raft::ClientError> for FfiError {
     }
 }
 
+impl From<crate::handles::HandleError> for FfiError {
+    fn from(error: crate::handles::HandleError) -> Self {
+        let status = match error {
+            crate::handles::HandleError::Null => omsvc_status::OMSVC_NULL_ARGUMENT,
+            crate::handles::HandleError::Invalid(_) => omsvc_status::OMSVC_INVALID_HANDLE,
+        };
+        FfiError {
+            status,
+            message: error.to_string(),
+        }
+    }
+}
+
 thread_local! {
     static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
 }

@@ -1,15 +1,11 @@
 //! The status view through the C ABI: a fixed struct per service for programs, and the whole
-//! node as JSON for operators (with the reasons a service is not running).
+//! node as JSON for operators (`NodeStatus::to_json`).
 
 use super::args;
 use super::buffers::{new_bytes, omsvc_bytes};
 use super::node::{node, omsvc_node};
 use super::status::omsvc_status;
-use crate::core::leadership::Role;
-use crate::core::node::NodeStatus;
-use serde_json::json;
 use std::ffi::c_char;
-use std::time::UNIX_EPOCH;
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
@@ -61,44 +57,7 @@ pub unsafe extern "C" fn omsvc_node_status_json(
     ffi_boundary!({
         let node = self::node(node)?;
         let json_out = unsafe { args::out(json_out, "json_out")? };
-        *json_out = new_bytes(status_json(&node.status()).to_string().into_bytes());
+        *json_out = new_bytes(node.status().to_json().to_string().into_bytes());
         Ok(())
-    })
-}
-
-pub(crate) fn status_json(status: &NodeStatus) -> serde_json::Value {
-    let services: Vec<_> = status
-        .services
-        .iter()
-        .map(|service| {
-            json!({
-                "name": service.name,
-                "status": if service.status.is_running() { "RUNNING" } else { "PAUSING" },
-                "epoch": service.epoch,
-                "since_unix_ms": service.since.duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0),
-                "start_count": service.start_count,
-                "stop_count": service.stop_count,
-                "consecutive_failures": service.consecutive_failures,
-                "last_error": service.last_error,
-                "waiting_for": service.waiting_for.as_ref().map(|wait| wait.to_string()),
-            })
-        })
-        .collect();
-    json!({
-        "self_id": status.self_id,
-        "term": status.term,
-        "leader": status.leader,
-        "role": match status.role {
-            Role::Follower => "follower",
-            Role::LeaderNotReady => "leader-not-ready",
-            Role::LeaderReady => "leader-ready",
-        },
-        "barrier": status.barrier,
-        "applied": status.applied,
-        "peers": status.peers,
-        "ignored_events": status.ignored_events,
-        "blocker": status.blocker.as_ref().map(|blocker| blocker.to_string()),
-        "last_applied_entry": { "term": status.last_applied_entry.term, "index": status.last_applied_entry.index },
-        "services": services,
     })
 }

@@ -1,9 +1,31 @@
-//! The handle table: C holds `omsvc_node *` values that encode a slot and its generation and
-//! are never dereferenced. A freed (or forged) handle fails the lookup with
-//! `OMSVC_INVALID_HANDLE` instead of touching freed memory.
+//! Handle tables for the foreign adapters (C and Java): a handle encodes a slot and its
+//! generation and is never dereferenced, so a freed, forged or stale handle fails the lookup
+//! with an error instead of touching freed memory. Each adapter maps [`HandleError`] to its own
+//! form (a status, an exception).
 
-use super::status::{omsvc_status, FfiError};
 use std::sync::{Arc, RwLock};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HandleError {
+    /// The handle is 0 (NULL).
+    Null,
+    /// Never issued, or already freed.
+    Invalid(usize),
+}
+
+impl std::error::Error for HandleError {}
+
+impl std::fmt::Display for HandleError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HandleError::Null => write!(f, "the handle is NULL"),
+            HandleError::Invalid(handle) => write!(
+                f,
+                "handle {handle:#x} is not a live handle (never issued, or already freed)"
+            ),
+        }
+    }
+}
 
 struct Slot<T> {
     generation: u32,
@@ -50,7 +72,7 @@ impl<T> HandleTable<T> {
 
     /// The live value behind `handle`; the caller's clone keeps it alive through the call even
     /// if another thread frees the handle meanwhile.
-    pub fn get(&self, handle: usize) -> Result<Arc<T>, FfiError> {
+    pub fn get(&self, handle: usize) -> Result<Arc<T>, HandleError> {
         let (index, generation) = decode(handle)?;
         let slots = self
             .slots
@@ -61,12 +83,12 @@ impl<T> HandleTable<T> {
                 generation: live,
                 value: Some(value),
             }) if *live == generation => Ok(value.clone()),
-            _ => Err(invalid(handle)),
+            _ => Err(HandleError::Invalid(handle)),
         }
     }
 
     /// Removes `handle`'s value; its generation moves on so the handle never matches again.
-    pub fn remove(&self, handle: usize) -> Result<Arc<T>, FfiError> {
+    pub fn remove(&self, handle: usize) -> Result<Arc<T>, HandleError> {
         let (index, generation) = decode(handle)?;
         let mut slots = self
             .slots
@@ -77,7 +99,7 @@ impl<T> HandleTable<T> {
                 slot.generation = slot.generation.wrapping_add(1).max(1);
                 Ok(slot.value.take().expect("checked above"))
             }
-            _ => Err(invalid(handle)),
+            _ => Err(HandleError::Invalid(handle)),
         }
     }
 }
@@ -86,26 +108,16 @@ fn encode(index: usize, generation: u32) -> usize {
     ((generation as usize) << 32) | (index + 1)
 }
 
-fn decode(handle: usize) -> Result<(usize, u32), FfiError> {
+fn decode(handle: usize) -> Result<(usize, u32), HandleError> {
     let index = handle & 0xffff_ffff;
     let generation = (handle >> 32) as u32;
     if handle == 0 {
-        return Err(FfiError::new(
-            omsvc_status::OMSVC_NULL_ARGUMENT,
-            "the node handle is NULL",
-        ));
+        return Err(HandleError::Null);
     }
     if index == 0 || generation == 0 {
-        return Err(invalid(handle));
+        return Err(HandleError::Invalid(handle));
     }
     Ok((index - 1, generation))
-}
-
-fn invalid(handle: usize) -> FfiError {
-    FfiError::new(
-        omsvc_status::OMSVC_INVALID_HANDLE,
-        format!("handle {handle:#x} is not a live node handle (never issued, or already freed)"),
-    )
 }
 
 #[cfg(test)]
@@ -118,28 +130,19 @@ mod tests {
         let first = table.insert("a");
         assert_eq!(*table.get(first).unwrap(), "a");
         table.remove(first).unwrap();
+        assert_eq!(table.get(first).unwrap_err(), HandleError::Invalid(first));
         assert_eq!(
-            table.get(first).unwrap_err().status,
-            omsvc_status::OMSVC_INVALID_HANDLE
-        );
-        assert_eq!(
-            table.remove(first).unwrap_err().status,
-            omsvc_status::OMSVC_INVALID_HANDLE
+            table.remove(first).unwrap_err(),
+            HandleError::Invalid(first)
         );
         let second = table.insert("b");
         assert_ne!(first, second);
         assert_eq!(*table.get(second).unwrap(), "b");
+        assert_eq!(table.get(first).unwrap_err(), HandleError::Invalid(first));
+        assert_eq!(table.get(0).unwrap_err(), HandleError::Null);
         assert_eq!(
-            table.get(first).unwrap_err().status,
-            omsvc_status::OMSVC_INVALID_HANDLE
-        );
-        assert_eq!(
-            table.get(0).unwrap_err().status,
-            omsvc_status::OMSVC_NULL_ARGUMENT
-        );
-        assert_eq!(
-            table.get(0xdead_beef).unwrap_err().status,
-            omsvc_status::OMSVC_INVALID_HANDLE
+            table.get(0xdead_beef).unwrap_err(),
+            HandleError::Invalid(0xdead_beef)
         );
     }
 }

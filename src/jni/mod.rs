@@ -1,0 +1,10 @@
+//! The JNI adapter (jni 0.22): the native methods of `org.libomsvc.internal.NativeOmsvc`.
+//! Like the C ABI it only converts and forwards: handles in a `long` checked against a handle
+//! table (several nodes in one JVM never share state), errors and panics thrown as typed
+//! `org.libomsvc` exceptions, Java services called from the runner thread (attached to the JVM
+//! once), and the library's tracing events forwarded to a Java log sink.
+
+mod errors;
+mod logging;
+mod natives;
+mod service;

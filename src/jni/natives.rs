@@ -1,0 +1,426 @@
+//! The native methods of `org.libomsvc.internal.NativeOmsvc`, each a thin adapter over
+//! [`crate::Node`]: check arguments, look the handle up, forward, convert the result.
+
+use super::errors::{JniError, JniResult, ThrowTyped};
+use super::service::JavaService;
+use crate::core::config::ApplyOutcome;
+use crate::core::leadership::EventOutcome;
+use crate::core::node::{DbLocation, Node, NodeOptions};
+use crate::core::services::ServiceOptions;
+use crate::handles::HandleTable;
+use jni::objects::{JByteArray, JClass, JLongArray, JObject, JObjectArray, JString};
+use jni::sys::{jboolean, jint, jlong};
+use jni::{Env, EnvUnowned};
+use std::sync::Arc;
+use std::time::Duration;
+
+static NODES: HandleTable<Node> = HandleTable::new();
+
+fn node(handle: jlong) -> JniResult<Arc<Node>> {
+    Ok(NODES.get(handle as usize)?)
+}
+
+fn text(env: &Env, value: &JString, what: &'static str) -> JniResult<String> {
+    if value.is_null() {
+        return Err(JniError::Null(what));
+    }
+    Ok(value.try_to_string(env)?)
+}
+
+fn optional_text(env: &Env, value: &JString, what: &'static str) -> JniResult<Option<String>> {
+    if value.is_null() {
+        Ok(None)
+    } else {
+        text(env, value, what).map(Some)
+    }
+}
+
+fn outcome(outcome: EventOutcome) -> JniResult<jint> {
+    Ok(match outcome {
+        EventOutcome::Changed => 0,
+        EventOutcome::Unchanged => 1,
+        EventOutcome::Stale => 2,
+        EventOutcome::Contradicted => 3,
+        EventOutcome::AfterShutdown => return Err(JniError::Core(crate::Error::ShutDown)),
+    })
+}
+
+fn term(value: jlong, what: &'static str) -> JniResult<u64> {
+    u64::try_from(value).map_err(|_| {
+        JniError::Core(crate::Error::MalformedCommand {
+            reason: format!("{what} {value} is negative"),
+        })
+    })
+}
+
+#[no_mangle]
+pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_version<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+) -> JString<'local> {
+    env.with_env(|env| -> JniResult<JString<'local>> {
+        Ok(env.new_string(env!("CARGO_PKG_VERSION"))?)
+    })
+    .resolve::<ThrowTyped>()
+}
+
+#[no_mangle]
+pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_noop<'local>(
+    _env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+) {
+}
+
+#[no_mangle]
+pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_nodeOpen<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    self_id: JString<'local>,
+    db_dir: JString<'local>,
+    sync_writes: jboolean,
+) -> jlong {
+    env.with_env(|env| -> JniResult<jlong> {
+        let self_id = text(env, &self_id, "selfId")?;
+        crate::core::config::validate_service_name(&self_id)?;
+        let db = match optional_text(env, &db_dir, "dbDir")? {
+            Some(dir) => DbLocation::Dir(dir.into()),
+            None => DbLocation::Ephemeral,
+        };
+        let mut options = NodeOptions::new(self_id, db);
+        options.table.sync_writes = sync_writes;
+        let node = Node::open(options)?;
+        Ok(NODES.insert(node) as jlong)
+    })
+    .resolve::<ThrowTyped>()
+}
+
+#[no_mangle]
+pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_nodeFree<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+) {
+    env.with_env(|_env| -> JniResult<()> {
+        let node = NODES.remove(handle as usize)?;
+        node.shutdown();
+        Ok(())
+    })
+    .resolve::<ThrowTyped>()
+}
+
+#[no_mangle]
+pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_leaderChanged<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+    term_value: jlong,
+    leader: JString<'local>,
+) -> jint {
+    env.with_env(|env| -> JniResult<jint> {
+        let leader = optional_text(env, &leader, "leaderId")?;
+        outcome(node(handle)?.leader_changed(term(term_value, "term")?, leader.as_deref()))
+    })
+    .resolve::<ThrowTyped>()
+}
+
+#[no_mangle]
+pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_notLeader<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+    term_value: jlong,
+) -> jint {
+    env.with_env(|_env| -> JniResult<jint> {
+        outcome(node(handle)?.not_leader(term(term_value, "term")?))
+    })
+    .resolve::<ThrowTyped>()
+}
+
+#[no_mangle]
+pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_leaderReady<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+    term_value: jlong,
+    barrier: jlong,
+) -> jint {
+    env.with_env(|_env| -> JniResult<jint> {
+        outcome(
+            node(handle)?.leader_ready(term(term_value, "term")?, term(barrier, "barrierIndex")?),
+        )
+    })
+    .resolve::<ThrowTyped>()
+}
+
+#[no_mangle]
+pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_termIndexUpdated<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+    term_value: jlong,
+    index: jlong,
+) -> jint {
+    env.with_env(|_env| -> JniResult<jint> {
+        outcome(node(handle)?.term_index_updated(term(term_value, "term")?, term(index, "index")?))
+    })
+    .resolve::<ThrowTyped>()
+}
+
+#[no_mangle]
+pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_configurationChanged<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+    term_value: jlong,
+    index: jlong,
+    peers: JObjectArray<'local, JString<'local>>,
+) -> jint {
+    env.with_env(|env| -> JniResult<jint> {
+        if peers.is_null() {
+            return Err(JniError::Null("peers"));
+        }
+        let mut ids = Vec::new();
+        for i in 0..peers.len(env)? {
+            let peer = peers.get_element(env, i)?;
+            ids.push(text(env, &peer, "a peer id")?);
+        }
+        outcome(node(handle)?.configuration_changed(
+            term(term_value, "term")?,
+            term(index, "index")?,
+            &ids,
+        ))
+    })
+    .resolve::<ThrowTyped>()
+}
+
+#[no_mangle]
+pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_applied<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+    term_value: jlong,
+    index: jlong,
+) -> jint {
+    env.with_env(|_env| -> JniResult<jint> {
+        outcome(node(handle)?.applied(term(term_value, "term")?, term(index, "index")?))
+    })
+    .resolve::<ThrowTyped>()
+}
+
+#[no_mangle]
+pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_shutdown<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+) {
+    env.with_env(|_env| -> JniResult<()> {
+        node(handle)?.shutdown();
+        Ok(())
+    })
+    .resolve::<ThrowTyped>()
+}
+
+#[no_mangle]
+pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_requestShutdown<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+) {
+    env.with_env(|_env| -> JniResult<()> {
+        node(handle)?.request_shutdown();
+        Ok(())
+    })
+    .resolve::<ThrowTyped>()
+}
+
+#[no_mangle]
+pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_waitSettled<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+    timeout_millis: jlong,
+) -> jboolean {
+    env.with_env(|_env| -> JniResult<jboolean> {
+        let timeout = Duration::from_millis(timeout_millis.max(0) as u64);
+        Ok(node(handle)?.wait_settled(timeout))
+    })
+    .resolve::<ThrowTyped>()
+}
+
+#[no_mangle]
+pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_isEpochCurrent<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+    epoch: jlong,
+) -> jboolean {
+    env.with_env(|_env| -> JniResult<jboolean> {
+        Ok(node(handle)?.is_epoch_current(term(epoch, "epoch")?))
+    })
+    .resolve::<ThrowTyped>()
+}
+
+#[no_mangle]
+pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_registerService<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+    name: JString<'local>,
+    service: JObject<'local>,
+    delay_after_ready_millis: jlong,
+) {
+    env.with_env(|env| -> JniResult<()> {
+        let name = text(env, &name, "name")?;
+        if service.is_null() {
+            return Err(JniError::Null("service"));
+        }
+        let node = node(handle)?;
+        let service = JavaService::new(env.get_java_vm()?, env.new_global_ref(&service)?);
+        let options = ServiceOptions {
+            delay_after_ready: Duration::from_millis(delay_after_ready_millis.max(0) as u64),
+            ..ServiceOptions::default()
+        };
+        node.register(&name, service, options)?;
+        Ok(())
+    })
+    .resolve::<ThrowTyped>()
+}
+
+#[no_mangle]
+pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_statusJson<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+) -> JString<'local> {
+    env.with_env(|env| -> JniResult<JString<'local>> {
+        let status = node(handle)?.status().to_json();
+        Ok(env.new_string(status.to_string())?)
+    })
+    .resolve::<ThrowTyped>()
+}
+
+#[no_mangle]
+pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_applyEntry<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+    term_value: jlong,
+    index: jlong,
+    request: JByteArray<'local>,
+) -> jint {
+    env.with_env(|env| -> JniResult<jint> {
+        if request.is_null() {
+            return Err(JniError::Null("request"));
+        }
+        let request = env.convert_byte_array(&request)?;
+        let node = node(handle)?;
+        Ok(
+            match node.apply_entry(term(term_value, "term")?, term(index, "index")?, &request)? {
+                ApplyOutcome::Applied { .. } => 0,
+                ApplyOutcome::AlreadyApplied { .. } => 1,
+            },
+        )
+    })
+    .resolve::<ThrowTyped>()
+}
+
+#[no_mangle]
+pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_readConfiguration<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+    name: JString<'local>,
+) -> JByteArray<'local> {
+    env.with_env(|env| -> JniResult<JByteArray<'local>> {
+        let name = text(env, &name, "name")?;
+        match node(handle)?.read_configuration(&name)? {
+            Some(value) => Ok(env.byte_array_from_slice(&value)?),
+            None => Ok(JByteArray::default()),
+        }
+    })
+    .resolve::<ThrowTyped>()
+}
+
+#[no_mangle]
+pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_listConfigurations<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+) -> JObjectArray<'local, JString<'local>> {
+    env.with_env(|env| -> JniResult<JObjectArray<'local, JString<'local>>> {
+        let names = node(handle)?.list_configurations()?;
+        let array = JObjectArray::<JString>::new(env, names.len(), JString::null())?;
+        for (i, name) in names.iter().enumerate() {
+            let name = env.new_string(name)?;
+            array.set_element(env, i, &name)?;
+        }
+        Ok(array)
+    })
+    .resolve::<ThrowTyped>()
+}
+
+#[no_mangle]
+pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_lastAppliedEntry<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+) -> JLongArray<'local> {
+    env.with_env(|env| -> JniResult<JLongArray<'local>> {
+        let last = node(handle)?.last_applied_entry();
+        let array = env.new_long_array(2)?;
+        array.set_region(env, 0, &[last.term as i64, last.index as i64])?;
+        Ok(array)
+    })
+    .resolve::<ThrowTyped>()
+}
+
+#[no_mangle]
+pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_checkpoint<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+    dir: JString<'local>,
+) {
+    env.with_env(|env| -> JniResult<()> {
+        let dir = text(env, &dir, "dir")?;
+        node(handle)?.checkpoint(dir)?;
+        Ok(())
+    })
+    .resolve::<ThrowTyped>()
+}
+
+#[no_mangle]
+pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_reinitialize<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+    dir: JString<'local>,
+) {
+    env.with_env(|env| -> JniResult<()> {
+        let dir = text(env, &dir, "dir")?;
+        node(handle)?.reinitialize(dir)?;
+        Ok(())
+    })
+    .resolve::<ThrowTyped>()
+}
+
+#[no_mangle]
+pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_installLogSink<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    sink: JObject<'local>,
+    max_level: jint,
+) {
+    env.with_env(|env| -> JniResult<()> {
+        if sink.is_null() {
+            return Err(JniError::Null("sink"));
+        }
+        super::logging::install(
+            env.get_java_vm()?,
+            env.new_global_ref(&sink)?,
+            max_level.clamp(1, 5) as u8,
+        );
+        Ok(())
+    })
+    .resolve::<ThrowTyped>()
+}
