@@ -1,6 +1,7 @@
 //! A Java `NativeService` as a core service: the runner calls it from its own thread, which
 //! attaches to the JVM once (the attachment lasts until the thread ends).
 
+use super::daemon::attach_as_daemon;
 use crate::core::services::{EpochToken, Service, ServiceError};
 use jni::objects::{JObject, JValue};
 use jni::refs::Global;
@@ -30,6 +31,7 @@ fn describe(error: jni::errors::Error) -> ServiceError {
 
 impl Service for JavaService {
     fn start(&self, epoch: EpochToken) -> Result<(), ServiceError> {
+        attach_as_daemon(&self.vm);
         let epoch = epoch.epoch() as i64;
         self.vm
             .attach_current_thread(|env| {
@@ -45,6 +47,7 @@ impl Service for JavaService {
     }
 
     fn stop(&self) -> Result<(), ServiceError> {
+        attach_as_daemon(&self.vm);
         self.vm
             .attach_current_thread(|env| {
                 env.call_method(&self.service, jni_str!("stop"), jni_sig!("()V"), &[])
@@ -54,6 +57,7 @@ impl Service for JavaService {
     }
 
     fn should_run(&self) -> Result<bool, ServiceError> {
+        attach_as_daemon(&self.vm);
         self.vm
             .attach_current_thread(|env| {
                 env.call_method(&self.service, jni_str!("shouldRun"), jni_sig!("()Z"), &[])
