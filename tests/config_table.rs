@@ -345,3 +345,41 @@ fn b9_a_follower_installing_a_snapshot_ends_with_the_leaders_configuration() {
     let reopened = open(&dir.path().join("follower"));
     assert_eq!(reopened.entries().unwrap(), leader.entries().unwrap());
 }
+
+#[test]
+fn a_log_that_starts_at_index_zero_applies_its_first_entry_once() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let table = open(dir.path());
+        assert_eq!(table.applied_position(), None);
+        assert_eq!(
+            table
+                .apply_marker(0, 0, Some(("membership", b"m0")))
+                .unwrap(),
+            ApplyOutcome::Applied {
+                info: TransactionInfo { term: 0, index: 0 }
+            }
+        );
+        assert!(matches!(
+            table.apply_marker(0, 0, Some(("membership", b"other"))),
+            Ok(ApplyOutcome::AlreadyApplied { .. })
+        ));
+        assert_eq!(
+            table.host_metadata("membership").unwrap().as_deref(),
+            Some(&b"m0"[..])
+        );
+    }
+    let reopened = open(dir.path());
+    assert_eq!(
+        reopened.applied_position(),
+        Some(TransactionInfo { term: 0, index: 0 })
+    );
+    assert!(matches!(
+        reopened.apply(0, 0, &set("Lifecycle", b"x")),
+        Ok(ApplyOutcome::AlreadyApplied { .. })
+    ));
+    assert!(matches!(
+        reopened.apply(1, 1, &set("Lifecycle", b"x")),
+        Ok(ApplyOutcome::Applied { .. })
+    ));
+}

@@ -185,6 +185,11 @@ impl Node {
     pub fn last_applied_entry(&self) -> TransactionInfo {
         self.inner.table.last_applied()
     }
+
+    /// The last applied entry, or `None` before the first (for logs that start at index 0).
+    pub fn applied_position(&self) -> Option<TransactionInfo> {
+        self.inner.table.applied_position()
+    }
     pub fn checkpoint(&self, dir: impl AsRef<Path>) -> Result<TransactionInfo, Error> {
         self.inner.table.checkpoint(dir)
     }

@@ -60,7 +60,9 @@ impl StateMachine {
             .export_snapshot()
             .map_err(|e| sm_error(ErrorVerb::Read, &e))?;
         let info = table.transaction_info.unwrap_or_default();
-        let last_log_id = (info.index > 0).then(|| log_id(info.term, info.index, self.self_id));
+        let last_log_id = table
+            .transaction_info
+            .map(|info| log_id(info.term, info.index, self.self_id));
         let last_membership = table
             .host_metadata
             .iter()
@@ -114,8 +116,10 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
     type SnapshotBuilder = Self;
 
     async fn applied_state(&mut self) -> Result<(Option<LogId>, Membership), StorageError> {
-        let last = self.node.last_applied_entry();
-        let applied = (last.index > 0).then(|| log_id(last.term, last.index, self.self_id));
+        let applied = self
+            .node
+            .applied_position()
+            .map(|last| log_id(last.term, last.index, self.self_id));
         Ok((applied, self.membership()?))
     }
 

@@ -62,7 +62,8 @@ pub struct ConfigTable {
     writable: bool,
     sync_writes: bool,
     /// Serializes writers and caches the last applied entry.
-    last_applied: Mutex<TransactionInfo>,
+    /// None until the first entry is applied (log indexes may start at 0).
+    last_applied: Mutex<Option<TransactionInfo>>,
 }
 
 impl std::fmt::Debug for ConfigTable {
@@ -108,7 +109,7 @@ impl ConfigTable {
             path,
             writable: true,
             sync_writes: options.sync_writes,
-            last_applied: Mutex::new(TransactionInfo::default()),
+            last_applied: Mutex::new(None),
         };
         if !exists {
             let mut batch = WriteBatch::default();
@@ -135,7 +136,7 @@ impl ConfigTable {
             path,
             writable: false,
             sync_writes: false,
-            last_applied: Mutex::new(TransactionInfo::default()),
+            last_applied: Mutex::new(None),
         };
         *table.lock_writes() = table.read_transaction_info()?;
         Ok(table)
@@ -157,14 +158,14 @@ impl ConfigTable {
         self.require_writable("applying an entry")?;
         let command = decode_command(request)?;
         let mut last = self.lock_writes();
-        if index <= last.index {
+        if let Some(already) = already_applied(*last, index) {
             tracing::debug!(
                 term,
                 index,
-                last_index = last.index,
+                last_index = already.index,
                 "entry already applied"
             );
-            return Ok(ApplyOutcome::AlreadyApplied { last: *last });
+            return Ok(ApplyOutcome::AlreadyApplied { last: already });
         }
         let info = TransactionInfo { term, index };
         let mut batch = WriteBatch::default();
@@ -181,7 +182,7 @@ impl ConfigTable {
             encode_transaction_info(info),
         );
         self.write(batch, "apply a configuration entry")?;
-        *last = info;
+        *last = Some(info);
         tracing::debug!(
             service = command.name(),
             term,
@@ -202,8 +203,8 @@ impl ConfigTable {
     ) -> Result<ApplyOutcome, Error> {
         self.require_writable("applying an entry")?;
         let mut last = self.lock_writes();
-        if index <= last.index {
-            return Ok(ApplyOutcome::AlreadyApplied { last: *last });
+        if let Some(already) = already_applied(*last, index) {
+            return Ok(ApplyOutcome::AlreadyApplied { last: already });
         }
         let info = TransactionInfo { term, index };
         let mut batch = WriteBatch::default();
@@ -216,7 +217,7 @@ impl ConfigTable {
             encode_transaction_info(info),
         );
         self.write(batch, "apply a marker entry")?;
-        *last = info;
+        *last = Some(info);
         Ok(ApplyOutcome::Applied { info })
     }
 
@@ -267,7 +268,7 @@ impl ConfigTable {
             })
             .collect::<Result<Vec<_>, Error>>()?;
         Ok(proto::TableSnapshot {
-            transaction_info: Some(proto::TransactionInfo {
+            transaction_info: last.map(|last| proto::TransactionInfo {
                 term: last.term,
                 index: last.index,
             }),
@@ -290,13 +291,10 @@ impl ConfigTable {
                 &configuration.configuration,
             )?;
         }
-        let info = snapshot
-            .transaction_info
-            .map(|info| TransactionInfo {
-                term: info.term,
-                index: info.index,
-            })
-            .unwrap_or_default();
+        let position = snapshot.transaction_info.map(|info| TransactionInfo {
+            term: info.term,
+            index: info.index,
+        });
         let mut last = self.lock_writes();
         let mut batch = WriteBatch::default();
         for (name, _) in self.entries()? {
@@ -312,13 +310,17 @@ impl ConfigTable {
         for record in &snapshot.host_metadata {
             batch.put_cf(self.meta(), host_key(&record.key), &record.value);
         }
-        batch.put_cf(
-            self.meta(),
-            TRANSACTION_INFO_KEY,
-            encode_transaction_info(info),
-        );
+        match position {
+            Some(info) => batch.put_cf(
+                self.meta(),
+                TRANSACTION_INFO_KEY,
+                encode_transaction_info(info),
+            ),
+            None => batch.delete_cf(self.meta(), TRANSACTION_INFO_KEY),
+        }
         self.write(batch, "install a snapshot")?;
-        *last = info;
+        *last = position;
+        let info = position.unwrap_or_default();
         tracing::info!(
             entries = snapshot.configurations.len(),
             term = info.term,
@@ -352,7 +354,14 @@ impl ConfigTable {
         read_entries(&self.db, self.configs(), &self.path)
     }
 
+    /// The last applied entry; (0, 0) when none was applied yet.
     pub fn last_applied(&self) -> TransactionInfo {
+        self.lock_writes().unwrap_or_default()
+    }
+
+    /// The last applied entry, or `None` when none was applied yet (a log whose first index
+    /// is 0 needs the difference).
+    pub fn applied_position(&self) -> Option<TransactionInfo> {
         *self.lock_writes()
     }
 
@@ -375,8 +384,9 @@ impl ConfigTable {
         Checkpoint::new(&self.db)
             .and_then(|checkpoint| checkpoint.create_checkpoint(dir))
             .map_err(storage)?;
+        let last = last.unwrap_or_default();
         tracing::info!(dir = %dir.display(), term = last.term, index = last.index, "checkpoint written");
-        Ok(*last)
+        Ok(last)
     }
 
     /// Replaces the whole table with the content of a checkpoint (a follower installing the
@@ -399,7 +409,7 @@ impl ConfigTable {
             .expect("opened with the meta column family")
     }
 
-    fn lock_writes(&self) -> MutexGuard<'_, TransactionInfo> {
+    fn lock_writes(&self) -> MutexGuard<'_, Option<TransactionInfo>> {
         self.last_applied
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -428,7 +438,7 @@ impl ConfigTable {
             })
     }
 
-    fn read_transaction_info(&self) -> Result<TransactionInfo, Error> {
+    fn read_transaction_info(&self) -> Result<Option<TransactionInfo>, Error> {
         let stored = self
             .db
             .get_cf(self.meta(), TRANSACTION_INFO_KEY)
@@ -438,7 +448,7 @@ impl ConfigTable {
                 source,
             })?;
         match stored {
-            None => Ok(TransactionInfo::default()),
+            None => Ok(None),
             Some(bytes) => {
                 let info = proto::TransactionInfo::decode(bytes.as_slice()).map_err(|error| {
                     Error::MalformedCommand {
@@ -448,10 +458,10 @@ impl ConfigTable {
                         ),
                     }
                 })?;
-                Ok(TransactionInfo {
+                Ok(Some(TransactionInfo {
                     term: info.term,
                     index: info.index,
-                })
+                }))
             }
         }
     }
@@ -468,6 +478,11 @@ fn read_entries(db: &DB, cf: &ColumnFamily, path: &Path) -> Result<Vec<(String, 
             Ok((String::from_utf8_lossy(&key).into_owned(), value.into_vec()))
         })
         .collect()
+}
+
+/// The last applied entry when `index` is at or below it: replaying it must change nothing.
+fn already_applied(last: Option<TransactionInfo>, index: LogIndex) -> Option<TransactionInfo> {
+    last.filter(|last| index <= last.index)
 }
 
 fn host_key(key: &str) -> String {
