@@ -155,6 +155,15 @@ impl Node {
     pub fn applied(&self, term: Term, index: LogIndex) -> EventOutcome {
         self.inner.manager.applied(term, index)
     }
+    /// A leader that has not heard from a quorum for an election timeout pauses its services
+    /// (for hosts that can tell, like the openraft mode); not a step-down.
+    pub fn quorum_contact_lost(&self, term: Term) -> EventOutcome {
+        self.inner.manager.quorum_contact_lost(term)
+    }
+    /// The leader hears from a quorum again: its services resume within the term.
+    pub fn quorum_contact_restored(&self, term: Term) -> EventOutcome {
+        self.inner.manager.quorum_contact_restored(term)
+    }
     /// Stops every running service (reverse registration order) and waits for them.
     pub fn shutdown(&self) {
         self.inner.manager.shutdown()

@@ -6,7 +6,8 @@
 //! - leader-ready: once an entry of this term (the leader's first, a no-op) is applied;
 //! - not leader: on losing leadership, and also when the leader has not heard from a quorum
 //!   for longer than the election timeout (a partitioned leader stops its services before it
-//!   learns of the new term).
+//!   learns of the new term). That pause is not a step-down: if the leader regains its quorum
+//!   within the term (no one else can lead that term), its services resume.
 
 use super::types::{Raft, RaftNodeId};
 use crate::core::node::Node;
@@ -20,6 +21,8 @@ struct Reported {
     leader: Option<RaftNodeId>,
     leading: bool,
     ready: bool,
+    /// The term in which services were stopped for lack of a quorum.
+    lost_quorum_in: Option<u64>,
 }
 
 pub async fn watch(
@@ -81,18 +84,22 @@ async fn step(
         .millis_since_quorum_ack
         .is_some_and(|ms| ms > quorum_timeout.as_millis() as u64);
     if quorum_lost {
-        if reported.leading {
-            node.not_leader(term);
+        if reported.leading && reported.lost_quorum_in != Some(term) {
+            node.quorum_contact_lost(term);
             tracing::warn!(
                 node = self_id,
                 term,
                 since_quorum_ack_ms = metrics.millis_since_quorum_ack,
                 "lost quorum: services stopped"
             );
-            reported.leading = false;
-            reported.ready = false;
+            reported.lost_quorum_in = Some(term);
         }
         return;
+    }
+    if reported.lost_quorum_in == Some(term) {
+        reported.lost_quorum_in = None;
+        node.quorum_contact_restored(term);
+        tracing::info!(node = self_id, term, "quorum regained: services resume");
     }
 
     if !reported.leading || reported.term != term {
@@ -107,6 +114,7 @@ async fn step(
             leader: Some(self_id),
             leading: true,
             ready: false,
+            lost_quorum_in: None,
         };
     }
 

@@ -37,6 +37,9 @@ pub enum EventOutcome {
     AfterShutdown,
 }
 
+/// What an event may change, compared before and after it.
+type Fingerprint = (Term, Role, LogIndex, LogIndex, bool, bool);
+
 #[derive(Debug)]
 pub struct LeadershipModel {
     self_id: String,
@@ -51,6 +54,9 @@ pub struct LeadershipModel {
     peers: Vec<String>,
     ignored_events: u64,
     shut_down: bool,
+    /// False while a leader has not heard from a quorum (reported by hosts that can tell, like
+    /// the openraft mode): services pause until contact returns or the term ends.
+    quorum_contact: bool,
     allowed_since: Option<Instant>,
 }
 
@@ -67,6 +73,7 @@ impl LeadershipModel {
             peers: Vec::new(),
             ignored_events: 0,
             shut_down: false,
+            quorum_contact: true,
             allowed_since: None,
         }
     }
@@ -234,6 +241,33 @@ impl LeadershipModel {
         self.finish(before)
     }
 
+    /// The leader of `term` has not heard from a quorum for longer than an election timeout:
+    /// another peer may be elected any moment, so services pause. Unlike `not_leader` this is
+    /// not a step-down: if contact returns within the term, services resume in it.
+    pub fn quorum_contact_lost(&mut self, term: Term) -> EventOutcome {
+        self.set_quorum_contact(term, false)
+    }
+
+    /// The leader of `term` hears from a quorum again.
+    pub fn quorum_contact_restored(&mut self, term: Term) -> EventOutcome {
+        self.set_quorum_contact(term, true)
+    }
+
+    fn set_quorum_contact(&mut self, term: Term, contact: bool) -> EventOutcome {
+        if self.shut_down {
+            return EventOutcome::AfterShutdown;
+        }
+        if term != self.term {
+            // Only news about the current term's leadership matters; a newer term arrives
+            // through the other events.
+            self.ignored_events += 1;
+            return EventOutcome::Stale;
+        }
+        let before = self.fingerprint();
+        self.quorum_contact = contact;
+        self.finish(before)
+    }
+
     /// The host is closing this node: nothing may run any more.
     pub fn shutdown(&mut self) -> EventOutcome {
         if self.shut_down {
@@ -256,6 +290,9 @@ impl LeadershipModel {
             }),
             Role::LeaderNotReady => {
                 Permission::Denied(Blocker::AwaitingLeaderReady { term: self.term })
+            }
+            Role::LeaderReady if !self.quorum_contact => {
+                Permission::Denied(Blocker::QuorumContactLost { term: self.term })
             }
             Role::LeaderReady if self.applied < self.barrier => {
                 Permission::Denied(Blocker::AwaitingBarrier {
@@ -310,7 +347,10 @@ impl LeadershipModel {
     }
 
     fn is_allowed(&self) -> bool {
-        !self.shut_down && self.role == Role::LeaderReady && self.applied >= self.barrier
+        !self.shut_down
+            && self.role == Role::LeaderReady
+            && self.quorum_contact
+            && self.applied >= self.barrier
     }
 
     /// Moves to a newer term: whatever this node was, it leads the new term only once a
@@ -321,6 +361,7 @@ impl LeadershipModel {
             self.term = term;
             self.leader = None;
             self.stepped_down_in_term = false;
+            self.quorum_contact = true;
         }
     }
 
@@ -334,17 +375,18 @@ impl LeadershipModel {
         self.barrier = 0;
     }
 
-    fn fingerprint(&self) -> (Term, Role, LogIndex, LogIndex, bool) {
+    fn fingerprint(&self) -> Fingerprint {
         (
             self.term,
             self.role,
             self.barrier,
             self.applied,
             self.stepped_down_in_term,
+            self.quorum_contact,
         )
     }
 
-    fn finish(&mut self, before: (Term, Role, LogIndex, LogIndex, bool)) -> EventOutcome {
+    fn finish(&mut self, before: Fingerprint) -> EventOutcome {
         match (self.is_allowed(), self.allowed_since) {
             (true, None) => self.allowed_since = Some(Instant::now()),
             (false, Some(_)) => self.allowed_since = None,
@@ -489,6 +531,28 @@ mod tests {
         model.configuration_changed(5, 11, &["om2", "om3"]);
         assert_eq!(model.allowed_epoch(), 0);
         assert_eq!(model.peers(), ["om2".to_string(), "om3".to_string()]);
+    }
+
+    #[test]
+    fn losing_quorum_contact_pauses_within_the_term_without_stepping_down() {
+        let mut model = ready_leader(5, 0);
+        assert_eq!(model.quorum_contact_lost(5), EventOutcome::Changed);
+        assert_eq!(
+            model.permission(),
+            Permission::Denied(Blocker::QuorumContactLost { term: 5 })
+        );
+        assert_eq!(model.quorum_contact_restored(4), EventOutcome::Stale);
+        assert_eq!(model.allowed_epoch(), 0);
+        assert_eq!(model.quorum_contact_restored(5), EventOutcome::Changed);
+        assert_eq!(model.allowed_epoch(), 5);
+        model.quorum_contact_lost(5);
+        model.leader_changed(6, Some("om1"));
+        model.leader_ready(6, 0);
+        assert_eq!(
+            model.allowed_epoch(),
+            6,
+            "a new term starts with quorum contact"
+        );
     }
 
     #[test]

@@ -26,6 +26,10 @@ pub enum Blocker {
     AwaitingLeaderReady {
         term: Term,
     },
+    /// Leader-ready, but the host reports no contact with a quorum.
+    QuorumContactLost {
+        term: Term,
+    },
     /// Leader-ready, but entries before the barrier are still being applied.
     AwaitingBarrier {
         term: Term,
@@ -49,6 +53,9 @@ impl std::fmt::Display for Blocker {
             }
             Blocker::AwaitingLeaderReady { term } => {
                 write!(f, "elected in term {term}, waiting for leader-ready")
+            }
+            Blocker::QuorumContactLost { term } => {
+                write!(f, "leader of term {term} without contact with a quorum")
             }
             Blocker::AwaitingBarrier {
                 barrier, applied, ..

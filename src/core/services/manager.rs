@@ -176,6 +176,18 @@ impl ServiceManager {
         })
     }
 
+    pub fn quorum_contact_lost(&self, term: Term) -> EventOutcome {
+        self.on_event("quorum_contact_lost", term, |model| {
+            model.quorum_contact_lost(term)
+        })
+    }
+
+    pub fn quorum_contact_restored(&self, term: Term) -> EventOutcome {
+        self.on_event("quorum_contact_restored", term, |model| {
+            model.quorum_contact_restored(term)
+        })
+    }
+
     pub fn applied(&self, term: Term, index: LogIndex) -> EventOutcome {
         self.on_event("applied", term, |model| model.applied(term, index))
     }
