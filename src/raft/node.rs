@@ -203,6 +203,13 @@ impl RaftNode {
 
     /// Creates the cluster with these members (id -> address); call on one node, once.
     pub fn initialize(&self, members: BTreeMap<RaftNodeId, String>) -> Result<(), ClientError> {
+        if !members.contains_key(&self.id()) {
+            return Err(ClientError::Refused(format!(
+                "initialize must name this node ({}) among the members, with its address; got {:?}",
+                self.id(),
+                members.keys().collect::<Vec<_>>()
+            )));
+        }
         let members: BTreeMap<_, _> = members
             .into_iter()
             .map(|(id, addr)| (id, BasicNode { addr }))

@@ -2,7 +2,7 @@
 //! and client requests alike. A bad frame closes its connection only; the node keeps serving.
 
 use super::frame::{read_frame, write_frame};
-use super::network::FaultSwitch;
+use super::network::{Connection, FaultSwitch};
 use super::rpc::{
     AddMemberRequest, ClientError, InitializeRequest, MemberStatus, NodeReport, ReadRequest,
     ReadResponse, RemoveMemberRequest, ServiceReport, WriteReceipt, WriteRequest,
@@ -11,11 +11,13 @@ use super::types::{Raft, RaftNodeId};
 use crate::core::node::Node;
 use crate::core::proto::{raft_frame::Kind, RaftFrame};
 use openraft::error::{ClientWriteError, RaftError};
+use openraft::metrics::WaitError;
 use openraft::BasicNode;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 
 pub struct ServerContext {
@@ -119,6 +121,14 @@ async fn dispatch(kind: Kind, payload: &[u8], context: &ServerContext) -> Result
         Kind::Status => encode(&report(context)),
         Kind::Initialize => {
             let request: InitializeRequest = decode(payload, kind)?;
+            if !request.members.contains_key(&context.id) {
+                let ids: Vec<_> = request.members.keys().collect();
+                let refusal = ClientError::Refused(format!(
+                    "initialize must name this node ({}) among the members, with its address; got {ids:?}",
+                    context.id
+                ));
+                return encode(&Result::<(), _>::Err(refusal));
+            }
             let members: BTreeMap<RaftNodeId, BasicNode> = request
                 .members
                 .into_iter()
@@ -178,16 +188,74 @@ fn client_error(
     }
 }
 
+/// How long the node to add gets to answer the identity check.
+const ADD_MEMBER_PROBE_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long a new learner gets to catch up before it would become a voter. With the probe,
+/// below the CLI's default client timeout (10 s), so the leader answers first.
+const ADD_MEMBER_CATCH_UP_TIMEOUT: Duration = Duration::from_secs(6);
+
 async fn add_member(context: &ServerContext, request: AddMemberRequest) -> Result<(), ClientError> {
-    let raft = &context.raft;
-    raft.add_learner(request.id, BasicNode { addr: request.addr }, true)
+    let (id, addr) = (request.id, request.addr);
+    // Before touching membership: an address that does not answer as node `id` of this
+    // cluster would become a voter that never votes, costing a one-node cluster its quorum.
+    let mut probe = Connection::new(addr.clone(), context.cluster.clone());
+    let found: NodeReport = probe
+        .call(Kind::Status, &(), ADD_MEMBER_PROBE_TIMEOUT)
         .await
-        .map_err(|e| ClientError::Raft(format!("adding node {} as a learner: {e}", request.id)))?;
+        .map_err(|e| ClientError::Refused(format!("node {id} at {addr} cannot be added: {e}")))?;
+    if found.id != id {
+        return Err(ClientError::Refused(format!(
+            "the node at {addr} is node {}, not node {id}",
+            found.id
+        )));
+    }
+    let raft = &context.raft;
+    // Not openraft's blocking add_learner: it counts a learner within
+    // `replication_lag_threshold` entries as caught up even if it never answered, and
+    // otherwise waits without a bound.
+    let added = raft
+        .add_learner(id, BasicNode { addr: addr.clone() }, false)
+        .await
+        .map_err(|e| ClientError::Raft(format!("adding node {id} as a learner: {e}")))?;
+    let holds_the_entry_adding_it = |metrics: &openraft::RaftMetrics<RaftNodeId, BasicNode>| {
+        metrics.replication.as_ref().is_none_or(|replication| {
+            replication
+                .get(&id)
+                .and_then(Option::as_ref)
+                .is_some_and(|matched| matched.index >= added.log_id.index)
+        })
+    };
+    match raft
+        .wait(Some(ADD_MEMBER_CATCH_UP_TIMEOUT))
+        .metrics(holds_the_entry_adding_it, "the new learner to catch up")
+        .await
+    {
+        Ok(metrics) if metrics.replication.is_some() => {}
+        Ok(_) => {
+            return Err(ClientError::Raft(format!(
+                "node {} stopped leading while adding node {id}: add it again through the leader",
+                context.id
+            )))
+        }
+        Err(WaitError::ShuttingDown) => {
+            return Err(ClientError::Raft(format!(
+                "node {} shut down while adding node {id}",
+                context.id
+            )))
+        }
+        Err(WaitError::Timeout(..)) => {
+            return Err(ClientError::Raft(format!(
+                "node {id} at {addr} was added as a learner but did not catch up within \
+                 {ADD_MEMBER_CATCH_UP_TIMEOUT:?}, so it is not a voter: add it again to make it \
+                 one (it keeps catching up), or remove it"
+            )))
+        }
+    }
     let mut voters = voters(context);
-    voters.insert(request.id);
+    voters.insert(id);
     raft.change_membership(voters, false)
         .await
-        .map_err(|e| ClientError::Raft(format!("making node {} a voter: {e}", request.id)))?;
+        .map_err(|e| ClientError::Raft(format!("making node {id} a voter: {e}")))?;
     Ok(())
 }
 
