@@ -146,11 +146,12 @@ impl LogStore {
         }
     }
 
-    fn put_json_synced<T: serde::Serialize>(
+    fn put_json<T: serde::Serialize>(
         &self,
         key: &[u8],
         value: &T,
         subject: ErrorSubject<RaftNodeId>,
+        sync: bool,
     ) -> Result<(), StorageError> {
         let io = |e: String| {
             StorageIOError::new(
@@ -161,7 +162,7 @@ impl LogStore {
         };
         let bytes = serde_json::to_vec(value).map_err(|e| io(e.to_string()))?;
         let mut write = WriteOptions::default();
-        write.set_sync(true);
+        write.set_sync(sync);
         self.db
             .put_cf_opt(self.meta(), key, bytes, &write)
             .map_err(|e| io(e.to_string()).into())
@@ -233,8 +234,12 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         })
     }
 
+    /// Not fsynced: the state machine persists what it applied, and openraft recovers the
+    /// committed index from that when this record is behind.
+    /// Not fsynced: the state machine persists what it applied, and openraft recovers the
+    /// committed index from that when this record is behind.
     async fn save_committed(&mut self, committed: Option<LogId>) -> Result<(), StorageError> {
-        self.put_json_synced(COMMITTED_KEY, &committed, ErrorSubject::Store)
+        self.put_json(COMMITTED_KEY, &committed, ErrorSubject::Store, false)
     }
 
     async fn read_committed(&mut self) -> Result<Option<LogId>, StorageError> {
@@ -244,7 +249,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     }
 
     async fn save_vote(&mut self, vote: &Vote<RaftNodeId>) -> Result<(), StorageError> {
-        self.put_json_synced(VOTE_KEY, vote, ErrorSubject::Vote)
+        self.put_json(VOTE_KEY, vote, ErrorSubject::Vote, true)
     }
 
     async fn read_vote(&mut self) -> Result<Option<Vote<RaftNodeId>>, StorageError> {
@@ -286,7 +291,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     }
 
     async fn purge(&mut self, log_id: LogId) -> Result<(), StorageError> {
-        self.put_json_synced(PURGED_KEY, &log_id, ErrorSubject::Store)?;
+        self.put_json(PURGED_KEY, &log_id, ErrorSubject::Store, true)?;
         self.db
             .delete_range_cf(self.logs(), index_key(0), index_key(log_id.index + 1))
             .map_err(|e| logs_error(ErrorVerb::Write, &e))
