@@ -1,0 +1,879 @@
+//! openraft mode measured end to end: real `omsvc node run` processes on 127.0.0.1, real
+//! RocksDB in a temp dir, clients over TCP. Not criterion: each figure is a fixed workload
+//! (writers for a fixed time, a number of leader kills) with its baseline measured in the
+//! same run. Prints `== raft targets ==` (human lines), then one `BENCH` line per figure, and
+//! writes the raw samples as JSON for `bench/raft_plot.py`. BENCHMARKS.md explains the figures.
+//!
+//! Environment (all optional): `OMSVC_RAFT_BENCH_DATA` (where the JSON goes, default
+//! `$CARGO_TARGET_DIR/raft-bench.json`), `OMSVC_RAFT_BENCH_WRITE_SECS` (5),
+//! `OMSVC_RAFT_BENCH_KILLS` (30), `OMSVC_RAFT_BENCH_TRANSFERS` (10).
+
+use omsvc::encode_set_request;
+use omsvc::raft::{NodeReport, RaftClient};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_omsvc");
+const CLUSTER: &str = "omsvc";
+/// The defaults of `omsvc node run` and `RaftTimeouts`, passed explicitly.
+const HEARTBEAT_MS: u64 = 50;
+const ELECTION_MIN_MS: u64 = 250;
+const ELECTION_MAX_MS: u64 = 500;
+const WRITER_COUNTS: [usize; 3] = [1, 16, 64];
+const VALUE: [u8; 1024] = [0x5a; 1024];
+/// How long a node may take to print `listening on`, and a cluster to settle.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a leader change may take before the round counts as failed.
+const CHANGE_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long a `trigger_election` may take to move the service before it counts as no move.
+const TRANSFER_TIMEOUT: Duration = Duration::from_secs(5);
+/// Quiet time after the cluster is whole again, before the next kill or transfer.
+const SETTLE: Duration = Duration::from_millis(1000);
+const CALL_TIMEOUT: Duration = Duration::from_secs(2);
+/// Idle time before the idle memory figure.
+const IDLE: Duration = Duration::from_secs(5);
+const FSYNC_PROBE: Duration = Duration::from_secs(2);
+/// Write runs alternate between the 3-node and the 1-node cluster in slices this long.
+const SLICE: Duration = Duration::from_secs(1);
+/// Failover targets.
+const FAILOVER_MEDIAN_TARGET_MS: f64 = 1000.0;
+const FAILOVER_P99_TARGET_MS: f64 = 2000.0;
+
+fn main() {
+    let write_secs = env_u64("OMSVC_RAFT_BENCH_WRITE_SECS", 5);
+    let kills = env_u64("OMSVC_RAFT_BENCH_KILLS", 30) as usize;
+    let transfers = env_u64("OMSVC_RAFT_BENCH_TRANSFERS", 10) as usize;
+    let data_path = std::env::var_os("OMSVC_RAFT_BENCH_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            std::env::var_os("CARGO_TARGET_DIR")
+                .map_or_else(|| PathBuf::from("target"), PathBuf::from)
+                .join("raft-bench.json")
+        });
+    println!("== raft ==");
+    println!(
+        "binary: {BIN}\ntimeouts: heartbeat {HEARTBEAT_MS} ms, election {ELECTION_MIN_MS}-{ELECTION_MAX_MS} ms; \
+         writes: {write_secs} s per writer count; kills: {kills}; transfers: {transfers}"
+    );
+    println!("before: {}", pressure());
+
+    let fsync = raw_fsync_rate(FSYNC_PROBE);
+    println!(
+        "raw fsync rate (RocksDB put_opt sync, 1 KiB, one thread, {} s): {:.0} puts/s ({:.1} us each)",
+        FSYNC_PROBE.as_secs(),
+        fsync,
+        1e6 / fsync
+    );
+
+    let writes = write_figures(Duration::from_secs(write_secs));
+    println!("before the failover rounds: {}", pressure());
+    let failover = failover_figures(kills, transfers);
+    println!("after: {}", pressure());
+
+    let data = json!({
+        "election_min_ms": ELECTION_MIN_MS,
+        "election_max_ms": ELECTION_MAX_MS,
+        "heartbeat_ms": HEARTBEAT_MS,
+        "raw_fsync_per_s": fsync,
+        "writes": writes.runs.iter().map(|run| json!({
+            "nodes": run.nodes,
+            "writers": run.writers,
+            "seconds": run.elapsed.as_secs_f64(),
+            "writes": run.latencies_us.len(),
+            "errors": run.errors,
+            "latencies_us": run.latencies_us,
+        })).collect::<Vec<_>>(),
+        "vmhwm_kib": {"idle": writes.idle_kib, "w64": writes.loaded_kib},
+        "failovers": failover.kills.iter().map(|c| json!({
+            "ms": c.ms, "from": c.from, "to": c.to, "disrupted_after": c.disrupted_after,
+        })).collect::<Vec<_>>(),
+        "transfers": failover.transfers.iter().map(|t| json!({
+            "ms": t.ms, "from": t.from, "triggered": t.triggered, "to": t.to,
+        })).collect::<Vec<_>>(),
+    });
+    if let Some(parent) = data_path.parent() {
+        let _ = std::fs::create_dir_all(parent);
+    }
+    std::fs::write(&data_path, serde_json::to_vec_pretty(&data).unwrap())
+        .unwrap_or_else(|e| panic!("cannot write {}: {e}", data_path.display()));
+    println!("samples: {}", data_path.display());
+
+    summarize(&writes, &failover);
+}
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    match std::env::var(name) {
+        Ok(text) => text
+            .parse()
+            .unwrap_or_else(|e| panic!("{name}={text:?} is not a number: {e}")),
+        Err(_) => default,
+    }
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_else(|_| "unknown".to_owned())
+}
+
+/// The load average and the share of time tasks stalled on I/O over the last 10 s
+/// (`/proc/pressure/io`, "some avg10"): other processes' fsyncs slow every write figure.
+fn pressure() -> String {
+    let io = std::fs::read_to_string("/proc/pressure/io")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find(|line| line.starts_with("some "))
+                .and_then(|line| line.split_whitespace().nth(1))
+                .and_then(|field| field.strip_prefix("avg10="))
+                .map(|value| format!("{value}%"))
+        })
+        .unwrap_or_else(|| "unknown".to_owned());
+    format!("load {}, io stall {io}", loadavg())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Node processes
+
+/// What a node process printed that the bench cares about, stamped when it was read.
+struct Event {
+    node: u64,
+    at: Instant,
+    started_service: bool,
+}
+
+struct NodeProc {
+    id: u64,
+    addr: String,
+    data: PathBuf,
+    stderr_log: PathBuf,
+    demo_service: bool,
+    child: Option<Child>,
+    events: Sender<Event>,
+    client: RaftClient,
+}
+
+impl NodeProc {
+    fn spawn(&mut self, extra: &[String]) {
+        let stderr = File::options()
+            .create(true)
+            .append(true)
+            .open(&self.stderr_log)
+            .expect("a stderr log file");
+        let mut command = Command::new(BIN);
+        command
+            .args(["node", "run", "--cluster", CLUSTER])
+            .args(["--id", &self.id.to_string(), "--listen", &self.addr])
+            .arg("--data")
+            .arg(&self.data)
+            .args(["--heartbeat-ms", &HEARTBEAT_MS.to_string()])
+            .args(["--election-min-ms", &ELECTION_MIN_MS.to_string()])
+            .args(["--election-max-ms", &ELECTION_MAX_MS.to_string()])
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(stderr);
+        if self.demo_service {
+            command.arg("--demo-service");
+        }
+        let mut child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {BIN}: {e}"));
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (id, events) = (self.id, self.events.clone());
+        let (listening_tx, listening) = mpsc::channel();
+        let expected = format!("omsvc node {id} listening on {}", self.addr);
+        let listening_line = expected.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { return };
+                let at = Instant::now();
+                if line == listening_line {
+                    let _ = listening_tx.send(());
+                }
+                // The demo service prints "node N: service STARTED at epoch E, ..." in start().
+                if line.starts_with(&format!("node {id}: service STARTED")) {
+                    let _ = events.send(Event {
+                        node: id,
+                        at,
+                        started_service: true,
+                    });
+                }
+            }
+        });
+        self.child = Some(child);
+        if listening.recv_timeout(START_TIMEOUT).is_err() {
+            panic!(
+                "node {} did not print {expected:?} within {START_TIMEOUT:?}; its stderr:\n{}",
+                self.id,
+                tail(&self.stderr_log, 20)
+            );
+        }
+    }
+
+    /// SIGKILL, then reap.
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.as_ref().expect("a running node").id()
+    }
+
+    fn status(&mut self) -> Option<NodeReport> {
+        self.child.as_ref()?;
+        self.client.status().ok()
+    }
+}
+
+impl Drop for NodeProc {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn tail(path: &Path, n: usize) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+/// `n` ports that were free a moment ago (all bound at once, then released).
+fn free_ports(n: usize) -> Vec<u16> {
+    let listeners: Vec<TcpListener> = (0..n)
+        .map(|_| TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0"))
+        .collect();
+    listeners
+        .iter()
+        .map(|l| l.local_addr().expect("bound").port())
+        .collect()
+}
+
+/// Nodes `1..=size`, each on a fixed port and data directory across restarts.
+struct Cluster {
+    nodes: BTreeMap<u64, NodeProc>,
+    events: Receiver<Event>,
+    _dir: tempfile::TempDir,
+}
+
+impl Cluster {
+    /// Starts nodes `size..=2`, then node 1 with `--init` and the others as peers.
+    fn start(size: u64, demo_service: bool) -> Cluster {
+        let dir = tempfile::Builder::new()
+            .prefix("omsvc-raft-bench-")
+            .tempdir()
+            .expect("a temp dir");
+        let (tx, events) = mpsc::channel();
+        let mut nodes = BTreeMap::new();
+        for (id, port) in (1..=size).zip(free_ports(size as usize)) {
+            let addr = format!("127.0.0.1:{port}");
+            let client = RaftClient::new(&addr, CLUSTER, CALL_TIMEOUT).expect("a client");
+            nodes.insert(
+                id,
+                NodeProc {
+                    id,
+                    addr,
+                    data: dir.path().join(format!("n{id}")),
+                    stderr_log: dir.path().join(format!("n{id}.stderr")),
+                    demo_service,
+                    child: None,
+                    events: tx.clone(),
+                    client,
+                },
+            );
+        }
+        let mut init = vec!["--init".to_owned()];
+        for node in nodes.values().filter(|node| node.id != 1) {
+            init.push("--peer".to_owned());
+            init.push(format!("{}={}", node.id, node.addr));
+        }
+        for (id, node) in nodes.iter_mut().rev() {
+            node.spawn(if *id == 1 { &init } else { &[] });
+        }
+        Cluster {
+            nodes,
+            events,
+            _dir: dir,
+        }
+    }
+
+    fn node(&mut self, id: u64) -> &mut NodeProc {
+        self.nodes.get_mut(&id).expect("a node of this cluster")
+    }
+
+    /// Waits until every node is up and agrees on one leader that leads by its own account,
+    /// every follower has applied nearly as far as the leader, and (with the demo service)
+    /// the leader's service runs. Returns the leader's id.
+    fn wait_whole(&mut self, need_service: bool) -> u64 {
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            let reports: Vec<Option<NodeReport>> =
+                self.nodes.values_mut().map(|node| node.status()).collect();
+            if let Some(leader) = whole(&reports, need_service) {
+                return leader;
+            }
+            if Instant::now() >= deadline {
+                panic!(
+                    "the cluster did not become whole within {START_TIMEOUT:?}: {reports:#?}\n{}",
+                    self.tails()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Events received so far, without waiting.
+    fn drain(&self) -> Vec<Event> {
+        self.events.try_iter().collect()
+    }
+
+    /// The first service start at or after `since` on a node other than `old` (on any node
+    /// if `old` is None), within `timeout`.
+    fn wait_start(&self, old: Option<u64>, since: Instant, timeout: Duration) -> Option<Event> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.events.recv_timeout(left) {
+                Ok(event)
+                    if event.started_service && Some(event.node) != old && event.at >= since =>
+                {
+                    return Some(event)
+                }
+                Ok(_) => {}
+                Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {
+                    return None
+                }
+            }
+        }
+    }
+
+    fn tails(&self) -> String {
+        self.nodes
+            .values()
+            .map(|node| {
+                format!(
+                    "--- node {} stderr:\n{}\n",
+                    node.id,
+                    tail(&node.stderr_log, 15)
+                )
+            })
+            .collect()
+    }
+}
+
+fn whole(reports: &[Option<NodeReport>], need_service: bool) -> Option<u64> {
+    let reports: Vec<&NodeReport> = reports.iter().map(|r| r.as_ref()).collect::<Option<_>>()?;
+    let leader_id = reports[0].leader?;
+    let leader = reports.iter().find(|r| r.id == leader_id)?;
+    let agreed = reports.iter().all(|r| r.leader == Some(leader_id));
+    let caught_up = reports
+        .iter()
+        .all(|r| r.last_applied_index + 20 >= leader.last_applied_index);
+    let running = !need_service || leader.services.iter().any(|s| s.status == "RUNNING");
+    (agreed && caught_up && running && leader.state == "Leader").then_some(leader_id)
+}
+
+/// Peak resident set size of a process, in KiB.
+fn vmhwm_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_else(|e| panic!("cannot read /proc/{pid}/status: {e}"));
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no VmHWM in /proc/{pid}/status"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writes
+
+struct WriteRun {
+    nodes: u64,
+    writers: usize,
+    elapsed: Duration,
+    errors: u64,
+    /// Every successful write's latency (sorted once all slices are in).
+    latencies_us: Vec<u64>,
+}
+
+impl WriteRun {
+    fn empty(nodes: u64, writers: usize) -> WriteRun {
+        WriteRun {
+            nodes,
+            writers,
+            elapsed: Duration::ZERO,
+            errors: 0,
+            latencies_us: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, slice: WriteRun) {
+        self.elapsed += slice.elapsed;
+        self.errors += slice.errors;
+        self.latencies_us.extend(slice.latencies_us);
+    }
+
+    fn per_second(&self) -> f64 {
+        self.latencies_us.len() as f64 / self.elapsed.as_secs_f64()
+    }
+    fn percentile_ms(&self, p: f64) -> f64 {
+        let sorted: Vec<f64> = self.latencies_us.iter().map(|us| *us as f64).collect();
+        percentile(&sorted, p) / 1000.0
+    }
+}
+
+struct WriteFigures {
+    runs: Vec<WriteRun>,
+    idle_kib: u64,
+    loaded_kib: u64,
+    loaded_node: u64,
+}
+
+impl WriteFigures {
+    fn run(&self, nodes: u64, writers: usize) -> &WriteRun {
+        self.runs
+            .iter()
+            .find(|run| run.nodes == nodes && run.writers == writers)
+            .expect("every run was measured")
+    }
+}
+
+/// A 3-node and a 1-node cluster (no services): the 3-node leader's VmHWM after 5 s idle, then
+/// each writer count on both clusters in alternating slices, then the leader's VmHWM again.
+fn write_figures(duration: Duration) -> WriteFigures {
+    let mut three = Cluster::start(3, false);
+    let mut one = Cluster::start(1, false);
+    let leader3 = three.wait_whole(false);
+    let leader1 = one.wait_whole(false);
+    let leader3_addr = three.node(leader3).addr.clone();
+    let leader1_addr = one.node(leader1).addr.clone();
+
+    std::thread::sleep(IDLE);
+    let pid = three.node(leader3).pid();
+    let idle_kib = vmhwm_kib(pid);
+    let idle_all: Vec<String> = three
+        .nodes
+        .values()
+        .map(|n| format!("node {}: {} KiB", n.id, vmhwm_kib(n.pid())))
+        .collect();
+    println!(
+        "idle VmHWM after {} s (3-node cluster, leader is node {leader3}): {}",
+        IDLE.as_secs(),
+        idle_all.join(", ")
+    );
+
+    // Each figure and its baseline alternate in short slices, so a burst of disk or CPU
+    // contention from other processes lands on both sides of the ratio alike.
+    let slices = (duration.as_millis() / SLICE.as_millis()).max(1) as u32;
+    let slice = duration / slices;
+    let mut runs = Vec::new();
+    let mut loaded_kib = 0;
+    for writers in WRITER_COUNTS {
+        let mut on_three = WriteRun::empty(3, writers);
+        let mut on_one = WriteRun::empty(1, writers);
+        for _ in 0..slices {
+            on_three.add(write_run(&leader3_addr, 3, writers, slice));
+            on_one.add(write_run(&leader1_addr, 1, writers, slice));
+        }
+        for run in [&mut on_three, &mut on_one] {
+            run.latencies_us.sort_unstable();
+            println!(
+                "writes: {} node(s), {writers:>2} writer(s): {:>7.1} writes/s, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} writes, {} errors, {:.2} s) [{}]",
+                run.nodes,
+                run.per_second(),
+                run.percentile_ms(0.50),
+                run.percentile_ms(0.99),
+                run.percentile_ms(1.0),
+                run.latencies_us.len(),
+                run.errors,
+                run.elapsed.as_secs_f64(),
+                pressure()
+            );
+        }
+        if writers == 64 {
+            loaded_kib = vmhwm_kib(pid);
+            let all: Vec<String> = three
+                .nodes
+                .values()
+                .map(|n| format!("node {}: {} KiB", n.id, vmhwm_kib(n.pid())))
+                .collect();
+            println!(
+                "VmHWM after the 64-writer runs (3-node cluster): {}",
+                all.join(", ")
+            );
+        }
+        runs.push(on_three);
+        runs.push(on_one);
+    }
+    if three.wait_whole(false) != leader3 {
+        println!("note: the 3-node cluster changed leader during the write runs");
+    }
+    WriteFigures {
+        runs,
+        idle_kib,
+        loaded_kib,
+        loaded_node: leader3,
+    }
+}
+
+/// `writers` threads, each with its own client to `addr`, overwriting its own 1 KiB
+/// configuration as fast as it is acknowledged, for `duration`.
+fn write_run(addr: &str, nodes: u64, writers: usize, duration: Duration) -> WriteRun {
+    let barrier = Arc::new(Barrier::new(writers + 1));
+    let errors = Arc::new(AtomicU64::new(0));
+    let threads: Vec<_> = (0..writers)
+        .map(|w| {
+            let (addr, barrier, errors) = (addr.to_owned(), barrier.clone(), errors.clone());
+            std::thread::spawn(move || {
+                let name = format!("BenchWriter{w:02}");
+                let command = encode_set_request(&name, &VALUE).expect("a set request");
+                let mut client =
+                    RaftClient::new(&addr, CLUSTER, Duration::from_secs(10)).expect("a client");
+                // Untimed: connect, and make sure the configuration exists.
+                client.write(command.clone()).expect("a first write");
+                barrier.wait();
+                let began = Instant::now();
+                let mut latencies = Vec::new();
+                while began.elapsed() < duration {
+                    let t = Instant::now();
+                    match client.write(command.clone()) {
+                        Ok(_) => latencies.push(t.elapsed().as_micros() as u64),
+                        Err(error) => {
+                            if errors.fetch_add(1, Ordering::Relaxed) == 0 {
+                                eprintln!("write failed: {error}");
+                            }
+                        }
+                    }
+                }
+                latencies
+            })
+        })
+        .collect();
+    barrier.wait();
+    let began = Instant::now();
+    let mut latencies_us: Vec<u64> = threads
+        .into_iter()
+        .flat_map(|t| t.join().expect("a writer thread"))
+        .collect();
+    let elapsed = began.elapsed();
+    latencies_us.sort_unstable();
+    WriteRun {
+        nodes,
+        writers,
+        elapsed,
+        errors: errors.load(Ordering::Relaxed),
+        latencies_us,
+    }
+}
+
+/// Synced 1 KiB RocksDB puts per second in one thread: the disk's commit rate.
+fn raw_fsync_rate(duration: Duration) -> f64 {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let mut options = rocksdb::Options::default();
+    options.create_if_missing(true);
+    let db = rocksdb::DB::open(&options, dir.path()).expect("a RocksDB");
+    let mut write = rocksdb::WriteOptions::default();
+    write.set_sync(true);
+    let began = Instant::now();
+    let mut puts = 0u64;
+    while began.elapsed() < duration {
+        db.put_opt(b"key", VALUE, &write).expect("a put");
+        puts += 1;
+    }
+    puts as f64 / began.elapsed().as_secs_f64()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Failover and transfer
+
+struct Change {
+    ms: f64,
+    from: u64,
+    to: u64,
+    /// Service starts seen after this change before the next round (a restarted node
+    /// disturbing the new leader, say).
+    disrupted_after: usize,
+}
+
+struct Transfer {
+    /// Time to the first service start on any node (None: none within the timeout).
+    ms: Option<f64>,
+    from: u64,
+    triggered: u64,
+    to: Option<u64>,
+}
+
+struct FailoverFigures {
+    kills: Vec<Change>,
+    transfers: Vec<Transfer>,
+}
+
+impl FailoverFigures {
+    fn kill_ms(&self) -> Vec<f64> {
+        sorted(self.kills.iter().map(|c| c.ms))
+    }
+    /// Transfers that moved the service off the old leader.
+    fn transfer_ms(&self) -> Vec<f64> {
+        sorted(
+            self.transfers
+                .iter()
+                .filter(|t| t.to.is_some_and(|to| to != t.from))
+                .filter_map(|t| t.ms),
+        )
+    }
+}
+
+/// A 3-node cluster running the demo service: `kills` rounds of SIGKILL the leader, time
+/// until the service starts elsewhere, restart the killed node; then `transfers` rounds of
+/// `trigger_election` on a follower.
+fn failover_figures(kills: usize, transfers: usize) -> FailoverFigures {
+    let mut cluster = Cluster::start(3, true);
+    let mut leader = cluster.wait_whole(true);
+    std::thread::sleep(SETTLE);
+    let mut figures = FailoverFigures {
+        kills: Vec::new(),
+        transfers: Vec::new(),
+    };
+    for round in 1..=kills {
+        cluster.drain();
+        let killed_at = Instant::now();
+        cluster.node(leader).kill();
+        let Some(started) = cluster.wait_start(Some(leader), killed_at, CHANGE_TIMEOUT) else {
+            panic!(
+                "kill {round}: no service started within {CHANGE_TIMEOUT:?} after killing node {leader}\n{}",
+                cluster.tails()
+            );
+        };
+        let ms = (started.at - killed_at).as_secs_f64() * 1e3;
+        cluster.node(leader).spawn(&[]);
+        let whole = cluster.wait_whole(true);
+        std::thread::sleep(SETTLE);
+        let disrupted_after = cluster.drain().iter().filter(|e| e.started_service).count();
+        println!(
+            "kill {round:>2}: node {leader} SIGKILLed, service started on node {} after {ms:.1} ms{}",
+            started.node,
+            if disrupted_after > 0 || whole != started.node {
+                format!(
+                    " (then {disrupted_after} more service start(s) before the next round; leader now node {whole})"
+                )
+            } else {
+                String::new()
+            }
+        );
+        figures.kills.push(Change {
+            ms,
+            from: leader,
+            to: started.node,
+            disrupted_after,
+        });
+        leader = cluster.wait_whole(true);
+    }
+    for round in 1..=transfers {
+        let followers: Vec<u64> = cluster
+            .nodes
+            .keys()
+            .copied()
+            .filter(|id| *id != leader)
+            .collect();
+        let triggered = followers[round % followers.len()];
+        cluster.drain();
+        let began = Instant::now();
+        if let Err(error) = cluster.node(triggered).client.trigger_election() {
+            println!("transfer {round:>2}: trigger_election on node {triggered} failed: {error}");
+        }
+        let started = cluster.wait_start(None, began, TRANSFER_TIMEOUT);
+        let transfer = Transfer {
+            ms: started.as_ref().map(|e| (e.at - began).as_secs_f64() * 1e3),
+            from: leader,
+            triggered,
+            to: started.as_ref().map(|e| e.node),
+        };
+        match (transfer.ms, transfer.to) {
+            (Some(ms), Some(to)) => println!(
+                "transfer {round:>2}: trigger_election on node {triggered} (leader node {leader}): service started on node {to} after {ms:.1} ms{}",
+                if to == leader {
+                    " (the old leader again: not moved)"
+                } else if to != triggered {
+                    " (not the triggering node)"
+                } else {
+                    ""
+                }
+            ),
+            _ => println!(
+                "transfer {round:>2}: trigger_election on node {triggered} (leader node {leader}): no service start within {TRANSFER_TIMEOUT:?}"
+            ),
+        }
+        figures.transfers.push(transfer);
+        cluster.wait_whole(true);
+        std::thread::sleep(SETTLE);
+        cluster.drain();
+        leader = cluster.wait_whole(true);
+    }
+    figures
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statistics and the summary
+
+fn sorted(values: impl Iterator<Item = f64>) -> Vec<f64> {
+    let mut values: Vec<f64> = values.collect();
+    values.sort_by(f64::total_cmp);
+    values
+}
+
+/// Nearest-rank percentile of sorted values (p in 0..=1); NaN when there are none.
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = (p * sorted.len() as f64).ceil().max(1.0) as usize;
+    sorted[rank.min(sorted.len()) - 1]
+}
+
+fn met(met: bool) -> &'static str {
+    if met {
+        "met"
+    } else {
+        "MISSED"
+    }
+}
+
+fn summarize(writes: &WriteFigures, failover: &FailoverFigures) {
+    let mut lines = Vec::new();
+    let mut bench = |name: String, value: f64, unit: &str, baseline: String, base: f64| {
+        lines.push(format!(
+            "BENCH {name} value={value:.3} unit={unit} baseline={baseline} ratio={:.3}",
+            value / base
+        ));
+    };
+    println!("== raft targets ==");
+    for writers in WRITER_COUNTS {
+        let (three, one) = (writes.run(3, writers), writes.run(1, writers));
+        println!(
+            "w{writers}: 3 nodes {:.1} writes/s (p50 {:.2} ms, p99 {:.2} ms) vs 1 node {:.1} writes/s (p50 {:.2} ms, p99 {:.2} ms); no target",
+            three.per_second(),
+            three.percentile_ms(0.5),
+            three.percentile_ms(0.99),
+            one.per_second(),
+            one.percentile_ms(0.5),
+            one.percentile_ms(0.99)
+        );
+        bench(
+            format!("raft_write_throughput_w{writers}"),
+            three.per_second(),
+            "writes/s",
+            format!("raft1_write_throughput_w{writers}"),
+            one.per_second(),
+        );
+        for (label, p) in [("p50", 0.5), ("p99", 0.99)] {
+            bench(
+                format!("raft_write_{label}_w{writers}"),
+                three.percentile_ms(p),
+                "ms",
+                format!("raft1_write_{label}_w{writers}"),
+                one.percentile_ms(p),
+            );
+        }
+    }
+    let kills = failover.kill_ms();
+    let (median, p99) = (percentile(&kills, 0.5), percentile(&kills, 0.99));
+    let election_max = ELECTION_MAX_MS as f64;
+    let moved = failover
+        .kills
+        .iter()
+        .filter(|c| c.disrupted_after > 0)
+        .count();
+    println!(
+        "failover over {} kills: median {median:.1} ms (target <= {FAILOVER_MEDIAN_TARGET_MS} ms: {}), p99 {p99:.1} ms (target <= {FAILOVER_P99_TARGET_MS} ms: {}), min {:.1} ms, max {:.1} ms; {moved} round(s) saw another leader change after the restart",
+        kills.len(),
+        met(median <= FAILOVER_MEDIAN_TARGET_MS),
+        met(p99 <= FAILOVER_P99_TARGET_MS),
+        percentile(&kills, 0.0),
+        percentile(&kills, 1.0),
+    );
+    bench(
+        "raft_failover_median".into(),
+        median,
+        "ms",
+        "election_timeout_max".into(),
+        election_max,
+    );
+    bench(
+        "raft_failover_p99".into(),
+        p99,
+        "ms",
+        "election_timeout_max".into(),
+        election_max,
+    );
+    let transfers = failover.transfer_ms();
+    let won = failover
+        .transfers
+        .iter()
+        .filter(|t| t.to == Some(t.triggered))
+        .count();
+    println!(
+        "transfer over {} trigger_election calls: {} moved the leader, the triggering node won {won}; median {:.1} ms, p99 {:.1} ms; no target",
+        failover.transfers.len(),
+        transfers.len(),
+        percentile(&transfers, 0.5),
+        percentile(&transfers, 0.99),
+    );
+    if !transfers.is_empty() {
+        bench(
+            "raft_transfer_median".into(),
+            percentile(&transfers, 0.5),
+            "ms",
+            "election_timeout_max".into(),
+            election_max,
+        );
+        bench(
+            "raft_transfer_p99".into(),
+            percentile(&transfers, 0.99),
+            "ms",
+            "election_timeout_max".into(),
+            election_max,
+        );
+    }
+    let mib = |kib: u64| kib as f64 / 1024.0;
+    println!(
+        "VmHWM of the 3-node leader (node {}): idle {:.1} MiB, after 64 writers {:.1} MiB; no target",
+        writes.loaded_node,
+        mib(writes.idle_kib),
+        mib(writes.loaded_kib)
+    );
+    bench(
+        "raft_node_vmhwm_idle".into(),
+        mib(writes.idle_kib),
+        "MiB",
+        "raft_node_vmhwm_idle".into(),
+        mib(writes.idle_kib),
+    );
+    bench(
+        "raft_node_vmhwm_w64".into(),
+        mib(writes.loaded_kib),
+        "MiB",
+        "raft_node_vmhwm_idle".into(),
+        mib(writes.idle_kib),
+    );
+    println!("== raft figures ==");
+    for line in lines {
+        println!("{line}");
+    }
+}
