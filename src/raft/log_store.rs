@@ -41,6 +41,8 @@ impl LogStore {
         options.create_if_missing(true);
         options.create_missing_column_families(true);
         options.set_keep_log_file_num(4);
+        // The log is purged after each snapshot: small memtables bound a node's memory.
+        options.set_write_buffer_size(8 * 1024 * 1024);
         let descriptors =
             [LOGS, META].map(|name| ColumnFamilyDescriptor::new(name, Options::default()));
         let db = DB::open_cf_descriptors(&options, path, descriptors).map_err(|source| {
