@@ -87,6 +87,24 @@ impl<T> HandleTable<T> {
         }
     }
 
+    /// Runs `f` on the live value behind `handle` under the table's read lock, without taking
+    /// a reference: for calls that never block (event forwarding). A concurrent free waits for
+    /// `f` to return.
+    pub fn with<R>(&self, handle: usize, f: impl FnOnce(&T) -> R) -> Result<R, HandleError> {
+        let (index, generation) = decode(handle)?;
+        let slots = self
+            .slots
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match slots.get(index) {
+            Some(Slot {
+                generation: live,
+                value: Some(value),
+            }) if *live == generation => Ok(f(value)),
+            _ => Err(HandleError::Invalid(handle)),
+        }
+    }
+
     /// Removes `handle`'s value; its generation moves on so the handle never matches again.
     pub fn remove(&self, handle: usize) -> Result<Arc<T>, HandleError> {
         let (index, generation) = decode(handle)?;

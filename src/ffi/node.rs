@@ -53,6 +53,14 @@ pub enum omsvc_event_outcome {
 
 static NODES: HandleTable<Node> = HandleTable::new();
 
+/// Forwards an event (which never blocks) to the node behind `handle`.
+fn forward(
+    handle: *mut omsvc_node,
+    event: impl FnOnce(&Node) -> EventOutcome,
+) -> Result<EventOutcome, FfiError> {
+    Ok(NODES.with(handle as usize, event)?)
+}
+
 pub(crate) fn node(handle: *const omsvc_node) -> Result<Arc<Node>, FfiError> {
     Ok(NODES.get(handle as usize)?)
 }
@@ -144,13 +152,15 @@ pub unsafe extern "C" fn omsvc_node_leader_changed(
     outcome_out: *mut omsvc_event_outcome,
 ) -> omsvc_status {
     ffi_boundary!({
-        let node = self::node(node)?;
         let leader = if leader.ptr.is_null() {
             None
         } else {
             Some(unsafe { args::text(leader.ptr, leader.len, "leader")? })
         };
-        outcome(node.leader_changed(term, leader), outcome_out)
+        outcome(
+            forward(node, |node| node.leader_changed(term, leader))?,
+            outcome_out,
+        )
     })
 }
 
@@ -161,7 +171,10 @@ pub unsafe extern "C" fn omsvc_node_not_leader(
     term: u64,
     outcome_out: *mut omsvc_event_outcome,
 ) -> omsvc_status {
-    ffi_boundary!(outcome(self::node(node)?.not_leader(term), outcome_out))
+    ffi_boundary!(outcome(
+        forward(node, |node| node.not_leader(term))?,
+        outcome_out
+    ))
 }
 
 /// Ratis `notifyLeaderReady`, with the barrier: services wait until every entry up to
@@ -174,7 +187,7 @@ pub unsafe extern "C" fn omsvc_node_leader_ready(
     outcome_out: *mut omsvc_event_outcome,
 ) -> omsvc_status {
     ffi_boundary!(outcome(
-        self::node(node)?.leader_ready(term, barrier_index),
+        forward(node, |node| node.leader_ready(term, barrier_index))?,
         outcome_out
     ))
 }
@@ -189,7 +202,7 @@ pub unsafe extern "C" fn omsvc_node_term_index_updated(
     outcome_out: *mut omsvc_event_outcome,
 ) -> omsvc_status {
     ffi_boundary!(outcome(
-        self::node(node)?.term_index_updated(term, index),
+        forward(node, |node| node.term_index_updated(term, index))?,
         outcome_out
     ))
 }
@@ -206,7 +219,6 @@ pub unsafe extern "C" fn omsvc_node_configuration_changed(
     outcome_out: *mut omsvc_event_outcome,
 ) -> omsvc_status {
     ffi_boundary!({
-        let node = self::node(node)?;
         let peers: &[omsvc_str] = if peer_count == 0 {
             &[]
         } else if peers.is_null() {
@@ -221,7 +233,10 @@ pub unsafe extern "C" fn omsvc_node_configuration_changed(
             .iter()
             .map(|peer| unsafe { args::text(peer.ptr, peer.len, "a peer id") })
             .collect::<Result<Vec<&str>, FfiError>>()?;
-        outcome(node.configuration_changed(term, index, &peers), outcome_out)
+        outcome(
+            forward(node, |node| node.configuration_changed(term, index, &peers))?,
+            outcome_out,
+        )
     })
 }
 
@@ -234,7 +249,10 @@ pub unsafe extern "C" fn omsvc_node_applied(
     index: u64,
     outcome_out: *mut omsvc_event_outcome,
 ) -> omsvc_status {
-    ffi_boundary!(outcome(self::node(node)?.applied(term, index), outcome_out))
+    ffi_boundary!(outcome(
+        forward(node, |node| node.applied(term, index))?,
+        outcome_out
+    ))
 }
 
 /// Stops every running service (reverse registration order) and waits, unless called from a

@@ -20,6 +20,11 @@ fn node(handle: jlong) -> JniResult<Arc<Node>> {
     Ok(NODES.get(handle as usize)?)
 }
 
+/// Forwards an event (which never blocks) to the node behind `handle`.
+fn forward(handle: jlong, event: impl FnOnce(&Node) -> EventOutcome) -> JniResult<jint> {
+    outcome(NODES.with(handle as usize, event)?)
+}
+
 fn text(env: &Env, value: &JString, what: &'static str) -> JniResult<String> {
     if value.is_null() {
         return Err(JniError::Null(what));
@@ -118,7 +123,8 @@ pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_leaderChanged<'loc
 ) -> jint {
     env.with_env(|env| -> JniResult<jint> {
         let leader = optional_text(env, &leader, "leaderId")?;
-        outcome(node(handle)?.leader_changed(term(term_value, "term")?, leader.as_deref()))
+        let term = term(term_value, "term")?;
+        forward(handle, |node| node.leader_changed(term, leader.as_deref()))
     })
     .resolve::<ThrowTyped>()
 }
@@ -131,7 +137,8 @@ pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_notLeader<'local>(
     term_value: jlong,
 ) -> jint {
     env.with_env(|_env| -> JniResult<jint> {
-        outcome(node(handle)?.not_leader(term(term_value, "term")?))
+        let term = term(term_value, "term")?;
+        forward(handle, |node| node.not_leader(term))
     })
     .resolve::<ThrowTyped>()
 }
@@ -145,9 +152,8 @@ pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_leaderReady<'local
     barrier: jlong,
 ) -> jint {
     env.with_env(|_env| -> JniResult<jint> {
-        outcome(
-            node(handle)?.leader_ready(term(term_value, "term")?, term(barrier, "barrierIndex")?),
-        )
+        let (term, barrier) = (term(term_value, "term")?, term(barrier, "barrierIndex")?);
+        forward(handle, |node| node.leader_ready(term, barrier))
     })
     .resolve::<ThrowTyped>()
 }
@@ -161,7 +167,8 @@ pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_termIndexUpdated<'
     index: jlong,
 ) -> jint {
     env.with_env(|_env| -> JniResult<jint> {
-        outcome(node(handle)?.term_index_updated(term(term_value, "term")?, term(index, "index")?))
+        let (term, index) = (term(term_value, "term")?, term(index, "index")?);
+        forward(handle, |node| node.term_index_updated(term, index))
     })
     .resolve::<ThrowTyped>()
 }
@@ -184,11 +191,8 @@ pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_configurationChang
             let peer = peers.get_element(env, i)?;
             ids.push(text(env, &peer, "a peer id")?);
         }
-        outcome(node(handle)?.configuration_changed(
-            term(term_value, "term")?,
-            term(index, "index")?,
-            &ids,
-        ))
+        let (term, index) = (term(term_value, "term")?, term(index, "index")?);
+        forward(handle, |node| node.configuration_changed(term, index, &ids))
     })
     .resolve::<ThrowTyped>()
 }
@@ -202,7 +206,8 @@ pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_applied<'local>(
     index: jlong,
 ) -> jint {
     env.with_env(|_env| -> JniResult<jint> {
-        outcome(node(handle)?.applied(term(term_value, "term")?, term(index, "index")?))
+        let (term, index) = (term(term_value, "term")?, term(index, "index")?);
+        forward(handle, |node| node.applied(term, index))
     })
     .resolve::<ThrowTyped>()
 }
