@@ -43,7 +43,19 @@ pub(crate) fn attach_as_daemon(vm: &JavaVM) {
             if attached {
                 return;
             }
-            if ((*interface).v1_4.AttachCurrentThreadAsDaemon)(raw, &mut env, std::ptr::null_mut())
+            // Java sees the thread under its Rust name (e.g. omsvc-runner-om1).
+            let name = std::thread::current()
+                .name()
+                .and_then(|name| std::ffi::CString::new(name).ok());
+            let mut args = jni::sys::JavaVMAttachArgs {
+                version: jni::sys::JNI_VERSION_1_8,
+                name: name
+                    .as_ref()
+                    .map_or(std::ptr::null_mut(), |name| name.as_ptr() as *mut _),
+                group: std::ptr::null_mut(),
+            };
+            let args = (&mut args as *mut jni::sys::JavaVMAttachArgs).cast();
+            if ((*interface).v1_4.AttachCurrentThreadAsDaemon)(raw, &mut env, args)
                 == jni::sys::JNI_OK
             {
                 *attachment.borrow_mut() = Some(Attachment { vm: raw });

@@ -15,6 +15,8 @@ pub(crate) enum JniError {
     Handle(#[from] HandleError),
     #[error("{0} is null")]
     Null(&'static str),
+    #[error("{0}")]
+    InvalidArgument(String),
     #[error("JNI: {0}")]
     Jni(#[from] jni::errors::Error),
 }
@@ -24,6 +26,7 @@ pub(crate) type JniResult<T> = Result<T, JniError>;
 fn exception_class(error: &JniError) -> &'static JNIStr {
     match error {
         JniError::Null(_) => jni_str!("java/lang/NullPointerException"),
+        JniError::InvalidArgument(_) => jni_str!("java/lang/IllegalArgumentException"),
         JniError::Handle(_) => jni_str!("org/libomsvc/InvalidHandleException"),
         JniError::Jni(_) => jni_str!("org/libomsvc/OmsvcException"),
         JniError::Core(error) => match error {

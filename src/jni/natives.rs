@@ -51,11 +51,8 @@ fn outcome(outcome: EventOutcome) -> JniResult<jint> {
 }
 
 fn term(value: jlong, what: &'static str) -> JniResult<u64> {
-    u64::try_from(value).map_err(|_| {
-        JniError::Core(crate::Error::MalformedCommand {
-            reason: format!("{what} {value} is negative"),
-        })
-    })
+    u64::try_from(value)
+        .map_err(|_| JniError::InvalidArgument(format!("{what} must not be negative, got {value}")))
 }
 
 #[no_mangle]

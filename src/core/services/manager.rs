@@ -322,14 +322,30 @@ impl ServiceManager {
                 self.shared.leadership_changed(state);
             }
             EventOutcome::Stale | EventOutcome::Contradicted => {
-                tracing::warn!(
+                // Old-term entries applied after an election are routine (debug); a stale or
+                // contradicting leadership event deserves a warning.
+                let routine = matches!(
                     event,
-                    term,
-                    current_term = state.leadership.term(),
-                    ignored_events = state.leadership.ignored_events(),
-                    ?outcome,
-                    "ignored an out-of-date event"
+                    "term_index_updated" | "configuration_changed" | "applied"
                 );
+                if routine {
+                    tracing::debug!(
+                        event,
+                        term,
+                        current_term = state.leadership.term(),
+                        ?outcome,
+                        "ignored an out-of-date event"
+                    );
+                } else {
+                    tracing::warn!(
+                        event,
+                        term,
+                        current_term = state.leadership.term(),
+                        ignored_events = state.leadership.ignored_events(),
+                        ?outcome,
+                        "ignored an out-of-date event"
+                    );
+                }
                 // A stale "not leader" still demotes.
                 self.shared.leadership_changed(state);
             }

@@ -1,0 +1,45 @@
+package org.libomsvc.it;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A store outside the Raft group that fences writers by epoch, as an external system guarding
+ * against a deposed leader would: a write with an epoch below the highest seen is refused, and a
+ * second writer in the same epoch is recorded as a conflict.
+ */
+final class FencedRegister {
+  private long highestEpoch;
+  private String holder;
+  private int writes;
+  private final List<String> refusals = new ArrayList<>();
+  private final List<String> sameEpochConflicts = new ArrayList<>();
+
+  /** Returns false (and records why) when the write is refused. */
+  synchronized boolean write(long epoch, String writer) {
+    writes++;
+    if (epoch < highestEpoch) {
+      refusals.add(
+          writer + " wrote epoch " + epoch + " after " + holder + " wrote " + highestEpoch);
+      return false;
+    }
+    if (epoch == highestEpoch && !writer.equals(holder)) {
+      sameEpochConflicts.add(writer + " and " + holder + " both wrote epoch " + epoch);
+    }
+    highestEpoch = epoch;
+    holder = writer;
+    return true;
+  }
+
+  synchronized int writes() {
+    return writes;
+  }
+
+  synchronized List<String> refusals() {
+    return List.copyOf(refusals);
+  }
+
+  synchronized List<String> sameEpochConflicts() {
+    return List.copyOf(sameEpochConflicts);
+  }
+}

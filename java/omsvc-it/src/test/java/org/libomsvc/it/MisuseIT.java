@@ -1,0 +1,151 @@
+package org.libomsvc.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.libomsvc.ClosedHandleException;
+import org.libomsvc.InvalidServiceNameException;
+import org.libomsvc.OMService;
+import org.libomsvc.OMServiceManager;
+import org.libomsvc.ServiceEpoch;
+import org.libomsvc.ServiceStatus;
+import org.libomsvc.ServiceStatusView;
+
+/** Scenario 7: misuse on a real Ratis group, and the JVM ending while a service runs Java code. */
+class MisuseIT {
+  private static final Duration TIMEOUT = Duration.ofSeconds(20);
+
+  @TempDir Path dir;
+
+  @Test
+  void aServiceWhoseStartThrowsIsRetriedWithItsErrorVisibleAndOthersRun() throws Exception {
+    try (RatisCluster cluster = RatisCluster.startWithFailingService(dir)) {
+      RatisPeer leader = cluster.awaitReadyLeader(TIMEOUT);
+      Await.until(
+          TIMEOUT,
+          "two failed starts on " + leader,
+          () ->
+              leader.manager().getStatus().service(FailingService.NAME).consecutiveFailures() >= 2,
+          cluster::describe);
+
+      ServiceStatusView failing = leader.manager().getStatus().service(FailingService.NAME);
+      assertEquals(ServiceStatus.PAUSING, failing.status());
+      assertTrue(
+          failing.lastError().contains("java.lang.IllegalStateException"), failing.lastError());
+      assertTrue(failing.lastError().contains(FailingService.FAILURE), failing.lastError());
+      assertTrue(failing.waitingFor().startsWith("start failed"), failing.waitingFor());
+      assertTrue(leader.failingService().startAttempts() >= 2);
+      assertEquals(
+          ServiceStatus.RUNNING,
+          leader.manager().getStatus().service(ProgressService.NAME).status());
+      assertEquals(
+          leader.id().toString(),
+          cluster.awaitSingleRunner(0, TIMEOUT).getKey(),
+          "the other service runs");
+      for (RatisPeer peer : cluster.peers()) {
+        if (peer != leader) {
+          assertEquals(0, peer.failingService().startAttempts(), "attempts on follower " + peer);
+        }
+      }
+    }
+  }
+
+  @Test
+  void badNamesAndAClosedPeersHandleAreRefused() throws Exception {
+    try (RatisCluster cluster = RatisCluster.start(dir)) {
+      RatisPeer leader = cluster.awaitReadyLeader(TIMEOUT);
+      OMServiceManager manager = leader.manager();
+      assertThrows(InvalidServiceNameException.class, () -> manager.register(named("")));
+      assertThrows(InvalidServiceNameException.class, () -> manager.register(named(null)));
+      assertThrows(NullPointerException.class, () -> manager.register(null));
+
+      leader.close();
+      assertTrue(manager.isClosed());
+      ClosedHandleException closed =
+          assertThrows(ClosedHandleException.class, () -> manager.getStatus());
+      assertTrue(closed.getMessage().contains(leader.id().toString()), closed.getMessage());
+      assertThrows(
+          ClosedHandleException.class,
+          () -> manager.getEventForwarder().notifyTermIndexUpdated(1, 1));
+      assertThrows(
+          ClosedHandleException.class, () -> manager.getStateManager().read(ProgressService.NAME));
+      assertFalse(manager.isEpochCurrent(1));
+      manager.close();
+      cluster.awaitSingleRunner(0, TIMEOUT);
+    }
+  }
+
+  @Test
+  void theJvmExitsWhileTheRunnerIsInsideAJavaService() throws Exception {
+    assertChildExits("exit", ExitWhileInServiceMain.EXIT_CODE);
+  }
+
+  @Test
+  void theJvmEndsWhenMainReturnsWhileTheRunnerIsInsideAJavaService() throws Exception {
+    assertChildExits("return", 0);
+  }
+
+  private void assertChildExits(String mode, int expectedCode) throws Exception {
+    Path output = dir.resolve("child-" + mode + ".log");
+    Process child =
+        new ProcessBuilder(
+                Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                testClassPath(),
+                "-XX:ErrorFile=" + dir.resolve("hs_err_%p.log"),
+                ExitWhileInServiceMain.class.getName(),
+                mode)
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(output.toFile())
+            .start();
+    boolean exited = child.waitFor(30, TimeUnit.SECONDS);
+    if (!exited) {
+      child.destroyForcibly().waitFor();
+    }
+    String log = Files.readString(output, StandardCharsets.UTF_8);
+    assertTrue(exited, "the child JVM did not end within 30 s:\n" + log);
+    assertTrue(log.contains(ExitWhileInServiceMain.IN_START), log);
+    assertEquals(expectedCode, child.exitValue(), log);
+    assertFalse(log.contains("A fatal error has been detected"), log);
+    assertEquals(List.of(), hsErrFiles(), "JVM crash logs");
+  }
+
+  private List<Path> hsErrFiles() throws IOException {
+    try (var files = Files.list(dir)) {
+      return files.filter(f -> f.getFileName().toString().startsWith("hs_err")).toList();
+    }
+  }
+
+  private static String testClassPath() {
+    String surefire = System.getProperty("surefire.test.class.path");
+    return surefire != null ? surefire : System.getProperty("java.class.path");
+  }
+
+  private static OMService named(String name) {
+    return new OMService() {
+      @Override
+      public String getServiceName() {
+        return name;
+      }
+
+      @Override
+      public void start(ServiceEpoch epoch) {}
+
+      @Override
+      public void stop() {}
+    };
+  }
+}

@@ -1,0 +1,170 @@
+package org.libomsvc.it;
+
+import java.io.IOException;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.RaftConfigurationProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.libomsvc.OMServiceConfigurationRequest;
+import org.libomsvc.OMServiceConfigurationResponse;
+import org.libomsvc.OMServiceManager;
+import org.libomsvc.RatisEventForwarder;
+
+/**
+ * The StateMachine an Ozone Manager would have, reduced to what libomsvc needs: every event is
+ * forwarded through {@link RatisEventForwarder} with the term read from the division, and every log
+ * entry (a configuration command) is applied into the native table.
+ *
+ * <p>Like OM's double buffer, entries are applied asynchronously, in order, on one "apply" thread
+ * (configuration commands optionally after a delay): the leader-ready barrier is the index of the
+ * last entry handed to that thread, and each entry reports itself applied when it is. With a delay
+ * this reproduces the race of DESIGN section 1 (a service started at leader-ready reading
+ * configuration that a committed entry is about to change).
+ */
+final class OmsvcStateMachine extends BaseStateMachine {
+  private final OMServiceManager manager;
+  private final RatisEventForwarder forwarder;
+  private final ExecutorService applier;
+
+  /** Failures of forwarded events: a test asserts there are none. */
+  private final List<Throwable> forwardingErrors;
+
+  private volatile long applyDelayMillis;
+
+  /** The last entry handed to the apply thread; only the Ratis updater thread writes it. */
+  private volatile long lastDispatchedIndex;
+
+  /** The last configuration command handed to the apply thread. */
+  private volatile long lastDispatchedCommandIndex;
+
+  OmsvcStateMachine(String peerId, OMServiceManager manager, List<Throwable> forwardingErrors) {
+    this.manager = manager;
+    this.forwarder = manager.getEventForwarder();
+    this.forwardingErrors = forwardingErrors;
+    this.applier =
+        Executors.newSingleThreadExecutor(runnable -> new Thread(runnable, "apply-" + peerId));
+  }
+
+  /** Delays the apply of every later configuration command by {@code millis} (0: none). */
+  void setApplyDelayMillis(long millis) {
+    applyDelayMillis = millis;
+  }
+
+  /** The last configuration command committed and handed to the apply thread. */
+  long lastDispatchedCommandIndex() {
+    return lastDispatchedCommandIndex;
+  }
+
+  private long currentTerm() throws IOException {
+    return getServer().join().getDivision(getGroupId()).getInfo().getCurrentTerm();
+  }
+
+  @Override
+  public void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
+    forward(
+        () ->
+            forwarder.notifyLeaderChanged(
+                currentTerm(), newLeaderId == null ? null : newLeaderId.toString()));
+  }
+
+  @Override
+  public void notifyNotLeader(Collection<TransactionContext> pendingEntries) {
+    forward(() -> forwarder.notifyNotLeader(currentTerm()));
+  }
+
+  @Override
+  public void notifyLeaderReady() {
+    long barrier = lastDispatchedIndex;
+    forward(() -> forwarder.notifyLeaderReady(currentTerm(), barrier));
+  }
+
+  @Override
+  public void notifyConfigurationChanged(long term, long index, RaftConfigurationProto conf) {
+    List<String> peers =
+        conf.getPeersList().stream()
+            .map(peer -> peer.getId().toStringUtf8())
+            .collect(Collectors.toList());
+    forward(() -> forwarder.notifyConfigurationChanged(term, index, peers));
+  }
+
+  /** Configuration and metadata entries: no state machine data, applied in order all the same. */
+  @Override
+  public void notifyTermIndexUpdated(long term, long index) {
+    forward(() -> forwarder.notifyTermIndexUpdated(term, index));
+    lastDispatchedIndex = index;
+    applier.execute(
+        () -> {
+          updateLastAppliedTermIndex(term, index);
+          forward(() -> forwarder.applied(term, index));
+        });
+  }
+
+  @Override
+  public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+    LogEntryProto entry = trx.getLogEntry();
+    long term = entry.getTerm();
+    long index = entry.getIndex();
+    byte[] data = entry.getStateMachineLogEntry().getLogData().toByteArray();
+    lastDispatchedIndex = index;
+    lastDispatchedCommandIndex = index;
+    return CompletableFuture.supplyAsync(
+        () -> {
+          delay();
+          // Applies into the native table and reports (term, index) applied.
+          OMServiceConfigurationResponse response =
+              OMServiceConfigurationRequest.applyLogEntry(
+                  manager.getStateManager(), term, index, data);
+          updateLastAppliedTermIndex(term, index);
+          return Message.valueOf(ByteString.copyFrom(response.toByteArray()));
+        },
+        applier);
+  }
+
+  @Override
+  public void close() throws IOException {
+    applier.shutdown();
+    try {
+      if (!applier.awaitTermination(10, TimeUnit.SECONDS)) {
+        throw new IOException("the apply thread did not finish within 10 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    super.close();
+  }
+
+  private void delay() {
+    long millis = applyDelayMillis;
+    if (millis > 0) {
+      Await.sleep(millis);
+    }
+  }
+
+  interface Forwarding {
+    void run() throws IOException;
+  }
+
+  private void forward(Forwarding forwarding) {
+    try {
+      forwarding.run();
+    } catch (IOException | RuntimeException e) {
+      forwardingErrors.add(e);
+    }
+  }
+
+  static List<Throwable> newErrorList() {
+    return new CopyOnWriteArrayList<>();
+  }
+}

@@ -1,0 +1,74 @@
+package org.libomsvc.it;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
+import org.libomsvc.ConfigurationSubmitter;
+import org.libomsvc.OMServiceConfigurationResponse;
+import org.libomsvc.OMStatefulService;
+import org.libomsvc.OMStatefulServiceStateManager;
+import org.libomsvc.ServiceEpoch;
+import org.libomsvc.it.proto.ProgressConfiguration;
+
+/**
+ * A stateful leader-only service as an Ozone service would be: at start it reads the progress the
+ * previous leader saved, writes its epoch to the fenced register, and records the start (and
+ * whether Ratis called this peer leader-ready then) in the timeline.
+ */
+final class ProgressService extends OMStatefulService<ProgressConfiguration> {
+  static final String NAME = "ProgressService";
+
+  private final String peerId;
+  private final Timeline timeline;
+  private final FencedRegister register;
+  private final BooleanSupplier ratisLeaderReady;
+  private volatile long epoch;
+
+  ProgressService(
+      String peerId,
+      OMStatefulServiceStateManager stateManager,
+      ConfigurationSubmitter submitter,
+      Timeline timeline,
+      FencedRegister register,
+      BooleanSupplier ratisLeaderReady) {
+    super(NAME, ProgressConfiguration.parser(), stateManager, submitter);
+    this.peerId = peerId;
+    this.timeline = timeline;
+    this.register = register;
+    this.ratisLeaderReady = ratisLeaderReady;
+  }
+
+  @Override
+  public void start(ServiceEpoch epoch) {
+    long position = currentConfiguration().getPosition();
+    boolean leaderReady = ratisLeaderReady.getAsBoolean();
+    register.write(epoch.getEpoch(), peerId);
+    this.epoch = epoch.getEpoch();
+    timeline.started(peerId, NAME, epoch.getEpoch(), position, leaderReady);
+  }
+
+  @Override
+  public void stop() {
+    timeline.stopped(peerId, NAME, epoch);
+  }
+
+  /** Saves {@code position} through Ratis, keeping the rest of the configuration. */
+  CompletableFuture<OMServiceConfigurationResponse> saveProgress(long position) {
+    return saveConfiguration(currentConfiguration().toBuilder().setPosition(position).build());
+  }
+
+  @Override
+  protected ProgressConfiguration defaultConfiguration() {
+    return ProgressConfiguration.getDefaultInstance();
+  }
+
+  @Override
+  protected boolean shouldRun(ProgressConfiguration configuration) {
+    return !configuration.getStopped();
+  }
+
+  @Override
+  protected ProgressConfiguration withShouldRun(
+      ProgressConfiguration configuration, boolean shouldRun) {
+    return configuration.toBuilder().setStopped(!shouldRun).build();
+  }
+}

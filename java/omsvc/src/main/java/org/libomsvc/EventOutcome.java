@@ -1,0 +1,33 @@
+package org.libomsvc;
+
+import org.libomsvc.internal.NativeOmsvc;
+
+/** What a forwarded Raft event did to the node's leadership state. */
+public enum EventOutcome {
+  /** The state changed. */
+  CHANGED,
+  /** Nothing new: a repeated notification, or an index that does not matter. */
+  UNCHANGED,
+  /**
+   * The event's term is below the current one: counted and ignored (a stale "not leader" still
+   * demotes).
+   */
+  STALE,
+  /** The event contradicts what is known of its term: counted and ignored. */
+  CONTRADICTED;
+
+  static EventOutcome fromCode(int code) {
+    switch (code) {
+      case NativeOmsvc.EVENT_CHANGED:
+        return CHANGED;
+      case NativeOmsvc.EVENT_UNCHANGED:
+        return UNCHANGED;
+      case NativeOmsvc.EVENT_STALE:
+        return STALE;
+      case NativeOmsvc.EVENT_CONTRADICTED:
+        return CONTRADICTED;
+      default:
+        throw new OmsvcException("the native side returned unknown event outcome " + code);
+    }
+  }
+}

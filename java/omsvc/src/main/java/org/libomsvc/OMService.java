@@ -1,0 +1,40 @@
+package org.libomsvc;
+
+/**
+ * A background service that runs on the Raft group's leader only, as in Ozone's {@code OMService}.
+ * The native manager decides when it runs (leader-ready in the current term, every entry before the
+ * barrier applied, {@link #shouldRun()} true) and calls {@link #start} and {@link #stop} on its
+ * runner thread, one call at a time: start and stop never overlap, and a stop completes before the
+ * next start. A service no longer polls {@code isLeaderReady()}.
+ *
+ * <p>An exception thrown by {@code start} is shown in the status view and the start is retried with
+ * backoff while the node should still run the service; other services are not affected.
+ *
+ * <p>From an Ozone service: {@code start()} gains the {@link ServiceEpoch} parameter (stamp {@link
+ * ServiceEpoch#getEpoch()} on anything written outside the node and check {@link
+ * ServiceEpoch#isCurrent()} before each batch).
+ */
+public interface OMService {
+  /** The unique, stable name of the service (1 to 255 bytes of UTF-8, no control characters). */
+  String getServiceName();
+
+  /**
+   * Starts the service's work in {@code epoch} and returns; long work belongs on the service's own
+   * threads. Called on the runner thread.
+   */
+  void start(ServiceEpoch epoch) throws Exception;
+
+  /** Stops the service's work and returns once it has stopped. Called on the runner thread. */
+  void stop() throws Exception;
+
+  /**
+   * Whether the service wants to run at all (e.g. its persisted configuration says "stopped").
+   * Asked before each start and again after every configuration change while running.
+   */
+  default boolean shouldRun() {
+    return true;
+  }
+
+  /** Called on the runner thread right after the status changed (after start, after stop). */
+  default void notifyStatusChanged() {}
+}

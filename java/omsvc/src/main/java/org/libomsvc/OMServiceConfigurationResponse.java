@@ -1,0 +1,73 @@
+package org.libomsvc;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import org.libomsvc.proto.ServiceConfigurationResponse;
+import org.libomsvc.proto.ServiceConfigurationResponse.Outcome;
+import org.libomsvc.proto.TransactionInfo;
+
+/**
+ * What applying a configuration entry did on one peer: the outcome, the table's last applied entry
+ * after it, and why it was rejected if it was. Its encoding ({@link #toByteArray()}) is what a
+ * StateMachine returns from {@code applyTransaction} to the submitter.
+ */
+public class OMServiceConfigurationResponse {
+  private final Outcome outcome;
+  private final TermIndex lastApplied;
+  private final String error;
+
+  OMServiceConfigurationResponse(Outcome outcome, TermIndex lastApplied, String error) {
+    this.outcome = outcome;
+    this.lastApplied = lastApplied;
+    this.error = error == null ? "" : error;
+  }
+
+  /** Reads a response a peer encoded (e.g. from a Ratis reply's message content). */
+  public static OMServiceConfigurationResponse parseFrom(byte[] bytes) {
+    try {
+      ServiceConfigurationResponse proto = ServiceConfigurationResponse.parseFrom(bytes);
+      TransactionInfo info = proto.getTransactionInfo();
+      return new OMServiceConfigurationResponse(
+          proto.getOutcome(), new TermIndex(info.getTerm(), info.getIndex()), proto.getError());
+    } catch (InvalidProtocolBufferException e) {
+      throw new MalformedCommandException(
+          "the reply is not a ServiceConfigurationResponse: " + e.getMessage());
+    }
+  }
+
+  /** APPLIED, ALREADY_APPLIED (a replayed entry: nothing changed) or REJECTED. */
+  public Outcome getOutcome() {
+    return outcome;
+  }
+
+  public boolean isRejected() {
+    return outcome == Outcome.REJECTED;
+  }
+
+  /** The table's last applied entry after this command. */
+  public TermIndex getLastApplied() {
+    return lastApplied;
+  }
+
+  /** Why the command was rejected; empty otherwise. */
+  public String getError() {
+    return error;
+  }
+
+  public ServiceConfigurationResponse toProto() {
+    return ServiceConfigurationResponse.newBuilder()
+        .setOutcome(outcome)
+        .setTransactionInfo(
+            TransactionInfo.newBuilder().setTerm(lastApplied.term()).setIndex(lastApplied.index()))
+        .setError(error)
+        .build();
+  }
+
+  public byte[] toByteArray() {
+    return toProto().toByteArray();
+  }
+
+  @Override
+  public String toString() {
+    return outcome + " " + lastApplied + (error.isEmpty() ? "" : ": " + error);
+  }
+}

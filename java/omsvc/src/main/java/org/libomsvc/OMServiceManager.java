@@ -1,0 +1,182 @@
+package org.libomsvc;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.libomsvc.internal.NativeOmsvc;
+
+/**
+ * One Raft peer's libomsvc node, as Ozone's {@code OMServiceManager}: registered services run on
+ * this peer only while it is the ready leader, decided by the native manager from the events a
+ * {@link RatisEventForwarder} passes on; the configuration table is reached through {@link
+ * #getStateManager()}.
+ *
+ * <p>Each manager owns its own native node (leadership state, runner thread, RocksDB): several
+ * managers in one JVM share nothing. {@link #close()} stops the services and releases the node
+ * once; any later call throws {@link ClosedHandleException}.
+ */
+public final class OMServiceManager implements AutoCloseable {
+  private final NodeHandle handle;
+  private final List<RegisteredService> services = new CopyOnWriteArrayList<>();
+  private final RatisEventForwarder forwarder;
+  private final OMStatefulServiceStateManager stateManager;
+
+  private OMServiceManager(NodeHandle handle) {
+    this.handle = handle;
+    this.forwarder = new RatisEventForwarder(handle);
+    this.stateManager = new OMStatefulServiceStateManager(handle);
+  }
+
+  /**
+   * Opens the node of peer {@code selfId} (its Raft peer id) over the database in {@code dbDir},
+   * created if absent, with every write fsynced.
+   */
+  public static OMServiceManager open(String selfId, Path dbDir) {
+    return open(selfId, dbDir, true);
+  }
+
+  /**
+   * Opens the node of peer {@code selfId}. {@code dbDir} null: a private temporary database,
+   * removed at close. {@code syncWrites}: fsync every applied entry.
+   *
+   * @throws StorageException (a subclass) when the database is locked, foreign or too new
+   */
+  public static OMServiceManager open(String selfId, Path dbDir, boolean syncWrites) {
+    Objects.requireNonNull(selfId, "selfId must not be null");
+    NativeLibrary.ensureLoaded();
+    long node = NativeOmsvc.nodeOpen(selfId, dbDir == null ? null : dbDir.toString(), syncWrites);
+    return new OMServiceManager(new NodeHandle(node, selfId));
+  }
+
+  public String getSelfId() {
+    return handle.selfId();
+  }
+
+  /** Registers {@code service}; it starts as soon as this peer may run it. */
+  public void register(OMService service) {
+    register(service, Duration.ZERO);
+  }
+
+  /**
+   * Registers {@code service}, which starts no earlier than {@code delayAfterReady} after this peer
+   * became the ready leader (as SCM's BackgroundSCMService wait time).
+   *
+   * @throws InvalidServiceNameException for a null, empty, over-long or control-character name
+   * @throws DuplicateServiceException when a service of that name is registered
+   */
+  public void register(OMService service, Duration delayAfterReady) {
+    Objects.requireNonNull(service, "service must not be null");
+    Objects.requireNonNull(delayAfterReady, "delayAfterReady must not be null");
+    String name = service.getServiceName();
+    if (name == null) {
+      throw new InvalidServiceNameException(
+          "invalid service name null: "
+              + service.getClass().getName()
+              + ".getServiceName() returned null");
+    }
+    RegisteredService registered = new RegisteredService(service, name, this::isEpochCurrent);
+    // Listed first: the runner may start the service before registerService returns.
+    services.add(registered);
+    try {
+      NativeOmsvc.registerService(handle.get(), name, registered, delayAfterReady.toMillis());
+    } catch (RuntimeException e) {
+      services.remove(registered);
+      throw e;
+    }
+  }
+
+  /** The registered services, in registration order. */
+  public List<OMService> getServices() {
+    return services.stream().map(RegisteredService::service).toList();
+  }
+
+  /**
+   * The Java-side status of a registered service: RUNNING from the return of its {@code start} to
+   * the beginning of its {@code stop}'s return.
+   */
+  public ServiceStatus getServiceStatus(String name) {
+    return registered(name).status();
+  }
+
+  /** The node's status: leadership, barrier, and per service status, epoch, counts, errors. */
+  public NodeStatusView getStatus() {
+    return StatusJson.parse(NativeOmsvc.statusJson(handle.get()));
+  }
+
+  /** The status view as the native side's JSON (for logs and operators). */
+  public String getStatusJson() {
+    return NativeOmsvc.statusJson(handle.get());
+  }
+
+  /**
+   * Whether this node is still leader-ready in {@code epoch}: the fencing check. False once the
+   * manager is closed.
+   */
+  public boolean isEpochCurrent(long epoch) {
+    if (handle.isClosed()) {
+      return false;
+    }
+    try {
+      return NativeOmsvc.isEpochCurrent(handle.get(), epoch);
+    } catch (ClosedHandleException | InvalidHandleException | NodeShutDownException e) {
+      return false;
+    }
+  }
+
+  /** Waits until the runner acted on every event so far; false on timeout. */
+  public boolean waitSettled(Duration timeout) {
+    return NativeOmsvc.waitSettled(handle.get(), timeout.toMillis());
+  }
+
+  /** What the host's Ratis StateMachine calls from its notify* overrides and apply path. */
+  public RatisEventForwarder getEventForwarder() {
+    return forwarder;
+  }
+
+  /** The node's configuration table (statefulServiceConfigTable). */
+  public OMStatefulServiceStateManager getStateManager() {
+    return stateManager;
+  }
+
+  /**
+   * Stops every running service (reverse registration order) and waits for them; later events throw
+   * {@link NodeShutDownException}. Reads stay possible until {@link #close()}. As with close, the
+   * caller must not hold a lock that a service's start or stop needs.
+   */
+  public void shutdown() {
+    NativeOmsvc.shutdown(handle.get());
+  }
+
+  /** Whether {@link #close()} was called. */
+  public boolean isClosed() {
+    return handle.isClosed();
+  }
+
+  /**
+   * Stops the services, waits for them, and releases the node. Runs once; later calls return. It
+   * waits for a start or stop in progress, so the caller must not hold a lock that a service's
+   * start or stop needs.
+   */
+  @Override
+  public void close() {
+    handle.close();
+  }
+
+  private RegisteredService registered(String name) {
+    handle.get();
+    return services.stream()
+        .filter(service -> service.name().equals(name))
+        .findFirst()
+        .orElseThrow(
+            () ->
+                new UnknownServiceException(
+                    "no service named \"" + name + "\" is registered on node " + getSelfId()));
+  }
+
+  @Override
+  public String toString() {
+    return "OMServiceManager[" + getSelfId() + (isClosed() ? ", closed" : "") + "]";
+  }
+}

@@ -1,0 +1,72 @@
+package org.libomsvc;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.libomsvc.internal.NativeOmsvc;
+
+/**
+ * The node's configuration table ({@code statefulServiceConfigTable}), as SCM's {@code
+ * StatefulServiceStateManager}: service name to opaque bytes, changed only by applied log entries
+ * (idempotent by term and index), read locally. Obtained from {@link
+ * OMServiceManager#getStateManager()}; it shares that manager's lifetime.
+ */
+public final class OMStatefulServiceStateManager {
+  private final NodeHandle handle;
+
+  OMStatefulServiceStateManager(NodeHandle handle) {
+    this.handle = handle;
+  }
+
+  /**
+   * Applies a committed entry at (term, index): {@code request} is an encoded {@code
+   * ServiceConfigurationCommand} (see {@link OMSetServiceConfigurationRequest}). Reports the index
+   * as applied to the leadership state too.
+   *
+   * @throws MalformedCommandException, InvalidServiceNameException, ConfigurationTooLargeException
+   *     for an invalid command; nothing is written
+   */
+  public ApplyOutcome apply(long term, long index, byte[] request) {
+    int outcome = NativeOmsvc.applyEntry(handle.get(), term, index, request);
+    switch (outcome) {
+      case NativeOmsvc.APPLY_APPLIED:
+        return ApplyOutcome.APPLIED;
+      case NativeOmsvc.APPLY_ALREADY_APPLIED:
+        return ApplyOutcome.ALREADY_APPLIED;
+      default:
+        throw new OmsvcException("the native side returned unknown apply outcome " + outcome);
+    }
+  }
+
+  /** The configuration stored for {@code serviceName}; empty when it has none. */
+  public Optional<byte[]> read(String serviceName) {
+    return Optional.ofNullable(NativeOmsvc.readConfiguration(handle.get(), serviceName));
+  }
+
+  /** The names of services with a configuration, in byte order. */
+  public List<String> list() {
+    return List.of(NativeOmsvc.listConfigurations(handle.get()));
+  }
+
+  /** The last entry applied into the table; (0, 0) for a new table. */
+  public TermIndex lastApplied() {
+    long[] entry = NativeOmsvc.lastAppliedEntry(handle.get());
+    return new TermIndex(entry[0], entry[1]);
+  }
+
+  /** Writes a consistent copy of the table to {@code dir}, which must not exist (a snapshot). */
+  public void checkpoint(Path dir) {
+    Objects.requireNonNull(dir, "checkpoint dir must not be null");
+    NativeOmsvc.checkpoint(handle.get(), dir.toString());
+  }
+
+  /**
+   * Replaces the table with a checkpoint's content (a follower installing a snapshot); its last
+   * entry counts as applied.
+   */
+  public void reinitialize(Path checkpointDir) {
+    Objects.requireNonNull(checkpointDir, "checkpoint dir must not be null");
+    NativeOmsvc.reinitialize(handle.get(), checkpointDir.toString());
+  }
+}

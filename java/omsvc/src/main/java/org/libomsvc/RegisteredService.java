@@ -1,0 +1,76 @@
+package org.libomsvc;
+
+import java.util.function.LongPredicate;
+import org.libomsvc.internal.NativeService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the native runner calls for one {@link OMService}: it hands the service its epoch, tracks
+ * the Java-side {@link ServiceStatus} and tells the service after each change.
+ */
+final class RegisteredService implements NativeService {
+  private static final Logger LOG = LoggerFactory.getLogger(RegisteredService.class);
+
+  private final OMService service;
+  private final String name;
+  private final LongPredicate isEpochCurrent;
+  private volatile ServiceStatus status = ServiceStatus.PAUSING;
+  private volatile long epoch;
+
+  RegisteredService(OMService service, String name, LongPredicate isEpochCurrent) {
+    this.service = service;
+    this.name = name;
+    this.isEpochCurrent = isEpochCurrent;
+  }
+
+  OMService service() {
+    return service;
+  }
+
+  String name() {
+    return name;
+  }
+
+  ServiceStatus status() {
+    return status;
+  }
+
+  /** The epoch of the current run; 0 while pausing. */
+  long epoch() {
+    return epoch;
+  }
+
+  @Override
+  public void start(long epoch) throws Exception {
+    service.start(new ServiceEpoch(epoch, isEpochCurrent));
+    this.epoch = epoch;
+    status = ServiceStatus.RUNNING;
+    notifyStatusChanged();
+  }
+
+  @Override
+  public void stop() throws Exception {
+    try {
+      service.stop();
+    } finally {
+      status = ServiceStatus.PAUSING;
+      epoch = 0;
+      notifyStatusChanged();
+    }
+  }
+
+  @Override
+  public boolean shouldRun() throws Exception {
+    return service.shouldRun();
+  }
+
+  /** A failing listener must not turn a successful start or stop into a failed one. */
+  private void notifyStatusChanged() {
+    try {
+      service.notifyStatusChanged();
+    } catch (RuntimeException e) {
+      LOG.warn("notifyStatusChanged of service {} failed (status {})", name, status, e);
+    }
+  }
+}

@@ -1,0 +1,69 @@
+package org.libomsvc.internal;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Forwards the native library's log events to slf4j, each to logger {@code "omsvc." + target} (e.g.
+ * {@code omsvc.omsvc::core::services::runner}) at the event's level, its fields appended to the
+ * message as {@code key=value}.
+ */
+public final class Slf4jLogSink implements NativeLogSink {
+  /** The parent of every native logger; its level decides what the native side sends. */
+  public static final String LOGGER_PREFIX = "omsvc";
+
+  static final int ERROR = 1;
+  static final int WARN = 2;
+  static final int INFO = 3;
+  static final int DEBUG = 4;
+  static final int TRACE = 5;
+
+  private Slf4jLogSink() {}
+
+  /**
+   * Installs the sink, asking the native side for the levels logger {@value #LOGGER_PREFIX} has
+   * enabled (so disabled events are never formatted). Called once by the loader.
+   */
+  public static void install() {
+    NativeOmsvc.installLogSink(
+        new Slf4jLogSink(), maxLevel(LoggerFactory.getLogger(LOGGER_PREFIX)));
+  }
+
+  static int maxLevel(Logger logger) {
+    if (logger.isTraceEnabled()) {
+      return TRACE;
+    }
+    if (logger.isDebugEnabled()) {
+      return DEBUG;
+    }
+    if (logger.isInfoEnabled()) {
+      return INFO;
+    }
+    if (logger.isWarnEnabled()) {
+      return WARN;
+    }
+    return ERROR;
+  }
+
+  @Override
+  public void log(int level, String target, String message) {
+    Logger logger = LoggerFactory.getLogger(LOGGER_PREFIX + "." + target);
+    switch (level) {
+      case ERROR:
+        logger.error(message);
+        break;
+      case WARN:
+        logger.warn(message);
+        break;
+      case INFO:
+        logger.info(message);
+        break;
+      case DEBUG:
+        logger.debug(message);
+        break;
+      default:
+        logger.trace(message);
+        break;
+    }
+  }
+}

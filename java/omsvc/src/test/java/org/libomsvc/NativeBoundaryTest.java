@@ -1,0 +1,95 @@
+package org.libomsvc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.libomsvc.internal.NativeOmsvc;
+import org.libomsvc.internal.NativeService;
+
+/** Bad input straight at the JNI methods throws a typed exception and never crashes (B14). */
+class NativeBoundaryTest {
+  private static final long FORGED = 0x7fff_0000_1234L;
+
+  @BeforeAll
+  static void load() {
+    NativeLibrary.ensureLoaded();
+  }
+
+  @Test
+  void aForgedOrFreedHandleThrowsInvalidHandle() {
+    assertThrows(InvalidHandleException.class, () -> NativeOmsvc.statusJson(FORGED));
+    assertThrows(InvalidHandleException.class, () -> NativeOmsvc.termIndexUpdated(0, 1, 1));
+    assertThrows(InvalidHandleException.class, () -> NativeOmsvc.nodeFree(FORGED));
+
+    long node = NativeOmsvc.nodeOpen("om1", null, false);
+    NativeOmsvc.nodeFree(node);
+    InvalidHandleException freed =
+        assertThrows(InvalidHandleException.class, () -> NativeOmsvc.nodeFree(node));
+    assertTrue(freed.getMessage() != null && !freed.getMessage().isEmpty());
+    assertThrows(InvalidHandleException.class, () -> NativeOmsvc.leaderReady(node, 1, 0));
+    assertThrows(InvalidHandleException.class, () -> NativeOmsvc.readConfiguration(node, "x"));
+  }
+
+  @Test
+  void nullArgumentsThrowNullPointerException() {
+    assertThrows(NullPointerException.class, () -> NativeOmsvc.nodeOpen(null, null, false));
+    long node = NativeOmsvc.nodeOpen("om1", null, false);
+    try {
+      assertThrows(
+          NullPointerException.class, () -> NativeOmsvc.registerService(node, null, new Noop(), 0));
+      assertThrows(
+          NullPointerException.class, () -> NativeOmsvc.registerService(node, "svc", null, 0));
+      assertThrows(
+          NullPointerException.class, () -> NativeOmsvc.configurationChanged(node, 1, 1, null));
+      assertThrows(
+          NullPointerException.class,
+          () -> NativeOmsvc.configurationChanged(node, 1, 1, new String[] {"om1", null}));
+      assertThrows(NullPointerException.class, () -> NativeOmsvc.applyEntry(node, 1, 1, null));
+      assertThrows(NullPointerException.class, () -> NativeOmsvc.checkpoint(node, null));
+      assertThrows(NullPointerException.class, () -> NativeOmsvc.reinitialize(node, null));
+      assertEquals(
+          NativeOmsvc.EVENT_CHANGED,
+          NativeOmsvc.leaderChanged(node, 1, null),
+          "a null leader id means no leader is known");
+      assertNull(NativeOmsvc.readConfiguration(node, "absent"));
+      assertEquals(2, NativeOmsvc.lastAppliedEntry(node).length);
+    } finally {
+      NativeOmsvc.nodeFree(node);
+    }
+  }
+
+  @Test
+  void outOfRangeNumbersAndBadStringsAreRefused() {
+    long node = NativeOmsvc.nodeOpen("om1", null, false);
+    try {
+      assertThrows(OmsvcException.class, () -> NativeOmsvc.leaderChanged(node, -1, "om1"));
+      assertThrows(OmsvcException.class, () -> NativeOmsvc.applied(node, 1, -5));
+      assertThrows(
+          InvalidServiceNameException.class,
+          () -> NativeOmsvc.registerService(node, "", new Noop(), 0));
+      assertThrows(
+          InvalidServiceNameException.class, () -> NativeOmsvc.readConfiguration(node, "a\u0000b"));
+      assertThrows(OmsvcException.class, () -> NativeOmsvc.nodeOpen("", null, false));
+      assertEquals(0, NativeOmsvc.listConfigurations(node).length);
+    } finally {
+      NativeOmsvc.nodeFree(node);
+    }
+  }
+
+  private static final class Noop implements NativeService {
+    @Override
+    public void start(long epoch) {}
+
+    @Override
+    public void stop() {}
+
+    @Override
+    public boolean shouldRun() {
+      return true;
+    }
+  }
+}

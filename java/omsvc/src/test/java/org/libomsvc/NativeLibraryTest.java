@@ -1,0 +1,46 @@
+package org.libomsvc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+import org.libomsvc.internal.NativeOmsvc;
+
+/** Loading the library the jar carries, and its logs reaching slf4j. */
+class NativeLibraryTest {
+  @Test
+  void theBuildPutsTheLibraryWhereTheLoaderLooks() {
+    assertEquals("org/libomsvc/native/linux-x86_64/libomsvc.so", NativeLibrary.jarResourceName());
+    assertNotNull(
+        getClass().getClassLoader().getResource(NativeLibrary.jarResourceName()),
+        "the native library in the class path");
+  }
+
+  @Test
+  void theLoaderSaysWhereItLoadedFrom() {
+    String source = NativeLibrary.loadedFrom();
+    assertTrue(source.startsWith("jar resource ") || source.startsWith("system property "), source);
+    assertTrue(NativeOmsvc.version().matches("\\d+\\.\\d+\\.\\d+.*"), NativeOmsvc.version());
+  }
+
+  @Test
+  void nativeLogsReachSlf4jWithTheirFields() {
+    NativeLibrary.ensureLoaded();
+    PrintStream original = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try {
+      OMServiceManager.open("log-test-node", null, false).close();
+    } finally {
+      System.setErr(original);
+    }
+    String log = captured.toString(StandardCharsets.UTF_8);
+    assertTrue(log.contains("INFO omsvc.omsvc::core::node"), log);
+    assertTrue(log.contains("node opened"), log);
+    assertTrue(log.contains("self_id=log-test-node"), log);
+  }
+}

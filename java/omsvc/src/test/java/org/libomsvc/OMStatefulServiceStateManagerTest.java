@@ -1,0 +1,132 @@
+package org.libomsvc;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.libomsvc.proto.ServiceConfigurationResponse.Outcome;
+
+/** The configuration table through JNI (DESIGN section 4, B7-B9, B14). */
+class OMStatefulServiceStateManagerTest {
+  private static final byte[] SUSPENDED = "suspended".getBytes(StandardCharsets.UTF_8);
+
+  @TempDir Path dir;
+
+  private static byte[] set(String name, byte[] value) {
+    return OMSetServiceConfigurationRequest.of(name, value).toByteArray();
+  }
+
+  @Test
+  void appliedEntriesReadBackAndReplaysChangeNothing() {
+    try (OMServiceManager manager = OMServiceManager.open("om1", dir.resolve("db"))) {
+      OMStatefulServiceStateManager table = manager.getStateManager();
+      assertEquals(new TermIndex(0, 0), table.lastApplied());
+      assertEquals(Optional.empty(), table.read("KeyLifecycleService"));
+
+      assertEquals(ApplyOutcome.APPLIED, table.apply(2, 10, set("KeyLifecycleService", SUSPENDED)));
+      assertEquals(ApplyOutcome.APPLIED, table.apply(2, 11, set("ContainerBalancer", new byte[0])));
+      assertArrayEquals(SUSPENDED, table.read("KeyLifecycleService").orElseThrow());
+      assertArrayEquals(new byte[0], table.read("ContainerBalancer").orElseThrow());
+      assertEquals(List.of("ContainerBalancer", "KeyLifecycleService"), table.list());
+      assertEquals(new TermIndex(2, 11), table.lastApplied());
+
+      assertEquals(
+          ApplyOutcome.ALREADY_APPLIED,
+          table.apply(2, 10, set("KeyLifecycleService", new byte[] {1})));
+      assertArrayEquals(SUSPENDED, table.read("KeyLifecycleService").orElseThrow());
+
+      OMDeleteServiceConfigurationResponse deleted =
+          OMDeleteServiceConfigurationRequest.of("KeyLifecycleService").applyTo(table, 3, 12);
+      assertEquals(Outcome.APPLIED, deleted.getOutcome());
+      assertEquals(new TermIndex(3, 12), deleted.getLastApplied());
+      assertEquals(List.of("ContainerBalancer"), table.list());
+    }
+  }
+
+  @Test
+  void invalidCommandsAreRefusedAndWriteNothing() {
+    try (OMServiceManager manager = OMServiceManager.open("om1", null, false)) {
+      OMStatefulServiceStateManager table = manager.getStateManager();
+      assertThrows(
+          MalformedCommandException.class, () -> table.apply(1, 1, new byte[] {(byte) 0xff, 0x01}));
+      assertThrows(MalformedCommandException.class, () -> table.apply(1, 2, new byte[0]));
+      assertThrows(InvalidServiceNameException.class, () -> table.apply(1, 3, set("", SUSPENDED)));
+      assertThrows(
+          ConfigurationTooLargeException.class,
+          () -> table.apply(1, 4, set("KeyLifecycleService", new byte[4 * 1024 * 1024 + 1])));
+      assertThrows(NullPointerException.class, () -> table.apply(1, 5, null));
+      assertThrows(NullPointerException.class, () -> table.read(null));
+      assertThrows(InvalidServiceNameException.class, () -> table.read(""));
+      assertEquals(List.of(), table.list());
+
+      OMSetServiceConfigurationResponse rejected =
+          OMSetServiceConfigurationRequest.of("", SUSPENDED).applyTo(table, 1, 6);
+      assertEquals(Outcome.REJECTED, rejected.getOutcome());
+      assertEquals("invalid service name \"\": the name is empty", rejected.getError());
+      OMServiceConfigurationResponse malformed =
+          OMServiceConfigurationRequest.applyLogEntry(table, 1, 7, new byte[] {0x0a});
+      assertTrue(malformed.isRejected());
+      assertTrue(
+          malformed.getError().startsWith("malformed configuration command"), malformed.getError());
+      assertEquals(List.of(), table.list());
+    }
+  }
+
+  @Test
+  void configurationAndLastAppliedEntrySurviveARestart() {
+    try (OMServiceManager manager = OMServiceManager.open("om1", dir.resolve("db"))) {
+      manager.getStateManager().apply(4, 40, set("KeyLifecycleService", SUSPENDED));
+    }
+    try (OMServiceManager manager = OMServiceManager.open("om1", dir.resolve("db"))) {
+      OMStatefulServiceStateManager table = manager.getStateManager();
+      assertEquals(new TermIndex(4, 40), table.lastApplied());
+      assertArrayEquals(SUSPENDED, table.read("KeyLifecycleService").orElseThrow());
+      assertEquals(40, manager.getStatus().applied());
+      assertEquals(
+          ApplyOutcome.ALREADY_APPLIED,
+          table.apply(4, 40, set("KeyLifecycleService", new byte[] {1})));
+    }
+  }
+
+  @Test
+  void aFollowerInstallingACheckpointEndsWithTheLeadersConfiguration() {
+    Path checkpoint = dir.resolve("checkpoint");
+    try (OMServiceManager leader = OMServiceManager.open("om1", dir.resolve("om1"));
+        OMServiceManager follower = OMServiceManager.open("om2", dir.resolve("om2"))) {
+      leader.getStateManager().apply(5, 50, set("KeyLifecycleService", SUSPENDED));
+      follower.getStateManager().apply(4, 20, set("TrashRecoveryService", SUSPENDED));
+      leader.getStateManager().checkpoint(checkpoint);
+      assertThrows(
+          CheckpointExistsException.class, () -> leader.getStateManager().checkpoint(checkpoint));
+
+      follower.getStateManager().reinitialize(checkpoint);
+      assertEquals(List.of("KeyLifecycleService"), follower.getStateManager().list());
+      assertArrayEquals(
+          SUSPENDED, follower.getStateManager().read("KeyLifecycleService").orElseThrow());
+      assertEquals(new TermIndex(5, 50), follower.getStateManager().lastApplied());
+    }
+  }
+
+  @Test
+  void aDatabaseHeldByAnotherNodeIsRefusedWithItsPath() throws Exception {
+    try (OMServiceManager holder = OMServiceManager.open("om1", dir.resolve("db"))) {
+      assertEquals("om1", holder.getSelfId());
+      DatabaseLockedException locked =
+          assertThrows(
+              DatabaseLockedException.class, () -> OMServiceManager.open("om1", dir.resolve("db")));
+      assertTrue(locked.getMessage().contains(dir.resolve("db").toString()), locked.getMessage());
+      assertTrue(locked instanceof StorageException);
+    }
+    Path notADatabase = Files.createDirectories(dir.resolve("plain"));
+    Files.writeString(notADatabase.resolve("CURRENT"), "MANIFEST-000001\n");
+    assertThrows(StorageException.class, () -> OMServiceManager.open("om1", notADatabase));
+  }
+}
