@@ -40,6 +40,7 @@
 pub mod core;
 pub mod ffi;
 mod handles;
+pub mod hex;
 pub mod jni;
 pub mod raft;
 

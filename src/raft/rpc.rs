@@ -107,7 +107,7 @@ mod optional_hex {
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         match bytes {
-            Some(bytes) => serializer.serialize_some(&super::super::types::hex_encode(bytes)),
+            Some(bytes) => serializer.serialize_some(&crate::hex::encode(bytes)),
             None => serializer.serialize_none(),
         }
     }
@@ -116,7 +116,7 @@ mod optional_hex {
         deserializer: D,
     ) -> Result<Option<Vec<u8>>, D::Error> {
         let text = <Option<String> as serde::Deserialize>::deserialize(deserializer)?;
-        text.map(|text| super::super::types::hex_decode(&text).map_err(serde::de::Error::custom))
+        text.map(|text| crate::hex::decode(&text).map_err(serde::de::Error::custom))
             .transpose()
     }
 }

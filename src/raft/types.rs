@@ -30,14 +30,14 @@ pub struct ConfigCommand(#[serde(with = "hex_bytes")] pub Vec<u8>);
 /// Serde for byte strings as lowercase hex.
 pub mod hex_bytes {
     pub fn serialize<S: serde::Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&super::hex_encode(bytes))
+        serializer.serialize_str(&crate::hex::encode(bytes))
     }
 
     pub fn deserialize<'de, D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Vec<u8>, D::Error> {
         let text = <String as serde::Deserialize>::deserialize(deserializer)?;
-        super::hex_decode(&text).map_err(serde::de::Error::custom)
+        crate::hex::decode(&text).map_err(serde::de::Error::custom)
     }
 }
 
@@ -52,28 +52,6 @@ pub enum CommandResponse {
     },
     /// A no-op or membership entry.
     Marker,
-}
-
-pub(crate) fn hex_encode(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        out.push(DIGITS[(byte >> 4) as usize] as char);
-        out.push(DIGITS[(byte & 0xf) as usize] as char);
-    }
-    out
-}
-
-pub(crate) fn hex_decode(text: &str) -> Result<Vec<u8>, String> {
-    if !text.len().is_multiple_of(2) {
-        return Err(format!("hex text has an odd length {}", text.len()));
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| {
-            u8::from_str_radix(&text[i..i + 2], 16).map_err(|e| format!("bad hex at {i}: {e}"))
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -96,7 +96,9 @@ pub fn run(command: ConfigCommand) -> Result<Outcome, CliError> {
         } => {
             let value = match (value, hex_value) {
                 (Some(text), None) => text.into_bytes(),
-                (None, Some(text)) => omsvc_hex_decode(&text)?,
+                (None, Some(text)) => {
+                    omsvc::hex::decode(&text).map_err(|e| CliError::Usage(format!("--hex: {e}")))?
+                }
                 _ => {
                     return Err(CliError::Usage(
                         "give the value as text or with --hex, not both".into(),
@@ -115,20 +117,6 @@ pub fn run(command: ConfigCommand) -> Result<Outcome, CliError> {
             &format!("deleted {name}"),
         ),
     }
-}
-
-fn omsvc_hex_decode(text: &str) -> Result<Vec<u8>, CliError> {
-    if !text.len().is_multiple_of(2) {
-        return Err(CliError::Usage(format!(
-            "--hex needs an even number of digits, got {}",
-            text.len()
-        )));
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16))
-        .collect::<Result<_, _>>()
-        .map_err(|e| CliError::Usage(format!("--hex is not hex: {e}")))
 }
 
 fn write(remote: &Remote, command: Vec<u8>, what: &str) -> Result<Outcome, CliError> {
@@ -201,7 +189,7 @@ fn get(
             })?;
     } else if json {
         print_json(
-            json!({ "name": name, "present": true, "size": value.len(), "hex": hex::encode(&value) }),
+            json!({ "name": name, "present": true, "size": value.len(), "hex": omsvc::hex::encode(&value) }),
         );
     } else {
         println!("{name}: {} bytes", value.len());
@@ -217,7 +205,7 @@ fn dump(db: &PathBuf, json: bool) -> Result<Outcome, CliError> {
     if json {
         let entries: Vec<_> = entries
             .iter()
-            .map(|(name, value)| json!({ "name": name, "size": value.len(), "hex": hex::encode(value) }))
+            .map(|(name, value)| json!({ "name": name, "size": value.len(), "hex": omsvc::hex::encode(value) }))
             .collect();
         print_json(json!({
             "db": db,

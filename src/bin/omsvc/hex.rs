@@ -1,14 +1,6 @@
-//! Hex rendering of opaque configuration bytes for human output.
+//! A hex dump of opaque configuration bytes for human output.
 
 use std::fmt::Write;
-
-pub fn encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        let _ = write!(out, "{byte:02x}");
-    }
-    out
-}
 
 /// A classic 16-bytes-a-line dump with an ASCII column, at most `max_lines` lines.
 pub fn dump(bytes: &[u8], max_lines: usize) -> String {
@@ -50,6 +42,5 @@ mod tests {
             "  00000000  68 65 6c 6c 6f 2c 20 77 6f 72 6c 64 21 00 01 02  hello, world!...\n\
              \x20 00000010  78 79 7a                                         xyz\n"
         );
-        assert_eq!(super::encode(&[0, 0xab]), "00ab");
     }
 }

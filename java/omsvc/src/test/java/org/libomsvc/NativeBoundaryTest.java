@@ -66,8 +66,11 @@ class NativeBoundaryTest {
   void outOfRangeNumbersAndBadStringsAreRefused() {
     long node = NativeOmsvc.nodeOpen("om1", null, false);
     try {
-      assertThrows(OmsvcException.class, () -> NativeOmsvc.leaderChanged(node, -1, "om1"));
-      assertThrows(OmsvcException.class, () -> NativeOmsvc.applied(node, 1, -5));
+      IllegalArgumentException negativeTerm =
+          assertThrows(
+              IllegalArgumentException.class, () -> NativeOmsvc.leaderChanged(node, -1, "om1"));
+      assertTrue(negativeTerm.getMessage().contains("term must not be negative, got -1"));
+      assertThrows(IllegalArgumentException.class, () -> NativeOmsvc.applied(node, 1, -5));
       assertThrows(
           InvalidServiceNameException.class,
           () -> NativeOmsvc.registerService(node, "", new Noop(), 0));

@@ -8,7 +8,8 @@ package org.libomsvc.internal;
  * <p>Errors are thrown as subclasses of {@code org.libomsvc.OmsvcException} (see each
  * method); a null argument where a value is required throws {@link NullPointerException}; a
  * freed or never-issued handle throws {@code org.libomsvc.InvalidHandleException}. No native
- * error or panic aborts the JVM.
+ * error or panic aborts the JVM. A negative term, index or epoch throws {@link
+ * IllegalArgumentException}.
  *
  * <p>Event methods return what the event did: {@link #EVENT_CHANGED}, {@link #EVENT_UNCHANGED},
  * {@link #EVENT_STALE} (term below the current one: ignored, but a stale "not leader" still
