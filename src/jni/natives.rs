@@ -40,6 +40,21 @@ fn optional_text(env: &Env, value: &JString, what: &'static str) -> JniResult<Op
     }
 }
 
+/// Runs an event whose arguments are all primitives without any JNI call on the way: the
+/// common, successful case costs no more than the event itself. Only a failure or a panic
+/// enters `with_env`, to throw its exception.
+fn primitive_event(env: &mut EnvUnowned<'_>, event: impl FnOnce() -> JniResult<jint>) -> jint {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(event)) {
+        Ok(Ok(outcome)) => outcome,
+        Ok(Err(error)) => env
+            .with_env(|_env| -> JniResult<jint> { Err(error) })
+            .resolve::<ThrowTyped>(),
+        Err(panic) => env
+            .with_env(|_env| -> JniResult<jint> { std::panic::resume_unwind(panic) })
+            .resolve::<ThrowTyped>(),
+    }
+}
+
 fn outcome(outcome: EventOutcome) -> JniResult<jint> {
     Ok(match outcome {
         EventOutcome::Changed => 0,
@@ -133,11 +148,10 @@ pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_notLeader<'local>(
     handle: jlong,
     term_value: jlong,
 ) -> jint {
-    env.with_env(|_env| -> JniResult<jint> {
+    primitive_event(&mut env, || {
         let term = term(term_value, "term")?;
         forward(handle, |node| node.not_leader(term))
     })
-    .resolve::<ThrowTyped>()
 }
 
 #[no_mangle]
@@ -148,11 +162,10 @@ pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_leaderReady<'local
     term_value: jlong,
     barrier: jlong,
 ) -> jint {
-    env.with_env(|_env| -> JniResult<jint> {
+    primitive_event(&mut env, || {
         let (term, barrier) = (term(term_value, "term")?, term(barrier, "barrierIndex")?);
         forward(handle, |node| node.leader_ready(term, barrier))
     })
-    .resolve::<ThrowTyped>()
 }
 
 #[no_mangle]
@@ -163,11 +176,10 @@ pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_termIndexUpdated<'
     term_value: jlong,
     index: jlong,
 ) -> jint {
-    env.with_env(|_env| -> JniResult<jint> {
+    primitive_event(&mut env, || {
         let (term, index) = (term(term_value, "term")?, term(index, "index")?);
         forward(handle, |node| node.term_index_updated(term, index))
     })
-    .resolve::<ThrowTyped>()
 }
 
 #[no_mangle]
@@ -202,11 +214,10 @@ pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_applied<'local>(
     term_value: jlong,
     index: jlong,
 ) -> jint {
-    env.with_env(|_env| -> JniResult<jint> {
+    primitive_event(&mut env, || {
         let (term, index) = (term(term_value, "term")?, term(index, "index")?);
         forward(handle, |node| node.applied(term, index))
     })
-    .resolve::<ThrowTyped>()
 }
 
 #[no_mangle]
