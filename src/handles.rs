@@ -73,24 +73,21 @@ impl<T> HandleTable<T> {
     /// The live value behind `handle`; the caller's clone keeps it alive through the call even
     /// if another thread frees the handle meanwhile.
     pub fn get(&self, handle: usize) -> Result<Arc<T>, HandleError> {
-        let (index, generation) = decode(handle)?;
-        let slots = self
-            .slots
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        match slots.get(index) {
-            Some(Slot {
-                generation: live,
-                value: Some(value),
-            }) if *live == generation => Ok(value.clone()),
-            _ => Err(HandleError::Invalid(handle)),
-        }
+        self.with_shared(handle, Arc::clone)
     }
 
     /// Runs `f` on the live value behind `handle` under the table's read lock, without taking
     /// a reference: for calls that never block (event forwarding). A concurrent free waits for
     /// `f` to return.
     pub fn with<R>(&self, handle: usize, f: impl FnOnce(&T) -> R) -> Result<R, HandleError> {
+        self.with_shared(handle, |value| f(value))
+    }
+
+    fn with_shared<R>(
+        &self,
+        handle: usize,
+        f: impl FnOnce(&Arc<T>) -> R,
+    ) -> Result<R, HandleError> {
         let (index, generation) = decode(handle)?;
         let slots = self
             .slots
