@@ -194,7 +194,8 @@ final class RatisCluster implements AutoCloseable {
     }
   }
 
-  private RaftClient newClient() {
+  /** A new client of this group (the one {@link #client()} returns is built the same way). */
+  RaftClient newClient() {
     RaftProperties properties = new RaftProperties();
     RaftClientConfigKeys.Rpc.setRequestTimeout(
         properties, TimeDuration.valueOf(3, TimeUnit.SECONDS));
