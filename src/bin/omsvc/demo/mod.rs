@@ -92,7 +92,7 @@ pub fn run(args: DemoArgs) -> Result<Outcome, CliError> {
     }
 
     timeline.say(format!(
-        "killing the leader, node {leader} (last saved progress: next item {last_saved})"
+        "killing the leader, node {leader}: its raft, server and services stop with no hand-over (last saved progress: next item {last_saved})"
     ));
     let killed_at = Instant::now();
     if let Some(node) = nodes.remove(&leader) {
