@@ -1099,3 +1099,34 @@ fn initialize_with_no_members_fails_clearly() {
     node.wait_for(WAIT, |r| r.state == "Leader")
         .unwrap_or_else(|r| panic!("expected node 1 to lead its one-node cluster; saw {r:#?}"));
 }
+
+/// A leader cut off from its quorum cannot commit: a write on it (a service saving progress
+/// from its start, say) must fail with a clear error after the write timeout (ten election
+/// timeouts), not hang the caller.
+#[test]
+fn a_write_on_a_leader_without_quorum_fails_within_the_write_timeout() {
+    let _serial = serial();
+    let (_by_node, factory) = recorders();
+    let cluster = Cluster::start(3, FAST, 1000, factory);
+    let (leader, _) = cluster.leader();
+    cluster.node(leader).fault_switch().set_isolated(true);
+
+    let began = Instant::now();
+    let result = cluster.node(leader).set("Lifecycle", b"suspended");
+    let took = began.elapsed();
+    match result {
+        Err(ClientError::Raft(message)) => assert!(
+            message.contains("could not commit the write within"),
+            "expected the timeout to be named, got {message:?}"
+        ),
+        // The watch may have noticed the lost quorum and openraft stepped down first.
+        Err(ClientError::NotLeader { .. }) => {}
+        other => panic!("expected a write on an isolated leader to fail, got {other:?}"),
+    }
+    let bound = FAST.election_max * 10 + Duration::from_secs(5);
+    assert!(
+        took < bound,
+        "the write took {took:?}; expected it to fail within {bound:?}"
+    );
+    cluster.node(leader).fault_switch().set_isolated(false);
+}

@@ -22,7 +22,8 @@ use tokio::net::TcpListener;
 
 /// Raft timing. In openraft 0.9 a follower waits out the leader lease (`election_max`) and
 /// then its own election timeout, so failover takes about `election_max` plus an election
-/// timeout (under 1 s with the defaults).
+/// timeout (under 1 s with the defaults). A write that has not committed after ten
+/// `election_max` fails with an error saying so.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RaftTimeouts {
     pub heartbeat: Duration,
@@ -164,6 +165,7 @@ impl RaftNode {
             raft: raft.clone(),
             node: node.clone(),
             fault,
+            write_timeout: timeouts.election_max * 10,
         });
         let tasks = vec![
             runtime.spawn(server::serve(listener, context.clone())),

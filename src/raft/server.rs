@@ -27,6 +27,9 @@ pub struct ServerContext {
     pub raft: Raft,
     pub node: Arc<Node>,
     pub fault: Arc<FaultSwitch>,
+    /// A write that has not committed by then fails (a leader cut off from its quorum would
+    /// otherwise keep the writer, possibly a service's start on the runner thread, waiting).
+    pub write_timeout: Duration,
 }
 
 pub async fn serve(listener: TcpListener, context: Arc<ServerContext>) {
@@ -164,7 +167,17 @@ pub(crate) async fn client_write(
     context: &ServerContext,
     request: WriteRequest,
 ) -> Result<WriteReceipt, ClientError> {
-    match context.raft.client_write(request.command).await {
+    let written = tokio::time::timeout(
+        context.write_timeout,
+        context.raft.client_write(request.command),
+    );
+    match written.await.map_err(|_| {
+        ClientError::Raft(format!(
+            "node {} could not commit the write within {} ms (no quorum?); it may still commit later",
+            context.id,
+            context.write_timeout.as_millis()
+        ))
+    })? {
         Ok(written) => Ok(WriteReceipt {
             term: written.log_id.leader_id.term,
             index: written.log_id.index,
