@@ -49,11 +49,13 @@ enum Event {
 
 fn event() -> impl Strategy<Value = Event> {
     let term = 1..8u64;
+    // Leadership events include term 0, which carries no leadership.
+    let any_term = 0..8u64;
     let index = 0..30u64;
     prop_oneof![
-        3 => (term.clone(), prop::option::of(0..3usize)).prop_map(|(term, leader)| Event::LeaderChanged { term, leader }),
+        3 => (any_term.clone(), prop::option::of(0..3usize)).prop_map(|(term, leader)| Event::LeaderChanged { term, leader }),
         2 => term.clone().prop_map(|term| Event::NotLeader { term }),
-        3 => (term.clone(), index.clone()).prop_map(|(term, barrier)| Event::LeaderReady { term, barrier }),
+        3 => (any_term, index.clone()).prop_map(|(term, barrier)| Event::LeaderReady { term, barrier }),
         2 => (term.clone(), index.clone()).prop_map(|(term, index)| Event::TermIndexUpdated { term, index }),
         1 => (term.clone(), index.clone(), prop::bool::weighted(0.8))
             .prop_map(|(term, index, with_self)| Event::ConfigurationChanged { term, index, with_self }),
@@ -87,12 +89,18 @@ fn send(manager: &ServiceManager, event: &Event) -> EventOutcome {
 struct History {
     newest_term: u64,
     applied: u64,
+    /// The newest term this node was told it won (`leader_changed(term, self)`), unless a
+    /// demoting event came after it: Ratis always says so before leader-ready.
+    elected: Option<u64>,
     /// The first leader-ready (term, barrier) of the newest term, unless a demoting event came after it.
     ready: Option<(u64, u64)>,
 }
 
 impl History {
-    fn record(&mut self, event: &Event) {
+    fn record(&mut self, event: &Event, outcome: EventOutcome) {
+        if outcome == EventOutcome::InvalidTerm {
+            return; // refused, nothing changed
+        }
         let term = match *event {
             Event::LeaderChanged { term, .. }
             | Event::NotLeader { term }
@@ -101,24 +109,40 @@ impl History {
             | Event::ConfigurationChanged { term, .. }
             | Event::Applied { term, .. } => term,
         };
-        self.newest_term = self.newest_term.max(term);
+        if term > self.newest_term {
+            self.newest_term = term;
+            self.elected = None;
+            self.ready = None;
+        }
         match *event {
-            Event::LeaderChanged { leader, .. } if leader != Some(0) => self.ready = None,
-            Event::NotLeader { .. } => self.ready = None,
+            Event::LeaderChanged { leader, .. } if leader != Some(0) => self.demote(),
+            Event::LeaderChanged { term, .. }
+                if term == self.newest_term && self.ready.is_none() =>
+            {
+                self.elected = Some(term)
+            }
+            Event::NotLeader { .. } => self.demote(),
             Event::ConfigurationChanged {
                 with_self: false,
                 term,
                 ..
-            } if term >= self.newest_term => self.ready = None,
+            } if term >= self.newest_term => self.demote(),
             // The first leader-ready of a term fixes its barrier; repeats change nothing.
             Event::LeaderReady { term, barrier }
-                if term == self.newest_term && self.ready.is_none_or(|(t, _)| t != term) =>
+                if term == self.newest_term
+                    && self.elected == Some(term)
+                    && self.ready.is_none_or(|(t, _)| t != term) =>
             {
                 self.ready = Some((term, barrier))
             }
             Event::Applied { index, .. } => self.applied = self.applied.max(index),
             _ => {}
         }
+    }
+
+    fn demote(&mut self) {
+        self.elected = None;
+        self.ready = None;
     }
 
     fn allows(&self, epoch: u64) -> bool {
@@ -166,12 +190,12 @@ proptest! {
             prop_assert!(manager.wait_settled(SETTLE));
             let starts_before = recorder.starts().len();
             let outcome = send(&manager, event);
-            history.record(event);
+            history.record(event, outcome);
             if outcome == EventOutcome::Stale || step % settle_every == 0 {
                 prop_assert!(manager.wait_settled(SETTLE));
             }
-            if outcome == EventOutcome::Stale {
-                prop_assert_eq!(recorder.starts().len(), starts_before, "stale {:?} started the service", event);
+            if matches!(outcome, EventOutcome::Stale | EventOutcome::InvalidTerm) {
+                prop_assert_eq!(recorder.starts().len(), starts_before, "{:?} {:?} started the service", outcome, event);
             }
             let view = manager.service_status("Lifecycle").unwrap();
             if let Some(epoch) = view.epoch {
@@ -185,10 +209,11 @@ proptest! {
                 let allowed = manager.inspect(|model, _| model.allowed_epoch());
                 match view.status {
                     ServiceStatus::Running => {
-                        prop_assert_eq!(view.epoch, Some(allowed), "running outside the allowed epoch after {:?}", &events[..=step]);
-                        prop_assert!(history.allows(allowed), "model allowed epoch {} against the history {:?}", allowed, &events[..=step]);
+                        prop_assert_eq!(view.epoch, allowed, "running outside the allowed epoch after {:?}", &events[..=step]);
+                        prop_assert!(allowed.is_some_and(|epoch| history.allows(epoch)), "model allowed epoch {:?} against the history {:?}", allowed, &events[..=step]);
                     }
-                    ServiceStatus::Pausing => prop_assert_eq!(allowed, 0, "not running though allowed after {:?}", &events[..=step]),
+                    ServiceStatus::Pausing => prop_assert_eq!(allowed, None, "not running though allowed after {:?}", &events[..=step]),
+                    ServiceStatus::Stopping => prop_assert!(false, "still stopping after the runner settled: {:?}", &events[..=step]),
                 }
             }
         }

@@ -4,7 +4,7 @@ mod model;
 mod permission;
 
 pub use model::{EventOutcome, LeadershipModel, Role};
-pub use permission::{Blocker, Permission};
+pub use permission::{Blocker, GrantId, Permission};
 
 /// A Raft term. Terms only grow; the term a service starts in is its epoch.
 pub type Term = u64;

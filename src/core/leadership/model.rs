@@ -8,7 +8,7 @@
 //!    the barrier applied.
 //! 3. `term_index_updated` with nothing new is O(1) and allocation-free.
 
-use super::{Blocker, LogIndex, Permission, Term};
+use super::{Blocker, GrantId, LogIndex, Permission, Term};
 use std::time::Instant;
 
 /// This node's role in the current term.
@@ -30,15 +30,24 @@ pub enum EventOutcome {
     /// The event's term is below the current term: counted and ignored, but a stale
     /// "not leader" still demoted.
     Stale,
-    /// The event contradicts what is known of its term (leader-ready after stepping down in
-    /// the same term, or while another peer is the known leader): counted and ignored.
+    /// The event contradicts what is known of its term (leader-ready without having been told
+    /// of the election, or after stepping down in the same term): counted and ignored. A newer
+    /// term it names is still entered, as a follower.
     Contradicted,
+    /// A leadership event for term 0: Raft never elects in term 0. Nothing changed.
+    InvalidTerm,
     /// The node was shut down; events no longer change anything.
     AfterShutdown,
 }
 
 /// What an event may change, compared before and after it.
-type Fingerprint = (Term, Role, LogIndex, LogIndex, bool, bool);
+type Fingerprint = (Term, Role, LogIndex, LogIndex, bool, Option<GrantId>);
+
+#[derive(Debug, Clone, Copy)]
+struct ActiveGrant {
+    id: GrantId,
+    since: Instant,
+}
 
 #[derive(Debug)]
 pub struct LeadershipModel {
@@ -46,18 +55,20 @@ pub struct LeadershipModel {
     term: Term,
     leader: Option<String>,
     role: Role,
-    /// Set by `not_leader` in the current term: a leader that stepped down cannot become
-    /// ready again in the same term.
+    /// Set when this node stops leading the current term: it cannot become ready again in it.
     stepped_down_in_term: bool,
     barrier: LogIndex,
     applied: LogIndex,
     peers: Vec<String>,
     ignored_events: u64,
     shut_down: bool,
-    /// False while a leader has not heard from a quorum (reported by hosts that can tell, like
-    /// the openraft mode): services pause until contact returns or the term ends.
-    quorum_contact: bool,
-    allowed_since: Option<Instant>,
+    /// Set by hosts that bound leadership by time (the openraft mode): services may run in the
+    /// current term only before this instant. `None`: the host gives no lease (Ratis).
+    lease_until: Option<Instant>,
+    /// Whether `lease_until` had passed when the model last looked at the clock.
+    lease_expired: bool,
+    grant: Option<ActiveGrant>,
+    grants_issued: u64,
 }
 
 impl LeadershipModel {
@@ -73,8 +84,10 @@ impl LeadershipModel {
             peers: Vec::new(),
             ignored_events: 0,
             shut_down: false,
-            quorum_contact: true,
-            allowed_since: None,
+            lease_until: None,
+            lease_expired: false,
+            grant: None,
+            grants_issued: 0,
         }
     }
 
@@ -84,14 +97,18 @@ impl LeadershipModel {
             return EventOutcome::AfterShutdown;
         }
         let names_self = leader == Some(self.self_id.as_str());
+        if names_self && term == 0 {
+            return self.invalid_term();
+        }
+        let before = self.fingerprint();
         if term < self.term {
             self.ignored_events += 1;
             if !names_self {
                 self.demote();
             }
+            self.finish(before);
             return EventOutcome::Stale;
         }
-        let before = self.fingerprint();
         self.enter_term(term);
         if names_self {
             if self.role == Role::Follower && !self.stepped_down_in_term {
@@ -106,18 +123,20 @@ impl LeadershipModel {
         self.finish(before)
     }
 
-    /// `notifyNotLeader`: always demotes, whatever its term.
+    /// `notifyNotLeader`: always demotes, whatever its term. In the current term it is a
+    /// step-down for good; a newer term is entered as a follower, free to be elected in it.
     pub fn not_leader(&mut self, term: Term) -> EventOutcome {
         if self.shut_down {
             return EventOutcome::AfterShutdown;
         }
-        let stale = term < self.term;
         let before = self.fingerprint();
+        let stale = term < self.term;
         if stale {
             self.ignored_events += 1;
+        } else if term == self.term {
+            self.stepped_down_in_term = true;
         } else {
             self.enter_term(term);
-            self.stepped_down_in_term = true;
         }
         self.demote();
         if self.leader.as_deref() == Some(self.self_id.as_str()) {
@@ -131,37 +150,41 @@ impl LeadershipModel {
         }
     }
 
-    /// `notifyLeaderReady`: this node's startup entry of `term` is applied. Services wait until
-    /// every entry up to `barrier` is applied as well.
+    /// `notifyLeaderReady`: this node's startup entry of `term` is applied. It promotes only a
+    /// node told it was elected in that same term (`leader_changed(term, self)`, which Ratis
+    /// always sends first). Services wait until every entry up to `barrier` is applied.
     pub fn leader_ready(&mut self, term: Term, barrier: LogIndex) -> EventOutcome {
         if self.shut_down {
             return EventOutcome::AfterShutdown;
+        }
+        if term == 0 {
+            return self.invalid_term();
         }
         if term < self.term {
             self.ignored_events += 1;
             return EventOutcome::Stale;
         }
-        let another_leads = term == self.term
-            && self
-                .leader
-                .as_deref()
-                .is_some_and(|leader| leader != self.self_id);
-        if term == self.term && (self.stepped_down_in_term || another_leads) {
+        let before = self.fingerprint();
+        if term > self.term {
+            // Ready for a term this node was never told it won: a host that read the term
+            // late. The newer term is news (nobody leads the old one any more), not a promotion.
             self.ignored_events += 1;
+            self.enter_term(term);
+            self.finish(before);
             return EventOutcome::Contradicted;
         }
-        if term == self.term && self.role == Role::LeaderReady {
-            // A repeated notification: the barrier of a term is fixed by its first one.
-            return EventOutcome::Unchanged;
+        match self.role {
+            Role::LeaderReady => EventOutcome::Unchanged, // the first barrier of a term holds
+            Role::Follower => {
+                self.ignored_events += 1;
+                EventOutcome::Contradicted
+            }
+            Role::LeaderNotReady => {
+                self.role = Role::LeaderReady;
+                self.barrier = barrier;
+                self.finish(before)
+            }
         }
-        let before = self.fingerprint();
-        self.enter_term(term);
-        self.role = Role::LeaderReady;
-        self.barrier = barrier;
-        if self.leader.as_deref() != Some(self.self_id.as_str()) {
-            self.leader = Some(self.self_id.clone());
-        }
-        self.finish(before)
     }
 
     /// `notifyTermIndexUpdated`: fires for every configuration and metadata entry; only a
@@ -241,31 +264,38 @@ impl LeadershipModel {
         self.finish(before)
     }
 
-    /// The leader of `term` has not heard from a quorum for longer than an election timeout:
-    /// another peer may be elected any moment, so services pause. Unlike `not_leader` this is
-    /// not a step-down: if contact returns within the term, services resume in it.
-    pub fn quorum_contact_lost(&mut self, term: Term) -> EventOutcome {
-        self.set_quorum_contact(term, false)
-    }
-
-    /// The leader of `term` hears from a quorum again.
-    pub fn quorum_contact_restored(&mut self, term: Term) -> EventOutcome {
-        self.set_quorum_contact(term, true)
-    }
-
-    fn set_quorum_contact(&mut self, term: Term, contact: bool) -> EventOutcome {
+    /// The host confirmed, with a quorum, that this node still leads `term`, and no other node
+    /// can be elected before `until` (minus the time services need to stop). From the first
+    /// renewal in a term, services run only while the lease holds; after it expires they
+    /// stop, and a later renewal in the same term lets them start again under a new grant.
+    pub fn lease_renewed(&mut self, term: Term, until: Instant) -> EventOutcome {
         if self.shut_down {
             return EventOutcome::AfterShutdown;
         }
-        if term != self.term {
-            // Only news about the current term's leadership matters; a newer term arrives
-            // through the other events.
+        if term == 0 {
+            return self.invalid_term();
+        }
+        if term < self.term {
             self.ignored_events += 1;
             return EventOutcome::Stale;
         }
         let before = self.fingerprint();
-        self.quorum_contact = contact;
+        if term > self.term || self.role == Role::Follower {
+            // A lease for a term this node does not lead: a newer term is still news.
+            self.ignored_events += 1;
+            self.enter_term(term);
+            self.finish(before);
+            return EventOutcome::Contradicted;
+        }
+        self.lease_until = Some(self.lease_until.map_or(until, |held| held.max(until)));
         self.finish(before)
+    }
+
+    /// Looks at the clock: a lease that ran out ends the grant. Returns true if it did.
+    pub fn observe_time(&mut self, now: Instant) -> bool {
+        let before = self.grant.map(|grant| grant.id);
+        self.update_grant(now);
+        self.grant.map(|grant| grant.id) != before
     }
 
     /// The host is closing this node: nothing may run any more.
@@ -275,46 +305,53 @@ impl LeadershipModel {
         }
         self.shut_down = true;
         self.demote();
-        self.allowed_since = None;
+        self.grant = None;
         EventOutcome::Changed
     }
 
+    /// As of the last event or [`LeadershipModel::observe_time`].
     pub fn permission(&self) -> Permission {
-        if self.shut_down {
-            return Permission::Denied(Blocker::ShutDown);
+        if let Some(grant) = self.grant {
+            return Permission::Allowed {
+                epoch: self.term,
+                grant: grant.id,
+                since: grant.since,
+            };
         }
-        match self.role {
-            Role::Follower => Permission::Denied(Blocker::NotLeader {
-                term: self.term,
-                leader: self.leader.clone(),
-            }),
-            Role::LeaderNotReady => {
-                Permission::Denied(Blocker::AwaitingLeaderReady { term: self.term })
-            }
-            Role::LeaderReady if !self.quorum_contact => {
-                Permission::Denied(Blocker::QuorumContactLost { term: self.term })
-            }
-            Role::LeaderReady if self.applied < self.barrier => {
-                Permission::Denied(Blocker::AwaitingBarrier {
+        Permission::Denied(if self.shut_down {
+            Blocker::ShutDown
+        } else {
+            match self.role {
+                Role::Follower => Blocker::NotLeader {
+                    term: self.term,
+                    leader: self.leader.clone(),
+                },
+                Role::LeaderNotReady => Blocker::AwaitingLeaderReady { term: self.term },
+                Role::LeaderReady if self.lease_expired => {
+                    Blocker::LeaseExpired { term: self.term }
+                }
+                Role::LeaderReady => Blocker::AwaitingBarrier {
                     term: self.term,
                     barrier: self.barrier,
                     applied: self.applied,
-                })
+                },
             }
-            Role::LeaderReady => Permission::Allowed {
-                epoch: self.term,
-                since: self.allowed_since.unwrap_or_else(Instant::now),
-            },
-        }
+        })
     }
 
-    /// The epoch services may run in now, or 0 when they may not. Terms start at 1 in Raft.
-    pub fn allowed_epoch(&self) -> Term {
-        if self.is_allowed() {
-            self.term
-        } else {
-            0
-        }
+    /// The epoch services may run in now, if they may.
+    pub fn allowed_epoch(&self) -> Option<Term> {
+        self.grant.map(|_| self.term)
+    }
+
+    /// The current grant, if services may run.
+    pub fn grant(&self) -> Option<GrantId> {
+        self.grant.map(|grant| grant.id)
+    }
+
+    /// The instant the current lease ends, if the host bounds leadership by time.
+    pub fn lease_until(&self) -> Option<Instant> {
+        self.lease_until
     }
 
     pub fn self_id(&self) -> &str {
@@ -338,7 +375,7 @@ impl LeadershipModel {
     pub fn peers(&self) -> &[String] {
         &self.peers
     }
-    /// Stale and contradicted events received so far.
+    /// Stale, contradicted and invalid events received so far.
     pub fn ignored_events(&self) -> u64 {
         self.ignored_events
     }
@@ -346,22 +383,21 @@ impl LeadershipModel {
         self.shut_down
     }
 
-    fn is_allowed(&self) -> bool {
-        !self.shut_down
-            && self.role == Role::LeaderReady
-            && self.quorum_contact
-            && self.applied >= self.barrier
+    fn invalid_term(&mut self) -> EventOutcome {
+        self.ignored_events += 1;
+        EventOutcome::InvalidTerm
     }
 
     /// Moves to a newer term: whatever this node was, it leads the new term only once a
-    /// leader-changed or leader-ready event for that term says so.
+    /// leader-changed event for that term names it.
     fn enter_term(&mut self, term: Term) {
         if term > self.term {
             self.demote();
             self.term = term;
             self.leader = None;
             self.stepped_down_in_term = false;
-            self.quorum_contact = true;
+            self.lease_until = None;
+            self.lease_expired = false;
         }
     }
 
@@ -375,6 +411,26 @@ impl LeadershipModel {
         self.barrier = 0;
     }
 
+    /// Issues a grant when services may start, and ends it for good when they may not.
+    fn update_grant(&mut self, now: Instant) {
+        self.lease_expired = self.lease_until.is_some_and(|until| now >= until);
+        let allowed = !self.shut_down
+            && self.role == Role::LeaderReady
+            && !self.lease_expired
+            && self.applied >= self.barrier;
+        match (allowed, self.grant) {
+            (true, None) => {
+                self.grants_issued += 1;
+                self.grant = Some(ActiveGrant {
+                    id: GrantId(self.grants_issued),
+                    since: now,
+                });
+            }
+            (false, Some(_)) => self.grant = None,
+            _ => {}
+        }
+    }
+
     fn fingerprint(&self) -> Fingerprint {
         (
             self.term,
@@ -382,16 +438,12 @@ impl LeadershipModel {
             self.barrier,
             self.applied,
             self.stepped_down_in_term,
-            self.quorum_contact,
+            self.grant.map(|grant| grant.id),
         )
     }
 
     fn finish(&mut self, before: Fingerprint) -> EventOutcome {
-        match (self.is_allowed(), self.allowed_since) {
-            (true, None) => self.allowed_since = Some(Instant::now()),
-            (false, Some(_)) => self.allowed_since = None,
-            _ => {}
-        }
+        self.update_grant(Instant::now());
         if self.fingerprint() == before {
             EventOutcome::Unchanged
         } else {
@@ -403,6 +455,7 @@ impl LeadershipModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     fn ready_leader(term: Term, barrier: LogIndex) -> LeadershipModel {
         let mut model = LeadershipModel::new("om1");
@@ -416,7 +469,7 @@ mod tests {
         let mut model = LeadershipModel::new("om1");
         model.leader_changed(2, Some("om1"));
         assert_eq!(model.role(), Role::LeaderNotReady);
-        assert_eq!(model.allowed_epoch(), 0);
+        assert_eq!(model.allowed_epoch(), None);
         model.leader_ready(2, 10);
         assert_eq!(
             model.permission(),
@@ -427,9 +480,9 @@ mod tests {
             })
         );
         model.applied(1, 9);
-        assert_eq!(model.allowed_epoch(), 0);
+        assert_eq!(model.allowed_epoch(), None);
         model.applied(1, 10);
-        assert_eq!(model.allowed_epoch(), 2);
+        assert_eq!(model.allowed_epoch(), Some(2));
     }
 
     #[test]
@@ -446,9 +499,9 @@ mod tests {
     #[test]
     fn stale_not_leader_still_demotes() {
         let mut model = ready_leader(5, 0);
-        assert_eq!(model.allowed_epoch(), 5);
+        assert_eq!(model.allowed_epoch(), Some(5));
         assert_eq!(model.not_leader(3), EventOutcome::Stale);
-        assert_eq!(model.allowed_epoch(), 0);
+        assert_eq!(model.allowed_epoch(), None);
         assert_eq!(model.ignored_events(), 1);
     }
 
@@ -468,10 +521,10 @@ mod tests {
             model.leader_changed(5, Some("om1")),
             EventOutcome::Unchanged
         );
-        assert_eq!(model.allowed_epoch(), 0);
+        assert_eq!(model.allowed_epoch(), None);
         model.leader_changed(6, Some("om1"));
         model.leader_ready(6, 0);
-        assert_eq!(model.allowed_epoch(), 6);
+        assert_eq!(model.allowed_epoch(), Some(6));
     }
 
     #[test]
@@ -479,7 +532,7 @@ mod tests {
         let mut model = ready_leader(7, 0);
         assert_eq!(model.leader_changed(1, None), EventOutcome::Stale);
         assert_eq!(model.leader_ready(7, 0), EventOutcome::Contradicted);
-        assert_eq!(model.allowed_epoch(), 0);
+        assert_eq!(model.allowed_epoch(), None);
     }
 
     #[test]
@@ -487,17 +540,17 @@ mod tests {
         let mut model = LeadershipModel::new("om1");
         model.leader_changed(5, Some("om2"));
         assert_eq!(model.leader_ready(5, 0), EventOutcome::Contradicted);
-        assert_eq!(model.allowed_epoch(), 0);
+        assert_eq!(model.allowed_epoch(), None);
     }
 
     #[test]
     fn a_newer_term_seen_anywhere_demotes() {
         let mut model = ready_leader(5, 0);
         assert_eq!(model.term_index_updated(6, 100), EventOutcome::Changed);
-        assert_eq!(model.allowed_epoch(), 0);
+        assert_eq!(model.allowed_epoch(), None);
         let mut model = ready_leader(5, 0);
         model.applied(7, 100);
-        assert_eq!(model.allowed_epoch(), 0);
+        assert_eq!(model.allowed_epoch(), None);
         assert_eq!(model.term(), 7);
     }
 
@@ -513,7 +566,7 @@ mod tests {
         assert_eq!(model.leader_ready(5, 90), EventOutcome::Unchanged);
         assert_eq!(model.barrier(), 3);
         assert_eq!(model.term_index_updated(5, 4), EventOutcome::Unchanged);
-        assert_eq!(model.allowed_epoch(), 5);
+        assert_eq!(model.allowed_epoch(), Some(5));
     }
 
     #[test]
@@ -527,32 +580,138 @@ mod tests {
             model.configuration_changed(5, 10, &["om3", "om2", "om1"]),
             EventOutcome::Unchanged
         );
-        assert_eq!(model.allowed_epoch(), 5);
+        assert_eq!(model.allowed_epoch(), Some(5));
         model.configuration_changed(5, 11, &["om2", "om3"]);
-        assert_eq!(model.allowed_epoch(), 0);
+        assert_eq!(model.allowed_epoch(), None);
         assert_eq!(model.peers(), ["om2".to_string(), "om3".to_string()]);
     }
 
     #[test]
-    fn losing_quorum_contact_pauses_within_the_term_without_stepping_down() {
-        let mut model = ready_leader(5, 0);
-        assert_eq!(model.quorum_contact_lost(5), EventOutcome::Changed);
+    fn an_expired_lease_ends_the_grant_and_a_renewal_issues_a_new_one() {
+        let mut model = LeadershipModel::new("om1");
+        model.leader_changed(5, Some("om1"));
+        let now = Instant::now();
+        model.lease_renewed(5, now + Duration::from_secs(60));
+        model.leader_ready(5, 0);
+        let first = model.grant().expect("allowed under a valid lease");
+        assert!(!model.observe_time(now + Duration::from_secs(59)));
+        assert!(model.observe_time(now + Duration::from_secs(60)));
         assert_eq!(
             model.permission(),
-            Permission::Denied(Blocker::QuorumContactLost { term: 5 })
+            Permission::Denied(Blocker::LeaseExpired { term: 5 })
         );
-        assert_eq!(model.quorum_contact_restored(4), EventOutcome::Stale);
-        assert_eq!(model.allowed_epoch(), 0);
-        assert_eq!(model.quorum_contact_restored(5), EventOutcome::Changed);
-        assert_eq!(model.allowed_epoch(), 5);
-        model.quorum_contact_lost(5);
+        assert_eq!(
+            model.lease_renewed(4, now + Duration::from_secs(600)),
+            EventOutcome::Stale
+        );
+        assert_eq!(model.allowed_epoch(), None);
+        model.lease_renewed(5, Instant::now() + Duration::from_secs(60));
+        let second = model.grant().expect("a renewal within the term resumes");
+        assert_ne!(first, second, "a grant once ended is never current again");
+        assert_eq!(model.allowed_epoch(), Some(5));
+    }
+
+    #[test]
+    fn a_lease_for_a_newer_term_demotes_and_never_promotes() {
+        let mut model = ready_leader(5, 0);
+        assert_eq!(
+            model.lease_renewed(6, Instant::now() + Duration::from_secs(60)),
+            EventOutcome::Contradicted
+        );
+        assert_eq!(model.term(), 6);
+        assert_eq!(model.allowed_epoch(), None);
+        let mut follower = LeadershipModel::new("om1");
+        follower.leader_changed(3, Some("om2"));
+        follower.lease_renewed(3, Instant::now() + Duration::from_secs(60));
+        assert_eq!(follower.role(), Role::Follower);
+    }
+
+    #[test]
+    fn a_new_term_starts_without_a_lease() {
+        let mut model = LeadershipModel::new("om1");
+        model.leader_changed(5, Some("om1"));
+        model.lease_renewed(5, Instant::now());
+        model.leader_ready(5, 0);
+        assert_eq!(model.allowed_epoch(), None, "an expired lease blocks");
         model.leader_changed(6, Some("om1"));
         model.leader_ready(6, 0);
+        assert_eq!(model.allowed_epoch(), Some(6));
+    }
+
+    #[test]
+    fn ready_for_a_term_the_node_was_not_told_it_won_never_promotes() {
+        let mut model = LeadershipModel::new("om1");
+        model.leader_changed(5, Some("om1"));
+        assert_eq!(model.leader_ready(6, 0), EventOutcome::Contradicted);
+        assert_eq!(model.allowed_epoch(), None);
+        assert_eq!(model.term(), 6, "the newer term is still entered");
+        assert_eq!(model.role(), Role::Follower);
+        // Ratis's order for term 6 still works: elected, then ready.
+        model.leader_changed(6, Some("om1"));
+        model.leader_ready(6, 0);
+        assert_eq!(model.allowed_epoch(), Some(6));
+        let mut fresh = LeadershipModel::new("om1");
+        assert_eq!(fresh.leader_ready(3, 0), EventOutcome::Contradicted);
+        assert_eq!(fresh.allowed_epoch(), None);
+    }
+
+    #[test]
+    fn not_leader_for_a_newer_term_leaves_the_node_free_to_win_it() {
+        let mut model = ready_leader(5, 0);
+        assert_eq!(model.not_leader(6), EventOutcome::Changed);
+        assert_eq!(model.allowed_epoch(), None);
+        model.leader_changed(6, Some("om1"));
+        model.leader_ready(6, 0);
+        assert_eq!(model.allowed_epoch(), Some(6));
+    }
+
+    #[test]
+    fn term_zero_carries_no_leadership() {
+        let mut model = LeadershipModel::new("om1");
         assert_eq!(
-            model.allowed_epoch(),
-            6,
-            "a new term starts with quorum contact"
+            model.leader_changed(0, Some("om1")),
+            EventOutcome::InvalidTerm
         );
+        assert_eq!(model.leader_ready(0, 0), EventOutcome::InvalidTerm);
+        assert_eq!(
+            model.lease_renewed(0, Instant::now() + Duration::from_secs(1)),
+            EventOutcome::InvalidTerm
+        );
+        assert_eq!(model.role(), Role::Follower);
+        assert_eq!(model.allowed_epoch(), None);
+        assert_eq!(model.ignored_events(), 3);
+        assert_eq!(model.leader_changed(0, None), EventOutcome::Unchanged);
+    }
+
+    #[test]
+    fn every_way_into_permission_starts_a_new_grant_now() {
+        // A stale demotion must end the grant, so the next grant's clock (the delay after
+        // ready counts from it) starts afresh.
+        let mut model = ready_leader(5, 0);
+        let first = model.permission();
+        model.leader_changed(4, Some("om2"));
+        assert_eq!(model.allowed_epoch(), None);
+        model.leader_changed(6, Some("om1"));
+        std::thread::sleep(Duration::from_millis(5));
+        model.leader_ready(6, 0);
+        match (first, model.permission()) {
+            (
+                Permission::Allowed {
+                    grant: g1,
+                    since: s1,
+                    ..
+                },
+                Permission::Allowed {
+                    grant: g2,
+                    since: s2,
+                    ..
+                },
+            ) => {
+                assert_ne!(g1, g2);
+                assert!(s2 >= s1 + Duration::from_millis(5));
+            }
+            other => panic!("expected two grants, got {other:?}"),
+        }
     }
 
     #[test]

@@ -3,12 +3,19 @@
 use super::{LogIndex, Term};
 use std::time::Instant;
 
+/// One uninterrupted stretch of permission to run: granted when services may start, ended for
+/// good by anything that stops them (losing leadership, an expired lease, shutdown). A later
+/// permission in the same epoch is a new grant, so a token from the old one stays invalid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct GrantId(pub(crate) u64);
+
 /// The leadership model's answer to "may leader-only services run?".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Permission {
     /// Leader-ready in `epoch` with every entry before the barrier applied, since `since`.
     Allowed {
         epoch: Term,
+        grant: GrantId,
         since: Instant,
     },
     Denied(Blocker),
@@ -26,8 +33,9 @@ pub enum Blocker {
     AwaitingLeaderReady {
         term: Term,
     },
-    /// Leader-ready, but the host reports no contact with a quorum.
-    QuorumContactLost {
+    /// Leader-ready, but the host's leader lease ran out: no quorum has confirmed this
+    /// leadership recently enough to rule out another leader (or the process was paused).
+    LeaseExpired {
         term: Term,
     },
     /// Leader-ready, but entries before the barrier are still being applied.
@@ -54,9 +62,10 @@ impl std::fmt::Display for Blocker {
             Blocker::AwaitingLeaderReady { term } => {
                 write!(f, "elected in term {term}, waiting for leader-ready")
             }
-            Blocker::QuorumContactLost { term } => {
-                write!(f, "leader of term {term} without contact with a quorum")
-            }
+            Blocker::LeaseExpired { term } => write!(
+                f,
+                "leader of term {term} whose lease expired (no recent quorum acknowledgement)"
+            ),
             Blocker::AwaitingBarrier {
                 barrier, applied, ..
             } => {
