@@ -155,14 +155,11 @@ impl Node {
     pub fn applied(&self, term: Term, index: LogIndex) -> EventOutcome {
         self.inner.manager.applied(term, index)
     }
-    /// A leader that has not heard from a quorum for an election timeout pauses its services
-    /// (for hosts that can tell, like the openraft mode); not a step-down.
-    pub fn quorum_contact_lost(&self, term: Term) -> EventOutcome {
-        self.inner.manager.quorum_contact_lost(term)
-    }
-    /// The leader hears from a quorum again: its services resume within the term.
-    pub fn quorum_contact_restored(&self, term: Term) -> EventOutcome {
-        self.inner.manager.quorum_contact_restored(term)
+    /// The host confirmed with a quorum that this node leads `term`, and no other node can
+    /// be elected before `until`: from the first renewal in a term on, services run only
+    /// while the lease holds (hosts that can bound leadership by time, like the openraft mode).
+    pub fn lease_renewed(&self, term: Term, until: std::time::Instant) -> EventOutcome {
+        self.inner.manager.lease_renewed(term, until)
     }
     /// Stops every running service (reverse registration order) and waits for them.
     pub fn shutdown(&self) {

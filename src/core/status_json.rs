@@ -16,7 +16,7 @@ impl NodeStatus {
             .map(|service| {
                 json!({
                     "name": service.name,
-                    "status": if service.status.is_running() { "RUNNING" } else { "PAUSING" },
+                    "status": service.status.as_str(),
                     "epoch": service.epoch,
                     "since_unix_ms": service.since.duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0),
                     "start_count": service.start_count,

@@ -330,12 +330,7 @@ pub(crate) fn report(context: &ServerContext) -> NodeReport {
             .into_iter()
             .map(|service| ServiceReport {
                 name: service.name,
-                status: if service.status.is_running() {
-                    "RUNNING"
-                } else {
-                    "PAUSING"
-                }
-                .to_owned(),
+                status: service.status.as_str().to_owned(),
                 epoch: service.epoch,
                 start_count: service.start_count,
                 stop_count: service.stop_count,

@@ -43,6 +43,8 @@ pub struct Recorder {
     pub failures_left: AtomicU32,
     pub should_run: AtomicBool,
     pub running: AtomicBool,
+    /// Every call with the instant it was made.
+    pub timeline: Mutex<Vec<(Instant, Call)>>,
 }
 
 impl Recorder {
@@ -55,6 +57,7 @@ impl Recorder {
             failures_left: AtomicU32::new(0),
             should_run: AtomicBool::new(true),
             running: AtomicBool::new(false),
+            timeline: Mutex::new(Vec::new()),
         })
     }
 
@@ -93,10 +96,15 @@ impl Service for Recorder {
             if self.running.swap(true, Ordering::SeqCst) {
                 self.overlaps.fetch_add(1, Ordering::SeqCst); // started twice without a stop
             }
-            self.log.lock().unwrap().push(Call::Start {
+            let call = Call::Start {
                 service: self.name.clone(),
                 epoch: epoch.epoch(),
-            });
+            };
+            self.timeline
+                .lock()
+                .unwrap()
+                .push((Instant::now(), call.clone()));
+            self.log.lock().unwrap().push(call);
             Ok(())
         };
         self.leave();
@@ -106,9 +114,14 @@ impl Service for Recorder {
     fn stop(&self) -> Result<(), ServiceError> {
         self.enter();
         self.running.store(false, Ordering::SeqCst);
-        self.log.lock().unwrap().push(Call::Stop {
+        let call = Call::Stop {
             service: self.name.clone(),
-        });
+        };
+        self.timeline
+            .lock()
+            .unwrap()
+            .push((Instant::now(), call.clone()));
+        self.log.lock().unwrap().push(call);
         self.leave();
         Ok(())
     }

@@ -1,17 +1,18 @@
 //! The service manager: registration, event intake and the status view. Events update the
 //! leadership model under a short lock and wake the runner; they never wait for a service.
 
+use super::fence::Fence;
 use super::runner;
 use super::service::{Service, ServiceOptions};
 use super::slot::Slot;
 use super::status::ServiceStatusView;
 use crate::core::config::validate_service_name;
 use crate::core::error::Error;
-use crate::core::leadership::{EventOutcome, LeadershipModel, LogIndex, Term};
-use std::sync::atomic::{AtomicU64, Ordering};
+use crate::core::leadership::{EventOutcome, GrantId, LeadershipModel, LogIndex, Term};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::thread::{JoinHandle, ThreadId};
-use std::time::{Duration, Instant};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime};
 
 pub(super) struct Shared {
     pub state: Mutex<ManagerState>,
@@ -19,14 +20,12 @@ pub(super) struct Shared {
     pub work: Condvar,
     /// Wakes `wait_settled` callers when the runner goes idle.
     pub settled: Condvar,
-    /// The epoch services may run in, or 0: what `EpochToken::is_current` reads.
-    pub allowed_epoch: Arc<AtomicU64>,
-    /// The current term, for `term_index_updated`'s lock-free fast path; `NO_FAST_PATH`
-    /// once shut down.
+    /// The permission to run, as `EpochToken::is_current` reads it.
+    pub fence: Arc<Fence>,
+    /// The current term, for `term_index_updated`'s lock-free fast path.
     fast_path_term: AtomicU64,
+    shut_down: AtomicBool,
 }
-
-const NO_FAST_PATH: Term = Term::MAX;
 
 pub(super) struct ManagerState {
     pub leadership: LeadershipModel,
@@ -39,6 +38,10 @@ pub(super) struct ManagerState {
     pub config_generation: u64,
     pub shutdown_requested: bool,
     pub runner_exited: bool,
+    /// The grant last published to the fence.
+    published_grant: Option<GrantId>,
+    /// When the last grant ended (a running service is STOPPING from then).
+    pub revoked_at: Option<SystemTime>,
 }
 
 impl Shared {
@@ -50,18 +53,35 @@ impl Shared {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Called with the lock held after the leadership model changed.
-    fn leadership_changed(&self, state: &mut ManagerState) {
-        let fast_path_term = if state.leadership.is_shut_down() {
-            NO_FAST_PATH
-        } else {
-            state.leadership.term()
-        };
-        self.fast_path_term.store(fast_path_term, Ordering::Release);
-        let epoch = state.leadership.allowed_epoch();
-        if self.allowed_epoch.swap(epoch, Ordering::AcqRel) != epoch {
+    /// Called with the lock held after the leadership model changed: publishes the new
+    /// permission and wakes the runner when the grant changed.
+    pub fn leadership_changed(&self, state: &mut ManagerState) {
+        let model = &state.leadership;
+        self.fast_path_term.store(model.term(), Ordering::Release);
+        if model.is_shut_down() {
+            self.shut_down.store(true, Ordering::Release);
+        }
+        let grant = model.grant();
+        let allowed = model.allowed_epoch().zip(grant);
+        self.fence.publish(allowed, model.lease_until());
+        if grant != state.published_grant {
+            if state.published_grant.is_some() {
+                state.revoked_at = Some(SystemTime::now());
+            }
+            state.published_grant = grant;
             state.generation += 1;
             self.work.notify_one();
+        }
+    }
+
+    /// Looks at the clock under the lock: an expired lease ends the grant now.
+    pub fn observe_time(&self, state: &mut ManagerState, now: Instant) {
+        if state.leadership.observe_time(now) {
+            tracing::warn!(
+                term = state.leadership.term(),
+                "leader lease expired: services stop"
+            );
+            self.leadership_changed(state);
         }
     }
 }
@@ -70,7 +90,6 @@ impl Shared {
 pub struct ServiceManager {
     shared: Arc<Shared>,
     runner: Mutex<Option<JoinHandle<()>>>,
-    runner_thread: ThreadId,
 }
 
 impl ServiceManager {
@@ -84,11 +103,14 @@ impl ServiceManager {
                 config_generation: 0,
                 shutdown_requested: false,
                 runner_exited: false,
+                published_grant: None,
+                revoked_at: None,
             }),
             work: Condvar::new(),
             settled: Condvar::new(),
-            allowed_epoch: Arc::new(AtomicU64::new(0)),
+            fence: Arc::new(Fence::new()),
             fast_path_term: AtomicU64::new(0),
+            shut_down: AtomicBool::new(false),
         });
         let runner_shared = shared.clone();
         let handle = std::thread::Builder::new()
@@ -99,11 +121,9 @@ impl ServiceManager {
                 path: self_id.into(),
                 source,
             })?;
-        let runner_thread = handle.thread().id();
         Ok(ServiceManager {
             shared,
             runner: Mutex::new(Some(handle)),
-            runner_thread,
         })
     }
 
@@ -154,7 +174,9 @@ impl ServiceManager {
     /// answers as if it came just before the change, which is equally a no-op.
     #[inline]
     pub fn term_index_updated(&self, term: Term, index: LogIndex) -> EventOutcome {
-        if term != NO_FAST_PATH && term == self.shared.fast_path_term.load(Ordering::Acquire) {
+        if term == self.shared.fast_path_term.load(Ordering::Acquire)
+            && !self.shared.shut_down.load(Ordering::Acquire)
+        {
             return EventOutcome::Unchanged;
         }
         let mut state = self.shared.lock();
@@ -176,16 +198,18 @@ impl ServiceManager {
         })
     }
 
-    pub fn quorum_contact_lost(&self, term: Term) -> EventOutcome {
-        self.on_event("quorum_contact_lost", term, |model| {
-            model.quorum_contact_lost(term)
-        })
-    }
-
-    pub fn quorum_contact_restored(&self, term: Term) -> EventOutcome {
-        self.on_event("quorum_contact_restored", term, |model| {
-            model.quorum_contact_restored(term)
-        })
+    /// The host confirmed with a quorum that this node leads `term`, and no other node can
+    /// be elected before `until`: services run only while such a lease holds (from the first
+    /// renewal of a term on), and `EpochToken::is_current` turns false when it runs out.
+    pub fn lease_renewed(&self, term: Term, until: Instant) -> EventOutcome {
+        let mut state = self.shared.lock();
+        let outcome = state.leadership.lease_renewed(term, until);
+        self.after_event(&mut state, "lease_renewed", term, outcome);
+        if outcome == EventOutcome::Unchanged {
+            // A longer lease changes no state the runner acts on, but tokens must see it.
+            self.shared.leadership_changed(&mut state);
+        }
+        outcome
     }
 
     pub fn applied(&self, term: Term, index: LogIndex) -> EventOutcome {
@@ -194,7 +218,7 @@ impl ServiceManager {
 
     /// Whether services may still run in `epoch` (what `EpochToken::is_current` answers).
     pub fn is_epoch_current(&self, epoch: Term) -> bool {
-        epoch != 0 && self.shared.allowed_epoch.load(Ordering::Acquire) == epoch
+        self.shared.fence.holds_epoch(epoch)
     }
 
     /// Tells running services that configuration changed: each re-checks `should_run`, and
@@ -205,7 +229,7 @@ impl ServiceManager {
         if state
             .slots
             .iter()
-            .any(|slot| slot.running_epoch.is_some() || slot.declined.is_some())
+            .any(|slot| slot.running.is_some() || slot.declined.is_some())
         {
             state.generation += 1;
             self.shared.work.notify_one();
@@ -214,7 +238,7 @@ impl ServiceManager {
 
     /// True once shut down; one atomic load.
     pub fn is_shut_down(&self) -> bool {
-        self.shared.fast_path_term.load(Ordering::Acquire) == NO_FAST_PATH
+        self.shared.shut_down.load(Ordering::Acquire)
     }
 
     /// Stops every running service in reverse registration order and waits for them. Events
@@ -222,7 +246,7 @@ impl ServiceManager {
     /// shutdown (waiting there would wait on itself).
     pub fn shutdown(&self) {
         self.request_shutdown();
-        if std::thread::current().id() == self.runner_thread {
+        if runner::in_callback_of(&self.shared) {
             return;
         }
         let handle = self
@@ -274,13 +298,14 @@ impl ServiceManager {
         &self,
         read: impl FnOnce(&LeadershipModel, Vec<ServiceStatusView>) -> R,
     ) -> R {
-        let state = self.shared.lock();
-        let permission = state.leadership.permission();
+        let mut state = self.shared.lock();
         let now = Instant::now();
+        self.shared.observe_time(&mut state, now);
+        let permission = state.leadership.permission();
         let views = state
             .slots
             .iter()
-            .map(|slot| slot.view(&permission, state.config_generation, now))
+            .map(|slot| slot.view(&permission, state.config_generation, state.revoked_at, now))
             .collect();
         read(&state.leadership, views)
     }
@@ -320,6 +345,13 @@ impl ServiceManager {
                     "leadership changed"
                 );
                 self.shared.leadership_changed(state);
+            }
+            EventOutcome::InvalidTerm => {
+                tracing::warn!(
+                    event,
+                    term,
+                    "refused a leadership event for term 0 (Raft terms start at 1)"
+                );
             }
             EventOutcome::Stale | EventOutcome::Contradicted => {
                 // Old-term entries applied after an election are routine (debug); a stale or

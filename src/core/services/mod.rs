@@ -1,5 +1,6 @@
 //! Registered services and the runner that starts and stops them as leadership changes.
 
+mod fence;
 mod manager;
 mod runner;
 mod service;

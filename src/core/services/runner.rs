@@ -1,28 +1,83 @@
-//! The runner thread: one per node. It alone calls into services, one call at a time, so a
-//! service's start and stop never overlap. Each pass re-reads the latest wanted state, so a
-//! burst of leader flaps collapses into whatever is wanted last.
+//! The runner thread: one per node. It alone decides when services are called, one call per
+//! service at a time, so a service's start and stop never overlap. Each pass re-reads the
+//! latest wanted state, so a burst of leader flaps collapses into whatever is wanted last.
+//! Services whose permission ended stop at the same time, each on a thread of its own.
 
 use super::manager::{ManagerState, Shared};
 use super::service::EpochToken;
 use super::slot::{Action, Next};
 use crate::core::services::ServiceError;
+use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Instant;
 
+thread_local! {
+    /// The manager whose service this thread is calling into, if any (see [`in_callback_of`]).
+    static SERVING: Cell<usize> = const { Cell::new(0) };
+}
+
+fn manager_id(shared: &Arc<Shared>) -> usize {
+    Arc::as_ptr(shared) as usize
+}
+
+/// Whether the calling thread is inside a callback of `shared`'s services: waiting there for
+/// the runner would wait on itself.
+pub(super) fn in_callback_of(shared: &Arc<Shared>) -> bool {
+    SERVING.with(|serving| serving.get() == manager_id(shared))
+}
+
 pub(super) fn run(shared: Arc<Shared>) {
+    SERVING.with(|serving| serving.set(manager_id(&shared)));
     let mut state = shared.lock();
     loop {
         let now = Instant::now();
+        shared.observe_time(&mut state, now);
         match plan(&mut state, now) {
             Planned::Act { slot, action } => {
                 let config_generation = state.config_generation;
+                let token = match action {
+                    Action::Start { epoch, grant } => {
+                        Some(EpochToken::new(epoch, grant, shared.fence.clone()))
+                    }
+                    Action::Stop => {
+                        state.slots[slot].begin_stop();
+                        None
+                    }
+                    Action::Recheck => None,
+                };
                 let service = state.slots[slot].service.clone();
                 let name = state.slots[slot].name.clone();
                 drop(state);
-                let result = perform(&shared, &*service, &name, action);
+                let result = perform(&*service, &name, action, token.as_ref());
                 state = shared.lock();
-                record(&mut state, slot, action, result, config_generation);
+                record(&mut state, slot, action, result, token, config_generation);
+            }
+            Planned::Stops(slots) => {
+                let config_generation = state.config_generation;
+                let calls: Vec<_> = slots
+                    .iter()
+                    .map(|&slot| {
+                        state.slots[slot].begin_stop();
+                        (
+                            state.slots[slot].service.clone(),
+                            state.slots[slot].name.clone(),
+                        )
+                    })
+                    .collect();
+                drop(state);
+                let results = stop_concurrently(manager_id(&shared), &calls);
+                state = shared.lock();
+                for (slot, result) in slots.into_iter().zip(results) {
+                    record(
+                        &mut state,
+                        slot,
+                        Action::Stop,
+                        result,
+                        None,
+                        config_generation,
+                    );
+                }
             }
             Planned::Idle { wake_at } => {
                 state.processed = state.generation;
@@ -40,29 +95,87 @@ pub(super) fn run(shared: Arc<Shared>) {
 }
 
 enum Planned {
-    Act { slot: usize, action: Action },
-    Idle { wake_at: Option<Instant> },
+    Act {
+        slot: usize,
+        action: Action,
+    },
+    /// Services whose permission ended: stopped at the same time, so one slow `stop` does not
+    /// keep the others running on a node that no longer leads.
+    Stops(Vec<usize>),
+    Idle {
+        wake_at: Option<Instant>,
+    },
 }
 
-/// The first service, in registration order (reverse order while shutting down), that needs
-/// an action now; otherwise the earliest instant a timer needs the runner again.
+/// Every service that must stop now, if any; else the first service, in registration order,
+/// that needs an action now; else the earliest instant a timer (a delay, a retry, the end of
+/// the lease) needs the runner again. While shutting down, services stop one at a time in
+/// reverse registration order.
 fn plan(state: &mut ManagerState, now: Instant) -> Planned {
     let permission = state.leadership.permission();
     let config_generation = state.config_generation;
-    let order: Vec<usize> = if state.shutdown_requested {
-        (0..state.slots.len()).rev().collect()
-    } else {
-        (0..state.slots.len()).collect()
-    };
-    let mut wake_at: Option<Instant> = None;
-    for slot in order {
+    if state.shutdown_requested {
+        for slot in (0..state.slots.len()).rev() {
+            if let Next::Act(action) = state.slots[slot].next(&permission, config_generation, now) {
+                return Planned::Act { slot, action };
+            }
+        }
+        return Planned::Idle { wake_at: None };
+    }
+    let mut first_action = None;
+    let mut stops = Vec::new();
+    let mut wake_at = state.leadership.grant().and(state.leadership.lease_until());
+    for slot in 0..state.slots.len() {
         match state.slots[slot].next(&permission, config_generation, now) {
-            Next::Act(action) => return Planned::Act { slot, action },
+            Next::Act(Action::Stop) => stops.push(slot),
+            Next::Act(action) => {
+                first_action.get_or_insert(Planned::Act { slot, action });
+            }
             Next::Idle { wake_at: Some(at) } => wake_at = Some(wake_at.map_or(at, |w| w.min(at))),
             Next::Idle { wake_at: None } => {}
         }
     }
-    Planned::Idle { wake_at }
+    match (stops.len(), first_action) {
+        (0, Some(action)) => action,
+        (0, None) => Planned::Idle { wake_at },
+        (1, _) => Planned::Act {
+            slot: stops[0],
+            action: Action::Stop,
+        },
+        _ => Planned::Stops(stops),
+    }
+}
+
+/// Runs each `stop` on its own thread (the first on this one) and waits for all of them.
+fn stop_concurrently(
+    manager: usize,
+    calls: &[(Arc<dyn super::Service>, Arc<str>)],
+) -> Vec<Outcome> {
+    std::thread::scope(|scope| {
+        let mut handles = Vec::with_capacity(calls.len());
+        for (service, name) in calls.iter().skip(1) {
+            let spawned = std::thread::Builder::new()
+                .name(format!("omsvc-stop-{name}"))
+                .spawn_scoped(scope, move || {
+                    SERVING.with(|serving| serving.set(manager));
+                    stop(&**service, name)
+                });
+            handles.push(spawned.map_err(|error| {
+                tracing::warn!(service = %name, %error, "no thread for a concurrent stop: stopping in turn");
+            }));
+        }
+        let (service, name) = &calls[0];
+        let mut outcomes = vec![stop(&**service, name)];
+        for (handle, (service, name)) in handles.into_iter().zip(calls.iter().skip(1)) {
+            outcomes.push(match handle {
+                Ok(handle) => handle
+                    .join()
+                    .unwrap_or_else(|_| Outcome::Stopped(Some("stop panicked".to_owned()))),
+                Err(()) => stop(&**service, name),
+            });
+        }
+        outcomes
+    })
 }
 
 fn wait_for_work<'a>(
@@ -90,15 +203,24 @@ fn wait_for_work<'a>(
 enum Outcome {
     Started,
     Declined,
+    /// The permission ended while `should_run` was asked: the start was skipped.
+    Superseded,
     StartFailed(String),
     Stopped(Option<String>),
     StillWanted,
+    /// `should_run` turned false while running: the service must stop.
+    NoLongerWanted,
     CheckFailed(String),
 }
 
-fn perform(shared: &Shared, service: &dyn super::Service, name: &str, action: Action) -> Outcome {
-    match action {
-        Action::Start { epoch } => {
+fn perform(
+    service: &dyn super::Service,
+    name: &str,
+    action: Action,
+    token: Option<&EpochToken>,
+) -> Outcome {
+    match (action, token) {
+        (Action::Start { epoch, .. }, Some(token)) => {
             match call(name, "should_run", || service.should_run()) {
                 Ok(true) => {}
                 Ok(false) => {
@@ -107,9 +229,16 @@ fn perform(shared: &Shared, service: &dyn super::Service, name: &str, action: Ac
                 }
                 Err(error) => return Outcome::StartFailed(error),
             }
-            let token = EpochToken::new(epoch, shared.allowed_epoch.clone());
+            if !token.is_current() {
+                tracing::info!(
+                    service = name,
+                    epoch,
+                    "not starting: the epoch ended meanwhile"
+                );
+                return Outcome::Superseded;
+            }
             let began = Instant::now();
-            match call(name, "start", || service.start(token)) {
+            match call(name, "start", || service.start(token.clone())) {
                 Ok(()) => {
                     tracing::info!(
                         service = name,
@@ -122,12 +251,13 @@ fn perform(shared: &Shared, service: &dyn super::Service, name: &str, action: Ac
                 Err(error) => Outcome::StartFailed(error),
             }
         }
-        Action::Stop => stop(service, name),
-        Action::Recheck => match call(name, "should_run", || service.should_run()) {
+        (Action::Start { .. }, None) => Outcome::Superseded,
+        (Action::Stop, _) => stop(service, name),
+        (Action::Recheck, _) => match call(name, "should_run", || service.should_run()) {
             Ok(true) => Outcome::StillWanted,
             Ok(false) => {
                 tracing::info!(service = name, "stopping: should_run turned false");
-                stop(service, name)
+                Outcome::NoLongerWanted
             }
             Err(error) => Outcome::CheckFailed(error),
         },
@@ -177,27 +307,32 @@ fn record(
     slot: usize,
     action: Action,
     outcome: Outcome,
+    token: Option<EpochToken>,
     config_generation: u64,
 ) {
     let now = Instant::now();
     let slot = &mut state.slots[slot];
     match (action, outcome) {
-        (Action::Start { epoch }, Outcome::Started) => {
-            slot.record_started(epoch, config_generation)
-        }
-        (Action::Start { epoch }, Outcome::Declined) => {
+        (Action::Start { .. }, Outcome::Started) => match token {
+            Some(token) => slot.record_started(token, config_generation),
+            None => tracing::error!("a started service has no token"),
+        },
+        (Action::Start { epoch, .. }, Outcome::Declined) => {
             slot.record_declined(epoch, config_generation)
         }
-        (Action::Start { epoch }, Outcome::StartFailed(error)) => {
+        (Action::Start { .. }, Outcome::Superseded) => {}
+        (Action::Start { epoch, .. }, Outcome::StartFailed(error)) => {
             slot.record_start_failed(epoch, error, now)
         }
-        (_, Outcome::Stopped(error)) => {
-            if let (Action::Recheck, Some(epoch)) = (action, slot.running_epoch) {
+        (Action::Stop, Outcome::Stopped(error)) => slot.record_stopped(error),
+        (Action::Recheck, Outcome::StillWanted) => slot.checked_generation = config_generation,
+        (Action::Recheck, Outcome::NoLongerWanted) => {
+            if let Some(epoch) = slot.running.as_ref().map(EpochToken::epoch) {
                 slot.record_declined(epoch, config_generation);
             }
-            slot.record_stopped(error);
+            slot.checked_generation = config_generation;
+            slot.must_stop = true;
         }
-        (Action::Recheck, Outcome::StillWanted) => slot.checked_generation = config_generation,
         (Action::Recheck, Outcome::CheckFailed(error)) => {
             // Keep running: a failing check is not a "no". It is asked again on the next change.
             slot.checked_generation = config_generation;

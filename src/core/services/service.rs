@@ -1,7 +1,8 @@
 //! What a leader-only service implements, and what it is handed when it starts.
 
-use crate::core::leadership::Term;
-use std::sync::atomic::{AtomicU64, Ordering};
+use super::fence::Fence;
+use crate::core::leadership::{GrantId, Term};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,9 +11,11 @@ pub type ServiceError = Box<dyn std::error::Error + Send + Sync>;
 
 /// A background service that must run on the leader only.
 ///
-/// The runner calls these methods on its own thread, one at a time per node: `start` and
-/// `stop` never overlap, and a stop returns before the next start. A panic in any of them is
-/// caught and reported like an error.
+/// The node's runner calls these methods one at a time per service: `start` and `stop` never
+/// overlap, and a stop returns before the next start. Starts and `should_run` run on the
+/// runner thread; when leadership ends, the services' stops run at the same time, each on a
+/// thread of its own, so one slow `stop` does not keep the others running. A panic in any of
+/// them is caught and reported like an error.
 pub trait Service: Send + Sync + 'static {
     /// Begins work as the leader of `epoch.epoch()`. Return promptly (spawn long work): the
     /// runner serves the node's other services in between. An error means the service did not
@@ -31,19 +34,30 @@ pub trait Service: Send + Sync + 'static {
 }
 
 /// The fencing token a service gets at start: the term it started in, and a cheap way to ask
-/// whether this node still leads in it. Stamp the epoch on anything written outside the
-/// node so a store can refuse writes from an older leader.
+/// whether this run may still act as the leader of it. Stamp the epoch on anything written
+/// outside the node so a store can refuse writes from an older leader.
+///
+/// The token belongs to one run: once `is_current` answers false it never answers true again,
+/// even if the node later runs the service again in the same epoch (with a new token).
+/// `is_current` is this node's belief, not a guarantee: on a host that bounds leadership by
+/// time (the openraft mode) it turns false when the leader lease runs out, so a process
+/// resumed after a pause learns at its first check that it may no longer act; on a Ratis host
+/// it follows Ratis's notifications. Fence external writes with the epoch as well.
 #[derive(Clone, Debug)]
 pub struct EpochToken {
     epoch: Term,
-    allowed_epoch: Arc<AtomicU64>,
+    grant: GrantId,
+    fence: Arc<Fence>,
+    run: Arc<AtomicBool>,
 }
 
 impl EpochToken {
-    pub(crate) fn new(epoch: Term, allowed_epoch: Arc<AtomicU64>) -> Self {
+    pub(crate) fn new(epoch: Term, grant: GrantId, fence: Arc<Fence>) -> Self {
         EpochToken {
             epoch,
-            allowed_epoch,
+            grant,
+            fence,
+            run: Arc::new(AtomicBool::new(true)),
         }
     }
 
@@ -51,10 +65,20 @@ impl EpochToken {
         self.epoch
     }
 
-    /// True while this node is still leader-ready in this epoch. One atomic load.
+    /// True while this run may still act as the leader of its epoch: the permission it started
+    /// under has not ended, its lease (if any) holds, and the runner has not begun to stop it.
     #[inline]
     pub fn is_current(&self) -> bool {
-        self.allowed_epoch.load(Ordering::Acquire) == self.epoch
+        self.run.load(Ordering::Acquire) && self.fence.holds(self.grant)
+    }
+
+    /// Ends this run for good (the runner calls it before `stop`).
+    pub(crate) fn end(&self) {
+        self.run.store(false, Ordering::Release);
+    }
+
+    pub(crate) fn grant(&self) -> GrantId {
+        self.grant
     }
 }
 
@@ -108,13 +132,24 @@ mod tests {
     }
 
     #[test]
-    fn token_is_current_only_for_its_epoch() {
-        let allowed = Arc::new(AtomicU64::new(4));
-        let token = EpochToken::new(4, allowed.clone());
+    fn a_token_once_not_current_is_never_current_again() {
+        let fence = Arc::new(Fence::new());
+        fence.publish(Some((4, GrantId(1))), None);
+        let token = EpochToken::new(4, GrantId(1), fence.clone());
         assert!(token.is_current());
-        allowed.store(0, Ordering::Release);
+        fence.publish(None, None);
         assert!(!token.is_current());
-        allowed.store(5, Ordering::Release);
-        assert!(!token.is_current());
+        fence.publish(Some((4, GrantId(2))), None);
+        assert!(
+            !token.is_current(),
+            "a new grant in the same epoch is another run's"
+        );
+        let again = EpochToken::new(4, GrantId(2), fence.clone());
+        assert!(again.is_current());
+        again.end();
+        assert!(
+            !again.is_current(),
+            "a run the runner is stopping is not current"
+        );
     }
 }

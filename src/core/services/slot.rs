@@ -1,17 +1,18 @@
 //! One registered service as the runner tracks it, and the decision of what it needs next.
 
-use super::service::{Service, ServiceOptions};
+use super::service::{EpochToken, Service, ServiceOptions};
 use super::status::{ServiceStatus, ServiceStatusView, ServiceWait};
-use crate::core::leadership::{Permission, Term};
+use crate::core::leadership::{GrantId, Permission, Term};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 /// What the runner must do for one service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Action {
-    /// Ask `should_run`, then start in `epoch` if it agrees.
+    /// Ask `should_run`, then start in `epoch` under `grant` if it agrees.
     Start {
         epoch: Term,
+        grant: GrantId,
     },
     Stop,
     /// Running, but the configuration changed: ask `should_run` again.
@@ -28,7 +29,12 @@ pub(super) struct Slot {
     pub name: Arc<str>,
     pub service: Arc<dyn Service>,
     pub options: ServiceOptions,
-    pub running_epoch: Option<Term>,
+    /// The token of the run in progress.
+    pub running: Option<EpochToken>,
+    /// `should_run` turned false while running: stop, whatever the permission says.
+    pub must_stop: bool,
+    /// When the runner began stopping the run in progress.
+    pub stopping_since: Option<SystemTime>,
     pub since: SystemTime,
     pub start_count: u64,
     pub stop_count: u64,
@@ -48,7 +54,9 @@ impl Slot {
             name,
             service,
             options,
-            running_epoch: None,
+            running: None,
+            must_stop: false,
+            stopping_since: None,
             since: SystemTime::now(),
             start_count: 0,
             stop_count: 0,
@@ -61,12 +69,14 @@ impl Slot {
     }
 
     pub fn next(&mut self, permission: &Permission, config_generation: u64, now: Instant) -> Next {
-        let allowed_epoch = match permission {
-            Permission::Allowed { epoch, .. } => Some(*epoch),
+        let allowed_grant = match permission {
+            Permission::Allowed { grant, .. } => Some(*grant),
             Permission::Denied(_) => None,
         };
-        match (self.running_epoch, permission) {
-            (Some(running), _) if Some(running) != allowed_epoch => Next::Act(Action::Stop),
+        match (&self.running, permission) {
+            (Some(run), _) if self.must_stop || Some(run.grant()) != allowed_grant => {
+                Next::Act(Action::Stop)
+            }
             (Some(_), _) if self.checked_generation < config_generation => {
                 Next::Act(Action::Recheck)
             }
@@ -77,7 +87,14 @@ impl Slot {
                 self.declined = None;
                 Next::Idle { wake_at: None }
             }
-            (None, Permission::Allowed { epoch, since }) => {
+            (
+                None,
+                Permission::Allowed {
+                    epoch,
+                    grant,
+                    since,
+                },
+            ) => {
                 if self.declined == Some((*epoch, config_generation)) {
                     return Next::Idle { wake_at: None };
                 }
@@ -91,14 +108,26 @@ impl Slot {
                     Some((retry_epoch, at)) if retry_epoch == *epoch && now < at => {
                         Next::Idle { wake_at: Some(at) }
                     }
-                    _ => Next::Act(Action::Start { epoch: *epoch }),
+                    _ => Next::Act(Action::Start {
+                        epoch: *epoch,
+                        grant: *grant,
+                    }),
                 }
             }
         }
     }
 
-    pub fn record_started(&mut self, epoch: Term, config_generation: u64) {
-        self.running_epoch = Some(epoch);
+    /// The runner is about to call `stop`: the run's token turns false now, before `stop`
+    /// is even called, and the status says STOPPING.
+    pub fn begin_stop(&mut self) {
+        if let Some(run) = &self.running {
+            run.end();
+        }
+        self.stopping_since = Some(SystemTime::now());
+    }
+
+    pub fn record_started(&mut self, token: EpochToken, config_generation: u64) {
+        self.running = Some(token);
         self.since = SystemTime::now();
         self.start_count += 1;
         self.consecutive_failures = 0;
@@ -119,7 +148,9 @@ impl Slot {
     }
 
     pub fn record_stopped(&mut self, error: Option<String>) {
-        self.running_epoch = None;
+        self.running = None;
+        self.must_stop = false;
+        self.stopping_since = None;
         self.since = SystemTime::now();
         self.stop_count += 1;
         if error.is_some() {
@@ -127,16 +158,18 @@ impl Slot {
         }
     }
 
+    /// `revoked_at`: when the permission in force last ended, if it has.
     pub fn view(
         &self,
         permission: &Permission,
         config_generation: u64,
+        revoked_at: Option<SystemTime>,
         now: Instant,
     ) -> ServiceStatusView {
-        let waiting_for = match (self.running_epoch, permission) {
+        let waiting_for = match (&self.running, permission) {
             (Some(_), _) => None,
             (None, Permission::Denied(blocker)) => Some(ServiceWait::Leadership(blocker.clone())),
-            (None, Permission::Allowed { epoch, since }) => {
+            (None, Permission::Allowed { epoch, since, .. }) => {
                 let ready_at = *since + self.options.delay_after_ready;
                 Some(if self.declined == Some((*epoch, config_generation)) {
                     ServiceWait::ShouldRunFalse
@@ -154,15 +187,29 @@ impl Slot {
                 })
             }
         };
+        let permission_ended = |run: &EpochToken| match permission {
+            Permission::Allowed { grant, .. } => *grant != run.grant(),
+            Permission::Denied(_) => true,
+        };
+        // A run whose permission ended is STOPPING from that moment, even before the runner
+        // reaches it.
+        let (status, since) = match &self.running {
+            None => (ServiceStatus::Pausing, self.since),
+            Some(_) if self.stopping_since.is_some() => (
+                ServiceStatus::Stopping,
+                self.stopping_since.unwrap_or(self.since),
+            ),
+            Some(run) if permission_ended(run) => (
+                ServiceStatus::Stopping,
+                revoked_at.unwrap_or_else(SystemTime::now),
+            ),
+            Some(_) => (ServiceStatus::Running, self.since),
+        };
         ServiceStatusView {
             name: self.name.to_string(),
-            status: if self.running_epoch.is_some() {
-                ServiceStatus::Running
-            } else {
-                ServiceStatus::Pausing
-            },
-            epoch: self.running_epoch,
-            since: self.since,
+            status,
+            epoch: self.running.as_ref().map(EpochToken::epoch),
+            since,
             start_count: self.start_count,
             stop_count: self.stop_count,
             consecutive_failures: self.consecutive_failures,

@@ -3,16 +3,28 @@
 use crate::core::leadership::{Blocker, Term};
 use std::time::{Duration, SystemTime};
 
-/// Ozone's `ServiceStatus`.
+/// Ozone's `ServiceStatus`, plus the moment between a stop request and `stop` returning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ServiceStatus {
     Running,
+    /// Its permission to run ended (or `should_run` turned false) and its `stop` has not
+    /// returned yet: its token is no longer current.
+    Stopping,
     Pausing,
 }
 
 impl ServiceStatus {
     pub fn is_running(self) -> bool {
         self == ServiceStatus::Running
+    }
+
+    /// The name operators see (Ozone's `RUNNING` / `PAUSING`, and `STOPPING`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceStatus::Running => "RUNNING",
+            ServiceStatus::Stopping => "STOPPING",
+            ServiceStatus::Pausing => "PAUSING",
+        }
     }
 }
 
@@ -60,7 +72,7 @@ pub struct ServiceStatusView {
     pub status: ServiceStatus,
     /// The epoch it runs in, while running.
     pub epoch: Option<Term>,
-    /// When the status last changed.
+    /// When the status last changed (for STOPPING: when the stop was requested).
     pub since: SystemTime,
     pub start_count: u64,
     pub stop_count: u64,
