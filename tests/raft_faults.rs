@@ -91,10 +91,16 @@ fn partitioned_leader_stops_on_quorum_loss_and_follows_after_healing() {
         "expected isolated leader {old}'s service to stop within a few seconds; it took \
          {stopped_after:?}"
     );
+    let lease = FAST.leader_lease();
     assert!(
-        stopped_after >= FAST.election_max,
-        "expected the service to stop only after the quorum acks were missing for longer than \
-         the election timeout ({:?}); it stopped after {stopped_after:?}",
+        stopped_after + FAST.heartbeat * 2 >= lease,
+        "expected the service to stop only when the leader lease ({lease:?} after the last \
+         quorum round) ran out; it stopped {stopped_after:?} after isolation"
+    );
+    assert!(
+        stopped_after < FAST.election_max,
+        "expected the service to stop before any follower could grant another candidate its \
+         vote ({:?} after the last heartbeat); it stopped {stopped_after:?} after isolation",
         FAST.election_max
     );
     assert!(
@@ -159,6 +165,31 @@ fn partitioned_leader_stops_on_quorum_loss_and_follows_after_healing() {
         "expected node {new} to have started the service in epoch {new_epoch}; \
          saw starts {new_starts:?}"
     );
+    // The old leader's service stopped before the new leader's started, by a margin.
+    let old_stopped_at = recorder(&by_node, old)
+        .timeline
+        .lock()
+        .unwrap()
+        .iter()
+        .rev()
+        .find_map(|(at, call)| matches!(call, Call::Stop { .. }).then_some(*at))
+        .expect("the old leader's stop was recorded");
+    let new_started_at = recorder(&by_node, new)
+        .timeline
+        .lock()
+        .unwrap()
+        .iter()
+        .find_map(|(at, call)| {
+            matches!(call, Call::Start { epoch, .. } if *epoch == new_epoch).then_some(*at)
+        })
+        .expect("the new leader's start was recorded");
+    assert!(
+        old_stopped_at < new_started_at,
+        "node {old}'s service (epoch {old_epoch}) was still running when node {new} started it \
+         in epoch {new_epoch}: overlap {:?}",
+        old_stopped_at - new_started_at
+    );
+    let margin = new_started_at - old_stopped_at;
     // The cluster still has exactly one runner, in a newer epoch than the old leader's.
     cluster.wait_for_runner(
         WAIT,
@@ -167,7 +198,8 @@ fn partitioned_leader_stops_on_quorum_loss_and_follows_after_healing() {
     );
     println!(
         "partition: leader {old} (epoch {old_epoch}) stopped {stopped_after:?} after isolation; \
-         node {new} took over in epoch {new_epoch}; test took {:?}",
+         node {new} took over in epoch {new_epoch}, {margin:?} after the old service stopped \
+         (no overlap); test took {:?}",
         began.elapsed()
     );
 }

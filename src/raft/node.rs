@@ -31,6 +31,23 @@ pub struct RaftTimeouts {
     pub election_max: Duration,
 }
 
+impl RaftTimeouts {
+    /// How long a leader's services may run after the quorum round that last confirmed its
+    /// leadership began: `election_max` (no follower votes for another node sooner after
+    /// hearing from the leader) less a heartbeat (to notice) and the stop budget.
+    pub fn leader_lease(&self) -> Duration {
+        self.election_max
+            .saturating_sub(self.heartbeat)
+            .saturating_sub(self.service_stop_budget())
+    }
+
+    /// The time a service's `stop` may take, counted in the lease, so that it has stopped
+    /// before another node can be elected: a fifth of `election_max` (100 ms by default).
+    pub fn service_stop_budget(&self) -> Duration {
+        self.election_max / 5
+    }
+}
+
 impl Default for RaftTimeouts {
     fn default() -> Self {
         RaftTimeouts {
@@ -170,11 +187,14 @@ impl RaftNode {
         let tasks = vec![
             runtime.spawn(server::serve(listener, context.clone())),
             runtime.spawn(leadership_watch::watch(
-                raft,
+                raft.metrics(),
+                move || {
+                    let raft = raft.clone();
+                    async move { raft.get_read_log_id().await.is_ok() }
+                },
                 node,
                 id,
-                timeouts.heartbeat,
-                timeouts.election_max,
+                timeouts,
             )),
         ];
         tracing::info!(node = id, addr = %context.addr, data = %data_dir.display(), "raft node started");
