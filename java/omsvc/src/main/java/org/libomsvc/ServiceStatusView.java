@@ -4,9 +4,10 @@ package org.libomsvc;
  * One service as the native manager sees it.
  *
  * @param name the service's name
- * @param status RUNNING between a successful start and the next stop
+ * @param status RUNNING between a successful start and the end of its permission, STOPPING from
+ *     then until its stop returns, PAUSING otherwise
  * @param epoch the epoch (term) it runs in; 0 when not running
- * @param sinceUnixMillis when the status last changed
+ * @param sinceUnixMillis when the status last changed (for STOPPING: when the stop was requested)
  * @param startCount successful starts so far
  * @param stopCount stops so far
  * @param consecutiveFailures failed starts since the last successful one
