@@ -62,6 +62,11 @@ fn outcome(outcome: EventOutcome) -> JniResult<jint> {
         EventOutcome::Stale => 2,
         EventOutcome::Contradicted => 3,
         EventOutcome::AfterShutdown => return Err(JniError::Core(crate::Error::ShutDown)),
+        EventOutcome::InvalidTerm => {
+            return Err(JniError::InvalidArgument(
+                "term 0 carries no leadership (Raft terms start at 1)".to_owned(),
+            ))
+        }
     })
 }
 

@@ -31,6 +31,64 @@ pub struct RaftTimeouts {
     pub election_max: Duration,
 }
 
+impl RaftTimeouts {
+    /// The longest timeout accepted (one hour): beyond it openraft's deadline arithmetic can
+    /// overflow, and no cluster wants it.
+    pub const MAX: Duration = Duration::from_secs(3600);
+
+    /// Checks what openraft needs: whole milliseconds, `heartbeat < election_min <=
+    /// election_max`, nothing over [`RaftTimeouts::MAX`]. The error names the field.
+    pub fn validate(&self) -> Result<(), Error> {
+        let fields = [
+            ("heartbeat", self.heartbeat),
+            ("election_min", self.election_min),
+            ("election_max", self.election_max),
+        ];
+        for (name, value) in fields {
+            if value < Duration::from_millis(1) {
+                return Err(invalid_timeout(name, format!("{value:?} is under 1 ms")));
+            }
+            if value > Self::MAX {
+                return Err(invalid_timeout(
+                    name,
+                    format!("{value:?} is over the limit of {:?}", Self::MAX),
+                ));
+            }
+        }
+        if self.heartbeat >= self.election_min {
+            return Err(invalid_timeout(
+                "heartbeat",
+                format!(
+                    "{:?} must be below election_min ({:?}), or followers start elections \
+                     under a live leader",
+                    self.heartbeat, self.election_min
+                ),
+            ));
+        }
+        if self.election_min > self.election_max {
+            return Err(invalid_timeout(
+                "election_max",
+                format!(
+                    "{:?} must not be below election_min ({:?})",
+                    self.election_max, self.election_min
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn invalid_timeout(name: &'static str, reason: String) -> Error {
+    Error::InvalidArgument {
+        name: match name {
+            "heartbeat" => "raft timeout heartbeat",
+            "election_min" => "raft timeout election_min",
+            _ => "raft timeout election_max",
+        },
+        reason,
+    }
+}
+
 impl Default for RaftTimeouts {
     fn default() -> Self {
         RaftTimeouts {
@@ -72,12 +130,15 @@ impl RaftNodeOptions {
 pub struct RaftNode {
     context: Arc<ServerContext>,
     runtime: tokio::runtime::Runtime,
-    tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// The server and the leadership watch; `None` once stopped. Held while stopping, so a
+    /// second `stop` returns only when the first has finished.
+    tasks: std::sync::Mutex<Option<Vec<tokio::task::JoinHandle<()>>>>,
     _ephemeral_dir: Option<tempfile::TempDir>,
 }
 
 impl RaftNode {
     pub fn start(options: RaftNodeOptions) -> Result<RaftNode, Error> {
+        options.timeouts.validate()?;
         let id = options.id;
         let (data_dir, ephemeral_dir) = match &options.data_dir {
             Some(dir) => (dir.clone(), None),
@@ -125,8 +186,9 @@ impl RaftNode {
             ..Default::default()
         }
         .validate()
-        .map_err(|e| Error::Replication {
-            reason: format!("invalid raft timeouts {timeouts:?}: {e}"),
+        .map_err(|e| Error::InvalidArgument {
+            name: "raft timeouts",
+            reason: format!("{timeouts:?}: {e}"),
         })?;
 
         let network = Network {
@@ -181,7 +243,7 @@ impl RaftNode {
         Ok(RaftNode {
             context,
             runtime,
-            tasks,
+            tasks: std::sync::Mutex::new(Some(tasks)),
             _ephemeral_dir: ephemeral_dir,
         })
     }
@@ -290,26 +352,40 @@ impl RaftNode {
     }
 
     /// Stops Raft and the server, then the services (reverse registration order).
-    pub fn shutdown(mut self) {
+    pub fn shutdown(self) {
         self.stop();
     }
 
-    fn stop(&mut self) {
+    /// Stops Raft, the server and the leadership watch, then the services (reverse
+    /// registration order), and returns when all have stopped, even while other threads are
+    /// inside calls on this node (their calls then fail). Idempotent: a second call waits for
+    /// the first to finish. What stays until the node is dropped is the runtime's threads.
+    pub fn stop(&self) {
+        let mut tasks = self
+            .tasks
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let Some(running) = tasks.take() else {
+            return;
+        };
         if let Err(error) = self.runtime.block_on(self.context.raft.shutdown()) {
             tracing::warn!(node = self.context.id, %error, "raft shutdown reported an error");
         }
-        for task in self.tasks.drain(..) {
-            task.abort();
-        }
+        self.runtime.block_on(async {
+            for task in running {
+                task.abort();
+                // An aborted task has ended (its listener closed) once its handle resolves.
+                let _ = task.await;
+            }
+        });
         self.context.node.shutdown();
+        tracing::info!(node = self.context.id, "raft node stopped");
     }
 }
 
 impl Drop for RaftNode {
     fn drop(&mut self) {
-        if !self.tasks.is_empty() {
-            self.stop();
-        }
+        self.stop();
     }
 }
 

@@ -31,6 +31,7 @@ impl DirLock {
         let mut open = OPEN_DIRECTORIES
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        #[allow(clippy::clone_on_copy)] // a copy on unix, a path elsewhere
         if !open.insert(identity.clone()) {
             tracing::debug!(path = %path.display(), "database directory already open in this process");
             return Err(Error::DatabaseLocked {
@@ -91,7 +92,10 @@ mod tests {
         ];
         for spelling in &spellings {
             assert!(
-                matches!(DirLock::acquire(spelling), Err(Error::DatabaseLocked { .. })),
+                matches!(
+                    DirLock::acquire(spelling),
+                    Err(Error::DatabaseLocked { .. })
+                ),
                 "{} was not refused",
                 spelling.display()
             );

@@ -35,6 +35,8 @@ pub enum EventOutcome {
     Contradicted,
     /// The node was shut down; events no longer change anything.
     AfterShutdown,
+    /// A leadership event named term 0, in which Raft never elects anyone.
+    InvalidTerm,
 }
 
 /// What an event may change, compared before and after it.
