@@ -416,3 +416,54 @@ impl ConfigSubmitter for RaftSubmitter {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(heartbeat: u64, election_min: u64, election_max: u64) -> RaftTimeouts {
+        RaftTimeouts {
+            heartbeat: Duration::from_millis(heartbeat),
+            election_min: Duration::from_millis(election_min),
+            election_max: Duration::from_millis(election_max),
+        }
+    }
+
+    fn refused_field(timeouts: RaftTimeouts) -> &'static str {
+        match timeouts.validate() {
+            Err(Error::InvalidArgument { name, .. }) => name,
+            other => panic!("{timeouts:?} was not refused: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn timeouts_out_of_range_are_refused_naming_the_field() {
+        RaftTimeouts::default().validate().unwrap();
+        ms(1, 2, 2).validate().unwrap();
+        ms(50, 250, 3_600_000).validate().unwrap();
+        assert_eq!(refused_field(ms(0, 250, 500)), "raft timeout heartbeat");
+        assert_eq!(refused_field(ms(250, 250, 500)), "raft timeout heartbeat");
+        assert_eq!(refused_field(ms(50, 250, 200)), "raft timeout election_max");
+        assert_eq!(
+            refused_field(ms(50, 250, 3_600_001)),
+            "raft timeout election_max"
+        );
+        assert_eq!(
+            refused_field(ms(50, u64::MAX / 2, u64::MAX)),
+            "raft timeout election_min"
+        );
+    }
+
+    #[test]
+    fn a_node_with_huge_timeouts_is_refused_before_anything_starts() {
+        let mut options = RaftNodeOptions::new(1, "127.0.0.1:0", None);
+        options.timeouts = ms(50, u64::MAX / 2, u64::MAX);
+        match RaftNode::start(options) {
+            Err(Error::InvalidArgument { name, .. }) => {
+                assert_eq!(name, "raft timeout election_min")
+            }
+            Err(other) => panic!("refused for another reason: {other}"),
+            Ok(_) => panic!("started with huge timeouts"),
+        }
+    }
+}
