@@ -66,6 +66,9 @@ typedef enum omsvc_status {
   OMSVC_SUBMIT_FAILED = 20,
   /**
    * A bug in libomsvc panicked; the call had no effect that can be relied on.
+   * `omsvc_last_error` says where. Nothing is printed: on its first call the library
+   * installs a panic hook that keeps its own panics off stderr and passes others on to the
+   * hook installed before.
    */
   OMSVC_PANIC = 21,
   /**

@@ -38,6 +38,9 @@ pub enum omsvc_status {
     OMSVC_CORRUPT_CONFIGURATION = 19,
     OMSVC_SUBMIT_FAILED = 20,
     /// A bug in libomsvc panicked; the call had no effect that can be relied on.
+    /// `omsvc_last_error` says where. Nothing is printed: on its first call the library
+    /// installs a panic hook that keeps its own panics off stderr and passes others on to the
+    /// hook installed before.
     OMSVC_PANIC = 21,
     /// An argument is out of its documented range.
     OMSVC_INVALID_ARGUMENT = 22,
