@@ -135,4 +135,34 @@ mod tests {
         assert!(message.contains("index out of bounds"), "{message}");
         assert_eq!(DEPTH.with(Cell::get), 0);
     }
+
+    /// In a child process (see below): a panic inside the boundary, then one outside it.
+    #[test]
+    fn child_panics_inside_then_outside_the_boundary() {
+        if std::env::var_os("OMSVC_PANIC_CHILD").is_none() {
+            return;
+        }
+        let status = ffi_boundary!({ panic!("inside the boundary") });
+        assert_eq!(status, omsvc_status::OMSVC_PANIC);
+        let outside = std::thread::spawn(|| panic!("outside the boundary")).join();
+        assert!(outside.is_err());
+    }
+
+    #[test]
+    fn the_library_prints_nothing_for_its_own_panics_and_forwards_the_others() {
+        let child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "ffi::boundary::tests::child_panics_inside_then_outside_the_boundary",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("OMSVC_PANIC_CHILD", "1")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&child.stderr);
+        assert!(child.status.success(), "{stderr}");
+        assert!(!stderr.contains("inside the boundary"), "{stderr}");
+        assert!(stderr.contains("outside the boundary"), "{stderr}");
+    }
 }
