@@ -66,6 +66,9 @@ typedef enum omsvc_status {
   OMSVC_SUBMIT_FAILED = 20,
   /**
    * A bug in libomsvc panicked; the call had no effect that can be relied on.
+   * `omsvc_last_error` says where. Nothing is printed: on its first call the library
+   * installs a panic hook that keeps its own panics off stderr and passes others on to the
+   * hook installed before.
    */
   OMSVC_PANIC = 21,
   /**
@@ -127,14 +130,16 @@ typedef struct omsvc_name_list omsvc_name_list;
 
 /**
  * One Raft peer: its leadership model, services and configuration table. Opaque; obtained
- * from `omsvc_node_open`, released with `omsvc_node_free`. Handles are checked: a freed
- * handle gives `OMSVC_INVALID_HANDLE`.
+ * from `omsvc_node_open` (the handle owns the node) or `omsvc_raft_node_core` (the handle
+ * shares a raft node's core), released with `omsvc_node_free`. Handles are checked: a freed
+ * handle, or a handle of another type, gives `OMSVC_INVALID_HANDLE`.
  */
 typedef struct omsvc_node omsvc_node;
 
 /**
  * A replicated node (openraft over TCP). Opaque; from `omsvc_raft_node_start`, released with
- * `omsvc_raft_node_stop`. Handles are checked like `omsvc_node` handles.
+ * `omsvc_raft_node_stop`. Handles are checked like `omsvc_node` handles, and the two types
+ * never stand for each other: either passed as the other gives OMSVC_INVALID_HANDLE.
  */
 typedef struct omsvc_raft_node omsvc_raft_node;
 
@@ -186,7 +191,9 @@ typedef struct omsvc_raft_node_options {
    */
   struct omsvc_str cluster;
   /**
-   * 0: the defaults (50 ms heartbeat, elections between 250 and 500 ms).
+   * 0: the default of each (50 ms heartbeat, elections between 250 and 500 ms). Otherwise
+   * heartbeat_ms < election_min_ms <= election_max_ms <= 3600000 (one hour), or
+   * OMSVC_INVALID_ARGUMENT naming the field.
    */
   uint64_t heartbeat_ms;
   uint64_t election_min_ms;
@@ -194,8 +201,13 @@ typedef struct omsvc_raft_node_options {
 } omsvc_raft_node_options;
 
 /**
- * A C service. All callbacks run on the node's runner thread, one at a time per node; they
- * may call back into libomsvc. Each gets the `userdata` given at registration.
+ * A C service. Its callbacks never overlap one another. `start` and `should_run` run on the
+ * node's runner thread; when leadership ends, the `stop`s of the node's services run at the
+ * same time, each on a thread of its own, so `userdata` must be usable from any thread.
+ * Callbacks may call back into libomsvc. Each gets the `userdata` given at registration. From inside a
+ * callback, `omsvc_node_free` and `omsvc_node_shutdown` (of any node) only request the
+ * shutdown and do not wait for it, so callbacks that free each other's nodes cannot
+ * deadlock.
  */
 typedef struct omsvc_service_callbacks {
   /**
@@ -233,7 +245,12 @@ typedef struct omsvc_service_options {
 typedef struct omsvc_service_status {
   bool running;
   /**
-   * The epoch it runs in; 0 when not running.
+   * Its permission to run ended (or should_run turned false) and its `stop` has not
+   * returned yet; its epoch is no longer current. Never true together with `running`.
+   */
+  bool stopping;
+  /**
+   * The epoch it runs (or is stopping) in; 0 otherwise.
    */
   uint64_t epoch;
   uint64_t start_count;
@@ -304,7 +321,7 @@ enum omsvc_status omsvc_encode_delete_request(const char *name,
 /**
  * Applies a committed configuration entry (`set_service_configuration` or delete) at
  * (`term`, `index`) and counts it as applied. An invalid request writes nothing and returns
- * its status. `outcome_out` may be NULL.
+ * its status. `outcome_out` may be NULL. Not on a raft node's core (OMSVC_INVALID_HANDLE).
  */
 enum omsvc_status omsvc_node_apply_entry(struct omsvc_node *node,
                                          uint64_t term,
@@ -357,7 +374,8 @@ enum omsvc_status omsvc_node_checkpoint(const struct omsvc_node *node,
                                         size_t dir_len);
 
 /**
- * Replaces the table with a checkpoint's content (installing a snapshot).
+ * Replaces the table with a checkpoint's content (installing a snapshot). Not on a raft
+ * node's core (OMSVC_INVALID_HANDLE).
  */
 enum omsvc_status omsvc_node_reinitialize(struct omsvc_node *node, const char *dir, size_t dir_len);
 
@@ -368,10 +386,20 @@ enum omsvc_status omsvc_node_open(const struct omsvc_node_options *options,
                                   struct omsvc_node **node_out);
 
 /**
- * Shuts the node down (stopping its services, in reverse registration order, and waiting
- * for them) and releases the handle. NULL is allowed (OMSVC_OK); a handle freed before gives
- * OMSVC_INVALID_HANDLE. Called from a service callback, the shutdown completes after the
- * callback returns.
+ * Releases the handle. NULL is allowed (OMSVC_OK); a handle freed before, or a handle of
+ * another type, gives OMSVC_INVALID_HANDLE.
+ *
+ * A handle from `omsvc_node_open` owns its node: free shuts it down (stopping its services in
+ * reverse registration order and waiting for them), waits for calls on the node that other
+ * threads are inside (e.g. a checkpoint), and closes the database before it returns, so the
+ * directory can be opened again at once. A handle from `omsvc_raft_node_core` only drops its
+ * reference: the raft node keeps running.
+ *
+ * Called from a service callback (of this or any other node), free only requests the
+ * shutdown and returns: waiting there could wait on the calling thread itself, or on a
+ * runner that waits for it (two nodes whose `stop` callbacks free each other). The services
+ * then stop and the database closes on another thread after the callback returns, so an
+ * immediate reopen of the directory may get OMSVC_DATABASE_LOCKED.
  */
 enum omsvc_status omsvc_node_free(struct omsvc_node *node);
 
@@ -430,9 +458,24 @@ enum omsvc_status omsvc_node_applied(struct omsvc_node *node,
                                      enum omsvc_event_outcome *outcome_out);
 
 /**
+ * The host confirmed with a quorum that this node leads `term`, and no other node can be
+ * elected within `valid_for_ms` from now (a leader lease; see the README for how a Ratis host
+ * computes it). From the first renewal in a term, services run, and
+ * `omsvc_node_epoch_is_current` answers true, only while a lease holds: a host paused past its
+ * lease learns at its first check that its epoch ended, and its services stop. Hosts that
+ * never call it are not bounded by time. `valid_for_ms` is at most 3,600,000 (one hour);
+ * longer gives OMSVC_INVALID_ARGUMENT. `outcome_out` may be NULL.
+ */
+enum omsvc_status omsvc_node_lease_renewed(struct omsvc_node *node,
+                                           uint64_t term,
+                                           uint64_t valid_for_ms,
+                                           enum omsvc_event_outcome *outcome_out);
+
+/**
  * Stops every running service (reverse registration order) and waits, unless called from a
- * service callback (then it only requests it). Later events give OMSVC_SHUT_DOWN. The
- * handle stays valid for reads until `omsvc_node_free`.
+ * service callback of any node (then it only requests it). Later events give
+ * OMSVC_SHUT_DOWN. The handle stays valid for reads until `omsvc_node_free`. Not on a raft
+ * node's core (OMSVC_INVALID_HANDLE): stop the raft node instead.
  */
 enum omsvc_status omsvc_node_shutdown(struct omsvc_node *node);
 
@@ -459,17 +502,19 @@ enum omsvc_status omsvc_raft_node_start(const struct omsvc_raft_node_options *op
                                         struct omsvc_raft_node **node_out);
 
 /**
- * Stops Raft, the server and the node's services, and releases the handle. NULL is allowed;
- * a handle stopped before gives OMSVC_INVALID_HANDLE. `omsvc_node` handles from
- * `omsvc_raft_node_core` then answer OMSVC_SHUT_DOWN to writes and events.
+ * Stops Raft, the server and the node's services (their `stop` callbacks have returned when
+ * this returns, even if other threads are inside calls on this node: those calls fail), and
+ * releases the handle. NULL is allowed; a handle stopped before gives OMSVC_INVALID_HANDLE.
+ * `omsvc_node` handles from `omsvc_raft_node_core` stay valid for reads until freed.
  */
 enum omsvc_status omsvc_raft_node_stop(struct omsvc_raft_node *node);
 
 /**
- * An `omsvc_node` handle for this node's core: register C services on it and read
- * configuration and status with the `omsvc_node_*` functions. Do not forward Raft events on
- * it: the replicated node drives its own leadership. Free it with `omsvc_node_free` (the
- * raft node keeps running).
+ * An `omsvc_node` handle sharing this node's core: register C services on it and read
+ * configuration and status with the `omsvc_node_*` functions. Raft events, applied entries,
+ * snapshots and `omsvc_node_shutdown` on it give OMSVC_INVALID_HANDLE: the replicated node
+ * drives its own leadership. Free it with `omsvc_node_free`, at any time: that drops only this
+ * handle, and the raft node and its services keep running.
  */
 enum omsvc_status omsvc_raft_node_core(const struct omsvc_raft_node *node,
                                        struct omsvc_node **core_out);
@@ -481,12 +526,20 @@ enum omsvc_status omsvc_raft_node_addr(const struct omsvc_raft_node *node,
                                        struct omsvc_bytes **addr_out);
 
 /**
- * Creates the cluster with `count` members (`ids[i]` at `addrs[i]`); call once, on one node.
+ * Creates the cluster with `count` members (`ids[i]` at `addrs[i]`); call once, on one node,
+ * which must be among the members (otherwise OMSVC_INVALID_ARGUMENT).
  */
 enum omsvc_status omsvc_raft_node_initialize(struct omsvc_raft_node *node,
                                              const uint64_t *ids,
                                              const struct omsvc_str *addrs,
                                              size_t count);
+
+/**
+ * Asks this node to stand for election now (openraft has no directed leadership transfer:
+ * this is how a host moves leadership, and the node is not guaranteed to win). Returns once
+ * the request is taken, not when an election is decided.
+ */
+enum omsvc_status omsvc_raft_node_trigger_election(struct omsvc_raft_node *node);
 
 /**
  * Proposes setting `name`'s configuration; returns once it is committed and applied here.
@@ -542,8 +595,9 @@ enum omsvc_status omsvc_node_register_service(struct omsvc_node *node,
 const char *omsvc_status_message(int status);
 
 /**
- * The detailed message of the last failed `omsvc_` call on this thread (empty if none yet).
- * Valid until the next failing call on this thread; never NULL.
+ * The detailed message of the last failed `omsvc_` call on this thread (empty if none yet),
+ * at most 1024 bytes (names and values it quotes are cut to 64 characters). Valid until the
+ * next failing call on this thread; never NULL.
  */
 const char *omsvc_last_error(void);
 

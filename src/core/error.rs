@@ -131,6 +131,9 @@ pub enum Error {
 
     #[error("the node is shut down")]
     ShutDown,
+
+    #[error("invalid {name}: {reason}")]
+    InvalidArgument { name: &'static str, reason: String },
 }
 
 impl Error {

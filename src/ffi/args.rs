@@ -30,6 +30,43 @@ pub(crate) unsafe fn bytes<'a>(
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
+/// A C array of `count` values of `T`: NULL is allowed only with count 0; a count whose byte
+/// size does not fit in `isize` (e.g. `SIZE_MAX`) and a misaligned pointer are refused before
+/// anything is read.
+pub(crate) unsafe fn array<'a, T>(
+    ptr: *const T,
+    count: usize,
+    what: &str,
+) -> Result<&'a [T], FfiError> {
+    if count == 0 {
+        return Ok(&[]);
+    }
+    if ptr.is_null() {
+        return Err(null(what));
+    }
+    let fits = count
+        .checked_mul(std::mem::size_of::<T>())
+        .is_some_and(|size| size <= isize::MAX as usize);
+    if !fits {
+        return Err(FfiError::new(
+            omsvc_status::OMSVC_INVALID_ARGUMENT,
+            format!(
+                "{what}: a count of {count} elements of {} bytes is larger than any array",
+                std::mem::size_of::<T>()
+            ),
+        ));
+    }
+    if !(ptr as usize).is_multiple_of(std::mem::align_of::<T>()) {
+        return Err(FfiError::new(
+            omsvc_status::OMSVC_INVALID_ARGUMENT,
+            format!("{what} is not aligned for its element type"),
+        ));
+    }
+    // SAFETY: the caller promises `count` readable, initialized elements at `ptr` (checked
+    // non-NULL, aligned, and within isize::MAX bytes above).
+    Ok(unsafe { std::slice::from_raw_parts(ptr, count) })
+}
+
 /// A UTF-8 string given as pointer and length (no NUL terminator needed).
 pub(crate) unsafe fn text<'a>(
     ptr: *const c_char,

@@ -3,8 +3,8 @@
 
 use super::args;
 use super::buffers::{new_bytes, new_name_list, omsvc_bytes, omsvc_name_list};
-use super::node::{node, omsvc_node};
-use super::status::{omsvc_status, FfiError};
+use super::node::{node, omsvc_node, owned_node};
+use super::status::{omsvc_status, quoted, FfiError};
 use crate::core::config::{encode_delete_request, encode_set_request, ApplyOutcome};
 use std::ffi::c_char;
 
@@ -53,7 +53,7 @@ pub unsafe extern "C" fn omsvc_encode_delete_request(
 
 /// Applies a committed configuration entry (`set_service_configuration` or delete) at
 /// (`term`, `index`) and counts it as applied. An invalid request writes nothing and returns
-/// its status. `outcome_out` may be NULL.
+/// its status. `outcome_out` may be NULL. Not on a raft node's core (OMSVC_INVALID_HANDLE).
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_apply_entry(
     node: *mut omsvc_node,
@@ -64,7 +64,7 @@ pub unsafe extern "C" fn omsvc_node_apply_entry(
     outcome_out: *mut omsvc_apply_outcome,
 ) -> omsvc_status {
     ffi_boundary!({
-        let node = self::node(node)?;
+        let node = owned_node(node)?;
         let request = unsafe { args::bytes(request, request_len, "request")? };
         let outcome = match node.apply_entry(term, index, request)? {
             ApplyOutcome::Applied { .. } => omsvc_apply_outcome::OMSVC_APPLY_APPLIED,
@@ -113,7 +113,8 @@ pub unsafe extern "C" fn omsvc_node_read_configuration(
             return Err(FfiError::new(
                 omsvc_status::OMSVC_BUFFER_TOO_SMALL,
                 format!(
-                    "configuration of {name:?} is {} bytes; the buffer holds {buf_len}",
+                    "configuration of {} is {} bytes; the buffer holds {buf_len}",
+                    quoted(name),
                     value.len()
                 ),
             ));
@@ -194,7 +195,8 @@ pub unsafe extern "C" fn omsvc_node_checkpoint(
     })
 }
 
-/// Replaces the table with a checkpoint's content (installing a snapshot).
+/// Replaces the table with a checkpoint's content (installing a snapshot). Not on a raft
+/// node's core (OMSVC_INVALID_HANDLE).
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_reinitialize(
     node: *mut omsvc_node,
@@ -202,7 +204,7 @@ pub unsafe extern "C" fn omsvc_node_reinitialize(
     dir_len: usize,
 ) -> omsvc_status {
     ffi_boundary!({
-        let node = self::node(node)?;
+        let node = owned_node(node)?;
         let dir = unsafe { args::text(dir, dir_len, "dir")? };
         node.reinitialize(dir)?;
         Ok(())

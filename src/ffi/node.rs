@@ -1,18 +1,20 @@
 //! Node handles and the Raft events a host forwards (DESIGN section 3), 1:1.
 
 use super::args;
-use super::status::{omsvc_status, FfiError};
+use super::service::in_service_callback;
+use super::status::{omsvc_status, quoted, FfiError};
 use crate::core::config::TableOptions;
 use crate::core::leadership::EventOutcome;
 use crate::core::node::{DbLocation, Node, NodeOptions};
-use crate::handles::HandleTable;
+use crate::handles::{HandleError, HandleTable, Lease, Ownership};
 use std::ffi::c_char;
 use std::sync::Arc;
 use std::time::Duration;
 
 /// One Raft peer: its leadership model, services and configuration table. Opaque; obtained
-/// from `omsvc_node_open`, released with `omsvc_node_free`. Handles are checked: a freed
-/// handle gives `OMSVC_INVALID_HANDLE`.
+/// from `omsvc_node_open` (the handle owns the node) or `omsvc_raft_node_core` (the handle
+/// shares a raft node's core), released with `omsvc_node_free`. Handles are checked: a freed
+/// handle, or a handle of another type, gives `OMSVC_INVALID_HANDLE`.
 pub struct omsvc_node {
     _private: [u8; 0],
 }
@@ -51,18 +53,45 @@ pub enum omsvc_event_outcome {
     OMSVC_EVENT_CONTRADICTED = 3,
 }
 
-static NODES: HandleTable<Node> = HandleTable::new();
+/// Tags of the C ABI's handle types: a handle of one type is never taken for another.
+pub(crate) const NODE_HANDLE_TAG: u8 = 0x4e;
+pub(crate) const RAFT_NODE_HANDLE_TAG: u8 = 0x52;
 
-/// Forwards an event (which never blocks) to the node behind `handle`.
+static NODES: HandleTable<Node> = HandleTable::of_type(NODE_HANDLE_TAG, "omsvc_node");
+
+/// Forwards an event (which never blocks) to the node behind `handle`. Only a handle that
+/// owns its node may: a raft node's core gets its events from openraft.
 fn forward(
     handle: *mut omsvc_node,
     event: impl FnOnce(&Node) -> EventOutcome,
 ) -> Result<EventOutcome, FfiError> {
-    Ok(NODES.with(handle as usize, event)?)
+    NODES
+        .with_owner(handle as usize, event)
+        .map_err(owner_error)
 }
 
-pub(crate) fn node(handle: *const omsvc_node) -> Result<Arc<Node>, FfiError> {
-    Ok(NODES.get(handle as usize)?)
+fn owner_error(error: HandleError) -> FfiError {
+    match error {
+        HandleError::NotOwner { .. } => FfiError::new(
+            omsvc_status::OMSVC_INVALID_HANDLE,
+            "this omsvc_node handle is a raft node's core (from omsvc_raft_node_core): the raft \
+             node forwards its own Raft events and applies its own entries; use the handle to \
+             register services and read configuration and status only",
+        ),
+        other => other.into(),
+    }
+}
+
+/// The node behind `handle` for the length of one call (`omsvc_node_free` of an owning handle
+/// waits for it).
+pub(crate) fn node(handle: *const omsvc_node) -> Result<Lease<'static, Node>, FfiError> {
+    Ok(NODES.lease(handle as usize)?)
+}
+
+/// Like [`node`], for what changes the node's Raft state (events, applied entries, snapshots):
+/// refused on a raft node's core.
+pub(crate) fn owned_node(handle: *const omsvc_node) -> Result<Lease<'static, Node>, FfiError> {
+    NODES.lease_owner(handle as usize).map_err(owner_error)
 }
 
 /// Issues an `omsvc_node` handle for a node owned elsewhere (a raft node's core).
@@ -85,7 +114,10 @@ pub unsafe extern "C" fn omsvc_node_open(
         crate::core::config::validate_service_name(self_id).map_err(|_| {
             FfiError::new(
                 omsvc_status::OMSVC_INVALID_ARGUMENT,
-                format!("self_id {self_id:?} must be 1 to 255 bytes with no control characters"),
+                format!(
+                    "self_id {} must be 1 to 255 bytes with no control characters",
+                    quoted(self_id)
+                ),
             )
         })?;
         let db = if options.db_dir.ptr.is_null() {
@@ -107,20 +139,63 @@ pub unsafe extern "C" fn omsvc_node_open(
     })
 }
 
-/// Shuts the node down (stopping its services, in reverse registration order, and waiting
-/// for them) and releases the handle. NULL is allowed (OMSVC_OK); a handle freed before gives
-/// OMSVC_INVALID_HANDLE. Called from a service callback, the shutdown completes after the
-/// callback returns.
+/// Releases the handle. NULL is allowed (OMSVC_OK); a handle freed before, or a handle of
+/// another type, gives OMSVC_INVALID_HANDLE.
+///
+/// A handle from `omsvc_node_open` owns its node: free shuts it down (stopping its services in
+/// reverse registration order and waiting for them), waits for calls on the node that other
+/// threads are inside (e.g. a checkpoint), and closes the database before it returns, so the
+/// directory can be opened again at once. A handle from `omsvc_raft_node_core` only drops its
+/// reference: the raft node keeps running.
+///
+/// Called from a service callback (of this or any other node), free only requests the
+/// shutdown and returns: waiting there could wait on the calling thread itself, or on a
+/// runner that waits for it (two nodes whose `stop` callbacks free each other). The services
+/// then stop and the database closes on another thread after the callback returns, so an
+/// immediate reopen of the directory may get OMSVC_DATABASE_LOCKED.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_free(node: *mut omsvc_node) -> omsvc_status {
     if node.is_null() {
         return omsvc_status::OMSVC_OK;
     }
     ffi_boundary!({
-        let node = NODES.remove(node as usize)?;
-        node.shutdown();
+        let (node, ownership) = NODES.release(node as usize)?;
+        match ownership {
+            Ownership::Sharer => drop(node),
+            Ownership::Owner if in_service_callback() => close_later(node),
+            Ownership::Owner => close(node),
+        }
         Ok(())
     })
+}
+
+/// Shuts an owned node down, waits for every call still using it, and closes its database.
+fn close(node: Arc<Node>) {
+    node.shutdown();
+    drop(NODES.wait_unshared(node));
+}
+
+/// [`close`] on a thread of its own, for a free called where waiting could deadlock.
+fn close_later(node: Arc<Node>) {
+    node.request_shutdown();
+    let (sender, receiver) = std::sync::mpsc::channel::<Arc<Node>>();
+    let spawned = std::thread::Builder::new()
+        .name("omsvc-close".to_owned())
+        .spawn(move || {
+            if let Ok(node) = receiver.recv() {
+                close(node);
+            }
+        });
+    match spawned {
+        Ok(_) => {
+            let _ = sender.send(node);
+        }
+        Err(error) => {
+            // Dropping here cannot wait on a runner: the last reference may be another call's.
+            tracing::error!(%error, "no thread to close a node freed from a service callback; it closes when its last call ends");
+            drop(node);
+        }
+    }
 }
 
 fn outcome(result: EventOutcome, out: *mut omsvc_event_outcome) -> Result<(), FfiError> {
@@ -129,16 +204,16 @@ fn outcome(result: EventOutcome, out: *mut omsvc_event_outcome) -> Result<(), Ff
         EventOutcome::Unchanged => omsvc_event_outcome::OMSVC_EVENT_UNCHANGED,
         EventOutcome::Stale => omsvc_event_outcome::OMSVC_EVENT_STALE,
         EventOutcome::Contradicted => omsvc_event_outcome::OMSVC_EVENT_CONTRADICTED,
-        EventOutcome::AfterShutdown => {
-            return Err(FfiError::new(
-                omsvc_status::OMSVC_SHUT_DOWN,
-                "the node is shut down; the event was ignored",
-            ))
-        }
         EventOutcome::InvalidTerm => {
             return Err(FfiError::new(
                 omsvc_status::OMSVC_INVALID_ARGUMENT,
                 "term 0 carries no leadership (Raft terms start at 1)",
+            ))
+        }
+        EventOutcome::AfterShutdown => {
+            return Err(FfiError::new(
+                omsvc_status::OMSVC_SHUT_DOWN,
+                "the node is shut down; the event was ignored",
             ))
         }
     };
@@ -225,16 +300,7 @@ pub unsafe extern "C" fn omsvc_node_configuration_changed(
     outcome_out: *mut omsvc_event_outcome,
 ) -> omsvc_status {
     ffi_boundary!({
-        let peers: &[omsvc_str] = if peer_count == 0 {
-            &[]
-        } else if peers.is_null() {
-            return Err(FfiError::new(
-                omsvc_status::OMSVC_NULL_ARGUMENT,
-                "peers is NULL",
-            ));
-        } else {
-            unsafe { std::slice::from_raw_parts(peers, peer_count) }
-        };
+        let peers = unsafe { args::array(peers, peer_count, "peers")? };
         let peers = peers
             .iter()
             .map(|peer| unsafe { args::text(peer.ptr, peer.len, "a peer id") })
@@ -261,13 +327,53 @@ pub unsafe extern "C" fn omsvc_node_applied(
     ))
 }
 
+/// The host confirmed with a quorum that this node leads `term`, and no other node can be
+/// elected within `valid_for_ms` from now (a leader lease; see the README for how a Ratis host
+/// computes it). From the first renewal in a term, services run, and
+/// `omsvc_node_epoch_is_current` answers true, only while a lease holds: a host paused past its
+/// lease learns at its first check that its epoch ended, and its services stop. Hosts that
+/// never call it are not bounded by time. `valid_for_ms` is at most 3,600,000 (one hour);
+/// longer gives OMSVC_INVALID_ARGUMENT. `outcome_out` may be NULL.
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_node_lease_renewed(
+    node: *mut omsvc_node,
+    term: u64,
+    valid_for_ms: u64,
+    outcome_out: *mut omsvc_event_outcome,
+) -> omsvc_status {
+    ffi_boundary!({
+        // A lease outlives an election timeout by nothing: an hour is already absurd.
+        const LONGEST_LEASE_MS: u64 = 3_600_000;
+        if valid_for_ms > LONGEST_LEASE_MS {
+            return Err(FfiError::new(
+                omsvc_status::OMSVC_INVALID_ARGUMENT,
+                format!(
+                    "valid_for_ms {valid_for_ms} is over the longest lease ({LONGEST_LEASE_MS} ms); \
+                     a lease must end before another node can be elected"
+                ),
+            ));
+        }
+        let until = std::time::Instant::now() + std::time::Duration::from_millis(valid_for_ms);
+        outcome(
+            forward(node, |node| node.lease_renewed(term, until))?,
+            outcome_out,
+        )
+    })
+}
+
 /// Stops every running service (reverse registration order) and waits, unless called from a
-/// service callback (then it only requests it). Later events give OMSVC_SHUT_DOWN. The
-/// handle stays valid for reads until `omsvc_node_free`.
+/// service callback of any node (then it only requests it). Later events give
+/// OMSVC_SHUT_DOWN. The handle stays valid for reads until `omsvc_node_free`. Not on a raft
+/// node's core (OMSVC_INVALID_HANDLE): stop the raft node instead.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_shutdown(node: *mut omsvc_node) -> omsvc_status {
     ffi_boundary!({
-        self::node(node)?.shutdown();
+        let node = owned_node(node)?;
+        if in_service_callback() {
+            node.request_shutdown();
+        } else {
+            node.shutdown();
+        }
         Ok(())
     })
 }

@@ -3,7 +3,7 @@
 
 use super::args;
 use super::buffers::{new_bytes, omsvc_bytes};
-use super::node::{omsvc_node, omsvc_str, share_node};
+use super::node::{omsvc_node, omsvc_str, share_node, RAFT_NODE_HANDLE_TAG};
 use super::status::{omsvc_status, FfiError};
 use crate::handles::HandleTable;
 use crate::raft::{RaftNode, RaftNodeOptions, RaftTimeouts};
@@ -13,7 +13,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// A replicated node (openraft over TCP). Opaque; from `omsvc_raft_node_start`, released with
-/// `omsvc_raft_node_stop`. Handles are checked like `omsvc_node` handles.
+/// `omsvc_raft_node_stop`. Handles are checked like `omsvc_node` handles, and the two types
+/// never stand for each other: either passed as the other gives OMSVC_INVALID_HANDLE.
 pub struct omsvc_raft_node {
     _private: [u8; 0],
 }
@@ -30,16 +31,47 @@ pub struct omsvc_raft_node_options {
     pub data_dir: omsvc_str,
     /// Cluster name. `ptr` NULL: "omsvc".
     pub cluster: omsvc_str,
-    /// 0: the defaults (50 ms heartbeat, elections between 250 and 500 ms).
+    /// 0: the default of each (50 ms heartbeat, elections between 250 and 500 ms). Otherwise
+    /// heartbeat_ms < election_min_ms <= election_max_ms <= 3600000 (one hour), or
+    /// OMSVC_INVALID_ARGUMENT naming the field.
     pub heartbeat_ms: u64,
     pub election_min_ms: u64,
     pub election_max_ms: u64,
 }
 
-static RAFT_NODES: HandleTable<RaftNode> = HandleTable::new();
+static RAFT_NODES: HandleTable<RaftNode> =
+    HandleTable::of_type(RAFT_NODE_HANDLE_TAG, "omsvc_raft_node");
 
 fn raft_node(handle: *const omsvc_raft_node) -> Result<Arc<RaftNode>, FfiError> {
     Ok(RAFT_NODES.get(handle as usize)?)
+}
+
+/// The C options' timeouts, 0 meaning the default of that field, checked.
+fn timeouts(options: &omsvc_raft_node_options) -> Result<RaftTimeouts, FfiError> {
+    let defaults = RaftTimeouts::default();
+    let pick = |ms: u64, default: Duration| {
+        if ms == 0 {
+            default
+        } else {
+            Duration::from_millis(ms)
+        }
+    };
+    let timeouts = RaftTimeouts {
+        heartbeat: pick(options.heartbeat_ms, defaults.heartbeat),
+        election_min: pick(options.election_min_ms, defaults.election_min),
+        election_max: pick(options.election_max_ms, defaults.election_max),
+    };
+    timeouts.validate().map_err(|error| {
+        FfiError::new(
+            omsvc_status::OMSVC_INVALID_ARGUMENT,
+            format!(
+                "options (heartbeat_ms {}, election_min_ms {}, election_max_ms {}; 0 is the \
+                 default): {error}",
+                options.heartbeat_ms, options.election_min_ms, options.election_max_ms
+            ),
+        )
+    })?;
+    Ok(timeouts)
 }
 
 /// Starts a replicated node: opens its data directory, listens, and joins Raft. On success
@@ -80,28 +112,17 @@ pub unsafe extern "C" fn omsvc_raft_node_start(
                 unsafe { args::text(options.cluster.ptr, options.cluster.len, "options.cluster")? }
                     .to_owned();
         }
-        let defaults = RaftTimeouts::default();
-        let pick = |ms: u64, default: Duration| {
-            if ms == 0 {
-                default
-            } else {
-                Duration::from_millis(ms)
-            }
-        };
-        raft_options.timeouts = RaftTimeouts {
-            heartbeat: pick(options.heartbeat_ms, defaults.heartbeat),
-            election_min: pick(options.election_min_ms, defaults.election_min),
-            election_max: pick(options.election_max_ms, defaults.election_max),
-        };
+        raft_options.timeouts = timeouts(options)?;
         let node = RaftNode::start(raft_options)?;
         *node_out = RAFT_NODES.insert(node) as *mut omsvc_raft_node;
         Ok(())
     })
 }
 
-/// Stops Raft, the server and the node's services, and releases the handle. NULL is allowed;
-/// a handle stopped before gives OMSVC_INVALID_HANDLE. `omsvc_node` handles from
-/// `omsvc_raft_node_core` then answer OMSVC_SHUT_DOWN to writes and events.
+/// Stops Raft, the server and the node's services (their `stop` callbacks have returned when
+/// this returns, even if other threads are inside calls on this node: those calls fail), and
+/// releases the handle. NULL is allowed; a handle stopped before gives OMSVC_INVALID_HANDLE.
+/// `omsvc_node` handles from `omsvc_raft_node_core` stay valid for reads until freed.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_raft_node_stop(node: *mut omsvc_raft_node) -> omsvc_status {
     if node.is_null() {
@@ -109,19 +130,18 @@ pub unsafe extern "C" fn omsvc_raft_node_stop(node: *mut omsvc_raft_node) -> oms
     }
     ffi_boundary!({
         let node = RAFT_NODES.remove(node as usize)?;
-        match Arc::try_unwrap(node) {
-            Ok(node) => node.shutdown(),
-            // Another thread is inside a call on this node: it stops when that call returns.
-            Err(shared) => drop(shared),
-        }
+        node.stop();
+        // If another thread's call still holds the node, its runtime ends when that call does.
+        drop(node);
         Ok(())
     })
 }
 
-/// An `omsvc_node` handle for this node's core: register C services on it and read
-/// configuration and status with the `omsvc_node_*` functions. Do not forward Raft events on
-/// it: the replicated node drives its own leadership. Free it with `omsvc_node_free` (the
-/// raft node keeps running).
+/// An `omsvc_node` handle sharing this node's core: register C services on it and read
+/// configuration and status with the `omsvc_node_*` functions. Raft events, applied entries,
+/// snapshots and `omsvc_node_shutdown` on it give OMSVC_INVALID_HANDLE: the replicated node
+/// drives its own leadership. Free it with `omsvc_node_free`, at any time: that drops only this
+/// handle, and the raft node and its services keep running.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_raft_node_core(
     node: *const omsvc_raft_node,
@@ -149,7 +169,8 @@ pub unsafe extern "C" fn omsvc_raft_node_addr(
     })
 }
 
-/// Creates the cluster with `count` members (`ids[i]` at `addrs[i]`); call once, on one node.
+/// Creates the cluster with `count` members (`ids[i]` at `addrs[i]`); call once, on one node,
+/// which must be among the members (otherwise OMSVC_INVALID_ARGUMENT).
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_raft_node_initialize(
     node: *mut omsvc_raft_node,
@@ -165,18 +186,18 @@ pub unsafe extern "C" fn omsvc_raft_node_initialize(
                 "a cluster needs at least one member",
             ));
         }
-        if ids.is_null() || addrs.is_null() {
+        let ids = unsafe { args::array(ids, count, "ids")? };
+        let addrs = unsafe { args::array(addrs, count, "addrs")? };
+        if !ids.contains(&node.id()) {
             return Err(FfiError::new(
-                omsvc_status::OMSVC_NULL_ARGUMENT,
-                "ids or addrs is NULL",
+                omsvc_status::OMSVC_INVALID_ARGUMENT,
+                format!(
+                    "the members must include this node (id {}) with its address: initialize \
+                     the cluster on one of its members",
+                    node.id()
+                ),
             ));
         }
-        let (ids, addrs) = unsafe {
-            (
-                std::slice::from_raw_parts(ids, count),
-                std::slice::from_raw_parts(addrs, count),
-            )
-        };
         let mut members = BTreeMap::new();
         for (id, addr) in ids.iter().zip(addrs) {
             let addr = unsafe { args::text(addr.ptr, addr.len, "a member address")? };
@@ -188,6 +209,19 @@ pub unsafe extern "C" fn omsvc_raft_node_initialize(
             }
         }
         node.initialize(members)?;
+        Ok(())
+    })
+}
+
+/// Asks this node to stand for election now (openraft has no directed leadership transfer:
+/// this is how a host moves leadership, and the node is not guaranteed to win). Returns once
+/// the request is taken, not when an election is decided.
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_raft_node_trigger_election(
+    node: *mut omsvc_raft_node,
+) -> omsvc_status {
+    ffi_boundary!({
+        raft_node(node)?.trigger_election()?;
         Ok(())
     })
 }

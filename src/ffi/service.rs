@@ -1,15 +1,21 @@
-//! Services written in C: callbacks plus `userdata`, called on the node's runner thread.
+//! Services written in C: callbacks plus `userdata`, called by the node's runner.
 
 use super::args;
 use super::node::{node, omsvc_node};
 use super::status::{omsvc_status, FfiError};
 use crate::core::services::{EpochToken, Service, ServiceError, ServiceOptions};
+use std::cell::Cell;
 use std::ffi::c_void;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// A C service. All callbacks run on the node's runner thread, one at a time per node; they
-/// may call back into libomsvc. Each gets the `userdata` given at registration.
+/// A C service. Its callbacks never overlap one another. `start` and `should_run` run on the
+/// node's runner thread; when leadership ends, the `stop`s of the node's services run at the
+/// same time, each on a thread of its own, so `userdata` must be usable from any thread.
+/// Callbacks may call back into libomsvc. Each gets the `userdata` given at registration. From inside a
+/// callback, `omsvc_node_free` and `omsvc_node_shutdown` (of any node) only request the
+/// shutdown and do not wait for it, so callbacks that free each other's nodes cannot
+/// deadlock.
 #[repr(C)]
 pub struct omsvc_service_callbacks {
     /// Required. Starts the service as the leader of `epoch`; returns 0 on success, anything
@@ -49,16 +55,40 @@ struct CService {
 unsafe impl Send for CService {}
 unsafe impl Sync for CService {}
 
+thread_local! {
+    /// How many C service callbacks this thread is inside.
+    static IN_CALLBACK: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Runs a C callback marked as such, so that a free or shutdown it calls knows not to wait.
+fn callback<R>(call: impl FnOnce() -> R) -> R {
+    struct Leave;
+    impl Drop for Leave {
+        fn drop(&mut self) {
+            IN_CALLBACK.with(|depth| depth.set(depth.get().saturating_sub(1)));
+        }
+    }
+    IN_CALLBACK.with(|depth| depth.set(depth.get() + 1));
+    let _leave = Leave;
+    call()
+}
+
+/// True on a runner thread while it runs a C service's callback (of any node). Waiting there
+/// for a node's runner could wait on this very thread, or on a runner that waits for it.
+pub(crate) fn in_service_callback() -> bool {
+    IN_CALLBACK.with(Cell::get) > 0
+}
+
 impl Service for CService {
     fn start(&self, epoch: EpochToken) -> Result<(), ServiceError> {
-        match unsafe { (self.start)(self.userdata, epoch.epoch()) } {
+        match callback(|| unsafe { (self.start)(self.userdata, epoch.epoch()) }) {
             0 => Ok(()),
             code => Err(format!("the C start callback returned {code}").into()),
         }
     }
 
     fn stop(&self) -> Result<(), ServiceError> {
-        match unsafe { (self.stop)(self.userdata) } {
+        match callback(|| unsafe { (self.stop)(self.userdata) }) {
             0 => Ok(()),
             code => Err(format!("the C stop callback returned {code}").into()),
         }
@@ -68,7 +98,7 @@ impl Service for CService {
         let Some(should_run) = self.should_run else {
             return Ok(true);
         };
-        match unsafe { should_run(self.userdata) } {
+        match callback(|| unsafe { should_run(self.userdata) }) {
             0 => Ok(false),
             1 => Ok(true),
             code => Err(format!("the C should_run callback returned {code}").into()),

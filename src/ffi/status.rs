@@ -38,6 +38,9 @@ pub enum omsvc_status {
     OMSVC_CORRUPT_CONFIGURATION = 19,
     OMSVC_SUBMIT_FAILED = 20,
     /// A bug in libomsvc panicked; the call had no effect that can be relied on.
+    /// `omsvc_last_error` says where. Nothing is printed: on its first call the library
+    /// installs a panic hook that keeps its own panics off stderr and passes others on to the
+    /// hook installed before.
     OMSVC_PANIC = 21,
     /// An argument is out of its documented range.
     OMSVC_INVALID_ARGUMENT = 22,
@@ -136,6 +139,7 @@ impl From<Error> for FfiError {
             Error::ForeignDataDirectory { .. } => OMSVC_FOREIGN_DATA_DIRECTORY,
             Error::Replication { .. } => OMSVC_REPLICATION_ERROR,
             Error::ShutDown => OMSVC_SHUT_DOWN,
+            Error::InvalidArgument { .. } => OMSVC_INVALID_ARGUMENT,
         };
         FfiError {
             status,
@@ -164,7 +168,9 @@ impl From<crate::handles::HandleError> for FfiError {
     fn from(error: crate::handles::HandleError) -> Self {
         let status = match error {
             crate::handles::HandleError::Null => omsvc_status::OMSVC_NULL_ARGUMENT,
-            crate::handles::HandleError::Invalid(_) => omsvc_status::OMSVC_INVALID_HANDLE,
+            crate::handles::HandleError::Invalid(_)
+            | crate::handles::HandleError::WrongType { .. }
+            | crate::handles::HandleError::NotOwner { .. } => omsvc_status::OMSVC_INVALID_HANDLE,
         };
         FfiError {
             status,
@@ -177,9 +183,36 @@ thread_local! {
     static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
 }
 
+/// The longest `omsvc_last_error` message, in bytes without the NUL: one bad input (a huge
+/// name, a long chain of causes) must not turn into a huge message.
+const MAX_MESSAGE_BYTES: usize = 1024;
+/// How many characters of a caller's name or value a message quotes.
+const QUOTED_CHARS: usize = 64;
+
 pub(crate) fn set_last_error(message: &str) {
-    let text = CString::new(message.replace('\0', "\\0")).unwrap_or_default();
+    let escaped = message.replace('\0', "\\0");
+    let text = CString::new(cut(&escaped, MAX_MESSAGE_BYTES).into_owned()).unwrap_or_default();
     LAST_ERROR.with(|last| *last.borrow_mut() = text);
+}
+
+/// `text` quoted for a message (Rust debug form), cut to its first 64 characters.
+pub(crate) fn quoted(text: &str) -> String {
+    match text.char_indices().nth(QUOTED_CHARS) {
+        Some((end, _)) => format!("{:?}...", &text[..end]),
+        None => format!("{text:?}"),
+    }
+}
+
+/// `text` cut to at most `max` bytes on a character boundary, marked with "..." when cut.
+fn cut(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    if text.len() <= max {
+        return text.into();
+    }
+    let mut end = max - 3;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}...", &text[..end]).into()
 }
 
 /// A static, NUL-terminated description of a status (an `omsvc_status` value; numbers this
@@ -195,8 +228,9 @@ pub extern "C" fn omsvc_status_message(status: c_int) -> *const c_char {
     static_c_str(text)
 }
 
-/// The detailed message of the last failed `omsvc_` call on this thread (empty if none yet).
-/// Valid until the next failing call on this thread; never NULL.
+/// The detailed message of the last failed `omsvc_` call on this thread (empty if none yet),
+/// at most 1024 bytes (names and values it quotes are cut to 64 characters). Valid until the
+/// next failing call on this thread; never NULL.
 #[no_mangle]
 pub extern "C" fn omsvc_last_error() -> *const c_char {
     LAST_ERROR.with(|last| last.borrow().as_ptr())
@@ -222,4 +256,19 @@ fn static_c_str(text: &'static str) -> *const c_char {
         .entry(text)
         .or_insert_with(|| Box::leak(CString::new(text).unwrap_or_default().into_boxed_c_str()))
         .as_ptr()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_cut_on_a_character_boundary() {
+        let long = "é".repeat(4000);
+        let cut = cut(&long, MAX_MESSAGE_BYTES);
+        assert!(cut.len() <= MAX_MESSAGE_BYTES && cut.ends_with("..."));
+        assert_eq!(super::cut("short", MAX_MESSAGE_BYTES), "short");
+        assert_eq!(quoted(&"x".repeat(100)), format!("{:?}...", "x".repeat(64)));
+        assert_eq!(quoted("om1"), "\"om1\"");
+    }
 }

@@ -11,7 +11,10 @@ use std::ffi::c_char;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct omsvc_service_status {
     pub running: bool,
-    /// The epoch it runs in; 0 when not running.
+    /// Its permission to run ended (or should_run turned false) and its `stop` has not
+    /// returned yet; its epoch is no longer current. Never true together with `running`.
+    pub stopping: bool,
+    /// The epoch it runs (or is stopping) in; 0 otherwise.
     pub epoch: u64,
     pub start_count: u64,
     pub stop_count: u64,
@@ -36,6 +39,7 @@ pub unsafe extern "C" fn omsvc_node_service_status(
         let view = node.service_status(name)?;
         *status_out = omsvc_service_status {
             running: view.status.is_running(),
+            stopping: view.status == crate::core::services::ServiceStatus::Stopping,
             epoch: view.epoch.unwrap_or(0),
             start_count: view.start_count,
             stop_count: view.stop_count,

@@ -57,7 +57,9 @@ fn exception_class(error: &JniError) -> &'static JNIStr {
                 jni_str!("org/libomsvc/StorageException")
             }
             Error::ShutDown => jni_str!("org/libomsvc/NodeShutDownException"),
-            Error::SubmitFailed { .. } | Error::Replication { .. } => {
+            Error::SubmitFailed { .. }
+            | Error::Replication { .. }
+            | Error::InvalidArgument { .. } => {
                 jni_str!("org/libomsvc/OmsvcException")
             }
         },

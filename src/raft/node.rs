@@ -46,6 +46,62 @@ impl RaftTimeouts {
     pub fn service_stop_budget(&self) -> Duration {
         self.election_max / 5
     }
+
+    /// The longest timeout accepted (one hour): beyond it openraft's deadline arithmetic can
+    /// overflow, and no cluster wants it.
+    pub const MAX: Duration = Duration::from_secs(3600);
+
+    /// Checks what openraft needs: whole milliseconds, `heartbeat < election_min <=
+    /// election_max`, nothing over [`RaftTimeouts::MAX`]. The error names the field.
+    pub fn validate(&self) -> Result<(), Error> {
+        let fields = [
+            ("heartbeat", self.heartbeat),
+            ("election_min", self.election_min),
+            ("election_max", self.election_max),
+        ];
+        for (name, value) in fields {
+            if value < Duration::from_millis(1) {
+                return Err(invalid_timeout(name, format!("{value:?} is under 1 ms")));
+            }
+            if value > Self::MAX {
+                return Err(invalid_timeout(
+                    name,
+                    format!("{value:?} is over the limit of {:?}", Self::MAX),
+                ));
+            }
+        }
+        if self.heartbeat >= self.election_min {
+            return Err(invalid_timeout(
+                "heartbeat",
+                format!(
+                    "{:?} must be below election_min ({:?}), or followers start elections \
+                     under a live leader",
+                    self.heartbeat, self.election_min
+                ),
+            ));
+        }
+        if self.election_min > self.election_max {
+            return Err(invalid_timeout(
+                "election_max",
+                format!(
+                    "{:?} must not be below election_min ({:?})",
+                    self.election_max, self.election_min
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn invalid_timeout(name: &'static str, reason: String) -> Error {
+    Error::InvalidArgument {
+        name: match name {
+            "heartbeat" => "raft timeout heartbeat",
+            "election_min" => "raft timeout election_min",
+            _ => "raft timeout election_max",
+        },
+        reason,
+    }
 }
 
 impl Default for RaftTimeouts {
@@ -89,12 +145,15 @@ impl RaftNodeOptions {
 pub struct RaftNode {
     context: Arc<ServerContext>,
     runtime: tokio::runtime::Runtime,
-    tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// The server and the leadership watch; `None` once stopped. Held while stopping, so a
+    /// second `stop` returns only when the first has finished.
+    tasks: std::sync::Mutex<Option<Vec<tokio::task::JoinHandle<()>>>>,
     _ephemeral_dir: Option<tempfile::TempDir>,
 }
 
 impl RaftNode {
     pub fn start(options: RaftNodeOptions) -> Result<RaftNode, Error> {
+        options.timeouts.validate()?;
         let id = options.id;
         let (data_dir, ephemeral_dir) = match &options.data_dir {
             Some(dir) => (dir.clone(), None),
@@ -142,8 +201,9 @@ impl RaftNode {
             ..Default::default()
         }
         .validate()
-        .map_err(|e| Error::Replication {
-            reason: format!("invalid raft timeouts {timeouts:?}: {e}"),
+        .map_err(|e| Error::InvalidArgument {
+            name: "raft timeouts",
+            reason: format!("{timeouts:?}: {e}"),
         })?;
 
         let network = Network {
@@ -201,7 +261,7 @@ impl RaftNode {
         Ok(RaftNode {
             context,
             runtime,
-            tasks,
+            tasks: std::sync::Mutex::new(Some(tasks)),
             _ephemeral_dir: ephemeral_dir,
         })
     }
@@ -310,26 +370,40 @@ impl RaftNode {
     }
 
     /// Stops Raft and the server, then the services (reverse registration order).
-    pub fn shutdown(mut self) {
+    pub fn shutdown(self) {
         self.stop();
     }
 
-    fn stop(&mut self) {
+    /// Stops Raft, the server and the leadership watch, then the services (reverse
+    /// registration order), and returns when all have stopped, even while other threads are
+    /// inside calls on this node (their calls then fail). Idempotent: a second call waits for
+    /// the first to finish. What stays until the node is dropped is the runtime's threads.
+    pub fn stop(&self) {
+        let mut tasks = self
+            .tasks
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let Some(running) = tasks.take() else {
+            return;
+        };
         if let Err(error) = self.runtime.block_on(self.context.raft.shutdown()) {
             tracing::warn!(node = self.context.id, %error, "raft shutdown reported an error");
         }
-        for task in self.tasks.drain(..) {
-            task.abort();
-        }
+        self.runtime.block_on(async {
+            for task in running {
+                task.abort();
+                // An aborted task has ended (its listener closed) once its handle resolves.
+                let _ = task.await;
+            }
+        });
         self.context.node.shutdown();
+        tracing::info!(node = self.context.id, "raft node stopped");
     }
 }
 
 impl Drop for RaftNode {
     fn drop(&mut self) {
-        if !self.tasks.is_empty() {
-            self.stop();
-        }
+        self.stop();
     }
 }
 
@@ -357,6 +431,57 @@ impl ConfigSubmitter for RaftSubmitter {
                 term: receipt.term,
                 index: receipt.index,
             }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(heartbeat: u64, election_min: u64, election_max: u64) -> RaftTimeouts {
+        RaftTimeouts {
+            heartbeat: Duration::from_millis(heartbeat),
+            election_min: Duration::from_millis(election_min),
+            election_max: Duration::from_millis(election_max),
+        }
+    }
+
+    fn refused_field(timeouts: RaftTimeouts) -> &'static str {
+        match timeouts.validate() {
+            Err(Error::InvalidArgument { name, .. }) => name,
+            other => panic!("{timeouts:?} was not refused: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn timeouts_out_of_range_are_refused_naming_the_field() {
+        RaftTimeouts::default().validate().unwrap();
+        ms(1, 2, 2).validate().unwrap();
+        ms(50, 250, 3_600_000).validate().unwrap();
+        assert_eq!(refused_field(ms(0, 250, 500)), "raft timeout heartbeat");
+        assert_eq!(refused_field(ms(250, 250, 500)), "raft timeout heartbeat");
+        assert_eq!(refused_field(ms(50, 250, 200)), "raft timeout election_max");
+        assert_eq!(
+            refused_field(ms(50, 250, 3_600_001)),
+            "raft timeout election_max"
+        );
+        assert_eq!(
+            refused_field(ms(50, u64::MAX / 2, u64::MAX)),
+            "raft timeout election_min"
+        );
+    }
+
+    #[test]
+    fn a_node_with_huge_timeouts_is_refused_before_anything_starts() {
+        let mut options = RaftNodeOptions::new(1, "127.0.0.1:0", None);
+        options.timeouts = ms(50, u64::MAX / 2, u64::MAX);
+        match RaftNode::start(options) {
+            Err(Error::InvalidArgument { name, .. }) => {
+                assert_eq!(name, "raft timeout election_min")
+            }
+            Err(other) => panic!("refused for another reason: {other}"),
+            Ok(_) => panic!("started with huge timeouts"),
         }
     }
 }

@@ -3,6 +3,8 @@
  * after shutdown. Each gets its documented status and writes nothing. */
 #include "check.h"
 
+#include <stdint.h>
+
 static const char bad_utf8[] = {'b', 'a', 'd', (char)0xc3, (char)0x28};
 static char long_name[300];
 
@@ -131,6 +133,16 @@ static void events(void) {
     CHECK_STATUS(omsvc_node_configuration_changed(node, 1, 0, peers, 2, &outcome), OMSVC_INVALID_UTF8);
     CHECK((int)outcome == 77); /* nothing written on failure */
 
+    /* Array counts are checked like byte lengths: a count whose size overflows (or exceeds
+     * PTRDIFF_MAX bytes) is refused before anything is read. */
+    CHECK_STATUS(omsvc_node_configuration_changed(node, 1, 0, peers, SIZE_MAX, &outcome), OMSVC_INVALID_ARGUMENT);
+    CHECK(strstr(omsvc_last_error(), "peers") != NULL);
+    CHECK_STATUS(omsvc_node_configuration_changed(node, 1, 0, peers, SIZE_MAX / sizeof(omsvc_str) + 1, &outcome),
+                 OMSVC_INVALID_ARGUMENT);
+    CHECK_STATUS(omsvc_node_configuration_changed(node, 1, 0, peers, (size_t)PTRDIFF_MAX / sizeof(omsvc_str) + 1, &outcome),
+                 OMSVC_INVALID_ARGUMENT);
+    CHECK((int)outcome == 77);
+
     /* Out of order: ready before elected, ready after stepping down, old terms. */
     OK(omsvc_node_leader_ready(node, 3, 0, &outcome));
     CHECK(outcome == OMSVC_EVENT_CHANGED);
@@ -255,6 +267,69 @@ static void configuration(const char *dir) {
     OK(omsvc_node_free(node));
 }
 
+/* Every message is bounded: a 1 MiB name (invalid UTF-8, or just long) yields a short
+ * message that quotes at most 64 characters of it. */
+static void bounded_messages(void) {
+    size_t size = 1024 * 1024;
+    char *huge = (char *)malloc(size);
+    omsvc_bytes *out = (omsvc_bytes *)0x1;
+    omsvc_node *node = open_node("om1", NULL);
+    omsvc_service_callbacks callbacks;
+    CHECK(huge != NULL);
+    memset(&callbacks, 0, sizeof callbacks);
+    callbacks.start = start_ok;
+    callbacks.stop = stop_ok;
+
+    memset(huge, 0xff, size); /* not UTF-8 anywhere */
+    CHECK_STATUS(omsvc_encode_set_request(huge, size, (const uint8_t *)"v", 1, &out), OMSVC_INVALID_UTF8);
+    CHECK(strlen(omsvc_last_error()) <= 1024);
+    CHECK_STATUS(omsvc_node_register_service(node, huge, size, &callbacks, NULL, NULL), OMSVC_INVALID_UTF8);
+    CHECK(strlen(omsvc_last_error()) <= 1024);
+    memset(huge, 'x', size);
+    CHECK_STATUS(omsvc_encode_delete_request(huge, size, &out), OMSVC_INVALID_NAME);
+    CHECK(strlen(omsvc_last_error()) <= 1024);
+    CHECK(strstr(omsvc_last_error(), "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx") == NULL);
+    CHECK(out == (omsvc_bytes *)0x1);
+    {
+        omsvc_node_options options;
+        omsvc_node *other = NULL;
+        memset(&options, 0, sizeof options);
+        options.self_id.ptr = huge;
+        options.self_id.len = 300; /* valid UTF-8, too long for an id */
+        CHECK_STATUS(omsvc_node_open(&options, &other), OMSVC_INVALID_ARGUMENT);
+        CHECK(strstr(omsvc_last_error(), "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx") == NULL);
+        CHECK(other == NULL);
+    }
+    OK(omsvc_node_free(node));
+    free(huge);
+}
+
+/* A directory whose CURRENT file is garbage: the open fails with a status and leaks nothing
+ * (valgrind and LeakSanitizer check the latter). */
+static void corrupt_current(const char *dir) {
+    char db[600], current[700];
+    omsvc_node *node;
+    omsvc_node *reopened = (omsvc_node *)0x1;
+    omsvc_node_options options;
+    FILE *file;
+    enum omsvc_status status;
+
+    snprintf(db, sizeof db, "%s/corrupt", dir);
+    node = open_node("om1", db);
+    OK(omsvc_node_free(node));
+    snprintf(current, sizeof current, "%s/CURRENT", db);
+    file = fopen(current, "w");
+    CHECK(file != NULL);
+    fputs("MANIFEST-999999\n", file);
+    fclose(file);
+    memset(&options, 0, sizeof options);
+    options.self_id = str_of("om1");
+    options.db_dir = str_of(db);
+    status = omsvc_node_open(&options, &reopened);
+    CHECK(status != OMSVC_OK && status != OMSVC_PANIC);
+    CHECK(reopened == (omsvc_node *)0x1);
+}
+
 int main(void) {
     char dir[512], db[600];
     memset(long_name, 'n', sizeof long_name);
@@ -266,6 +341,8 @@ int main(void) {
     handles();
     events();
     configuration(dir);
+    bounded_messages();
+    corrupt_current(dir);
     printf("bad_input: every bad argument refused with its status\n");
     return 0;
 }

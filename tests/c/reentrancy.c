@@ -1,6 +1,7 @@
 /* Callbacks that call back into libomsvc from the runner thread: reading status and
  * configuration, applying an entry, forwarding events (even demoting their own node), and
- * shutting down or freeing their own node. Nothing deadlocks and the state stays consistent. */
+ * shutting down or freeing their own node, and two nodes whose stop callbacks free each other.
+ * Nothing deadlocks and the state stays consistent. */
 #include "check.h"
 
 typedef struct {
@@ -70,6 +71,87 @@ static int32_t note_stop_after_free(void *userdata) {
     return 0;
 }
 
+static void become_leader(omsvc_node *node, uint64_t term);
+
+/* Two nodes whose services' stop callbacks free each other's node, both at once. */
+typedef struct {
+    omsvc_node *other;
+    volatile int in_stop;
+    volatile int freed_other;
+    volatile int *peer_in_stop;
+} mutual;
+
+static int32_t mutual_start(void *userdata, uint64_t epoch) {
+    (void)userdata;
+    (void)epoch;
+    return 0;
+}
+
+static int32_t mutual_stop(void *userdata) {
+    mutual *self = (mutual *)userdata;
+    int waited;
+    self->in_stop = 1;
+    /* Both stops run before either frees: the order that used to deadlock. */
+    for (waited = 0; !*self->peer_in_stop && waited < 5000; waited += 1) sleep_ms(1);
+    OK(omsvc_node_free(self->other)); /* only requests the shutdown: returns at once */
+    self->freed_other = 1;
+    return 0;
+}
+
+static void stops_that_free_each_other(void) {
+    char dir[512], dir_a[600], dir_b[600];
+    omsvc_service_callbacks callbacks;
+    mutual a, b;
+    omsvc_node *node_a, *node_b;
+    int waited;
+    make_temp_dir(dir, sizeof dir);
+    snprintf(dir_a, sizeof dir_a, "%s/a", dir);
+    snprintf(dir_b, sizeof dir_b, "%s/b", dir);
+    memset(&callbacks, 0, sizeof callbacks);
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    callbacks.start = mutual_start;
+    callbacks.stop = mutual_stop;
+    node_a = open_node("solo", dir_a);
+    node_b = open_node("solo", dir_b);
+    a.other = node_b;
+    b.other = node_a;
+    a.peer_in_stop = &b.in_stop;
+    b.peer_in_stop = &a.in_stop;
+    OK(omsvc_node_register_service(node_a, "A", 1, &callbacks, &a, NULL));
+    OK(omsvc_node_register_service(node_b, "B", 1, &callbacks, &b, NULL));
+    become_leader(node_a, 1);
+    become_leader(node_b, 1);
+    settle(node_a);
+    settle(node_b);
+    OK(omsvc_node_not_leader(node_a, 1, NULL));
+    OK(omsvc_node_not_leader(node_b, 1, NULL));
+    for (waited = 0; !(a.freed_other && b.freed_other) && waited < 20000; waited += 10) sleep_ms(10);
+    CHECK(a.freed_other && b.freed_other); /* no deadlock */
+
+    /* Both databases close soon after (on another thread): each directory opens again. */
+    {
+        const char *dirs[2];
+        int i;
+        dirs[0] = dir_a;
+        dirs[1] = dir_b;
+        for (i = 0; i < 2; i++) {
+            omsvc_node_options options;
+            omsvc_node *again = NULL;
+            enum omsvc_status status = OMSVC_DATABASE_LOCKED;
+            memset(&options, 0, sizeof options);
+            options.self_id = str_of("solo");
+            options.db_dir = str_of(dirs[i]);
+            for (waited = 0; status == OMSVC_DATABASE_LOCKED && waited < 20000; waited += 10) {
+                status = omsvc_node_open(&options, &again);
+                if (status == OMSVC_DATABASE_LOCKED) sleep_ms(10);
+            }
+            OK(status);
+            OK(omsvc_node_free(again));
+        }
+    }
+}
+
 static void become_leader(omsvc_node *node, uint64_t term) {
     OK(omsvc_node_leader_changed(node, term, str_of("solo"), NULL));
     OK(omsvc_node_leader_ready(node, term, 0, NULL));
@@ -123,6 +205,8 @@ int main(void) {
     CHECK(self.starts == 1 && self.stopped_after_free);
     CHECK_STATUS(omsvc_node_leader_ready(self.node, 2, 0, NULL), OMSVC_INVALID_HANDLE);
     sleep_ms(100); /* let the detached runner thread finish exiting */
+
+    stops_that_free_each_other();
 
     printf("reentrancy: callbacks re-entered the library without deadlock\n");
     return 0;

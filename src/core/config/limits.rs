@@ -35,7 +35,8 @@ pub fn validate_service_name(name: &str) -> Result<(), Error> {
 /// Checks a name given as raw bytes (from C, or from a decoded entry).
 pub fn validate_service_name_bytes(name: &[u8]) -> Result<&str, Error> {
     let name = std::str::from_utf8(name).map_err(|_| Error::InvalidServiceName {
-        name: String::from_utf8_lossy(name).into_owned(),
+        // Only the shown prefix is converted: a huge invalid name must not make a huge error.
+        name: printable(&String::from_utf8_lossy(&name[..name.len().min(4 * 64)])),
         problem: NameProblem::NotUtf8,
     })?;
     validate_service_name(name)?;

@@ -2,6 +2,7 @@
 //! changed only by applying replicated log entries.
 
 mod command;
+mod dir_lock;
 mod format;
 mod limits;
 mod table;

@@ -5,6 +5,7 @@
 //! never leaves one without the other.
 
 use super::command::{decode_command, Command};
+use super::dir_lock::DirLock;
 use super::format::{check_existing, current_format_value, FORMAT_VERSION_KEY};
 use super::limits::validate_service_name;
 use super::{CONFIG_COLUMN_FAMILY, META_COLUMN_FAMILY};
@@ -64,6 +65,9 @@ pub struct ConfigTable {
     /// Serializes writers and caches the last applied entry.
     /// None until the first entry is applied (log indexes may start at 0).
     last_applied: Mutex<Option<TransactionInfo>>,
+    /// A writable table's hold on its directory in this process. Declared after `db`, so it
+    /// is released only once RocksDB has closed.
+    _dir_lock: Option<DirLock>,
 }
 
 impl std::fmt::Debug for ConfigTable {
@@ -80,20 +84,25 @@ impl ConfigTable {
     pub fn open(path: impl AsRef<Path>, options: TableOptions) -> Result<Self, Error> {
         let path = path.as_ref().to_owned();
         let exists = path.join("CURRENT").exists();
-        let column_families = if exists {
-            check_existing(&path)?
-        } else if options.create_if_missing {
+        if !exists {
+            if !options.create_if_missing {
+                return Err(Error::DatabaseMissing { path });
+            }
             std::fs::create_dir_all(&path).map_err(|source| Error::Io {
                 operation: "create the database directory",
                 path: path.clone(),
                 source,
             })?;
+        }
+        // Before RocksDB looks at the directory: its own lock tells spellings apart.
+        let dir_lock = DirLock::acquire(&path)?;
+        let column_families = if exists {
+            check_existing(&path)?
+        } else {
             vec![
                 CONFIG_COLUMN_FAMILY.to_owned(),
                 META_COLUMN_FAMILY.to_owned(),
             ]
-        } else {
-            return Err(Error::DatabaseMissing { path });
         };
         let mut db_options = Options::default();
         db_options.create_if_missing(!exists);
@@ -110,6 +119,7 @@ impl ConfigTable {
             writable: true,
             sync_writes: options.sync_writes,
             last_applied: Mutex::new(None),
+            _dir_lock: Some(dir_lock),
         };
         if !exists {
             let mut batch = WriteBatch::default();
@@ -137,6 +147,7 @@ impl ConfigTable {
             writable: false,
             sync_writes: false,
             last_applied: Mutex::new(None),
+            _dir_lock: None,
         };
         *table.lock_writes() = table.read_transaction_info()?;
         Ok(table)
