@@ -57,9 +57,13 @@ fn exception_class(error: &JniError) -> &'static JNIStr {
                 jni_str!("org/libomsvc/StorageException")
             }
             Error::ShutDown => jni_str!("org/libomsvc/NodeShutDownException"),
-            Error::SubmitFailed { .. } | Error::Replication { .. } => {
-                jni_str!("org/libomsvc/OmsvcException")
+            Error::SubmitFailed { .. }
+            | Error::Replication { .. }
+            | Error::SubmissionNotApplied { .. } => jni_str!("org/libomsvc/OmsvcException"),
+            Error::StaleWriterEpoch { .. } | Error::EpochEnded { .. } => {
+                jni_str!("org/libomsvc/StaleEpochException")
             }
+            Error::TermWentBackwards { .. } => jni_str!("java/lang/IllegalArgumentException"),
         },
     }
 }
