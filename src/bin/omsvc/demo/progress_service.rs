@@ -154,6 +154,9 @@ impl Worker {
                         next_item,
                     });
                 }
+                // This run's epoch ended (the node lost its leadership): nothing to report, the
+                // runner is stopping the service.
+                Err(omsvc::Error::EpochEnded { .. }) => break,
                 Err(error) => {
                     (self.sink)(ProgressEvent::SaveFailed {
                         node: self.node.clone(),
