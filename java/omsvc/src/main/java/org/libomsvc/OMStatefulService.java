@@ -6,6 +6,9 @@ import com.google.protobuf.Parser;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A leader-only service with a typed configuration {@code CONF} that survives failover and restart,
@@ -83,9 +86,9 @@ public abstract class OMStatefulService<CONF extends Message> implements OMServi
   /**
    * The service's save in the run {@code epoch} was handed at start. Completes once applied on
    * this node; exceptionally with {@link StaleEpochException} at once when {@code epoch} is no
-   * longer current, or when every peer refused the entry because it was appended in a later term
-   * (nothing was written), and with an {@link OmsvcException} when every peer rejected it (e.g.
-   * over the 4 MiB limit).
+   * longer current, as soon as it ends while the save waits for Ratis, or when every peer refused
+   * the entry because it was appended in a later term (nothing was written), and with an {@link
+   * OmsvcException} when every peer rejected it (e.g. over the 4 MiB limit).
    */
   public CompletableFuture<OMServiceConfigurationResponse> saveConfiguration(
       ServiceEpoch epoch, CONF configuration) {
@@ -131,6 +134,11 @@ public abstract class OMStatefulService<CONF extends Message> implements OMServi
     return submit(OMSetRunControlRequest.of(serviceName, true));
   }
 
+  /**
+   * Submits a write of {@code epoch} only while it is current, and fails it as soon as the epoch
+   * ends while it waits for Ratis, so a {@code stop()} that waits on a save does not wait for a
+   * quorum this node no longer has.
+   */
   private CompletableFuture<OMServiceConfigurationResponse> submitIn(
       ServiceEpoch epoch, OMServiceConfigurationRequest request) {
     if (!epoch.isCurrent()) {
@@ -144,7 +152,58 @@ public abstract class OMStatefulService<CONF extends Message> implements OMServi
                   + "\" was not made; stop the service, its next run gets a new epoch"));
       return failed;
     }
-    return submit(request);
+    CompletableFuture<OMServiceConfigurationResponse> submitted = submit(request);
+    if (submitted.isDone()) {
+      return submitted;
+    }
+    CompletableFuture<OMServiceConfigurationResponse> result = new CompletableFuture<>();
+    ScheduledFuture<?> watch =
+        EpochWatch.SCHEDULER.scheduleWithFixedDelay(
+            () -> {
+              if (!epoch.isCurrent()) {
+                result.completeExceptionally(
+                    new StaleEpochException(
+                        "this node no longer leads in epoch "
+                            + epoch.getEpoch()
+                            + ", so the save of service \""
+                            + serviceName
+                            + "\" stopped waiting for Ratis (if it still commits, every peer"
+                            + " applies it before anything a later leader writes, or refuses"
+                            + " it as FENCED); stop the service"));
+              }
+            },
+            EpochWatch.POLL_MILLIS,
+            EpochWatch.POLL_MILLIS,
+            TimeUnit.MILLISECONDS);
+    result.whenComplete((response, error) -> watch.cancel(false));
+    submitted.whenComplete(
+        (response, error) -> {
+          if (error != null) {
+            result.completeExceptionally(error);
+          } else {
+            result.complete(response);
+          }
+        });
+    return result;
+  }
+
+  /** One daemon thread that checks the epochs of saves waiting for Ratis. */
+  private static final class EpochWatch {
+    static final long POLL_MILLIS = 5;
+    static final ScheduledThreadPoolExecutor SCHEDULER = newScheduler();
+
+    private static ScheduledThreadPoolExecutor newScheduler() {
+      ScheduledThreadPoolExecutor scheduler =
+          new ScheduledThreadPoolExecutor(
+              1,
+              task -> {
+                Thread thread = new Thread(task, "omsvc-epoch-watch");
+                thread.setDaemon(true);
+                return thread;
+              });
+      scheduler.setRemoveOnCancelPolicy(true);
+      return scheduler;
+    }
   }
 
   private CompletableFuture<OMServiceConfigurationResponse> submit(

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -299,6 +301,24 @@ class OMStatefulServiceTest {
             CompletionException.class, () -> fenced.saveConfiguration(epoch3, fifteen).join());
     assertTrue(ended.getCause() instanceof StaleEpochException, ended.toString());
     assertTrue(ended.getCause().getMessage().contains("epoch 3"), ended.getCause().getMessage());
+  }
+
+  /** Item 20: a save waiting for its commit fails as soon as its epoch ends. */
+  @Test
+  void aSaveWaitingForItsCommitFailsOnceItsEpochEnds() throws Exception {
+    ProgressService hanging =
+        new ProgressService(manager, log, request -> new CompletableFuture<>());
+    NodeFixture.becomeReadyLeader(manager, 1, 0);
+    CompletableFuture<OMServiceConfigurationResponse> pending =
+        hanging.saveConfiguration(
+            service.epoch, ProgressConfiguration.newBuilder().setPosition(1).build());
+    assertFalse(pending.isDone(), "the log has not committed it");
+
+    manager.getEventForwarder().notifyNotLeader(2);
+    ExecutionException ended =
+        assertThrows(ExecutionException.class, () -> pending.get(10, TimeUnit.SECONDS));
+    assertTrue(ended.getCause() instanceof StaleEpochException, ended.toString());
+    assertTrue(ended.getCause().getMessage().contains("epoch 1"), ended.getCause().getMessage());
   }
 
   private static void awaitTrue(java.util.function.BooleanSupplier condition, String what)
