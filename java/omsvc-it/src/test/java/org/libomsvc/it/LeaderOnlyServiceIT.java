@@ -253,6 +253,16 @@ class LeaderOnlyServiceIT {
     RatisPeer target = cluster.anyFollowerOf(leader).orElseThrow();
     assertTrue(cluster.transferLeadership(target, TIMEOUT));
     Await.until(TIMEOUT, target + " leader-ready", target::isLeaderReady, cluster::describe);
+    // The host reports its startup entry applied on its apply thread, just after leader-ready:
+    // wait for that, then the user's stop is what keeps the service from starting.
+    Await.until(
+        TIMEOUT,
+        target + " past its barrier",
+        () -> {
+          String why = target.manager().getStatus().service(ProgressService.NAME).waitingFor();
+          return why == null || !why.startsWith("waiting for barrier");
+        },
+        cluster::describe);
     assertTrue(target.manager().waitSettled(Duration.ofSeconds(5)));
     ServiceStatusView view = target.manager().getStatus().service(ProgressService.NAME);
     assertEquals(ServiceStatus.PAUSING, view.status(), view.toString());
