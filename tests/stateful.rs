@@ -530,3 +530,55 @@ fn b13_a_deposed_leaders_save_appended_in_a_later_term_is_refused_on_every_peer(
         "{err}"
     );
 }
+
+/// A database written before run-control records kept a user's stop in the configuration:
+/// with no record, `should_run` still reads it; a user's start or stop then decides.
+#[test]
+fn without_a_run_control_record_the_configurations_own_flag_still_decides() {
+    let node = omsvc::Node::open(omsvc::NodeOptions::new(
+        "solo",
+        omsvc::DbLocation::Ephemeral,
+    ))
+    .unwrap();
+    let stopped_before_upgrade = ScanConfig {
+        suspended: true,
+        resume_from: "key-3".into(),
+    };
+    node.apply_entry(
+        1,
+        1,
+        &encode_set_request(
+            "Scanner",
+            &prost::Message::encode_to_vec(&stopped_before_upgrade),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let config = node
+        .stateful_config::<ScanConfig>("Scanner", node.local_submitter())
+        .unwrap();
+    assert_eq!(config.run_control().unwrap(), None);
+    assert!(
+        !config.should_run().unwrap(),
+        "the old stop must still hold"
+    );
+
+    config.request_start().unwrap();
+    assert!(config.should_run().unwrap());
+    assert_eq!(
+        config.read().unwrap(),
+        Some(stopped_before_upgrade),
+        "a user's start leaves the configuration as it is"
+    );
+    config.request_stop().unwrap();
+    config
+        .save_as_operator(&ScanConfig {
+            suspended: false,
+            resume_from: "key-4".into(),
+        })
+        .unwrap();
+    assert!(
+        !config.should_run().unwrap(),
+        "once recorded, no save of the configuration undoes the stop"
+    );
+}
