@@ -87,6 +87,11 @@ typedef enum omsvc_status {
    * openraft mode: this node is not the leader; `omsvc_last_error` names the leader.
    */
   OMSVC_NOT_LEADER = 25,
+  /**
+   * A write of a service's epoch that has ended: refused by every peer when its entry was
+   * appended in a later term (nothing written), or not made because the epoch had ended.
+   */
+  OMSVC_STALE_EPOCH = 26,
 } omsvc_status;
 
 typedef enum omsvc_apply_outcome {
@@ -319,9 +324,54 @@ enum omsvc_status omsvc_encode_delete_request(const char *name,
                                               struct omsvc_bytes **request_out);
 
 /**
- * Applies a committed configuration entry (`set_service_configuration` or delete) at
- * (`term`, `index`) and counts it as applied. An invalid request writes nothing and returns
- * its status. `outcome_out` may be NULL. Not on a raft node's core (OMSVC_INVALID_HANDLE).
+ * Like `omsvc_encode_set_request`, for a service's save in the run it was handed
+ * `writer_epoch` for: every peer refuses the entry (OMSVC_STALE_EPOCH, nothing written) unless
+ * it is appended in term `writer_epoch`, so a deposed leader never takes the configuration
+ * backwards. Check `omsvc_node_epoch_is_current` before submitting.
+ */
+enum omsvc_status omsvc_encode_stamped_set_request(const char *name,
+                                                   size_t name_len,
+                                                   const uint8_t *value,
+                                                   size_t value_len,
+                                                   uint64_t writer_epoch,
+                                                   struct omsvc_bytes **request_out);
+
+/**
+ * Like `omsvc_encode_delete_request`, stamped with the writer's epoch (see
+ * `omsvc_encode_stamped_set_request`).
+ */
+enum omsvc_status omsvc_encode_stamped_delete_request(const char *name,
+                                                      size_t name_len,
+                                                      uint64_t writer_epoch,
+                                                      struct omsvc_bytes **request_out);
+
+/**
+ * Builds the request bytes of a user's start (`should_run` true) or stop of `name`: kept in the
+ * service's run-control record, apart from its configuration, so no save of the
+ * configuration undoes it (read it with `omsvc_node_read_run_control`).
+ */
+enum omsvc_status omsvc_encode_run_control_request(const char *name,
+                                                   size_t name_len,
+                                                   bool should_run,
+                                                   struct omsvc_bytes **request_out);
+
+/**
+ * Reads the user's last start or stop of `name`: `*present_out` says whether one was recorded,
+ * and when it was, `*should_run_out` what it says (otherwise it is written false).
+ */
+enum omsvc_status omsvc_node_read_run_control(const struct omsvc_node *node,
+                                              const char *name,
+                                              size_t name_len,
+                                              bool *present_out,
+                                              bool *should_run_out);
+
+/**
+ * Applies a committed configuration entry (set, delete or run control) at (`term`, `index`)
+ * and counts it as applied. An invalid request, or one stamped with a writer epoch other than
+ * `term` (OMSVC_STALE_EPOCH), writes nothing, still counts as applied, and returns its status.
+ * A `term` below the last applied entry's is OMSVC_INVALID_ARGUMENT: nothing is written and
+ * the entry does not count. `outcome_out` may be NULL. Not on a raft node's core
+ * (OMSVC_INVALID_HANDLE).
  */
 enum omsvc_status omsvc_node_apply_entry(struct omsvc_node *node,
                                          uint64_t term,

@@ -45,8 +45,10 @@ pub mod jni;
 pub mod raft;
 
 pub use crate::core::config::{
-    encode_delete_request, encode_set_request, ApplyOutcome, ConfigTable, TableOptions,
-    TransactionInfo, MAX_CONFIGURATION_BYTES, MAX_SERVICE_NAME_BYTES, SUPPORTED_FORMAT_VERSION,
+    encode_delete_request, encode_run_control_request, encode_set_request,
+    encode_stamped_delete_request, encode_stamped_set_request, ApplyOutcome, ConfigTable,
+    TableOptions, TransactionInfo, MAX_CONFIGURATION_BYTES, MAX_SERVICE_NAME_BYTES,
+    SUPPORTED_FORMAT_VERSION,
 };
 pub use crate::core::error::{Error, NameProblem};
 pub use crate::core::leadership::{Blocker, EventOutcome, LogIndex, Role, Term};

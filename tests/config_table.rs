@@ -4,8 +4,9 @@ mod common;
 
 use common::Group;
 use omsvc::{
-    encode_delete_request, encode_set_request, ApplyOutcome, ConfigTable, Error, NameProblem,
-    TableOptions, TransactionInfo, MAX_CONFIGURATION_BYTES, MAX_SERVICE_NAME_BYTES,
+    encode_delete_request, encode_run_control_request, encode_set_request,
+    encode_stamped_delete_request, encode_stamped_set_request, ApplyOutcome, ConfigTable, Error,
+    NameProblem, TableOptions, TransactionInfo, MAX_CONFIGURATION_BYTES, MAX_SERVICE_NAME_BYTES,
 };
 
 fn open(dir: &std::path::Path) -> ConfigTable {
@@ -153,6 +154,7 @@ fn bad_input_is_refused_with_a_clear_error_and_nothing_written() {
                     },
                 ),
             ),
+            writer_epoch: None,
         },
         &mut oversized_entry,
     )
@@ -381,5 +383,145 @@ fn a_log_that_starts_at_index_zero_applies_its_first_entry_once() {
     assert!(matches!(
         reopened.apply(1, 1, &set("Lifecycle", b"x")),
         Ok(ApplyOutcome::Applied { .. })
+    ));
+}
+
+/// Item 25 of the safety issue: a write stamped with its writer's epoch is refused, alike on
+/// every peer, when its entry was appended in another term; an operator's write is not fenced.
+#[test]
+fn a_write_stamped_with_an_epoch_other_than_its_entrys_term_is_refused_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = open(dir.path());
+    let stamped =
+        |value: &[u8], epoch| encode_stamped_set_request("Scanner", value, epoch).unwrap();
+
+    assert!(matches!(
+        table.apply(3, 1, &stamped(b"15", 3)),
+        Ok(ApplyOutcome::Applied { .. })
+    ));
+    assert!(matches!(
+        table.apply(4, 2, &set("Scanner", b"16")),
+        Ok(ApplyOutcome::Applied { .. })
+    ));
+    for (what, request) in [
+        ("a set of epoch 3", stamped(b"15-late", 3)),
+        (
+            "a delete of epoch 3",
+            encode_stamped_delete_request("Scanner", 3).unwrap(),
+        ),
+        ("a set of the later epoch 5", stamped(b"17", 5)),
+        ("a set stamped with epoch 0", stamped(b"zero", 0)),
+    ] {
+        let err = table.apply(4, 3, &request).expect_err(what);
+        assert!(
+            matches!(&err, Error::StaleWriterEpoch { name, term: 4, index: 3, .. } if name == "Scanner"),
+            "{what}: {err}"
+        );
+        assert!(err.is_refused_command(), "{what}: every peer refuses it");
+        assert!(err.to_string().contains("nothing was written"), "{err}");
+        assert_eq!(table.read("Scanner").unwrap().as_deref(), Some(&b"16"[..]));
+        assert_eq!(
+            table.last_applied(),
+            TransactionInfo { term: 4, index: 2 },
+            "{what} wrote transaction info"
+        );
+    }
+    assert!(matches!(
+        table.apply(4, 3, &stamped(b"17", 4)),
+        Ok(ApplyOutcome::Applied { .. })
+    ));
+    assert_eq!(table.read("Scanner").unwrap().as_deref(), Some(&b"17"[..]));
+}
+
+/// Item 18 of the safety issue: terms in a Raft log never go down.
+#[test]
+fn an_entry_whose_term_is_below_the_last_applied_entrys_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = open(dir.path());
+    table.apply(5, 10, &set("Lifecycle", b"five")).unwrap();
+
+    let err = table.apply(4, 11, &set("Lifecycle", b"four")).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::TermWentBackwards {
+                term: 4,
+                index: 11,
+                last_term: 5,
+                last_index: 10
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        !err.is_refused_command(),
+        "a wrong term is the host's error: the entry must not count as applied"
+    );
+    assert!(err.to_string().contains("never go down"), "{err}");
+    assert!(matches!(
+        table.apply_marker(4, 11, None),
+        Err(Error::TermWentBackwards { .. })
+    ));
+    assert_eq!(
+        table.read("Lifecycle").unwrap().as_deref(),
+        Some(&b"five"[..])
+    );
+    assert_eq!(table.last_applied(), TransactionInfo { term: 5, index: 10 });
+    // A replayed older entry is still a no-op, and the log goes on in the same or a later term.
+    assert!(matches!(
+        table.apply(4, 9, &set("Lifecycle", b"four")),
+        Ok(ApplyOutcome::AlreadyApplied { .. })
+    ));
+    table.apply(5, 11, &set("Lifecycle", b"five-b")).unwrap();
+    table.apply(6, 12, &set("Lifecycle", b"six")).unwrap();
+}
+
+/// Item 4 of the safety issue: run control is a record of its own, apart from the service's
+/// configuration, applied and snapshotted like every other change.
+#[test]
+fn run_control_is_its_own_record_and_travels_with_snapshots() {
+    let dir = tempfile::tempdir().unwrap();
+    let leader = open(&dir.path().join("leader"));
+    let follower = open(&dir.path().join("follower"));
+    assert_eq!(leader.run_control("Lifecycle").unwrap(), None);
+    leader
+        .apply(1, 1, &set("Lifecycle", b"position-7"))
+        .unwrap();
+    leader
+        .apply(
+            1,
+            2,
+            &encode_run_control_request("Lifecycle", false).unwrap(),
+        )
+        .unwrap();
+    leader
+        .apply(1, 3, &set("Lifecycle", b"position-8"))
+        .unwrap();
+    assert_eq!(leader.run_control("Lifecycle").unwrap(), Some(false));
+    assert_eq!(
+        leader.read("Lifecycle").unwrap().as_deref(),
+        Some(&b"position-8"[..])
+    );
+    leader
+        .apply(1, 4, &encode_run_control_request("Trash", true).unwrap())
+        .unwrap();
+    assert_eq!(leader.list().unwrap(), ["Lifecycle"], "not a configuration");
+
+    follower
+        .apply(1, 1, &encode_run_control_request("Stale", false).unwrap())
+        .unwrap();
+    let checkpoint = dir.path().join("snapshot");
+    leader.checkpoint(&checkpoint).unwrap();
+    follower.reinitialize(&checkpoint).unwrap();
+    assert_eq!(follower.run_control("Lifecycle").unwrap(), Some(false));
+    assert_eq!(follower.run_control("Trash").unwrap(), Some(true));
+    assert_eq!(
+        follower.run_control("Stale").unwrap(),
+        None,
+        "a snapshot replaces the run-control records too"
+    );
+    assert!(matches!(
+        leader.run_control(""),
+        Err(Error::InvalidServiceName { .. })
     ));
 }

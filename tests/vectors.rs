@@ -5,7 +5,7 @@
 use omsvc::core::proto::{
     service_configuration_command::Command, service_configuration_response::Outcome,
     DeleteServiceConfigurationRequest, ServiceConfigurationCommand, ServiceConfigurationResponse,
-    SetServiceConfigurationRequest, TransactionInfo,
+    SetRunControlRequest, SetServiceConfigurationRequest, TransactionInfo,
 };
 use prost::Message;
 use std::collections::BTreeMap;
@@ -34,18 +34,31 @@ fn configuration(spec: &str) -> Vec<u8> {
 /// Builds the message a manifest line describes and encodes it.
 fn encode(message: &str, fields: &BTreeMap<&str, &str>) -> Vec<u8> {
     let number = |key: &str| fields[key].parse::<u64>().unwrap();
+    let writer_epoch = fields
+        .get("writer_epoch")
+        .map(|epoch| epoch.parse::<u64>().unwrap());
     match message {
         "ServiceConfigurationCommand.set" => ServiceConfigurationCommand {
             command: Some(Command::Set(SetServiceConfigurationRequest {
                 service_name: fields["service_name"].to_owned(),
                 configuration: configuration(fields["configuration"]),
             })),
+            writer_epoch,
         }
         .encode_to_vec(),
         "ServiceConfigurationCommand.delete" => ServiceConfigurationCommand {
             command: Some(Command::Delete(DeleteServiceConfigurationRequest {
                 service_name: fields["service_name"].to_owned(),
             })),
+            writer_epoch,
+        }
+        .encode_to_vec(),
+        "ServiceConfigurationCommand.set_run_control" => ServiceConfigurationCommand {
+            command: Some(Command::SetRunControl(SetRunControlRequest {
+                service_name: fields["service_name"].to_owned(),
+                should_run: fields["should_run"].parse().unwrap(),
+            })),
+            writer_epoch,
         }
         .encode_to_vec(),
         "TransactionInfo" => TransactionInfo {
@@ -86,7 +99,7 @@ fn manifest() -> Vec<(String, String, BTreeMap<&'static str, &'static str>)> {
 fn every_vector_encodes_to_its_golden_bytes_and_decodes_back() {
     let regenerate = std::env::var_os("OMSVC_REGENERATE_VECTORS").is_some();
     let entries = manifest();
-    assert_eq!(entries.len(), 8);
+    assert_eq!(entries.len(), 14);
     for (file, message, fields) in entries {
         let encoded = encode(&message, &fields);
         let path = vectors_dir().join(&file);
@@ -152,4 +165,35 @@ fn the_library_encoders_produce_the_golden_bytes() {
         omsvc::encode_set_request("ContainerBalancer", &large).unwrap(),
         read("set_large_configuration.bin")
     );
+}
+
+#[test]
+fn the_library_encoders_of_stamped_writes_and_run_control_produce_the_golden_bytes() {
+    let read = |file: &str| std::fs::read(vectors_dir().join(file)).unwrap();
+    assert_eq!(
+        omsvc::encode_stamped_set_request("KeyLifecycleService", b"position-16", 16).unwrap(),
+        read("set_stamped.bin")
+    );
+    assert_eq!(
+        omsvc::encode_stamped_set_request("KeyLifecycleService", b"", 0).unwrap(),
+        read("set_stamped_epoch_zero.bin")
+    );
+    assert_eq!(
+        omsvc::encode_stamped_delete_request("KeyLifecycleService", 4_294_967_297).unwrap(),
+        read("delete_stamped.bin")
+    );
+    assert_eq!(
+        omsvc::encode_run_control_request("KeyLifecycleService", false).unwrap(),
+        read("run_control_stop.bin")
+    );
+    assert_eq!(
+        omsvc::encode_run_control_request("KeyLifecycleService", true).unwrap(),
+        read("run_control_start.bin")
+    );
+    // An operator's write carries no epoch: its bytes are those of the first version.
+    let mut stamped = read("set_stamped.bin");
+    let unstamped = omsvc::encode_set_request("KeyLifecycleService", b"position-16").unwrap();
+    assert_eq!(&stamped[..unstamped.len()], unstamped.as_slice());
+    stamped.truncate(unstamped.len());
+    assert_eq!(stamped, unstamped, "the epoch is a trailing field 4");
 }

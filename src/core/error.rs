@@ -1,6 +1,7 @@
 //! The one error type of libomsvc. Adapters map each variant to their own form
 //! (a C status, a Java exception) without losing the message.
 
+use crate::core::leadership::{LogIndex, Term};
 use std::path::PathBuf;
 
 /// Why a service name was refused.
@@ -134,17 +135,60 @@ pub enum Error {
 
     #[error("invalid {name}: {reason}")]
     InvalidArgument { name: &'static str, reason: String },
+
+    #[error(
+        "the write to service {name:?} at index {index} was made in epoch {writer_epoch} but \
+         appended in term {term}: its writer had stopped leading, so every peer refused it and \
+         nothing was written; stop that run of the service (the current leader's run writes now)"
+    )]
+    StaleWriterEpoch {
+        name: String,
+        writer_epoch: Term,
+        term: Term,
+        index: LogIndex,
+    },
+
+    #[error(
+        "this node no longer leads in epoch {epoch}, so the write of that epoch was not made \
+         (or was abandoned while it waited to commit: if it still commits, every peer applies it \
+         before anything a later leader writes); stop the service, its next run gets a new epoch"
+    )]
+    EpochEnded { epoch: Term },
+
+    #[error(
+        "the write submitted as entry {index} (term {term}) was not applied: the table had \
+         already applied up to index {last_index}, so this entry changed nothing; the write is \
+         lost, submit it again (was the table also written by another log?)"
+    )]
+    SubmissionNotApplied {
+        term: Term,
+        index: LogIndex,
+        last_index: LogIndex,
+    },
+
+    #[error(
+        "entry {index} has term {term}, below term {last_term} of the last applied entry \
+         {last_index}: terms in a Raft log never go down, so the host passed a wrong term (pass \
+         each entry's own term); nothing was written"
+    )]
+    TermWentBackwards {
+        term: Term,
+        index: LogIndex,
+        last_term: Term,
+        last_index: LogIndex,
+    },
 }
 
 impl Error {
-    /// True when a log entry's command itself is invalid, so every peer refuses it alike and
-    /// nothing was written.
+    /// True when a log entry's command itself is refused (invalid, or written in an epoch that
+    /// had ended), so every peer refuses it alike and nothing was written.
     pub fn is_refused_command(&self) -> bool {
         matches!(
             self,
             Error::InvalidServiceName { .. }
                 | Error::ConfigurationTooLarge { .. }
                 | Error::MalformedCommand { .. }
+                | Error::StaleWriterEpoch { .. }
         )
     }
 }

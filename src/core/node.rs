@@ -6,7 +6,7 @@ use crate::core::error::Error;
 use crate::core::leadership::{Blocker, EventOutcome, LogIndex, Permission, Role, Term};
 use crate::core::proto::TableSnapshot;
 use crate::core::services::{Service, ServiceManager, ServiceOptions, ServiceStatusView};
-use crate::core::stateful::{ConfigSubmitter, LocalSubmitter, StatefulConfig};
+use crate::core::stateful::{ConfigSubmitter, LocalSubmitter, StatefulConfig, SubmitReceipt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -170,9 +170,11 @@ impl Node {
         self.inner.manager.request_shutdown()
     }
 
-    /// Applies a committed configuration entry and reports it applied. An invalid command is
-    /// refused with nothing written, but its index still counts as applied: the entry is in
-    /// the log and every peer refuses it alike.
+    /// Applies a committed configuration entry and reports it applied. An invalid command, or
+    /// one stamped with a writer epoch other than the entry's term, is refused with nothing
+    /// written, but its index still counts as applied: the entry is in the log and every peer
+    /// refuses it alike. An entry whose term is below the last applied entry's is refused and
+    /// does not count (the host passed a wrong term).
     pub fn apply_entry(
         &self,
         term: Term,
@@ -184,6 +186,11 @@ impl Node {
 
     pub fn read_configuration(&self, name: &str) -> Result<Option<Vec<u8>>, Error> {
         self.inner.table.read(name)
+    }
+    /// A user's start (`true`) or stop (`false`) of service `name`, as every peer applied it;
+    /// `None` when none was ever recorded.
+    pub fn read_run_control(&self, name: &str) -> Result<Option<bool>, Error> {
+        self.inner.table.run_control(name)
     }
     pub fn list_configurations(&self) -> Result<Vec<String>, Error> {
         self.inner.table.list()
@@ -244,6 +251,9 @@ impl Node {
     }
 
     /// A submitter that applies straight into this node: for a single-peer group and tests.
+    /// Every local submitter of a node (and the node's table) picks indexes under one lock.
+    /// Do not mix it with [`Node::apply_entry`] from another log: the two would claim the same
+    /// indexes, and the later write fails.
     pub fn local_submitter(&self) -> Arc<dyn ConfigSubmitter> {
         Arc::new(LocalSubmitter::new(Arc::downgrade(&self.inner)))
     }
@@ -302,6 +312,36 @@ impl NodeInner {
     ) -> Result<ApplyOutcome, Error> {
         self.require_open()?;
         let result = self.table.apply(term, index, request);
+        self.count_applied(term, index, result)
+    }
+
+    /// Applies `request` as this node's next log entry, its index chosen under the table's
+    /// write lock (see [`ConfigTable::append`]), in the current term or later. A fresh entry
+    /// that changes nothing is an error: the write would otherwise be reported saved.
+    pub(crate) fn append_entry(&self, request: &[u8]) -> Result<SubmitReceipt, Error> {
+        self.require_open()?;
+        let term = self.manager.inspect(|model, _| model.term()).max(1);
+        let (at, result) = self.table.append(term, request)?;
+        match self.count_applied(at.term, at.index, result)? {
+            ApplyOutcome::Applied { info } => Ok(SubmitReceipt {
+                term: info.term,
+                index: info.index,
+            }),
+            ApplyOutcome::AlreadyApplied { last } => Err(Error::SubmissionNotApplied {
+                term: at.term,
+                index: at.index,
+                last_index: last.index,
+            }),
+        }
+    }
+
+    /// Reports an applied (or alike refused) entry to the leadership model.
+    fn count_applied(
+        &self,
+        term: Term,
+        index: LogIndex,
+        result: Result<ApplyOutcome, Error>,
+    ) -> Result<ApplyOutcome, Error> {
         match &result {
             Ok(ApplyOutcome::Applied { .. }) => self.manager.configuration_updated(),
             Ok(ApplyOutcome::AlreadyApplied { .. }) => {}

@@ -5,7 +5,10 @@ use super::args;
 use super::buffers::{new_bytes, new_name_list, omsvc_bytes, omsvc_name_list};
 use super::node::{node, omsvc_node, owned_node};
 use super::status::{omsvc_status, quoted, FfiError};
-use crate::core::config::{encode_delete_request, encode_set_request, ApplyOutcome};
+use crate::core::config::{
+    encode_delete_request, encode_run_control_request, encode_set_request,
+    encode_stamped_delete_request, encode_stamped_set_request, ApplyOutcome,
+};
 use std::ffi::c_char;
 
 #[repr(C)]
@@ -51,9 +54,91 @@ pub unsafe extern "C" fn omsvc_encode_delete_request(
     })
 }
 
-/// Applies a committed configuration entry (`set_service_configuration` or delete) at
-/// (`term`, `index`) and counts it as applied. An invalid request writes nothing and returns
-/// its status. `outcome_out` may be NULL. Not on a raft node's core (OMSVC_INVALID_HANDLE).
+/// Like `omsvc_encode_set_request`, for a service's save in the run it was handed
+/// `writer_epoch` for: every peer refuses the entry (OMSVC_STALE_EPOCH, nothing written) unless
+/// it is appended in term `writer_epoch`, so a deposed leader never takes the configuration
+/// backwards. Check `omsvc_node_epoch_is_current` before submitting.
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_encode_stamped_set_request(
+    name: *const c_char,
+    name_len: usize,
+    value: *const u8,
+    value_len: usize,
+    writer_epoch: u64,
+    request_out: *mut *mut omsvc_bytes,
+) -> omsvc_status {
+    ffi_boundary!({
+        let name = unsafe { args::service_name(name, name_len)? };
+        let value = unsafe { args::bytes(value, value_len, "value")? };
+        let request_out = unsafe { args::out(request_out, "request_out")? };
+        *request_out = new_bytes(encode_stamped_set_request(name, value, writer_epoch)?);
+        Ok(())
+    })
+}
+
+/// Like `omsvc_encode_delete_request`, stamped with the writer's epoch (see
+/// `omsvc_encode_stamped_set_request`).
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_encode_stamped_delete_request(
+    name: *const c_char,
+    name_len: usize,
+    writer_epoch: u64,
+    request_out: *mut *mut omsvc_bytes,
+) -> omsvc_status {
+    ffi_boundary!({
+        let name = unsafe { args::service_name(name, name_len)? };
+        let request_out = unsafe { args::out(request_out, "request_out")? };
+        *request_out = new_bytes(encode_stamped_delete_request(name, writer_epoch)?);
+        Ok(())
+    })
+}
+
+/// Builds the request bytes of a user's start (`should_run` true) or stop of `name`: kept in the
+/// service's run-control record, apart from its configuration, so no save of the
+/// configuration undoes it (read it with `omsvc_node_read_run_control`).
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_encode_run_control_request(
+    name: *const c_char,
+    name_len: usize,
+    should_run: bool,
+    request_out: *mut *mut omsvc_bytes,
+) -> omsvc_status {
+    ffi_boundary!({
+        let name = unsafe { args::service_name(name, name_len)? };
+        let request_out = unsafe { args::out(request_out, "request_out")? };
+        *request_out = new_bytes(encode_run_control_request(name, should_run)?);
+        Ok(())
+    })
+}
+
+/// Reads the user's last start or stop of `name`: `*present_out` says whether one was recorded,
+/// and when it was, `*should_run_out` what it says (otherwise it is written false).
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_node_read_run_control(
+    node: *const omsvc_node,
+    name: *const c_char,
+    name_len: usize,
+    present_out: *mut bool,
+    should_run_out: *mut bool,
+) -> omsvc_status {
+    ffi_boundary!({
+        let node = self::node(node)?;
+        let name = unsafe { args::service_name(name, name_len)? };
+        let present_out = unsafe { args::out(present_out, "present_out")? };
+        let should_run_out = unsafe { args::out(should_run_out, "should_run_out")? };
+        let run_control = node.read_run_control(name)?;
+        *present_out = run_control.is_some();
+        *should_run_out = run_control.unwrap_or(false);
+        Ok(())
+    })
+}
+
+/// Applies a committed configuration entry (set, delete or run control) at (`term`, `index`)
+/// and counts it as applied. An invalid request, or one stamped with a writer epoch other than
+/// `term` (OMSVC_STALE_EPOCH), writes nothing, still counts as applied, and returns its status.
+/// A `term` below the last applied entry's is OMSVC_INVALID_ARGUMENT: nothing is written and
+/// the entry does not count. `outcome_out` may be NULL. Not on a raft node's core
+/// (OMSVC_INVALID_HANDLE).
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_apply_entry(
     node: *mut omsvc_node,

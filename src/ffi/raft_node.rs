@@ -263,11 +263,10 @@ pub unsafe extern "C" fn omsvc_raft_node_delete(
     })
 }
 
+/// Writes `*index_out` only when the entry was applied: a refused entry, or one that changed
+/// nothing (OMSVC_SUBMIT_FAILED), is an error, never reported saved.
 fn propose(node: &RaftNode, request: Vec<u8>, index_out: *mut u64) -> Result<(), FfiError> {
-    let receipt = node.write(request)?;
-    if let crate::raft::types::CommandResponse::Refused { reason } = receipt.response {
-        return Err(FfiError::new(omsvc_status::OMSVC_MALFORMED_COMMAND, reason));
-    }
+    let receipt = crate::raft::node::applied(node.write(request)?, node.node())?;
     if let Some(index_out) = unsafe { index_out.as_mut() } {
         *index_out = receipt.index;
     }

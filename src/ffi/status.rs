@@ -50,11 +50,14 @@ pub enum omsvc_status {
     OMSVC_REPLICATION_ERROR = 24,
     /// openraft mode: this node is not the leader; `omsvc_last_error` names the leader.
     OMSVC_NOT_LEADER = 25,
+    /// A write of a service's epoch that has ended: refused by every peer when its entry was
+    /// appended in a later term (nothing written), or not made because the epoch had ended.
+    OMSVC_STALE_EPOCH = 26,
 }
 
 impl omsvc_status {
     /// The highest number in use; numbers are contiguous from 0.
-    const LAST: omsvc_status = omsvc_status::OMSVC_NOT_LEADER;
+    const LAST: omsvc_status = omsvc_status::OMSVC_STALE_EPOCH;
 
     pub fn message(self) -> &'static str {
         use omsvc_status::*;
@@ -93,6 +96,7 @@ impl omsvc_status {
             OMSVC_NOT_LEADER => {
                 "this node is not the leader (the detailed message names the leader)"
             }
+            OMSVC_STALE_EPOCH => "the write belongs to a service epoch that has ended",
         }
     }
 }
@@ -140,6 +144,9 @@ impl From<Error> for FfiError {
             Error::Replication { .. } => OMSVC_REPLICATION_ERROR,
             Error::ShutDown => OMSVC_SHUT_DOWN,
             Error::InvalidArgument { .. } => OMSVC_INVALID_ARGUMENT,
+            Error::StaleWriterEpoch { .. } | Error::EpochEnded { .. } => OMSVC_STALE_EPOCH,
+            Error::SubmissionNotApplied { .. } => OMSVC_SUBMIT_FAILED,
+            Error::TermWentBackwards { .. } => OMSVC_INVALID_ARGUMENT,
         };
         FfiError {
             status,

@@ -59,8 +59,12 @@ fn exception_class(error: &JniError) -> &'static JNIStr {
             Error::ShutDown => jni_str!("org/libomsvc/NodeShutDownException"),
             Error::SubmitFailed { .. }
             | Error::Replication { .. }
-            | Error::InvalidArgument { .. } => {
-                jni_str!("org/libomsvc/OmsvcException")
+            | Error::SubmissionNotApplied { .. } => jni_str!("org/libomsvc/OmsvcException"),
+            Error::StaleWriterEpoch { .. } | Error::EpochEnded { .. } => {
+                jni_str!("org/libomsvc/StaleEpochException")
+            }
+            Error::TermWentBackwards { .. } | Error::InvalidArgument { .. } => {
+                jni_str!("java/lang/IllegalArgumentException")
             }
         },
     }

@@ -359,6 +359,25 @@ pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_readConfiguration<
     .resolve::<ThrowTyped>()
 }
 
+/// A user's start (1) or stop (0) of `name`, or -1 when none was recorded.
+#[no_mangle]
+pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_readRunControl<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+    name: JString<'local>,
+) -> jint {
+    env.with_env(|env| -> JniResult<jint> {
+        let name = text(env, &name, "name")?;
+        Ok(match node(handle)?.read_run_control(&name)? {
+            Some(true) => 1,
+            Some(false) => 0,
+            None => -1,
+        })
+    })
+    .resolve::<ThrowTyped>()
+}
+
 #[no_mangle]
 pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_listConfigurations<'local>(
     mut env: EnvUnowned<'local>,

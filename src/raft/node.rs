@@ -8,11 +8,12 @@ use super::network::{FaultSwitch, Network};
 use super::rpc::{ClientError, NodeReport, WriteReceipt, WriteRequest};
 use super::server::{self, ServerContext};
 use super::state_machine::StateMachine;
-use super::types::{ConfigCommand, Raft, RaftNodeId};
+use super::types::{CommandResponse, ConfigCommand, Raft, RaftNodeId};
 use crate::core::config::{encode_delete_request, encode_set_request, TableOptions};
 use crate::core::error::Error;
 use crate::core::node::{DbLocation, Node, NodeOptions};
-use crate::core::stateful::{ConfigSubmitter, SubmitReceipt};
+use crate::core::services::EpochToken;
+use crate::core::stateful::{ensure_current, ConfigSubmitter, SubmitReceipt};
 use openraft::{BasicNode, Config, SnapshotPolicy};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -412,26 +413,89 @@ struct RaftSubmitter {
     runtime: tokio::runtime::Handle,
 }
 
+/// How often a write of a service's epoch checks, while it waits to commit, whether that
+/// epoch has ended.
+const EPOCH_POLL: Duration = Duration::from_millis(5);
+
+impl RaftSubmitter {
+    async fn propose(&self, request: Vec<u8>) -> Result<SubmitReceipt, Error> {
+        let receipt = server::client_write(
+            &self.context,
+            WriteRequest {
+                command: ConfigCommand(request),
+            },
+        )
+        .await
+        .map_err(|e| Error::Replication {
+            reason: e.to_string(),
+        })?;
+        applied(receipt, &self.context.node)
+    }
+}
+
 impl ConfigSubmitter for RaftSubmitter {
     fn submit(&self, request: Vec<u8>) -> Result<SubmitReceipt, Error> {
-        let receipt = self
-            .runtime
-            .block_on(server::client_write(
-                &self.context,
-                WriteRequest {
-                    command: ConfigCommand(request),
-                },
-            ))
-            .map_err(|e| Error::Replication {
-                reason: e.to_string(),
-            })?;
-        match receipt.response {
-            super::types::CommandResponse::Refused { reason } => Err(Error::Replication { reason }),
-            _ => Ok(SubmitReceipt {
-                term: receipt.term,
-                index: receipt.index,
-            }),
-        }
+        self.runtime.block_on(self.propose(request))
+    }
+
+    /// Proposes only while `writer`'s epoch is current, and stops waiting for the commit as
+    /// soon as it ends: a service's `stop()` that waits on this save returns within a few ms
+    /// of the node losing its leadership, not after the write timeout.
+    fn submit_as(&self, request: Vec<u8>, writer: &EpochToken) -> Result<SubmitReceipt, Error> {
+        ensure_current(writer)?;
+        self.runtime.block_on(async {
+            tokio::select! {
+                biased;
+                result = self.propose(request) => result,
+                () = epoch_ended(writer) => {
+                    tracing::info!(node = self.context.id, epoch = writer.epoch(), "a write stopped waiting: its epoch ended");
+                    Err(Error::EpochEnded { epoch: writer.epoch() })
+                }
+            }
+        })
+    }
+}
+
+async fn epoch_ended(writer: &EpochToken) {
+    let mut tick = tokio::time::interval(EPOCH_POLL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    while writer.is_current() {
+        tick.tick().await;
+    }
+}
+
+/// The receipt of a write that was applied; every other answer as the error it is (a fresh
+/// write that changed nothing is never reported saved).
+pub(crate) fn applied(receipt: WriteReceipt, node: &Node) -> Result<SubmitReceipt, Error> {
+    match receipt.response {
+        CommandResponse::Applied => Ok(SubmitReceipt {
+            term: receipt.term,
+            index: receipt.index,
+        }),
+        CommandResponse::AlreadyApplied => Err(Error::SubmissionNotApplied {
+            term: receipt.term,
+            index: receipt.index,
+            last_index: node.last_applied_entry().index,
+        }),
+        CommandResponse::Fenced {
+            service,
+            writer_epoch,
+            term,
+        } => Err(Error::StaleWriterEpoch {
+            name: service,
+            writer_epoch,
+            term,
+            index: receipt.index,
+        }),
+        CommandResponse::Refused { reason } => Err(Error::MalformedCommand {
+            reason: format!("every peer refused the command: {reason}"),
+        }),
+        CommandResponse::Marker => Err(Error::SubmitFailed {
+            reason: format!(
+                "entry {} was applied as a marker, not as the configuration command submitted",
+                receipt.index
+            ),
+        }),
     }
 }
 

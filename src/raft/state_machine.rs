@@ -4,6 +4,7 @@
 
 use super::types::{CommandResponse, LogId, RaftNodeId, StorageError, TypeConfig};
 use crate::core::config::ApplyOutcome;
+use crate::core::error::Error;
 use crate::core::node::Node;
 use crate::core::proto::TableSnapshot;
 use openraft::storage::{RaftStateMachine, Snapshot};
@@ -151,6 +152,16 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
                     match self.node.apply_entry(term, index, &command.0) {
                         Ok(ApplyOutcome::Applied { .. }) => CommandResponse::Applied,
                         Ok(ApplyOutcome::AlreadyApplied { .. }) => CommandResponse::AlreadyApplied,
+                        Err(Error::StaleWriterEpoch {
+                            name,
+                            writer_epoch,
+                            term,
+                            ..
+                        }) => CommandResponse::Fenced {
+                            service: name,
+                            writer_epoch,
+                            term,
+                        },
                         Err(error) if error.is_refused_command() => CommandResponse::Refused {
                             reason: error.to_string(),
                         },

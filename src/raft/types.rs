@@ -50,6 +50,13 @@ pub enum CommandResponse {
     Refused {
         reason: String,
     },
+    /// The command was stamped with the epoch of a service run whose leader no longer led
+    /// when the entry was appended (in `term`); every node refused it alike and wrote nothing.
+    Fenced {
+        service: String,
+        writer_epoch: u64,
+        term: u64,
+    },
     /// A no-op or membership entry.
     Marker,
 }

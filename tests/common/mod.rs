@@ -4,8 +4,8 @@
 #![allow(dead_code)]
 
 use omsvc::{
-    ConfigSubmitter, DbLocation, EpochToken, Error, Node, NodeOptions, Service, ServiceError,
-    SubmitReceipt,
+    ApplyOutcome, ConfigSubmitter, DbLocation, EpochToken, Error, Node, NodeOptions, Service,
+    ServiceError, SubmitReceipt,
 };
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
@@ -173,17 +173,36 @@ impl Group {
         Arc::new(GroupSubmitter(Arc::downgrade(self)))
     }
 
-    /// Appends an entry and applies it on every node.
+    /// Appends an entry and applies it on every node (a refused entry too: every node refuses
+    /// it alike); returns the first node's refusal as the error.
     pub fn replicate(&self, request: &[u8]) -> Result<SubmitReceipt, Error> {
         let mut log = self.log.lock().unwrap();
         log.index += 1;
+        let mut outcomes = Vec::new();
         for node in &self.nodes {
-            node.apply_entry(log.term, log.index, request)?;
+            outcomes.push(node.apply_entry(log.term, log.index, request));
+        }
+        for outcome in outcomes {
+            match outcome? {
+                ApplyOutcome::Applied { .. } => {}
+                ApplyOutcome::AlreadyApplied { last } => {
+                    return Err(Error::SubmissionNotApplied {
+                        term: log.term,
+                        index: log.index,
+                        last_index: last.index,
+                    })
+                }
+            }
         }
         Ok(SubmitReceipt {
             term: log.term,
             index: log.index,
         })
+    }
+
+    /// The term of the group's current leader (its last election).
+    pub fn term(&self) -> u64 {
+        self.log.lock().unwrap().term
     }
 
     /// Moves leadership to `new_leader` in the next term, in Ratis's order of events: the old

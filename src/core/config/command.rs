@@ -2,9 +2,10 @@
 
 use super::limits::{validate_configuration, validate_service_name};
 use crate::core::error::Error;
+use crate::core::leadership::Term;
 use crate::core::proto::{
     service_configuration_command, DeleteServiceConfigurationRequest, ServiceConfigurationCommand,
-    SetServiceConfigurationRequest,
+    SetRunControlRequest, SetServiceConfigurationRequest,
 };
 use prost::Message;
 
@@ -18,17 +19,52 @@ pub enum Command {
     Delete {
         name: String,
     },
+    /// A user's start or stop, kept in a record apart from the configuration.
+    SetRunControl {
+        name: String,
+        should_run: bool,
+    },
+}
+
+/// A decoded log entry payload: the command and, for a write a service made, the epoch of the
+/// run that made it (see [`Request::stamped`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub command: Command,
+    /// `None` for an operator's write, which is not fenced.
+    pub writer_epoch: Option<Term>,
 }
 
 impl Command {
     pub fn name(&self) -> &str {
         match self {
-            Command::Set { name, .. } | Command::Delete { name } => name,
+            Command::Set { name, .. }
+            | Command::Delete { name }
+            | Command::SetRunControl { name, .. } => name,
+        }
+    }
+
+    /// The payload of an operator's write: no writer epoch, never fenced.
+    pub fn encode(&self) -> Vec<u8> {
+        Request {
+            command: self.clone(),
+            writer_epoch: None,
+        }
+        .encode()
+    }
+}
+
+impl Request {
+    /// A service's write in `epoch`: every peer refuses it unless its entry's term is `epoch`.
+    pub fn stamped(command: Command, epoch: Term) -> Self {
+        Request {
+            command,
+            writer_epoch: Some(epoch),
         }
     }
 
     pub fn encode(&self) -> Vec<u8> {
-        let command = match self {
+        let command = match &self.command {
             Command::Set {
                 name,
                 configuration,
@@ -41,36 +77,75 @@ impl Command {
                     service_name: name.clone(),
                 })
             }
+            Command::SetRunControl { name, should_run } => {
+                service_configuration_command::Command::SetRunControl(SetRunControlRequest {
+                    service_name: name.clone(),
+                    should_run: *should_run,
+                })
+            }
         };
         ServiceConfigurationCommand {
             command: Some(command),
+            writer_epoch: self.writer_epoch,
         }
         .encode_to_vec()
     }
 }
 
-/// Builds the log entry payload that sets `name`'s configuration, checking the limits first.
-pub fn encode_set_request(name: &str, configuration: &[u8]) -> Result<Vec<u8>, Error> {
+fn set_command(name: &str, configuration: &[u8]) -> Result<Command, Error> {
     validate_service_name(name)?;
     validate_configuration(name, configuration)?;
     Ok(Command::Set {
         name: name.to_owned(),
         configuration: configuration.to_vec(),
-    }
-    .encode())
+    })
 }
 
-/// Builds the log entry payload that deletes `name`'s configuration.
-pub fn encode_delete_request(name: &str) -> Result<Vec<u8>, Error> {
+fn delete_command(name: &str) -> Result<Command, Error> {
     validate_service_name(name)?;
     Ok(Command::Delete {
         name: name.to_owned(),
+    })
+}
+
+/// Builds the log entry payload that sets `name`'s configuration, checking the limits first.
+/// An operator's write: it carries no writer epoch and is not fenced.
+pub fn encode_set_request(name: &str, configuration: &[u8]) -> Result<Vec<u8>, Error> {
+    Ok(set_command(name, configuration)?.encode())
+}
+
+/// Builds the log entry payload that deletes `name`'s configuration (an operator's write).
+pub fn encode_delete_request(name: &str) -> Result<Vec<u8>, Error> {
+    Ok(delete_command(name)?.encode())
+}
+
+/// Like [`encode_set_request`], stamped with the writer's epoch: every peer refuses the entry,
+/// writing nothing, unless it is appended in term `epoch` (by the leader that ran the writer).
+pub fn encode_stamped_set_request(
+    name: &str,
+    configuration: &[u8],
+    epoch: Term,
+) -> Result<Vec<u8>, Error> {
+    Ok(Request::stamped(set_command(name, configuration)?, epoch).encode())
+}
+
+/// Like [`encode_delete_request`], stamped with the writer's epoch.
+pub fn encode_stamped_delete_request(name: &str, epoch: Term) -> Result<Vec<u8>, Error> {
+    Ok(Request::stamped(delete_command(name)?, epoch).encode())
+}
+
+/// Builds the log entry payload of a user's start (`should_run`) or stop of `name`.
+pub fn encode_run_control_request(name: &str, should_run: bool) -> Result<Vec<u8>, Error> {
+    validate_service_name(name)?;
+    Ok(Command::SetRunControl {
+        name: name.to_owned(),
+        should_run,
     }
     .encode())
 }
 
 /// Decodes and validates a log entry payload.
-pub fn decode_command(bytes: &[u8]) -> Result<Command, Error> {
+pub fn decode_request(bytes: &[u8]) -> Result<Request, Error> {
     let decoded =
         ServiceConfigurationCommand::decode(bytes).map_err(|error| Error::MalformedCommand {
             reason: format!("not a ServiceConfigurationCommand: {error}"),
@@ -83,9 +158,15 @@ pub fn decode_command(bytes: &[u8]) -> Result<Command, Error> {
         Some(service_configuration_command::Command::Delete(delete)) => Command::Delete {
             name: delete.service_name,
         },
+        Some(service_configuration_command::Command::SetRunControl(run)) => {
+            Command::SetRunControl {
+                name: run.service_name,
+                should_run: run.should_run,
+            }
+        }
         None => {
             return Err(Error::MalformedCommand {
-                reason: "the command holds neither a set nor a delete request".to_owned(),
+                reason: "the command holds no set, delete or run-control request".to_owned(),
             })
         }
     };
@@ -97,7 +178,10 @@ pub fn decode_command(bytes: &[u8]) -> Result<Command, Error> {
     {
         validate_configuration(name, configuration)?;
     }
-    Ok(command)
+    Ok(Request {
+        command,
+        writer_epoch: decoded.writer_epoch,
+    })
 }
 
 #[cfg(test)]
@@ -105,47 +189,76 @@ mod tests {
     use super::*;
     use crate::core::error::NameProblem;
 
+    fn operator(command: Command) -> Request {
+        Request {
+            command,
+            writer_epoch: None,
+        }
+    }
+
     #[test]
     fn set_and_delete_round_trip() {
         let set = encode_set_request("svc", b"\x01\x02").unwrap();
         assert_eq!(
-            decode_command(&set).unwrap(),
-            Command::Set {
+            decode_request(&set).unwrap(),
+            operator(Command::Set {
                 name: "svc".into(),
                 configuration: vec![1, 2]
-            }
+            })
         );
         let delete = encode_delete_request("svc").unwrap();
         assert_eq!(
-            decode_command(&delete).unwrap(),
-            Command::Delete { name: "svc".into() }
+            decode_request(&delete).unwrap(),
+            operator(Command::Delete { name: "svc".into() })
         );
+        let stop = encode_run_control_request("svc", false).unwrap();
+        assert_eq!(
+            decode_request(&stop).unwrap(),
+            operator(Command::SetRunControl {
+                name: "svc".into(),
+                should_run: false
+            })
+        );
+    }
+
+    #[test]
+    fn a_stamped_epoch_round_trips_and_zero_is_not_absent() {
+        let stamped = encode_stamped_set_request("svc", b"x", 7).unwrap();
+        assert_eq!(decode_request(&stamped).unwrap().writer_epoch, Some(7));
+        let zero = encode_stamped_delete_request("svc", 0).unwrap();
+        assert_eq!(decode_request(&zero).unwrap().writer_epoch, Some(0));
+        assert_ne!(zero, encode_delete_request("svc").unwrap());
     }
 
     #[test]
     fn garbage_empty_and_invalid_utf8_are_refused() {
         assert!(matches!(
-            decode_command(b"\xff\xff\xff"),
+            decode_request(b"\xff\xff\xff"),
             Err(Error::MalformedCommand { .. })
         ));
         assert!(matches!(
-            decode_command(b""),
+            decode_request(b""),
             Err(Error::MalformedCommand { .. })
         ));
         // field 1 (set) { field 1 (name) = "b\xff" }
         let bad_utf8 = [0x0a, 0x04, 0x0a, 0x02, b'b', 0xff];
         assert!(matches!(
-            decode_command(&bad_utf8),
+            decode_request(&bad_utf8),
             Err(Error::MalformedCommand { .. })
         ));
         // field 2 (delete) { field 1 (name) = "" }
         let empty_name = [0x12, 0x00];
         assert!(matches!(
-            decode_command(&empty_name),
+            decode_request(&empty_name),
             Err(Error::InvalidServiceName {
                 problem: NameProblem::Empty,
                 ..
             })
+        ));
+        // only a writer epoch (field 4 = 3), no command
+        assert!(matches!(
+            decode_request(&[0x20, 0x03]),
+            Err(Error::MalformedCommand { .. })
         ));
     }
 }

@@ -7,7 +7,10 @@ mod format;
 mod limits;
 mod table;
 
-pub use command::{decode_command, encode_delete_request, encode_set_request, Command};
+pub use command::{
+    decode_request, encode_delete_request, encode_run_control_request, encode_set_request,
+    encode_stamped_delete_request, encode_stamped_set_request, Command, Request,
+};
 pub use format::SUPPORTED_FORMAT_VERSION;
 pub use limits::{
     validate_configuration, validate_service_name, validate_service_name_bytes,

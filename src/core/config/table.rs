@@ -4,7 +4,7 @@
 //! (term, index) go into one atomic write batch, so replaying an entry is a no-op and a crash
 //! never leaves one without the other.
 
-use super::command::{decode_command, Command};
+use super::command::{decode_request, Command, Request};
 use super::dir_lock::DirLock;
 use super::format::{check_existing, current_format_value, FORMAT_VERSION_KEY};
 use super::limits::validate_service_name;
@@ -23,6 +23,11 @@ use std::sync::{Mutex, MutexGuard};
 const TRANSACTION_INFO_KEY: &[u8] = b"#TRANSACTIONINFO";
 /// Prefix of records a replication layer keeps with the table (e.g. openraft's membership).
 const HOST_METADATA_PREFIX: &str = "#HOST:";
+/// Prefix of the run-control records (a user's start or stop), in the meta column family so
+/// that no service name can collide with them. The value is `run` or `stop`.
+const RUN_CONTROL_PREFIX: &str = "#RUN_CONTROL:";
+const RUN: &[u8] = b"run";
+const STOP: &[u8] = b"stop";
 
 /// The last log entry applied into the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, PartialOrd, Ord)]
@@ -158,8 +163,10 @@ impl ConfigTable {
     }
 
     /// Applies one committed log entry (`request` is an encoded `ServiceConfigurationCommand`).
-    /// An invalid request is refused and nothing is written; an index at or below the last
-    /// applied one writes nothing and says so.
+    /// An index at or below the last applied one writes nothing and says so. Refused, with
+    /// nothing written: an invalid request, a request stamped with a writer epoch other than
+    /// `term` (its writer no longer led when the entry was appended), and an entry whose term
+    /// is below the last applied entry's (terms in a Raft log never go down).
     pub fn apply(
         &self,
         term: Term,
@@ -167,9 +174,38 @@ impl ConfigTable {
         request: &[u8],
     ) -> Result<ApplyOutcome, Error> {
         self.require_writable("applying an entry")?;
-        let command = decode_command(request)?;
         let mut last = self.lock_writes();
-        if let Some(already) = already_applied(*last, index) {
+        self.apply_locked(&mut last, TransactionInfo { term, index }, request)
+    }
+
+    /// Applies `request` as the entry right after the last applied one, choosing its index
+    /// under the write lock, so concurrent writers never pick the same index: for a node that
+    /// is its own log (a single-peer group, tests). The entry's term is `term` or the last
+    /// applied entry's, whichever is higher. Returns where the entry went and what applying
+    /// it did.
+    pub fn append(
+        &self,
+        term: Term,
+        request: &[u8],
+    ) -> Result<(TransactionInfo, Result<ApplyOutcome, Error>), Error> {
+        self.require_writable("applying an entry")?;
+        let mut last = self.lock_writes();
+        let previous = last.unwrap_or_default();
+        let at = TransactionInfo {
+            term: term.max(previous.term),
+            index: previous.index + 1,
+        };
+        Ok((at, self.apply_locked(&mut last, at, request)))
+    }
+
+    fn apply_locked(
+        &self,
+        last: &mut MutexGuard<'_, Option<TransactionInfo>>,
+        info: TransactionInfo,
+        request: &[u8],
+    ) -> Result<ApplyOutcome, Error> {
+        let TransactionInfo { term, index } = info;
+        if let Some(already) = already_applied(**last, index) {
             tracing::debug!(
                 term,
                 index,
@@ -178,7 +214,26 @@ impl ConfigTable {
             );
             return Ok(ApplyOutcome::AlreadyApplied { last: already });
         }
-        let info = TransactionInfo { term, index };
+        check_term(**last, info)?;
+        let Request {
+            command,
+            writer_epoch,
+        } = decode_request(request)?;
+        if let Some(writer_epoch) = writer_epoch.filter(|epoch| *epoch != term) {
+            tracing::warn!(
+                service = command.name(),
+                writer_epoch,
+                term,
+                index,
+                "refused a write whose writer's epoch had ended"
+            );
+            return Err(Error::StaleWriterEpoch {
+                name: command.name().to_owned(),
+                writer_epoch,
+                term,
+                index,
+            });
+        }
         let mut batch = WriteBatch::default();
         match &command {
             Command::Set {
@@ -186,6 +241,13 @@ impl ConfigTable {
                 configuration,
             } => batch.put_cf(self.configs(), name, configuration),
             Command::Delete { name } => batch.delete_cf(self.configs(), name),
+            Command::SetRunControl { name, should_run } => {
+                batch.put_cf(
+                    self.meta(),
+                    run_control_key(name),
+                    encode_run_control(*should_run),
+                );
+            }
         }
         batch.put_cf(
             self.meta(),
@@ -193,7 +255,7 @@ impl ConfigTable {
             encode_transaction_info(info),
         );
         self.write(batch, "apply a configuration entry")?;
-        *last = Some(info);
+        **last = Some(info);
         tracing::debug!(
             service = command.name(),
             term,
@@ -201,6 +263,22 @@ impl ConfigTable {
             "configuration entry applied"
         );
         Ok(ApplyOutcome::Applied { info })
+    }
+
+    /// A user's start (`true`) or stop (`false`) of `name`, or `None` when none was recorded.
+    pub fn run_control(&self, name: &str) -> Result<Option<bool>, Error> {
+        validate_service_name(name)?;
+        let stored = self
+            .db
+            .get_cf(self.meta(), run_control_key(name))
+            .map_err(|source| Error::Storage {
+                operation: "read a run-control record",
+                path: self.path.clone(),
+                source,
+            })?;
+        stored
+            .map(|value| decode_run_control(&value, &self.path))
+            .transpose()
     }
 
     /// Applies a log entry that carries no configuration command (a Raft no-op or membership
@@ -218,6 +296,7 @@ impl ConfigTable {
             return Ok(ApplyOutcome::AlreadyApplied { last: already });
         }
         let info = TransactionInfo { term, index };
+        check_term(*last, info)?;
         let mut batch = WriteBatch::default();
         if let Some((key, value)) = host_metadata {
             batch.put_cf(self.meta(), host_key(key), value);
@@ -256,25 +335,18 @@ impl ConfigTable {
                 },
             )
             .collect();
-        let prefix = HOST_METADATA_PREFIX.as_bytes();
         let host_metadata = self
-            .db
-            .prefix_iterator_cf(self.meta(), prefix)
-            .map(|item| {
-                item.map_err(|source| Error::Storage {
-                    operation: "iterate host metadata",
-                    path: self.path.clone(),
-                    source,
-                })
-            })
-            .take_while(|item| {
-                item.as_ref()
-                    .map_or(true, |(key, _)| key.starts_with(prefix))
-            })
-            .map(|item| {
-                item.map(|(key, value)| proto::HostMetadata {
-                    key: String::from_utf8_lossy(&key[prefix.len()..]).into_owned(),
-                    value: value.into_vec(),
+            .meta_records(HOST_METADATA_PREFIX)?
+            .into_iter()
+            .map(|(key, value)| proto::HostMetadata { key, value })
+            .collect();
+        let run_controls = self
+            .meta_records(RUN_CONTROL_PREFIX)?
+            .into_iter()
+            .map(|(service_name, value)| {
+                Ok(proto::ServiceRunControl {
+                    should_run: decode_run_control(&value, &self.path)?,
+                    service_name,
                 })
             })
             .collect::<Result<Vec<_>, Error>>()?;
@@ -285,7 +357,35 @@ impl ConfigTable {
             }),
             configurations,
             host_metadata,
+            run_controls,
         })
+    }
+
+    /// The meta records under `prefix`, as (key without the prefix, value), in key order.
+    fn meta_records(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, Error> {
+        let prefix = prefix.as_bytes();
+        self.db
+            .prefix_iterator_cf(self.meta(), prefix)
+            .map(|item| {
+                item.map_err(|source| Error::Storage {
+                    operation: "iterate the meta records",
+                    path: self.path.clone(),
+                    source,
+                })
+            })
+            .take_while(|item| {
+                item.as_ref()
+                    .map_or(true, |(key, _)| key.starts_with(prefix))
+            })
+            .map(|item| {
+                item.map(|(key, value)| {
+                    (
+                        String::from_utf8_lossy(&key[prefix.len()..]).into_owned(),
+                        value.into_vec(),
+                    )
+                })
+            })
+            .collect()
     }
 
     /// Replaces the whole table with a snapshot's content in one atomic batch. Every name and
@@ -301,6 +401,9 @@ impl ConfigTable {
                 &configuration.service_name,
                 &configuration.configuration,
             )?;
+        }
+        for record in &snapshot.run_controls {
+            validate_service_name(&record.service_name)?;
         }
         let position = snapshot.transaction_info.map(|info| TransactionInfo {
             term: info.term,
@@ -320,6 +423,16 @@ impl ConfigTable {
         }
         for record in &snapshot.host_metadata {
             batch.put_cf(self.meta(), host_key(&record.key), &record.value);
+        }
+        for (name, _) in self.meta_records(RUN_CONTROL_PREFIX)? {
+            batch.delete_cf(self.meta(), run_control_key(&name));
+        }
+        for record in &snapshot.run_controls {
+            batch.put_cf(
+                self.meta(),
+                run_control_key(&record.service_name),
+                encode_run_control(record.should_run),
+            );
         }
         match position {
             Some(info) => batch.put_cf(
@@ -496,8 +609,57 @@ fn already_applied(last: Option<TransactionInfo>, index: LogIndex) -> Option<Tra
     last.filter(|last| index <= last.index)
 }
 
+/// Terms in a Raft log never go down: an entry below the last applied entry's term means the
+/// host passed a wrong term.
+fn check_term(last: Option<TransactionInfo>, entry: TransactionInfo) -> Result<(), Error> {
+    match last {
+        Some(last) if entry.term < last.term => {
+            tracing::error!(
+                term = entry.term,
+                index = entry.index,
+                last_term = last.term,
+                last_index = last.index,
+                "refused an entry whose term is below the last applied entry's"
+            );
+            Err(Error::TermWentBackwards {
+                term: entry.term,
+                index: entry.index,
+                last_term: last.term,
+                last_index: last.index,
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
 fn host_key(key: &str) -> String {
     format!("{HOST_METADATA_PREFIX}{key}")
+}
+
+fn run_control_key(name: &str) -> String {
+    format!("{RUN_CONTROL_PREFIX}{name}")
+}
+
+fn encode_run_control(should_run: bool) -> &'static [u8] {
+    if should_run {
+        RUN
+    } else {
+        STOP
+    }
+}
+
+fn decode_run_control(value: &[u8], path: &Path) -> Result<bool, Error> {
+    match value {
+        RUN => Ok(true),
+        STOP => Ok(false),
+        other => Err(Error::MalformedCommand {
+            reason: format!(
+                "a run-control record at {} holds {:?}, neither \"run\" nor \"stop\"",
+                path.display(),
+                String::from_utf8_lossy(other)
+            ),
+        }),
+    }
 }
 
 fn encode_transaction_info(info: TransactionInfo) -> Vec<u8> {

@@ -2,21 +2,29 @@
 
 use super::submitter::{ConfigSubmitter, SubmitReceipt};
 use crate::core::config::{
-    encode_delete_request, encode_set_request, validate_service_name, ConfigTable,
+    encode_delete_request, encode_run_control_request, encode_set_request,
+    encode_stamped_delete_request, encode_stamped_set_request, validate_service_name, ConfigTable,
 };
 use crate::core::error::Error;
+use crate::core::services::EpochToken;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-/// A configuration that records whether its service should run, so a user's stop survives
-/// failover: the next leader reads "should not run" and does not start the service.
+/// A configuration that can say whether its service should run. libomsvc asks it only while no
+/// user start or stop was ever recorded for the service (see [`StatefulConfig::should_run`]):
+/// so a database written before run control had a record of its own keeps its meaning.
 pub trait RunControlledConfiguration {
     fn should_run(&self) -> bool;
-    fn set_should_run(&mut self, should_run: bool);
 }
 
 /// The configuration of one stateful service, a protobuf message `M`. Reads are local;
 /// writes are log entries submitted through the host's replication path.
+///
+/// A service writes with the [`EpochToken`] of its run ([`StatefulConfig::save`]): the entry
+/// is stamped with the epoch, and every peer refuses it unless it was appended in that term,
+/// so a leader that lost its leadership can never take the configuration backwards. A user's
+/// start and stop ([`StatefulConfig::request_stop`]) live in a run-control record of their own
+/// that no save of the configuration touches.
 pub struct StatefulConfig<M> {
     name: String,
     table: Arc<ConfigTable>,
@@ -67,39 +75,66 @@ impl<M: prost::Message + Default> StatefulConfig<M> {
         }
     }
 
-    /// Replicates `configuration`; returns once it is applied on this node.
-    pub fn save(&self, configuration: &M) -> Result<SubmitReceipt, Error> {
+    /// The service's save in the run `writer` was handed at start; returns once it is applied
+    /// on this node. Fails at once with [`Error::EpochEnded`] when that epoch has ended, and
+    /// with [`Error::StaleWriterEpoch`] when the entry was appended in a later term (every peer
+    /// refused it; nothing was written).
+    pub fn save(&self, writer: &EpochToken, configuration: &M) -> Result<SubmitReceipt, Error> {
+        let request =
+            encode_stamped_set_request(&self.name, &configuration.encode_to_vec(), writer.epoch())?;
+        self.submitter.submit_as(request, writer)
+    }
+
+    /// The service's removal of its configuration, stamped like [`StatefulConfig::save`].
+    pub fn delete(&self, writer: &EpochToken) -> Result<SubmitReceipt, Error> {
+        let request = encode_stamped_delete_request(&self.name, writer.epoch())?;
+        self.submitter.submit_as(request, writer)
+    }
+
+    /// An operator's save (a tool, a test, a host setting an initial value): not stamped, so
+    /// not fenced. A service saves with [`StatefulConfig::save`].
+    pub fn save_as_operator(&self, configuration: &M) -> Result<SubmitReceipt, Error> {
         let request = encode_set_request(&self.name, &configuration.encode_to_vec())?;
         self.submitter.submit(request)
     }
 
-    pub fn delete(&self) -> Result<SubmitReceipt, Error> {
+    /// An operator's removal of the configuration (not fenced).
+    pub fn delete_as_operator(&self) -> Result<SubmitReceipt, Error> {
         let request = encode_delete_request(&self.name)?;
         self.submitter.submit(request)
+    }
+
+    /// The user's last start (`true`) or stop (`false`), or `None` when none was recorded.
+    pub fn run_control(&self) -> Result<Option<bool>, Error> {
+        self.table.run_control(&self.name)
+    }
+
+    /// A user's stop: records "should not run" in the service's run-control record. Every peer
+    /// applies it, the leader's runner then stops the service, and no later leader starts it;
+    /// no save of the configuration, concurrent or later, changes it.
+    pub fn request_stop(&self) -> Result<SubmitReceipt, Error> {
+        self.submit_run_control(false)
+    }
+
+    /// A user's start: records "should run"; the leader's runner starts the service.
+    pub fn request_start(&self) -> Result<SubmitReceipt, Error> {
+        self.submit_run_control(true)
+    }
+
+    fn submit_run_control(&self, should_run: bool) -> Result<SubmitReceipt, Error> {
+        self.submitter
+            .submit(encode_run_control_request(&self.name, should_run)?)
     }
 }
 
 impl<M: prost::Message + Default + RunControlledConfiguration> StatefulConfig<M> {
-    /// What the persisted configuration says; with none saved, what `M::default()` says.
+    /// Whether the service should run: the user's last start or stop when one was recorded;
+    /// otherwise what the persisted configuration says (a database from before run-control
+    /// records), or with none saved, what `M::default()` says.
     pub fn should_run(&self) -> Result<bool, Error> {
-        Ok(self.read()?.unwrap_or_default().should_run())
-    }
-
-    /// A user's stop: persists "should not run" (keeping the rest of the configuration). Every
-    /// peer applies it, and the leader's runner then stops the service; no later leader
-    /// starts it.
-    pub fn request_stop(&self) -> Result<SubmitReceipt, Error> {
-        self.persist_should_run(false)
-    }
-
-    /// A user's start: persists "should run"; the leader starts the service.
-    pub fn request_start(&self) -> Result<SubmitReceipt, Error> {
-        self.persist_should_run(true)
-    }
-
-    fn persist_should_run(&self, should_run: bool) -> Result<SubmitReceipt, Error> {
-        let mut configuration = self.read()?.unwrap_or_default();
-        configuration.set_should_run(should_run);
-        self.save(&configuration)
+        match self.run_control()? {
+            Some(should_run) => Ok(should_run),
+            None => Ok(self.read()?.unwrap_or_default().should_run()),
+        }
     }
 }

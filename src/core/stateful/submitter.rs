@@ -4,7 +4,8 @@
 use crate::core::error::Error;
 use crate::core::leadership::{LogIndex, Term};
 use crate::core::node::NodeInner;
-use std::sync::{Mutex, Weak};
+use crate::core::services::EpochToken;
+use std::sync::Weak;
 
 /// Where a submitted command landed in the log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,42 +15,50 @@ pub struct SubmitReceipt {
 }
 
 /// Replicates an encoded `ServiceConfigurationCommand`. `submit` returns once the entry is
-/// committed and applied on this node, so a read right after it sees the change.
+/// committed and applied on this node, so a read right after it sees the change. An entry
+/// that every peer refused (invalid, or fenced), or that changed nothing, is an error: a
+/// write is reported saved only when it was applied.
 pub trait ConfigSubmitter: Send + Sync {
     fn submit(&self, request: Vec<u8>) -> Result<SubmitReceipt, Error>;
+
+    /// Replicates a write a service made in `writer`'s epoch (`request` is stamped with it).
+    /// Fails with [`Error::EpochEnded`] at once when the epoch has ended. A submitter that waits
+    /// for a commit should also stop waiting, with that error, as soon as the epoch ends (a
+    /// service's `stop()` may be waiting on this write); the default only checks first.
+    fn submit_as(&self, request: Vec<u8>, writer: &EpochToken) -> Result<SubmitReceipt, Error> {
+        ensure_current(writer)?;
+        self.submit(request)
+    }
+}
+
+/// [`Error::EpochEnded`] unless `writer`'s epoch is still current on this node.
+pub fn ensure_current(writer: &EpochToken) -> Result<(), Error> {
+    if writer.is_current() {
+        Ok(())
+    } else {
+        Err(Error::EpochEnded {
+            epoch: writer.epoch(),
+        })
+    }
 }
 
 /// Applies commands straight into one node's table as the next log entry: for a node that is
-/// its own single-peer group, and for tests. It holds the node weakly, so a service that keeps
-/// one does not keep its node alive.
+/// its own single-peer group, and for tests. Indexes are chosen under the table's write lock,
+/// so any number of local submitters of one node never claim the same entry. It holds the node
+/// weakly, so a service that keeps one does not keep its node alive.
 pub struct LocalSubmitter {
     node: Weak<NodeInner>,
-    serialize: Mutex<()>,
 }
 
 impl LocalSubmitter {
     pub(crate) fn new(node: Weak<NodeInner>) -> Self {
-        LocalSubmitter {
-            node,
-            serialize: Mutex::new(()),
-        }
+        LocalSubmitter { node }
     }
 }
 
 impl ConfigSubmitter for LocalSubmitter {
     fn submit(&self, request: Vec<u8>) -> Result<SubmitReceipt, Error> {
         let node = self.node.upgrade().ok_or(Error::ShutDown)?;
-        let _one_at_a_time = self
-            .serialize
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let last = node.table.last_applied();
-        let term = last
-            .term
-            .max(node.manager.inspect(|model, _| model.term()))
-            .max(1);
-        let index = last.index + 1;
-        node.apply_entry(term, index, &request)?;
-        Ok(SubmitReceipt { term, index })
+        node.append_entry(&request)
     }
 }

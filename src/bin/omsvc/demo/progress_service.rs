@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-/// The service's persisted configuration.
+/// The service's persisted configuration. A user's stop is kept apart (the run-control
+/// record), so saving progress never undoes it; `suspended` only keeps its meaning for
+/// databases written before that record existed.
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct DemoProgress {
     #[prost(bool, tag = "1")]
@@ -25,9 +27,6 @@ pub struct DemoProgress {
 impl RunControlledConfiguration for DemoProgress {
     fn should_run(&self) -> bool {
         !self.suspended
-    }
-    fn set_should_run(&mut self, should_run: bool) {
-        self.suspended = !should_run;
     }
 }
 
@@ -144,11 +143,9 @@ impl Worker {
                 saved_in_epoch: self.epoch.epoch(),
                 saved_by: self.node.clone(),
             };
-            // The fencing check: never write progress for an epoch this node no longer leads.
-            if !self.epoch.is_current() {
-                break;
-            }
-            match self.config.save(&progress) {
+            // The save is stamped with the epoch: it fails at once once the epoch has ended,
+            // and every peer refuses it if it is appended in a later term.
+            match self.config.save(&self.epoch, &progress) {
                 Ok(_) => {
                     next_item += 1;
                     (self.sink)(ProgressEvent::Saved {
@@ -157,6 +154,9 @@ impl Worker {
                         next_item,
                     });
                 }
+                // This run's epoch ended (the node lost its leadership): nothing to report, the
+                // runner is stopping the service.
+                Err(omsvc::Error::EpochEnded { .. }) => break,
                 Err(error) => {
                     (self.sink)(ProgressEvent::SaveFailed {
                         node: self.node.clone(),

@@ -6,13 +6,38 @@ import java.util.concurrent.CompletableFuture;
  * The host's replication path for configuration writes: on the Ozone Manager a Ratis request.
  * {@link #submit} completes once the entry is committed and applied on this node (a Ratis reply
  * comes after the leader applied it, and services write from the leader), with the applying peer's
- * encoded response:
+ * encoded response. It completes exceptionally when Ratis did not apply the entry: check {@code
+ * reply.isSuccess()}, since a failed reply has no message to decode. A leader that is stepping
+ * down (a leadership transfer) fails the request with {@code LeaderSteppingDownException}; send it
+ * again, a few times, so saves survive transfers. That is safe: a service's save carries its epoch,
+ * and if the retry lands in a later term every peer refuses it (FENCED) rather than apply it late.
  *
  * <pre>{@code
- * ConfigurationSubmitter submitter = request ->
- *     raftClient.async().send(Message.valueOf(ByteString.copyFrom(request)))
- *         .thenApply(reply -> reply.getMessage().getContent().toByteArray());
+ * ConfigurationSubmitter submitter = request -> send(raftClient, request, 5);
+ *
+ * static CompletableFuture<byte[]> send(RaftClient client, byte[] request, int retries) {
+ *   return client.async().send(Message.valueOf(ByteString.copyFrom(request)))
+ *       .handle((reply, error) -> {
+ *         Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+ *         if (cause instanceof LeaderSteppingDownException && retries > 0) {
+ *           return send(client, request, retries - 1); // the next leader takes it
+ *         }
+ *         CompletableFuture<byte[]> result = new CompletableFuture<>();
+ *         if (cause != null) {
+ *           result.completeExceptionally(cause);
+ *         } else if (!reply.isSuccess()) {
+ *           result.completeExceptionally(
+ *               new IOException("Ratis did not apply the entry: " + reply.getException()));
+ *         } else {
+ *           result.complete(reply.getMessage().getContent().toByteArray());
+ *         }
+ *         return result;
+ *       })
+ *       .thenCompose(Function.identity());
+ * }
  * }</pre>
+ *
+ * <p>{@link OMStatefulService} decodes the response and fails the save unless it is APPLIED.
  */
 @FunctionalInterface
 public interface ConfigurationSubmitter {

@@ -1,6 +1,7 @@
 package org.libomsvc;
 
 import java.util.Objects;
+import java.util.OptionalLong;
 import org.libomsvc.proto.DeleteServiceConfigurationRequest;
 import org.libomsvc.proto.ServiceConfigurationCommand;
 
@@ -8,14 +9,23 @@ import org.libomsvc.proto.ServiceConfigurationCommand;
 public final class OMDeleteServiceConfigurationRequest extends OMServiceConfigurationRequest {
   private final DeleteServiceConfigurationRequest proto;
 
-  OMDeleteServiceConfigurationRequest(DeleteServiceConfigurationRequest proto) {
+  OMDeleteServiceConfigurationRequest(
+      DeleteServiceConfigurationRequest proto, OptionalLong writerEpoch) {
+    super(writerEpoch);
     this.proto = proto;
   }
 
+  /** An operator's removal (not fenced); a service stamps it, see {@link #stampedWith}. */
   public static OMDeleteServiceConfigurationRequest of(String serviceName) {
     Objects.requireNonNull(serviceName, "serviceName must not be null");
     return new OMDeleteServiceConfigurationRequest(
-        DeleteServiceConfigurationRequest.newBuilder().setServiceName(serviceName).build());
+        DeleteServiceConfigurationRequest.newBuilder().setServiceName(serviceName).build(),
+        OptionalLong.empty());
+  }
+
+  /** This request as a service's write in {@code epoch} (fenced like a stamped set). */
+  public OMDeleteServiceConfigurationRequest stampedWith(long epoch) {
+    return new OMDeleteServiceConfigurationRequest(proto, OptionalLong.of(epoch));
   }
 
   @Override
@@ -24,8 +34,8 @@ public final class OMDeleteServiceConfigurationRequest extends OMServiceConfigur
   }
 
   @Override
-  public ServiceConfigurationCommand toCommand() {
-    return ServiceConfigurationCommand.newBuilder().setDelete(proto).build();
+  void setCommand(ServiceConfigurationCommand.Builder command) {
+    command.setDelete(proto);
   }
 
   @Override

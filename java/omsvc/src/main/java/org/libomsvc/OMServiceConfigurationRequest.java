@@ -1,6 +1,7 @@
 package org.libomsvc;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import java.util.OptionalLong;
 import org.libomsvc.proto.ServiceConfigurationCommand;
 import org.libomsvc.proto.ServiceConfigurationResponse.Outcome;
 
@@ -8,9 +9,19 @@ import org.libomsvc.proto.ServiceConfigurationResponse.Outcome;
  * A configuration command as a service submits it through Ratis and as every peer applies it: the
  * log entry's data is {@link #toByteArray()}, an encoded {@code ServiceConfigurationCommand}.
  * Applying is idempotent by (term, index): a replayed entry changes nothing.
+ *
+ * <p>A service's write carries its writer's epoch ({@link #getWriterEpoch()}, see {@code
+ * stampedWith}): every peer refuses it (FENCED, nothing written) unless its entry's term is that
+ * epoch, so a leader that lost its leadership can never take the configuration backwards, even
+ * when Ratis delivers its request to the next leader. An operator's write carries none and is
+ * not fenced.
  */
 public abstract class OMServiceConfigurationRequest {
-  OMServiceConfigurationRequest() {}
+  private final OptionalLong writerEpoch;
+
+  OMServiceConfigurationRequest(OptionalLong writerEpoch) {
+    this.writerEpoch = writerEpoch;
+  }
 
   /**
    * Reads a log entry's data back into its request.
@@ -25,21 +36,26 @@ public abstract class OMServiceConfigurationRequest {
     } catch (InvalidProtocolBufferException e) {
       throw new MalformedCommandException("malformed configuration command: " + e.getMessage());
     }
+    OptionalLong writerEpoch =
+        command.hasWriterEpoch() ? OptionalLong.of(command.getWriterEpoch()) : OptionalLong.empty();
     switch (command.getCommandCase()) {
       case SET:
-        return new OMSetServiceConfigurationRequest(command.getSet());
+        return new OMSetServiceConfigurationRequest(command.getSet(), writerEpoch);
       case DELETE:
-        return new OMDeleteServiceConfigurationRequest(command.getDelete());
+        return new OMDeleteServiceConfigurationRequest(command.getDelete(), writerEpoch);
+      case SET_RUN_CONTROL:
+        return new OMSetRunControlRequest(command.getSetRunControl(), writerEpoch);
       default:
         throw new MalformedCommandException(
-            "malformed configuration command: it holds neither set nor delete");
+            "malformed configuration command: it holds no set, delete or run-control request");
     }
   }
 
   /**
    * Applies a committed log entry whatever it holds: what a StateMachine's {@code applyTransaction}
-   * calls. An invalid command (malformed, bad name, oversized value) is REJECTED alike on every
-   * peer, writes nothing, and still counts as applied.
+   * calls. An invalid command (malformed, bad name, oversized value) is REJECTED, and a command
+   * whose writer epoch is not the entry's term is FENCED, alike on every peer: either writes
+   * nothing and still counts as applied.
    */
   public static OMServiceConfigurationResponse applyLogEntry(
       OMStatefulServiceStateManager stateManager, long term, long index, byte[] data) {
@@ -48,7 +64,22 @@ public abstract class OMServiceConfigurationRequest {
 
   public abstract String getServiceName();
 
-  public abstract ServiceConfigurationCommand toCommand();
+  /** The epoch of the service run that wrote this request; empty for an operator's write. */
+  public OptionalLong getWriterEpoch() {
+    return writerEpoch;
+  }
+
+  /** The log entry's command, with the writer epoch when there is one. */
+  public ServiceConfigurationCommand toCommand() {
+    ServiceConfigurationCommand.Builder command = ServiceConfigurationCommand.newBuilder();
+    setCommand(command);
+    if (writerEpoch.isPresent()) {
+      command.setWriterEpoch(writerEpoch.getAsLong());
+    }
+    return command.build();
+  }
+
+  abstract void setCommand(ServiceConfigurationCommand.Builder command);
 
   /** The log entry's data: the encoded ServiceConfigurationCommand. */
   public byte[] toByteArray() {
@@ -76,6 +107,9 @@ public abstract class OMServiceConfigurationRequest {
           stateManager.apply(term, index, data) == ApplyOutcome.APPLIED
               ? Outcome.APPLIED
               : Outcome.ALREADY_APPLIED;
+    } catch (StaleEpochException e) {
+      outcome = Outcome.FENCED;
+      error = e.getMessage();
     } catch (MalformedCommandException
         | InvalidServiceNameException
         | ConfigurationTooLargeException e) {
@@ -87,6 +121,10 @@ public abstract class OMServiceConfigurationRequest {
 
   @Override
   public String toString() {
-    return getClass().getSimpleName() + "[" + getServiceName() + "]";
+    return getClass().getSimpleName()
+        + "["
+        + getServiceName()
+        + (writerEpoch.isPresent() ? ", epoch " + writerEpoch.getAsLong() : "")
+        + "]";
   }
 }

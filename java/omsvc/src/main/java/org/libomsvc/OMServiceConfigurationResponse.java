@@ -34,13 +34,25 @@ public class OMServiceConfigurationResponse {
     }
   }
 
-  /** APPLIED, ALREADY_APPLIED (a replayed entry: nothing changed) or REJECTED. */
+  /**
+   * APPLIED, ALREADY_APPLIED (a replayed entry: nothing changed), REJECTED (an invalid command) or
+   * FENCED (written in an epoch that had ended when its entry was appended: nothing changed).
+   */
   public Outcome getOutcome() {
     return outcome;
   }
 
+  /** Whether the command changed the table at its entry: the only outcome that means "saved". */
+  public boolean isApplied() {
+    return outcome == Outcome.APPLIED;
+  }
+
   public boolean isRejected() {
     return outcome == Outcome.REJECTED;
+  }
+
+  public boolean isFenced() {
+    return outcome == Outcome.FENCED;
   }
 
   /** The table's last applied entry after this command. */
@@ -48,7 +60,7 @@ public class OMServiceConfigurationResponse {
     return lastApplied;
   }
 
-  /** Why the command was rejected; empty otherwise. */
+  /** Why the command was rejected or fenced; empty otherwise. */
   public String getError() {
     return error;
   }

@@ -3,6 +3,7 @@ package org.libomsvc;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import java.util.Objects;
+import java.util.OptionalLong;
 import org.libomsvc.proto.ServiceConfigurationCommand;
 import org.libomsvc.proto.SetServiceConfigurationRequest;
 
@@ -10,8 +11,17 @@ import org.libomsvc.proto.SetServiceConfigurationRequest;
 public final class OMSetServiceConfigurationRequest extends OMServiceConfigurationRequest {
   private final SetServiceConfigurationRequest proto;
 
-  OMSetServiceConfigurationRequest(SetServiceConfigurationRequest proto) {
+  OMSetServiceConfigurationRequest(SetServiceConfigurationRequest proto, OptionalLong writerEpoch) {
+    super(writerEpoch);
     this.proto = proto;
+  }
+
+  /**
+   * This request as a service's write in {@code epoch}: every peer refuses it unless its entry is
+   * appended in that term.
+   */
+  public OMSetServiceConfigurationRequest stampedWith(long epoch) {
+    return new OMSetServiceConfigurationRequest(proto, OptionalLong.of(epoch));
   }
 
   public static OMSetServiceConfigurationRequest of(String serviceName, Message configuration) {
@@ -24,6 +34,7 @@ public final class OMSetServiceConfigurationRequest extends OMServiceConfigurati
     return of(serviceName, ByteString.copyFrom(configuration));
   }
 
+  /** An operator's write (not fenced); a service stamps it, see {@link #stampedWith}. */
   public static OMSetServiceConfigurationRequest of(String serviceName, ByteString configuration) {
     Objects.requireNonNull(serviceName, "serviceName must not be null");
     Objects.requireNonNull(configuration, "configuration must not be null");
@@ -31,7 +42,8 @@ public final class OMSetServiceConfigurationRequest extends OMServiceConfigurati
         SetServiceConfigurationRequest.newBuilder()
             .setServiceName(serviceName)
             .setConfiguration(configuration)
-            .build());
+            .build(),
+        OptionalLong.empty());
   }
 
   @Override
@@ -44,8 +56,8 @@ public final class OMSetServiceConfigurationRequest extends OMServiceConfigurati
   }
 
   @Override
-  public ServiceConfigurationCommand toCommand() {
-    return ServiceConfigurationCommand.newBuilder().setSet(proto).build();
+  void setCommand(ServiceConfigurationCommand.Builder command) {
+    command.setSet(proto);
   }
 
   @Override

@@ -26,6 +26,11 @@ public final class OMStatefulServiceStateManager {
    *
    * @throws MalformedCommandException, InvalidServiceNameException, ConfigurationTooLargeException
    *     for an invalid command; nothing is written
+   * @throws StaleEpochException when the command carries a writer epoch other than {@code term}
+   *     (its writer no longer led when the entry was appended); nothing is written, and like an
+   *     invalid command the index still counts as applied
+   * @throws IllegalArgumentException when {@code term} is below the last applied entry's (terms in
+   *     a Raft log never go down); nothing is written
    */
   public ApplyOutcome apply(long term, long index, byte[] request) {
     int outcome = NativeOmsvc.applyEntry(handle.get(), term, index, request);
@@ -42,6 +47,15 @@ public final class OMStatefulServiceStateManager {
   /** The configuration stored for {@code serviceName}; empty when it has none. */
   public Optional<byte[]> read(String serviceName) {
     return Optional.ofNullable(NativeOmsvc.readConfiguration(handle.get(), serviceName));
+  }
+
+  /**
+   * A user's last start ({@code true}) or stop ({@code false}) of {@code serviceName}, as every
+   * peer applied it; empty when none was recorded.
+   */
+  public Optional<Boolean> readRunControl(String serviceName) {
+    int runControl = NativeOmsvc.readRunControl(handle.get(), serviceName);
+    return runControl < 0 ? Optional.empty() : Optional.of(runControl == 1);
   }
 
   /** The names of services with a configuration, in byte order. */

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.libomsvc.proto.DeleteServiceConfigurationRequest;
 import org.libomsvc.proto.ServiceConfigurationCommand;
 import org.libomsvc.proto.ServiceConfigurationResponse;
+import org.libomsvc.proto.SetRunControlRequest;
 import org.libomsvc.proto.SetServiceConfigurationRequest;
 import org.libomsvc.proto.TransactionInfo;
 
@@ -35,7 +36,7 @@ class GoldenVectorsTest {
   @Test
   void everyVectorEncodesToItsGoldenBytesAndDecodesBack() throws IOException {
     List<Vector> vectors = manifest();
-    assertEquals(8, vectors.size(), "vectors in manifest.tsv");
+    assertEquals(14, vectors.size(), "vectors in manifest.tsv");
     for (Vector vector : vectors) {
       byte[] golden = Files.readAllBytes(VECTORS.resolve(vector.file()));
       assertArrayEquals(golden, build(vector).toByteArray(), vector.file() + ": encoding differs");
@@ -60,6 +61,37 @@ class GoldenVectorsTest {
     assertArrayEquals(large, parsed.toByteArray());
   }
 
+  @Test
+  void stampedWritesAndRunControlProduceTheGoldenBytes() throws IOException {
+    assertArrayEquals(
+        Files.readAllBytes(VECTORS.resolve("set_stamped.bin")),
+        OMSetServiceConfigurationRequest.of(
+                "KeyLifecycleService", "position-16".getBytes(StandardCharsets.UTF_8))
+            .stampedWith(16)
+            .toByteArray());
+    assertArrayEquals(
+        Files.readAllBytes(VECTORS.resolve("set_stamped_epoch_zero.bin")),
+        OMSetServiceConfigurationRequest.of("KeyLifecycleService", new byte[0])
+            .stampedWith(0)
+            .toByteArray());
+    assertArrayEquals(
+        Files.readAllBytes(VECTORS.resolve("delete_stamped.bin")),
+        OMDeleteServiceConfigurationRequest.of("KeyLifecycleService")
+            .stampedWith(4294967297L)
+            .toByteArray());
+    assertArrayEquals(
+        Files.readAllBytes(VECTORS.resolve("run_control_stop.bin")),
+        OMSetRunControlRequest.of("KeyLifecycleService", false).toByteArray());
+    assertArrayEquals(
+        Files.readAllBytes(VECTORS.resolve("run_control_start.bin")),
+        OMSetRunControlRequest.of("KeyLifecycleService", true).toByteArray());
+    byte[] stamped = Files.readAllBytes(VECTORS.resolve("delete_stamped.bin"));
+    assertEquals(
+        4294967297L,
+        OMServiceConfigurationRequest.fromLogEntry(stamped).getWriterEpoch().getAsLong());
+    assertArrayEquals(stamped, OMServiceConfigurationRequest.fromLogEntry(stamped).toByteArray());
+  }
+
   private static List<Vector> manifest() throws IOException {
     List<Vector> vectors = new ArrayList<>();
     for (String line :
@@ -82,17 +114,30 @@ class GoldenVectorsTest {
     Map<String, String> fields = vector.fields();
     switch (vector.message()) {
       case "ServiceConfigurationCommand.set":
-        return ServiceConfigurationCommand.newBuilder()
-            .setSet(
-                SetServiceConfigurationRequest.newBuilder()
-                    .setServiceName(fields.get("service_name"))
-                    .setConfiguration(configuration(fields.get("configuration"))))
+        return withWriterEpoch(
+                ServiceConfigurationCommand.newBuilder()
+                    .setSet(
+                        SetServiceConfigurationRequest.newBuilder()
+                            .setServiceName(fields.get("service_name"))
+                            .setConfiguration(configuration(fields.get("configuration")))),
+                fields)
             .build();
       case "ServiceConfigurationCommand.delete":
-        return ServiceConfigurationCommand.newBuilder()
-            .setDelete(
-                DeleteServiceConfigurationRequest.newBuilder()
-                    .setServiceName(fields.get("service_name")))
+        return withWriterEpoch(
+                ServiceConfigurationCommand.newBuilder()
+                    .setDelete(
+                        DeleteServiceConfigurationRequest.newBuilder()
+                            .setServiceName(fields.get("service_name"))),
+                fields)
+            .build();
+      case "ServiceConfigurationCommand.set_run_control":
+        return withWriterEpoch(
+                ServiceConfigurationCommand.newBuilder()
+                    .setSetRunControl(
+                        SetRunControlRequest.newBuilder()
+                            .setServiceName(fields.get("service_name"))
+                            .setShouldRun(Boolean.parseBoolean(fields.get("should_run")))),
+                fields)
             .build();
       case "TransactionInfo":
         return transactionInfo(fields);
@@ -105,6 +150,13 @@ class GoldenVectorsTest {
       default:
         throw new IllegalArgumentException("unknown message " + vector.message());
     }
+  }
+
+  /** A writer epoch is present only where the manifest line has one (0 is a value). */
+  private static ServiceConfigurationCommand.Builder withWriterEpoch(
+      ServiceConfigurationCommand.Builder command, Map<String, String> fields) {
+    String epoch = fields.get("writer_epoch");
+    return epoch == null ? command : command.setWriterEpoch(Long.parseUnsignedLong(epoch));
   }
 
   private static TransactionInfo transactionInfo(Map<String, String> fields) {

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.libomsvc.proto.ServiceConfigurationResponse.Outcome;
@@ -128,5 +129,65 @@ class OMStatefulServiceStateManagerTest {
     Path notADatabase = Files.createDirectories(dir.resolve("plain"));
     Files.writeString(notADatabase.resolve("CURRENT"), "MANIFEST-000001\n");
     assertThrows(StorageException.class, () -> OMServiceManager.open("om1", notADatabase));
+  }
+
+  /** Item 25 of the safety issue: the writer's epoch is enforced inside the replicated table. */
+  @Test
+  void aWriteStampedWithAnEpochOtherThanItsEntrysTermIsFencedWithNothingWritten() {
+    byte[] sixteen = "16".getBytes(StandardCharsets.UTF_8);
+    try (OMServiceManager manager = OMServiceManager.open("om1", dir.resolve("db"))) {
+      OMStatefulServiceStateManager table = manager.getStateManager();
+      byte[] stamped =
+          OMSetServiceConfigurationRequest.of("Scanner", sixteen).stampedWith(3).toByteArray();
+      assertEquals(
+          OptionalLong.of(3), OMServiceConfigurationRequest.fromLogEntry(stamped).getWriterEpoch());
+      assertEquals(
+          OptionalLong.empty(),
+          OMServiceConfigurationRequest.fromLogEntry(set("Scanner", sixteen)).getWriterEpoch());
+      assertEquals(ApplyOutcome.APPLIED, table.apply(3, 1, stamped));
+
+      byte[] late =
+          OMSetServiceConfigurationRequest.of("Scanner", SUSPENDED).stampedWith(3).toByteArray();
+      StaleEpochException refused =
+          assertThrows(StaleEpochException.class, () -> table.apply(4, 2, late));
+      assertTrue(refused.getMessage().contains("epoch 3"), refused.getMessage());
+      OMServiceConfigurationResponse fenced =
+          OMServiceConfigurationRequest.applyLogEntry(table, 4, 3, late);
+      assertEquals(Outcome.FENCED, fenced.getOutcome());
+      assertTrue(fenced.isFenced() && !fenced.isApplied(), fenced.toString());
+      assertTrue(fenced.getError().contains("nothing was written"), fenced.getError());
+      assertArrayEquals(sixteen, table.read("Scanner").orElseThrow());
+      assertEquals(new TermIndex(3, 1), table.lastApplied());
+      assertEquals(3, manager.getStatus().applied(), "a fenced entry still counts as applied");
+
+      // An operator's write is not fenced; terms in a Raft log never go down.
+      assertEquals(ApplyOutcome.APPLIED, table.apply(4, 4, set("Scanner", SUSPENDED)));
+      assertThrows(
+          IllegalArgumentException.class, () -> table.apply(3, 5, set("Scanner", sixteen)));
+      assertArrayEquals(SUSPENDED, table.read("Scanner").orElseThrow());
+    }
+  }
+
+  /** Item 4: a user's start or stop is its own record, apart from the configuration. */
+  @Test
+  void runControlIsItsOwnRecord() {
+    try (OMServiceManager manager = OMServiceManager.open("om1", dir.resolve("db"))) {
+      OMStatefulServiceStateManager table = manager.getStateManager();
+      assertEquals(Optional.empty(), table.readRunControl("Scanner"));
+      OMServiceConfigurationResponse stop =
+          OMSetRunControlRequest.of("Scanner", false).applyTo(table, 1, 1);
+      assertEquals(Outcome.APPLIED, stop.getOutcome());
+      table.apply(1, 2, set("Scanner", SUSPENDED));
+      assertEquals(Optional.of(false), table.readRunControl("Scanner"));
+      assertEquals(List.of("Scanner"), table.list());
+      OMServiceConfigurationRequest parsed =
+          OMServiceConfigurationRequest.fromLogEntry(
+              OMSetRunControlRequest.of("Scanner", true).toByteArray());
+      assertTrue(parsed instanceof OMSetRunControlRequest);
+      assertTrue(((OMSetRunControlRequest) parsed).getShouldRun());
+      parsed.applyTo(table, 1, 3);
+      assertEquals(Optional.of(true), table.readRunControl("Scanner"));
+      assertThrows(InvalidServiceNameException.class, () -> table.readRunControl(""));
+    }
   }
 }

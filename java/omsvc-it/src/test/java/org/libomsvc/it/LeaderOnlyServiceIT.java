@@ -3,6 +3,7 @@ package org.libomsvc.it;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -23,6 +25,7 @@ import org.libomsvc.OMDeleteServiceConfigurationRequest;
 import org.libomsvc.OMServiceConfigurationResponse;
 import org.libomsvc.OMSetServiceConfigurationRequest;
 import org.libomsvc.ServiceStatus;
+import org.libomsvc.StaleEpochException;
 import org.libomsvc.ServiceStatusView;
 import org.libomsvc.it.proto.ProgressConfiguration;
 import org.libomsvc.proto.ServiceConfigurationResponse.Outcome;
@@ -250,12 +253,71 @@ class LeaderOnlyServiceIT {
     RatisPeer target = cluster.anyFollowerOf(leader).orElseThrow();
     assertTrue(cluster.transferLeadership(target, TIMEOUT));
     Await.until(TIMEOUT, target + " leader-ready", target::isLeaderReady, cluster::describe);
+    // The host reports its startup entry applied on its apply thread, just after leader-ready:
+    // wait for that, then the user's stop is what keeps the service from starting.
+    Await.until(
+        TIMEOUT,
+        target + " past its barrier",
+        () -> {
+          String why = target.manager().getStatus().service(ProgressService.NAME).waitingFor();
+          return why == null || !why.startsWith("waiting for barrier");
+        },
+        cluster::describe);
     assertTrue(target.manager().waitSettled(Duration.ofSeconds(5)));
     ServiceStatusView view = target.manager().getStatus().service(ProgressService.NAME);
     assertEquals(ServiceStatus.PAUSING, view.status(), view.toString());
     assertEquals("should_run is false", view.waitingFor(), view.toString());
     assertEquals(1, cluster.timeline.starts(ProgressService.NAME).size(), cluster.describe());
     assertTrue(epoch > 0);
+  }
+
+  /**
+   * Item 25 of the safety issue: a save the old leader's service made in its epoch, delivered to
+   * the log only after a transfer (as a client's retry reaches the new leader), is FENCED on every
+   * peer: the configuration never goes backwards, and the old run's next save fails at once.
+   */
+  @Test
+  void aSaveOfTheOldEpochDeliveredAfterATransferIsFencedOnEveryPeer() throws Exception {
+    RatisPeer oldLeader = cluster.awaitReadyLeader(TIMEOUT);
+    long oldEpoch = cluster.awaitSingleRunner(0, TIMEOUT).getValue();
+    oldLeader.progressService().saveProgress(15).get(20, TimeUnit.SECONDS);
+    byte[] late =
+        OMSetServiceConfigurationRequest.of(
+                ProgressService.NAME, ProgressConfiguration.newBuilder().setPosition(14).build())
+            .stampedWith(oldEpoch)
+            .toByteArray();
+
+    RatisPeer target = cluster.anyFollowerOf(oldLeader).orElseThrow();
+    assertTrue(cluster.transferLeadership(target, TIMEOUT), "Ratis confirmed the transfer");
+    cluster.awaitSingleRunner(oldEpoch, TIMEOUT);
+    OMServiceConfigurationResponse saved =
+        target.progressService().saveProgress(16).get(20, TimeUnit.SECONDS);
+
+    RaftClientReply reply = cluster.client().io().send(Message.valueOf(ByteString.copyFrom(late)));
+    assertTrue(reply.isSuccess(), String.valueOf(reply.getException()));
+    OMServiceConfigurationResponse fenced =
+        OMServiceConfigurationResponse.parseFrom(reply.getMessage().getContent().toByteArray());
+    assertEquals(Outcome.FENCED, fenced.getOutcome(), fenced.toString());
+    assertTrue(fenced.getError().contains("epoch " + oldEpoch), fenced.getError());
+    long fencedIndex = reply.getLogIndex();
+    for (RatisPeer peer : cluster.peers()) {
+      Await.until(
+          TIMEOUT,
+          "the fenced entry applied on " + peer,
+          () -> peer.manager().getStatus().applied() >= fencedIndex,
+          cluster::describe);
+      assertEquals(
+          16,
+          peer.progressService().currentConfiguration().getPosition(),
+          peer + " took the configuration backwards");
+      assertTrue(
+          peer.manager().getStateManager().lastApplied().index() >= saved.getLastApplied().index());
+    }
+    ExecutionException ended =
+        assertThrows(
+            ExecutionException.class,
+            () -> oldLeader.progressService().saveProgress(17).get(20, TimeUnit.SECONDS));
+    assertTrue(ended.getCause() instanceof StaleEpochException, ended.toString());
   }
 
   private OMServiceConfigurationResponse submit(byte[] request) throws Exception {

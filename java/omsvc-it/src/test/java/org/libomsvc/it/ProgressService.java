@@ -22,6 +22,7 @@ final class ProgressService extends OMStatefulService<ProgressConfiguration> {
   private final FencedRegister register;
   private final BooleanSupplier ratisLeaderReady;
   private volatile long epoch;
+  private volatile ServiceEpoch runEpoch;
 
   ProgressService(
       String peerId,
@@ -43,6 +44,7 @@ final class ProgressService extends OMStatefulService<ProgressConfiguration> {
     boolean leaderReady = ratisLeaderReady.getAsBoolean();
     register.write(epoch.getEpoch(), peerId);
     this.epoch = epoch.getEpoch();
+    this.runEpoch = epoch;
     timeline.started(peerId, NAME, epoch.getEpoch(), position, leaderReady);
   }
 
@@ -51,9 +53,17 @@ final class ProgressService extends OMStatefulService<ProgressConfiguration> {
     timeline.stopped(peerId, NAME, epoch);
   }
 
-  /** Saves {@code position} through Ratis, keeping the rest of the configuration. */
+  /**
+   * Saves {@code position} through Ratis as the service's last run, stamped with its epoch,
+   * keeping the rest of the configuration.
+   */
   CompletableFuture<OMServiceConfigurationResponse> saveProgress(long position) {
-    return saveConfiguration(currentConfiguration().toBuilder().setPosition(position).build());
+    ServiceEpoch run = runEpoch;
+    if (run == null) {
+      throw new IllegalStateException(NAME + " on " + peerId + " never started");
+    }
+    return saveConfiguration(
+        run, currentConfiguration().toBuilder().setPosition(position).build());
   }
 
   @Override
@@ -66,9 +76,4 @@ final class ProgressService extends OMStatefulService<ProgressConfiguration> {
     return !configuration.getStopped();
   }
 
-  @Override
-  protected ProgressConfiguration withShouldRun(
-      ProgressConfiguration configuration, boolean shouldRun) {
-    return configuration.toBuilder().setStopped(!shouldRun).build();
-  }
 }

@@ -96,6 +96,9 @@ public final class NativeOmsvc {
   /** The configuration of {@code name}, or null when it has none. */
   public static native byte[] readConfiguration(long node, String name);
 
+  /** A user's start (1) or stop (0) of {@code name}, or -1 when none was recorded. */
+  public static native int readRunControl(long node, String name);
+
   /** Service names with a configuration, in byte order. */
   public static native String[] listConfigurations(long node);
 
