@@ -35,6 +35,7 @@ pub enum EventOutcome {
     Contradicted,
     /// The node was shut down; events no longer change anything.
     AfterShutdown,
+    InvalidTerm, // placeholder for the core's variant: a leadership event with term 0
 }
 
 /// What an event may change, compared before and after it.
