@@ -55,6 +55,7 @@ fn primitive_event(env: &mut EnvUnowned<'_>, event: impl FnOnce() -> JniResult<j
     }
 }
 
+/// The Java `EVENT_*` code of an outcome; shutdown and a term without leadership are thrown.
 fn outcome(outcome: EventOutcome) -> JniResult<jint> {
     Ok(match outcome {
         EventOutcome::Changed => 0,
@@ -123,8 +124,10 @@ pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_nodeFree<'local>(
     handle: jlong,
 ) {
     env.with_env(|_env| -> JniResult<()> {
-        let node = NODES.remove(handle as usize)?;
-        node.shutdown();
+        // Shut down while the handle still resolves: a service's stop may read the node
+        // (its status, its configuration) until the runner has stopped everything.
+        node(handle)?.shutdown();
+        NODES.remove(handle as usize)?;
         Ok(())
     })
     .resolve::<ThrowTyped>()
@@ -460,4 +463,23 @@ pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_installLogSink<'lo
         Ok(())
     })
     .resolve::<ThrowTyped>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_leadership_event_for_term_0_is_an_illegal_argument_naming_the_rule() {
+        let error = outcome(EventOutcome::InvalidTerm).unwrap_err();
+        assert!(matches!(error, JniError::InvalidArgument(_)), "{error:?}");
+        assert_eq!(
+            error.to_string(),
+            "term 0 carries no leadership (Raft terms start at 1)"
+        );
+        assert!(matches!(
+            outcome(EventOutcome::AfterShutdown),
+            Err(JniError::Core(crate::Error::ShutDown))
+        ));
+    }
 }

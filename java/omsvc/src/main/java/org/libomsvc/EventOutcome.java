@@ -13,8 +13,16 @@ public enum EventOutcome {
    * demotes).
    */
   STALE,
-  /** The event contradicts what is known of its term: counted and ignored. */
-  CONTRADICTED;
+  /**
+   * The event contradicts what is known of its term (e.g. leader-ready for a term in which this
+   * peer was not told it was elected): counted and ignored.
+   */
+  CONTRADICTED,
+  /**
+   * The node is shut down or closed: the event changed nothing. Only {@link RatisEventForwarder}
+   * returns it, so that a Ratis callback arriving during a teardown is harmless.
+   */
+  SHUT_DOWN;
 
   static EventOutcome fromCode(int code) {
     switch (code) {

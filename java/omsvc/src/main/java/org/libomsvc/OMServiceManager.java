@@ -76,7 +76,8 @@ public final class OMServiceManager implements AutoCloseable {
               + service.getClass().getName()
               + ".getServiceName() returned null");
     }
-    RegisteredService registered = new RegisteredService(service, name, this::isEpochCurrent);
+    RegisteredService registered =
+        new RegisteredService(service, name, this::isEpochCurrent, handle);
     // Listed first: the runner may start the service before registerService returns.
     services.add(registered);
     try {
@@ -125,9 +126,23 @@ public final class OMServiceManager implements AutoCloseable {
     }
   }
 
-  /** Waits until the runner acted on every event so far; false on timeout. */
+  /**
+   * Waits until the runner acted on every event so far; false on timeout.
+   *
+   * @throws IllegalStateException when called from a service's {@code start}, {@code stop} or
+   *     {@code shouldRun}: the runner cannot settle while it is inside that call, so waiting there
+   *     would only burn the whole timeout
+   */
   public boolean waitSettled(Duration timeout) {
-    return NativeOmsvc.waitSettled(handle.get(), timeout.toMillis());
+    long node = handle.get();
+    if (handle.onRunnerThread()) {
+      throw new IllegalStateException(
+          "waitSettled was called on the runner thread of node \""
+              + getSelfId()
+              + "\" (from a service's start, stop or shouldRun), where the runner waits for the"
+              + " call to return and never settles; call it from another thread");
+    }
+    return NativeOmsvc.waitSettled(node, timeout.toMillis());
   }
 
   /** What the host's Ratis StateMachine calls from its notify* overrides and apply path. */
@@ -149,15 +164,23 @@ public final class OMServiceManager implements AutoCloseable {
     NativeOmsvc.shutdown(handle.get());
   }
 
-  /** Whether {@link #close()} was called. */
+  /** Whether {@link #close()} was called (the services may still be stopping). */
   public boolean isClosed() {
     return handle.isClosed();
   }
 
   /**
-   * Stops the services, waits for them, and releases the node. Runs once; later calls return. It
-   * waits for a start or stop in progress, so the caller must not hold a lock that a service's
-   * start or stop needs.
+   * Stops the services, waits for them, and releases the node; runs once. It waits for a start or
+   * stop in progress, so the caller must not hold a lock that a service's start or stop needs, nor
+   * be a thread that a service's stop waits for.
+   *
+   * <p>While the services stop, reads still work (a {@code stop()} may read {@link #getStatus()}
+   * or its configuration), events are ignored ({@link EventOutcome#SHUT_DOWN}) and writes throw
+   * {@link NodeShutDownException}; once the node is released every call throws {@link
+   * ClosedHandleException}. A second close, from another thread, waits until the first has
+   * released the node. From a service's own {@code start}, {@code stop} or {@code shouldRun}
+   * (the runner thread) close returns at once: it requests the shutdown, and the services stop and
+   * the node is released after that call returns.
    */
   @Override
   public void close() {

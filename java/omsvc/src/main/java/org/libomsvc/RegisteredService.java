@@ -15,13 +15,16 @@ final class RegisteredService implements NativeService {
   private final OMService service;
   private final String name;
   private final LongPredicate isEpochCurrent;
+  private final NodeHandle node;
   private volatile ServiceStatus status = ServiceStatus.PAUSING;
   private volatile long epoch;
 
-  RegisteredService(OMService service, String name, LongPredicate isEpochCurrent) {
+  RegisteredService(
+      OMService service, String name, LongPredicate isEpochCurrent, NodeHandle node) {
     this.service = service;
     this.name = name;
     this.isEpochCurrent = isEpochCurrent;
+    this.node = node;
   }
 
   OMService service() {
@@ -43,6 +46,7 @@ final class RegisteredService implements NativeService {
 
   @Override
   public void start(long epoch) throws Exception {
+    node.enteringService();
     service.start(new ServiceEpoch(epoch, isEpochCurrent));
     this.epoch = epoch;
     status = ServiceStatus.RUNNING;
@@ -51,6 +55,7 @@ final class RegisteredService implements NativeService {
 
   @Override
   public void stop() throws Exception {
+    node.enteringService();
     try {
       service.stop();
     } finally {
@@ -62,6 +67,7 @@ final class RegisteredService implements NativeService {
 
   @Override
   public boolean shouldRun() throws Exception {
+    node.enteringService();
     return service.shouldRun();
   }
 

@@ -28,13 +28,19 @@ class NativeLibraryTest {
   }
 
   @Test
-  void nativeLogsReachSlf4jWithTheirFields() {
+  void nativeLogsReachSlf4jWithTheirFields() throws InterruptedException {
     NativeLibrary.ensureLoaded();
     PrintStream original = System.err;
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
     try {
       OMServiceManager.open("log-test-node", null, false).close();
+      // Records arrive from the native log thread, shortly after the calls that logged them.
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      while (!captured.toString(StandardCharsets.UTF_8).contains("self_id=log-test-node")
+          && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
     } finally {
       System.setErr(original);
     }

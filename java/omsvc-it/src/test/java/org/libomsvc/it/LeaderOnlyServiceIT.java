@@ -21,6 +21,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.libomsvc.EventOutcome;
 import org.libomsvc.OMDeleteServiceConfigurationRequest;
 import org.libomsvc.OMServiceConfigurationResponse;
 import org.libomsvc.OMSetServiceConfigurationRequest;
@@ -67,6 +68,11 @@ class LeaderOnlyServiceIT {
     Timeline.Event start = cluster.timeline.lastStart(ProgressService.NAME).orElseThrow();
     assertTrue(start.ratisLeaderReady(), "Ratis called the peer leader-ready when it started");
     assertEquals(leader.currentTerm(), start.epoch(), "the epoch is the leader's term");
+    List<EventOutcome> readies = leader.stateMachine().leaderReadyOutcomes();
+    assertFalse(readies.isEmpty(), "leader-ready was forwarded");
+    assertTrue(
+        readies.stream().allMatch(EventOutcome.CHANGED::equals),
+        "the host passes leader-ready the term it was elected in: " + readies);
     for (RatisPeer peer : cluster.peers()) {
       ServiceStatusView view = peer.manager().getStatus().service(ProgressService.NAME);
       boolean isLeader = peer == leader;

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.libomsvc.ClosedHandleException;
+import org.libomsvc.EventOutcome;
 import org.libomsvc.InvalidServiceNameException;
 import org.libomsvc.OMService;
 import org.libomsvc.OMServiceManager;
@@ -76,14 +77,39 @@ class MisuseIT {
       ClosedHandleException closed =
           assertThrows(ClosedHandleException.class, () -> manager.getStatus());
       assertTrue(closed.getMessage().contains(leader.id().toString()), closed.getMessage());
-      assertThrows(
-          ClosedHandleException.class,
-          () -> manager.getEventForwarder().notifyTermIndexUpdated(1, 1));
+      assertEquals(
+          EventOutcome.SHUT_DOWN, manager.getEventForwarder().notifyTermIndexUpdated(1, 1));
       assertThrows(
           ClosedHandleException.class, () -> manager.getStateManager().read(ProgressService.NAME));
       assertFalse(manager.isEpochCurrent(1));
       manager.close();
       cluster.awaitSingleRunner(0, TIMEOUT);
+    }
+  }
+
+  /**
+   * A host that closes its node before its RaftServer: Ratis keeps calling the StateMachine, and
+   * the forwarded events are ignored instead of throwing into Ratis's threads.
+   */
+  @Test
+  void ratisEventsReachingAClosedNodeAreHarmless() throws Exception {
+    try (RatisCluster cluster = RatisCluster.start(dir)) {
+      RatisPeer leader = cluster.awaitReadyLeader(TIMEOUT);
+      long epoch = cluster.awaitSingleRunner(0, TIMEOUT).getValue();
+      leader.closeNodeOnly();
+
+      RatisPeer target = cluster.anyFollowerOf(leader).orElseThrow();
+      Await.until(
+          TIMEOUT,
+          "a transfer to " + target,
+          () -> target.isLeaderReady() || cluster.transferLeadership(target, TIMEOUT),
+          cluster::describe);
+      assertEquals(target.id().toString(), cluster.awaitSingleRunner(epoch, TIMEOUT).getKey());
+
+      assertEquals(List.of(), cluster.forwardingErrors, "errors thrown into Ratis's callbacks");
+      assertTrue(
+          leader.stateMachine().ignoredAfterShutdown() >= 2,
+          "events the closed node ignored: " + leader.stateMachine().ignoredAfterShutdown());
     }
   }
 

@@ -8,6 +8,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.proto.RaftProtos.RaftConfigurationProto;
@@ -17,6 +18,7 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.libomsvc.EventOutcome;
 import org.libomsvc.OMServiceConfigurationRequest;
 import org.libomsvc.OMServiceConfigurationResponse;
 import org.libomsvc.OMServiceManager;
@@ -24,8 +26,12 @@ import org.libomsvc.RatisEventForwarder;
 
 /**
  * The StateMachine an Ozone Manager would have, reduced to what libomsvc needs: every event is
- * forwarded through {@link RatisEventForwarder} with the term read from the division, and every log
- * entry (a configuration command) is applied into the native table.
+ * forwarded through {@link RatisEventForwarder}, and every log entry (a configuration command) is
+ * applied into the native table. Leader changes and step-downs carry the term read from the
+ * division inside the callback (Ratis calls them under its server lock); leader-ready carries the
+ * term this peer was elected in, that of its startup entry, which Ratis passed to {@link
+ * #notifyConfigurationChanged} just before on the same thread ({@link
+ * RatisEventForwarder#notifyLeaderReady(long)}), never a term read at leader-ready time.
  *
  * <p>Like OM's double buffer, entries are applied asynchronously, in order, on one "apply" thread
  * (configuration commands optionally after a delay): the leader-ready barrier is the index of the
@@ -40,6 +46,9 @@ final class OmsvcStateMachine extends BaseStateMachine {
 
   /** Failures of forwarded events: a test asserts there are none. */
   private final List<Throwable> forwardingErrors;
+
+  private final List<EventOutcome> leaderReadyOutcomes = new CopyOnWriteArrayList<>();
+  private final AtomicLong ignoredAfterShutdown = new AtomicLong();
 
   private volatile long applyDelayMillis;
 
@@ -84,10 +93,12 @@ final class OmsvcStateMachine extends BaseStateMachine {
     forward(() -> forwarder.notifyNotLeader(currentTerm()));
   }
 
+  /** The barrier: the last entry Ratis dispatched to this StateMachine, applied or not. */
   @Override
   public void notifyLeaderReady() {
     long barrier = lastDispatchedIndex;
-    forward(() -> forwarder.notifyLeaderReady(currentTerm(), barrier));
+    EventOutcome outcome = forward(() -> forwarder.notifyLeaderReady(barrier));
+    leaderReadyOutcomes.add(outcome);
   }
 
   @Override
@@ -152,15 +163,30 @@ final class OmsvcStateMachine extends BaseStateMachine {
     }
   }
 
-  interface Forwarding {
-    void run() throws IOException;
+  /** What each leader-ready this peer forwarded did (null: it threw), in order. */
+  List<EventOutcome> leaderReadyOutcomes() {
+    return leaderReadyOutcomes;
   }
 
-  private void forward(Forwarding forwarding) {
+  /** How many forwarded events the node ignored because it was shut down or closed. */
+  long ignoredAfterShutdown() {
+    return ignoredAfterShutdown.get();
+  }
+
+  interface Forwarding {
+    EventOutcome run() throws IOException;
+  }
+
+  private EventOutcome forward(Forwarding forwarding) {
     try {
-      forwarding.run();
+      EventOutcome outcome = forwarding.run();
+      if (outcome == EventOutcome.SHUT_DOWN) {
+        ignoredAfterShutdown.incrementAndGet();
+      }
+      return outcome;
     } catch (IOException | RuntimeException e) {
       forwardingErrors.add(e);
+      return null;
     }
   }
 

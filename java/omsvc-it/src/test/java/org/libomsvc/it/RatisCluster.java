@@ -162,7 +162,7 @@ final class RatisCluster implements AutoCloseable {
           .append(peer.currentTerm())
           .append(peer.isLeader() ? (peer.isLeaderReady() ? " leader-ready" : " leader") : "")
           .append("; omsvc ")
-          .append(peer.manager().getStatusJson())
+          .append(peer.manager().isClosed() ? "closed" : peer.manager().getStatusJson())
           .append('\n');
     }
     out.append("timeline:\n").append(timeline.describe(ProgressService.NAME));

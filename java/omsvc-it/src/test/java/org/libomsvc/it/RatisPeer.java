@@ -105,6 +105,14 @@ final class RatisPeer {
     }
   }
 
+  /**
+   * Closes the node only, as a host tearing down in that order would: its RaftServer keeps running
+   * and keeps calling the StateMachine, whose events then reach a closed node.
+   */
+  void closeNodeOnly() {
+    manager.close();
+  }
+
   boolean isUp() {
     return server != null;
   }

@@ -9,7 +9,9 @@ package org.libomsvc.internal;
  * method); a null argument where a value is required throws {@link NullPointerException}; a
  * freed or never-issued handle throws {@code org.libomsvc.InvalidHandleException}. No native
  * error or panic aborts the JVM. A negative term, index or epoch throws {@link
- * IllegalArgumentException}.
+ * IllegalArgumentException}, and so does a leadership event ({@link #leaderChanged}, {@link
+ * #notLeader}, {@link #leaderReady}) for term 0, which carries no leadership (Raft terms start at
+ * 1).
  *
  * <p>Event methods return what the event did: {@link #EVENT_CHANGED}, {@link #EVENT_UNCHANGED},
  * {@link #EVENT_STALE} (term below the current one: ignored, but a stale "not leader" still
@@ -40,7 +42,12 @@ public final class NativeOmsvc {
    */
   public static native long nodeOpen(String selfId, String dbDir, boolean syncWrites);
 
-  /** Shuts the node down (stopping its services) and releases the handle. */
+  /**
+   * Shuts the node down (stopping its services and waiting for them), then releases the handle.
+   * Until the services have stopped the handle still resolves, so a service's stop can read the
+   * node. Not for the node's own runner thread (a service's callback), where the shutdown cannot
+   * wait: call {@link #requestShutdown} there and free the handle from another thread.
+   */
   public static native void nodeFree(long node);
 
   /** Ratis notifyLeaderChanged: {@code leaderId} leads in {@code term} (null: none known). */

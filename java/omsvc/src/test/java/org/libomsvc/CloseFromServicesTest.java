@@ -1,0 +1,229 @@
+package org.libomsvc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link OMServiceManager#close()} while a service's own start or stop closes the manager or reads
+ * it: nothing deadlocks, and everything ends closed.
+ */
+class CloseFromServicesTest {
+  private static final Duration BOUND = Duration.ofSeconds(30);
+
+  /** A service whose start and stop run the given actions on the runner thread. */
+  private static final class ActingService implements OMService {
+    final List<String> log = RecordingService.newLog();
+    volatile ThrowingAction onStart = () -> {};
+    volatile ThrowingAction onStop = () -> {};
+
+    interface ThrowingAction {
+      void run() throws Exception;
+    }
+
+    @Override
+    public String getServiceName() {
+      return "ActingService";
+    }
+
+    @Override
+    public void start(ServiceEpoch epoch) throws Exception {
+      log.add("start:" + epoch.getEpoch());
+      onStart.run();
+      log.add("start returned");
+    }
+
+    @Override
+    public void stop() throws Exception {
+      log.add("stop");
+      onStop.run();
+      log.add("stop returned");
+    }
+  }
+
+  private static OMServiceManager runningManager(ActingService service) {
+    OMServiceManager manager = OMServiceManager.open("om1", null, false);
+    manager.register(service);
+    NodeFixture.becomeReadyLeader(manager, 1, 0);
+    assertEquals(ServiceStatus.RUNNING, manager.getServiceStatus(service.getServiceName()));
+    return manager;
+  }
+
+  private static void assertReleased(OMServiceManager manager) {
+    assertTrue(manager.isClosed());
+    assertThrows(ClosedHandleException.class, manager::getStatus);
+  }
+
+  @Test
+  void aStopThatClosesTheManagerDoesNotDeadlockTheHostsClose() throws Exception {
+    ActingService service = new ActingService();
+    OMServiceManager manager = runningManager(service);
+    service.onStop = manager::close;
+
+    NoDeadlock.within(BOUND, "close while stop() closes", manager::close);
+
+    assertReleased(manager);
+    assertEquals(List.of("start:1", "start returned", "stop", "stop returned"), service.log);
+  }
+
+  @Test
+  void aStopThatReadsTheManagerDuringCloseSeesItsStatus() throws Exception {
+    ActingService service = new ActingService();
+    OMServiceManager manager = runningManager(service);
+    AtomicReference<Object> seen = new AtomicReference<>();
+    AtomicReference<Boolean> epochCurrentInStop = new AtomicReference<>();
+    service.onStop =
+        () -> {
+          try {
+            seen.set(manager.getStatus());
+            manager.getStateManager().list();
+            manager.getServiceStatus(service.getServiceName());
+            epochCurrentInStop.set(manager.isEpochCurrent(1));
+          } catch (RuntimeException e) {
+            seen.set(e);
+          }
+        };
+
+    NoDeadlock.within(BOUND, "close while stop() reads the status", manager::close);
+
+    assertTrue(seen.get() instanceof NodeStatusView, "what stop() read: " + seen.get());
+    assertEquals(1, ((NodeStatusView) seen.get()).term());
+    assertEquals(false, epochCurrentInStop.get(), "no epoch is current once close began");
+    assertReleased(manager);
+  }
+
+  /**
+   * Both orders, many rounds: the host closes first (its close waits for the runner, which is in
+   * start), or start closes first (its close only requests the shutdown; the host's waits).
+   */
+  @Test
+  void aStartThatClosesWhileTheHostClosesDoesNotDeadlock() throws Exception {
+    for (int round = 0; round < 20; round++) {
+      boolean hostFirst = round % 2 == 0;
+      CountDownLatch inStart = new CountDownLatch(1);
+      CountDownLatch go = new CountDownLatch(1);
+      AtomicReference<OMServiceManager> managerRef = new AtomicReference<>();
+      ActingService service = new ActingService();
+      service.onStart =
+          () -> {
+            inStart.countDown();
+            assertTrue(go.await(BOUND.toMillis(), TimeUnit.MILLISECONDS), "the test's go");
+            managerRef.get().close();
+          };
+      OMServiceManager manager = OMServiceManager.open("om1", null, false);
+      managerRef.set(manager);
+      manager.register(service);
+      RatisEventForwarder events = manager.getEventForwarder();
+      events.notifyLeaderChanged(1, "om1");
+      events.notifyConfigurationChanged(1, 0, List.of("om1", "om2", "om3"));
+      events.notifyLeaderReady(1, 0);
+      assertTrue(inStart.await(BOUND.toMillis(), TimeUnit.MILLISECONDS), "start was called");
+
+      String what = "round " + round + (hostFirst ? ", host closes first" : ", start closes first");
+      NoDeadlock.within(
+          BOUND,
+          what,
+          () -> {
+            Thread host = new Thread(manager::close, "host-close");
+            if (hostFirst) {
+              host.start();
+              while (!manager.isClosed()) {
+                Thread.sleep(1);
+              }
+              go.countDown();
+            } else {
+              go.countDown();
+              while (!manager.isClosed()) {
+                Thread.sleep(1);
+              }
+              host.start();
+            }
+            host.join();
+          });
+
+      assertReleased(manager);
+      assertEquals(
+          List.of("start:1", "start returned", "stop", "stop returned"), service.log, what);
+    }
+  }
+
+  @Test
+  void aStartThatClosesAloneEndsReleasedAfterItsStop() throws Exception {
+    ActingService service = new ActingService();
+    OMServiceManager manager = OMServiceManager.open("om1", null, false);
+    AtomicReference<Object> statusInStop = new AtomicReference<>();
+    service.onStart = manager::close;
+    service.onStop = () -> statusInStop.set(manager.getStatus());
+    manager.register(service);
+    RatisEventForwarder events = manager.getEventForwarder();
+    events.notifyLeaderChanged(1, "om1");
+    events.notifyConfigurationChanged(1, 0, List.of("om1", "om2", "om3"));
+    events.notifyLeaderReady(1, 0);
+
+    NoDeadlock.within(
+        BOUND,
+        "the release after start() closed",
+        () -> {
+          while (!service.log.contains("stop returned")) {
+            Thread.sleep(1);
+          }
+          manager.close(); // waits for the release under way
+        });
+
+    assertReleased(manager);
+    assertTrue(statusInStop.get() instanceof NodeStatusView, String.valueOf(statusInStop.get()));
+    assertEquals(List.of("start:1", "start returned", "stop", "stop returned"), service.log);
+  }
+
+  @Test
+  void aSecondCloseWaitsUntilTheFirstHasReleasedTheNode() throws Exception {
+    ActingService service = new ActingService();
+    OMServiceManager manager = runningManager(service);
+    CountDownLatch inStop = new CountDownLatch(1);
+    CountDownLatch finishStop = new CountDownLatch(1);
+    service.onStop =
+        () -> {
+          inStop.countDown();
+          assertTrue(finishStop.await(BOUND.toMillis(), TimeUnit.MILLISECONDS));
+        };
+    AtomicReference<Throwable> secondSawOpen = new AtomicReference<>();
+
+    NoDeadlock.within(
+        BOUND,
+        "two closes",
+        () -> {
+          Thread first = new Thread(manager::close, "first-close");
+          first.start();
+          assertTrue(inStop.await(BOUND.toMillis(), TimeUnit.MILLISECONDS));
+          Thread second =
+              new Thread(
+                  () -> {
+                    manager.close();
+                    try {
+                      manager.getStatus();
+                      secondSawOpen.set(new AssertionError("close returned before the release"));
+                    } catch (ClosedHandleException expected) {
+                      // released, as it should be once close returns
+                    }
+                  },
+                  "second-close");
+          second.start();
+          second.join(200);
+          assertTrue(second.isAlive(), "the second close waits while stop() runs");
+          finishStop.countDown();
+          first.join();
+          second.join();
+        });
+
+    assertNull(secondSawOpen.get());
+    assertReleased(manager);
+  }
+}

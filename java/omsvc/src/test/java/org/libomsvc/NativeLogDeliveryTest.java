@@ -1,0 +1,123 @@
+package org.libomsvc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.libomsvc.internal.NativeLogSink;
+import org.libomsvc.internal.NativeOmsvc;
+import org.libomsvc.internal.Slf4jLogSink;
+
+/**
+ * The native log sink never calls Java while a native lock is held: a Java logger may call back
+ * into the library, or be slow, without stopping the threads that log. The sink is process-wide,
+ * so each test puts the slf4j sink back.
+ */
+class NativeLogDeliveryTest {
+  private static final Duration BOUND = Duration.ofSeconds(60);
+  private static final int TRACE = 5;
+
+  /** The native queue's capacity (src/jni/logging.rs). */
+  private static final int QUEUE_CAPACITY = 4096;
+
+  private OMServiceManager manager;
+
+  @BeforeEach
+  void open() {
+    NativeLibrary.ensureLoaded();
+    manager = OMServiceManager.open("log-om1", null, false);
+  }
+
+  @AfterEach
+  void restore() throws Exception {
+    NoDeadlock.within(BOUND, "putting the slf4j sink back", Slf4jLogSink::install);
+    NoDeadlock.within(BOUND, "close", manager::close);
+  }
+
+  /** Leadership flaps: each logs under the manager's state lock ("leadership changed"). */
+  private void flap(int rounds) {
+    RatisEventForwarder events = manager.getEventForwarder();
+    for (int term = 1; term <= rounds; term++) {
+      events.notifyLeaderChanged(term, "log-om1");
+      events.notifyNotLeader(term);
+    }
+  }
+
+  @Test
+  void aLoggerThatCallsBackIntoTheLibraryDoesNotDeadlockTheEventsItLogs() throws Exception {
+    AtomicInteger callbacks = new AtomicInteger();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    NativeLogSink readsTheStatus =
+        (level, target, message) -> {
+          try {
+            manager.getStatusJson();
+            callbacks.incrementAndGet();
+          } catch (ClosedHandleException e) {
+            // a record delivered after the test closed the manager
+          } catch (Throwable t) {
+            failure.compareAndSet(null, t);
+          }
+        };
+    NativeOmsvc.installLogSink(readsTheStatus, TRACE);
+
+    NoDeadlock.within(
+        BOUND,
+        "events whose logs call back into the library",
+        () -> {
+          flap(200);
+          while (callbacks.get() < 200) {
+            Thread.sleep(1);
+          }
+        });
+
+    assertEquals(null, failure.get());
+    assertEquals(200, manager.getStatus().term(), "every event was taken");
+  }
+
+  @Test
+  void aStalledLoggerCostsDroppedRecordsNeverABlockedEvent() throws Exception {
+    CountDownLatch unblock = new CountDownLatch(1);
+    List<String> warnings = new CopyOnWriteArrayList<>();
+    NativeLogSink stalled =
+        (level, target, message) -> {
+          try {
+            unblock.await(BOUND.toMillis(), TimeUnit.MILLISECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          if (level == 2 && message.startsWith("dropped ")) {
+            warnings.add(message);
+          }
+        };
+    NativeOmsvc.installLogSink(stalled, TRACE);
+
+    NoDeadlock.within(
+        BOUND, "events while the logger is stalled", () -> flap(2 * QUEUE_CAPACITY));
+    unblock.countDown();
+    NoDeadlock.within(
+        BOUND,
+        "the dropped-records warning",
+        () -> {
+          while (warnings.isEmpty()) {
+            Thread.sleep(1);
+          }
+        });
+
+    String warning = warnings.get(0);
+    assertTrue(
+        warning.matches("dropped \\d+ native log records: the Java log sink fell more than 4096"
+            + " records behind"),
+        warning);
+    long dropped = Long.parseLong(warning.split(" ")[1]);
+    assertTrue(dropped >= 2 * QUEUE_CAPACITY - QUEUE_CAPACITY - 1, warning);
+  }
+}
