@@ -216,12 +216,6 @@ fn outcome(result: EventOutcome, out: *mut omsvc_event_outcome) -> Result<(), Ff
                 "the node is shut down; the event was ignored",
             ))
         }
-        EventOutcome::InvalidTerm => {
-            return Err(FfiError::new(
-                omsvc_status::OMSVC_INVALID_ARGUMENT,
-                "term 0 carries no leadership (Raft terms start at 1)",
-            ))
-        }
     };
     if let Some(out) = unsafe { out.as_mut() } {
         *out = converted;

@@ -143,7 +143,11 @@ static void events(void) {
                  OMSVC_INVALID_ARGUMENT);
     CHECK((int)outcome == 77);
 
-    /* Out of order: ready before elected, ready after stepping down, old terms. */
+    /* Out of order: ready before elected (never promotes, though its term is entered), ready
+     * after stepping down, old terms. */
+    OK(omsvc_node_leader_ready(node, 3, 0, &outcome));
+    CHECK(outcome == OMSVC_EVENT_CONTRADICTED);
+    OK(omsvc_node_leader_changed(node, 3, str_of("om1"), &outcome));
     OK(omsvc_node_leader_ready(node, 3, 0, &outcome));
     CHECK(outcome == OMSVC_EVENT_CHANGED);
     OK(omsvc_node_not_leader(node, 3, &outcome));

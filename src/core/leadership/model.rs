@@ -38,7 +38,6 @@ pub enum EventOutcome {
     InvalidTerm,
     /// The node was shut down; events no longer change anything.
     AfterShutdown,
-    InvalidTerm, // placeholder for the core's variant: a leadership event with term 0
 }
 
 /// What an event may change, compared before and after it.

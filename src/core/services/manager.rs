@@ -381,7 +381,7 @@ impl ServiceManager {
                 // A stale "not leader" still demotes.
                 self.shared.leadership_changed(state);
             }
-            EventOutcome::Unchanged | EventOutcome::AfterShutdown | EventOutcome::InvalidTerm => {}
+            EventOutcome::Unchanged | EventOutcome::AfterShutdown => {}
         }
     }
 }
