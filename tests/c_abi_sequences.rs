@@ -149,7 +149,8 @@ struct Issued {
 
 struct Driver {
     issued: Vec<Issued>,
-    seen: Vec<Box<Seen>>,
+    /// Userdata must not move while registered: each lives in its own allocation.
+    seen: Vec<std::sync::Arc<Seen>>,
     calls: u64,
 }
 
@@ -393,8 +394,8 @@ impl Driver {
                 let Some(slot) = self.pick(node) else {
                     return Ok(());
                 };
-                let seen = Box::new(Seen::default());
-                let userdata = &*seen as *const Seen;
+                let seen = std::sync::Arc::new(Seen::default());
+                let userdata = std::sync::Arc::as_ptr(&seen);
                 self.seen.push(seen);
                 let callbacks = omsvc_service_callbacks {
                     start: Some(on_start),

@@ -229,6 +229,33 @@ pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_applied<'local>(
 }
 
 #[no_mangle]
+pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_leaseRenewed<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+    term_value: jlong,
+    valid_for_millis: jlong,
+) -> jint {
+    primitive_event(&mut env, || {
+        let term = term(term_value, "term")?;
+        let valid_for = match u64::try_from(valid_for_millis) {
+            Ok(millis) if millis <= LONGEST_LEASE_MILLIS => Duration::from_millis(millis),
+            _ => {
+                return Err(JniError::InvalidArgument(format!(
+                    "validForMillis must be 0 to {LONGEST_LEASE_MILLIS} (one hour), got \
+                     {valid_for_millis}: a lease ends before another peer can be elected"
+                )))
+            }
+        };
+        let until = std::time::Instant::now() + valid_for;
+        forward(handle, |node| node.lease_renewed(term, until))
+    })
+}
+
+/// A lease outlives an election timeout by nothing: an hour is already absurd.
+const LONGEST_LEASE_MILLIS: u64 = 3_600_000;
+
+#[no_mangle]
 pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_shutdown<'local>(
     mut env: EnvUnowned<'local>,
     _class: JClass<'local>,

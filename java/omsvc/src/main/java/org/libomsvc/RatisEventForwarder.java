@@ -197,6 +197,32 @@ public final class RatisEventForwarder {
   }
 
   /**
+   * A leader lease: this peer confirmed with a majority that it leads {@code term}, and no other
+   * peer can be elected within {@code validForMillis} from now. From the first renewal in a term,
+   * services run, and {@link ServiceEpoch#isCurrent()} answers true, only while a lease holds: a
+   * leader paused past its lease (a long GC, SIGSTOP) learns at its first check that its epoch
+   * ended, and its services stop. Without renewals nothing is bounded by time.
+   *
+   * <p>For Ratis, from a timer thread on the leader: note the time, confirm leadership with a
+   * linearizable read (ReadIndex sends a heartbeat round to a majority), then pass {@code
+   * raft.server.rpc.timeout.min} minus the time since the noted time minus the time services'
+   * {@code stop()} may take. A Ratis follower refuses to vote for another candidate while it heard
+   * from its leader within {@code rpc.timeout.min}.
+   *
+   * @throws IllegalArgumentException for term 0, a negative value, or more than one hour
+   */
+  public EventOutcome leaseRenewed(long term, long validForMillis) {
+    if (handle.isReleased()) {
+      return ignored("leaseRenewed", term);
+    }
+    try {
+      return EventOutcome.fromCode(NativeOmsvc.leaseRenewed(handle.get(), term, validForMillis));
+    } catch (NodeShutDownException | InvalidHandleException | ClosedHandleException e) {
+      return afterShutdown(e, "leaseRenewed", term);
+    }
+  }
+
+  /**
    * An event the node refused: harmless when the node is shut down or being closed; a handle that
    * went invalid while this manager is open is a defect, and is thrown.
    */

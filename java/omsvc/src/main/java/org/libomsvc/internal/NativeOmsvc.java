@@ -68,6 +68,9 @@ public final class NativeOmsvc {
   /** Every entry up to {@code index} is applied. */
   public static native int applied(long node, long term, long index);
 
+  /** This node leads {@code term} and no other peer can be elected for {@code validForMillis}. */
+  public static native int leaseRenewed(long node, long term, long validForMillis);
+
   /** Stops every running service (reverse registration order) and waits for them. */
   public static native void shutdown(long node);
 

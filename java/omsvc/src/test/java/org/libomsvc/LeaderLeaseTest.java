@@ -1,0 +1,41 @@
+package org.libomsvc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A leader lease bounds a service by time: when no renewal comes (a leader paused past its lease),
+ * its epoch stops being current at once and its service stops.
+ */
+class LeaderLeaseTest {
+  @Test
+  void anExpiredLeaseEndsTheEpochAndStopsTheService() throws InterruptedException {
+    try (OMServiceManager manager = OMServiceManager.open("lease-om1", null, false)) {
+      List<String> log = RecordingService.newLog();
+      RecordingService service = new RecordingService("Leased", log);
+      manager.register(service);
+      RatisEventForwarder events = manager.getEventForwarder();
+      events.notifyLeaderChanged(3, manager.getSelfId());
+      events.notifyConfigurationChanged(3, 0, List.of(manager.getSelfId(), "om2", "om3"));
+      assertEquals(EventOutcome.UNCHANGED, events.leaseRenewed(3, 300));
+      events.notifyLeaderReady(0);
+      NodeFixture.settle(manager);
+      assertEquals(List.of("Leased:start:3"), log);
+      assertTrue(service.epoch.isCurrent());
+
+      Thread.sleep(400); // no renewal arrives
+      assertFalse(service.epoch.isCurrent(), "the epoch ends with the lease, without any event");
+      NodeFixture.settle(manager);
+      assertEquals(List.of("Leased:start:3", "Leased:stop"), log);
+
+      assertThrows(IllegalArgumentException.class, () -> events.leaseRenewed(0, 300));
+      assertThrows(IllegalArgumentException.class, () -> events.leaseRenewed(3, -1));
+      assertThrows(IllegalArgumentException.class, () -> events.leaseRenewed(3, 3_600_001));
+    }
+  }
+}
