@@ -45,6 +45,8 @@ pub enum ProgressEvent {
         node: String,
         epoch: u64,
         next_item: u64,
+        /// The log entry the save was committed as: (term, index).
+        entry: (u64, u64),
     },
     SaveFailed {
         node: String,
@@ -149,12 +151,13 @@ impl Worker {
                 break;
             }
             match self.config.save(&progress) {
-                Ok(_) => {
+                Ok(receipt) => {
                     next_item += 1;
                     (self.sink)(ProgressEvent::Saved {
                         node: self.node.clone(),
                         epoch: self.epoch.epoch(),
                         next_item,
+                        entry: (receipt.term, receipt.index),
                     });
                 }
                 Err(error) => {
