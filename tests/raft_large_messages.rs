@@ -66,7 +66,10 @@ fn values_at_the_limit_replicate_and_a_new_node_installs_a_snapshot_larger_than_
     two.wait_for(WAIT, |r| r.last_applied_index >= applied)
         .expect("node 2 applies every entry");
     for (name, bytes) in &expected {
-        assert_eq!(two.node().read_configuration(name).unwrap().as_ref(), Some(bytes));
+        assert_eq!(
+            two.node().read_configuration(name).unwrap().as_ref(),
+            Some(bytes)
+        );
     }
 
     // Node 3 joins after the log was snapshotted and purged: it gets the table as a snapshot
@@ -78,7 +81,10 @@ fn values_at_the_limit_replicate_and_a_new_node_installs_a_snapshot_larger_than_
     // It joins as a learner first; becoming a voter needs it to catch up within the leader's
     // bound, which a loaded machine may miss: the learner keeps catching up either way.
     if let Err(error) = client.add_member(3, three.addr()) {
-        assert!(error.to_string().contains("did not catch up"), "adding node 3: {error}");
+        assert!(
+            error.to_string().contains("did not catch up"),
+            "adding node 3: {error}"
+        );
     }
     three
         .wait_for(WAIT, |r| r.last_applied_index >= applied)

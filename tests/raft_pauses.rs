@@ -31,8 +31,10 @@ fn env_u64(name: &str) -> Option<u64> {
 fn a_paused_follower_that_resumes_does_not_depose_the_leader() {
     let _serial = serial();
     let cluster = Cluster::start(3, false);
-    let leader = poll(Duration::from_secs(30), || cluster.leader_where(&ALL, |_| true))
-        .unwrap_or_else(|e| panic!("expected a leader: {e}\n{}", cluster.tails(30)));
+    let leader = poll(Duration::from_secs(30), || {
+        cluster.leader_where(&ALL, |_| true)
+    })
+    .unwrap_or_else(|e| panic!("expected a leader: {e}\n{}", cluster.tails(30)));
     let followers: Vec<u64> = ALL.into_iter().filter(|&id| id != leader.id).collect();
     let pauses = [2500, 10_000, 2500, 10_000];
     for (round, pause_ms) in pauses.into_iter().enumerate() {
@@ -48,7 +50,10 @@ fn a_paused_follower_that_resumes_does_not_depose_the_leader() {
             if report.leader == Some(leader.id) {
                 Ok(report)
             } else {
-                Err(format!("follows {:?} in term {}", report.leader, report.term))
+                Err(format!(
+                    "follows {:?} in term {}",
+                    report.leader, report.term
+                ))
             }
         })
         .unwrap_or_else(|e| {
@@ -127,13 +132,22 @@ fn pausing_the_leader_moves_the_service_to_a_new_epoch_and_old_epochs_are_fenced
     let mut failover_ms = Vec::new(); // leader stopped -> the new leader's service started
     let mut stale_attempts_after_resume = 0;
     for round in 0..rounds {
-        let pause = if round % 2 == 0 { 2 * ELECTION_MAX } else { 10 * ELECTION_MAX };
+        let pause = if round % 2 == 0 {
+            2 * ELECTION_MAX
+        } else {
+            10 * ELECTION_MAX
+        };
         let old = poll(Duration::from_secs(30), || {
             cluster.leader_where(&ALL, |report| {
                 matches!(service_state(report, DEMO_SERVICE), Some((s, Some(_))) if s == "RUNNING")
             })
         })
-        .unwrap_or_else(|e| panic!("round {round}: no leader running the service: {e}\n{}", cluster.tails(30)));
+        .unwrap_or_else(|e| {
+            panic!(
+                "round {round}: no leader running the service: {e}\n{}",
+                cluster.tails(30)
+            )
+        });
         let old_epoch = service_state(&old, DEMO_SERVICE).unwrap().1.unwrap();
         let old_node = cluster.node(old.id);
         let lines_before = old_node.stdout_lines(old_node.generation()).len();
@@ -174,13 +188,19 @@ fn pausing_the_leader_moves_the_service_to_a_new_epoch_and_old_epochs_are_fenced
         })
         .unwrap_or_else(|e| panic!("round {round}: no new leader running the service: {e}\n{}", cluster.tails(30)));
         failovers += 1;
-        let new_service = new.services.iter().find(|s| s.name == DEMO_SERVICE).unwrap();
+        let new_service = new
+            .services
+            .iter()
+            .find(|s| s.name == DEMO_SERVICE)
+            .unwrap();
         let new_started_at = new_service.since_unix_ms;
         failover_ms.push(new_started_at as i64 - paused_at as i64);
         overlaps.push(old_stopped_at as i64 - new_started_at.max(resumed_at) as i64);
         resumed_run.push(old_stopped_at as i64 - resumed_at as i64);
         // Saves the old leader attempted after it resumed, in its old epoch.
-        let old_lines = cluster.node(old.id).stdout_lines(cluster.node(old.id).generation());
+        let old_lines = cluster
+            .node(old.id)
+            .stdout_lines(cluster.node(old.id).generation());
         stale_attempts_after_resume += old_lines[lines_before..]
             .iter()
             .filter(|line| line.contains("could not save progress"))
@@ -202,7 +222,11 @@ fn pausing_the_leader_moves_the_service_to_a_new_epoch_and_old_epochs_are_fenced
     let total_starts = starts.len();
     starts.sort_unstable();
     starts.dedup();
-    assert_eq!(starts.len(), total_starts, "an epoch started twice: {starts:?}");
+    assert_eq!(
+        starts.len(),
+        total_starts,
+        "an epoch started twice: {starts:?}"
+    );
 
     // The fenced register over the committed log: every save is an entry of its writer's own
     // term, and in log order the epochs never go back.
@@ -214,7 +238,10 @@ fn pausing_the_leader_moves_the_service_to_a_new_epoch_and_old_epochs_are_fenced
              that no longer was"
         );
         if let Some(previous) = by_index.insert(index, (epoch, term)) {
-            panic!("entry {index} acknowledged twice: {previous:?} and {:?}", (epoch, term));
+            panic!(
+                "entry {index} acknowledged twice: {previous:?} and {:?}",
+                (epoch, term)
+            );
         }
     }
     let mut newest = 0;

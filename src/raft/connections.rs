@@ -63,7 +63,10 @@ impl ConnectionLimits {
         if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut files) } != 0 {
             return self;
         }
-        let room = files.rlim_cur.saturating_sub(FILES_KEPT_FOR_THE_NODE).max(16);
+        let room = files
+            .rlim_cur
+            .saturating_sub(FILES_KEPT_FOR_THE_NODE)
+            .max(16);
         if (self.max_connections as u64) > room {
             self.max_connections = room as usize;
         }
@@ -99,7 +102,9 @@ pub enum Refusal {
 impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Refusal::Full { open } => write!(f, "{open} connections open, the limit for non-members"),
+            Refusal::Full { open } => {
+                write!(f, "{open} connections open, the limit for non-members")
+            }
             Refusal::AddressFull { open } => {
                 write!(f, "{open} connections open from this address, its limit")
             }
@@ -161,9 +166,8 @@ impl Admission {
         let is_member = counts.members.contains(&addr) || counts.members.contains(&canonical(addr));
         let open_here = counts.per_address.get(&addr).copied().unwrap_or(0);
         let refusal = if is_member {
-            (counts.total >= self.limits.max_connections).then_some(Refusal::Full {
-                open: counts.total,
-            })
+            (counts.total >= self.limits.max_connections)
+                .then_some(Refusal::Full { open: counts.total })
         } else if counts.total + self.limits.member_reserve >= self.limits.max_connections {
             Some(Refusal::Full { open: counts.total })
         } else if open_here >= self.limits.max_per_address {
@@ -218,7 +222,11 @@ mod tests {
             Refusal::AddressFull { open: 3 }
         );
         let others: Vec<_> = (0..3)
-            .map(|i| admission.admit(format!("10.1.0.{i}").parse().unwrap()).unwrap())
+            .map(|i| {
+                admission
+                    .admit(format!("10.1.0.{i}").parse().unwrap())
+                    .unwrap()
+            })
             .collect();
         // 6 open, 4 reserved: no other non-member gets in, every member still does.
         assert_eq!(
@@ -232,7 +240,10 @@ mod tests {
             Refusal::Full { open: 10 }
         );
         drop(kept);
-        assert!(admission.admit(flood).is_err(), "still full outside the reserve");
+        assert!(
+            admission.admit(flood).is_err(),
+            "still full outside the reserve"
+        );
         drop(members);
         assert!(!admission.admit(flood).unwrap().is_member);
         assert_eq!(admission.refused(), 4);
@@ -243,6 +254,11 @@ mod tests {
     fn a_member_seen_as_mapped_ipv6_is_the_member() {
         let admission = Admission::new(limits());
         admission.set_members(["127.0.0.1".parse().unwrap()].into());
-        assert!(admission.admit("::ffff:127.0.0.1".parse().unwrap()).unwrap().is_member);
+        assert!(
+            admission
+                .admit("::ffff:127.0.0.1".parse().unwrap())
+                .unwrap()
+                .is_member
+        );
     }
 }

@@ -94,7 +94,8 @@ impl ElectionGate {
     }
 
     fn since_contact(&self, now: Instant) -> Duration {
-        let contact = self.origin + Duration::from_millis(self.last_contact_ms.load(Ordering::Relaxed));
+        let contact =
+            self.origin + Duration::from_millis(self.last_contact_ms.load(Ordering::Relaxed));
         now.saturating_duration_since(contact)
     }
 

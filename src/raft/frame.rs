@@ -30,6 +30,12 @@ pub const MAX_FRAME_BYTES: usize = 2 * MAX_COMMAND_BYTES + FRAME_ENVELOPE_BYTES;
 /// this size stays well below [`MAX_FRAME_BYTES`].
 pub const MAX_SNAPSHOT_PIECE_BYTES: usize = 1024 * 1024;
 
+// One command at its limits fits in a frame, the frame stays near that, and a snapshot piece
+// fits with its envelope: checked when compiling.
+const _: () = assert!(MAX_FRAME_BYTES >= 2 * (MAX_CONFIGURATION_BYTES + MAX_SERVICE_NAME_BYTES));
+const _: () = assert!(MAX_FRAME_BYTES < 9 * 1024 * 1024);
+const _: () = assert!(4 * MAX_SNAPSHOT_PIECE_BYTES + FRAME_ENVELOPE_BYTES <= MAX_FRAME_BYTES);
+
 /// How much of a payload is read at a time: the buffer grows by at most this much beyond the
 /// bytes that arrived.
 const READ_PIECE_BYTES: usize = 64 * 1024;
@@ -221,13 +227,6 @@ mod tests {
         );
     }
 
-    #[test]
-    fn the_cap_holds_one_command_at_its_limits_and_little_more() {
-        assert!(MAX_FRAME_BYTES >= 2 * (MAX_CONFIGURATION_BYTES + MAX_SERVICE_NAME_BYTES));
-        assert!(MAX_FRAME_BYTES < 9 * 1024 * 1024, "{MAX_FRAME_BYTES}");
-        assert!(4 * MAX_SNAPSHOT_PIECE_BYTES + FRAME_ENVELOPE_BYTES <= MAX_FRAME_BYTES);
-    }
-
     #[tokio::test]
     async fn a_large_claim_reserves_budget_and_gives_it_back_however_the_frame_ends() {
         let (mut attacker, mut node) = tokio::io::duplex(1 << 20);
@@ -240,7 +239,11 @@ mod tests {
         let before = budget.available_bytes();
         let reading = tokio::spawn({
             let budget = budget.clone();
-            async move { read_frame_charged(&mut node, Some(&budget)).await.map(|_| ()) }
+            async move {
+                read_frame_charged(&mut node, Some(&budget))
+                    .await
+                    .map(|_| ())
+            }
         });
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         assert!(before - budget.available_bytes() >= MAX_FRAME_BYTES);
@@ -292,7 +295,9 @@ mod tests {
             streams.push(attacker);
             let budget = budget.clone();
             readers.push(tokio::spawn(async move {
-                read_frame_charged(&mut node, Some(&budget)).await.map(|_| ())
+                read_frame_charged(&mut node, Some(&budget))
+                    .await
+                    .map(|_| ())
             }));
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;

@@ -147,7 +147,11 @@ impl Connection {
     async fn exchange(&mut self, frame: &RaftFrame) -> Result<RaftFrame, CallError> {
         // A node closes connections idle for too long: notice it before sending, rather than
         // losing the request to a closed socket.
-        if self.stream.as_ref().is_some_and(|stream| !still_open(stream)) {
+        if self
+            .stream
+            .as_ref()
+            .is_some_and(|stream| !still_open(stream))
+        {
             self.stream = None;
         }
         if self.stream.is_none() {
@@ -321,9 +325,7 @@ impl RaftNetwork<TypeConfig> for PeerClient {
         // openraft's chunks (`snapshot_max_chunk_size`) may exceed a frame once encoded: send
         // each as consecutive pieces, the last one carrying `done`.
         if request.data.len() <= MAX_SNAPSHOT_PIECE_BYTES {
-            return self
-                .rpc(Kind::InstallSnapshot, &request, 0, &option)
-                .await;
+            return self.rpc(Kind::InstallSnapshot, &request, 0, &option).await;
         }
         let InstallSnapshotRequest {
             vote,
@@ -342,9 +344,8 @@ impl RaftNetwork<TypeConfig> for PeerClient {
                 data: piece.to_vec(),
                 done: done && number + 1 == pieces,
             };
-            let response: InstallSnapshotResponse<RaftNodeId> = self
-                .rpc(Kind::InstallSnapshot, &piece, 0, &option)
-                .await?;
+            let response: InstallSnapshotResponse<RaftNodeId> =
+                self.rpc(Kind::InstallSnapshot, &piece, 0, &option).await?;
             if response.vote > vote {
                 return Ok(response); // a newer leader exists: the rest would be refused
             }

@@ -3,7 +3,9 @@
 
 use super::connections::{Admission, ConnectionLimits};
 use super::election_gate::ElectionGate;
-use super::frame::{is_clean_close, read_frame_charged, write_frame, ReadBudget, MAX_COMMAND_BYTES};
+use super::frame::{
+    is_clean_close, read_frame_charged, write_frame, ReadBudget, MAX_COMMAND_BYTES,
+};
 use super::network::{Connection, FaultSwitch};
 use super::rpc::{
     AddMemberRequest, ClientError, InitializeRequest, MemberStatus, NodeReport, ReadRequest,
@@ -19,8 +21,8 @@ use openraft::BasicNode;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -49,8 +51,9 @@ pub async fn serve(listener: TcpListener, context: Arc<ServerContext>) {
         max_per_address = limits.max_per_address,
         "accepting connections"
     );
+    let budget = ReadBudget::new(limits.untrusted_read_budget);
     let admission = Admission::new(limits);
-    let budget = ReadBudget::new(context.connection_limits.untrusted_read_budget);
+
     let mut membership_seen = None;
     let mut last_refusal_warning: Option<Instant> = None;
     loop {

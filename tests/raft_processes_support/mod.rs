@@ -373,11 +373,7 @@ impl Cluster {
     }
 
     /// [`Cluster::start`], with `configure` called on each node before its first start.
-    pub fn start_with(
-        size: u64,
-        demo_service: bool,
-        configure: impl Fn(&mut NodeProc),
-    ) -> Cluster {
+    pub fn start_with(size: u64, demo_service: bool, configure: impl Fn(&mut NodeProc)) -> Cluster {
         let dir = tempfile::tempdir().expect("a temp dir for the cluster");
         let ports = free_ports(size as usize);
         let nodes: Vec<NodeProc> = (1..=size)
