@@ -36,6 +36,19 @@ fn a_paused_follower_that_resumes_does_not_depose_the_leader() {
     })
     .unwrap_or_else(|e| panic!("expected a leader: {e}\n{}", cluster.tails(30)));
     let followers: Vec<u64> = ALL.into_iter().filter(|&id| id != leader.id).collect();
+    let changed_at = leader
+        .leadership_changed_unix_ms
+        .expect("the leader reports when its leadership last changed");
+    assert!(changed_at <= unix_ms() && unix_ms() - changed_at < 60_000);
+    // At the default log level a node without --demo-service says it runs no service.
+    assert!(
+        cluster
+            .node(leader.id)
+            .tail(200)
+            .contains("no service registered"),
+        "{}",
+        cluster.node(leader.id).tail(20)
+    );
     let pauses = [2500, 10_000, 2500, 10_000];
     for (round, pause_ms) in pauses.into_iter().enumerate() {
         let follower = cluster.node(followers[round % 2]);
@@ -77,6 +90,11 @@ fn a_paused_follower_that_resumes_does_not_depose_the_leader() {
             leader.term,
             now.term,
             cluster.tails(30)
+        );
+        assert_eq!(
+            now.leadership_changed_unix_ms,
+            Some(changed_at),
+            "round {round}: the leader saw its leadership change"
         );
         assert!(
             resumed.pauses_seen > pauses_before,
