@@ -45,7 +45,7 @@ fn saved_progress(lines: &[String]) -> Vec<(u64, u64)> {
         .filter_map(|line| {
             let rest = line.split_once(": progress saved, next item ")?.1;
             let (item, rest) = rest.split_once(" (epoch ")?;
-            let epoch = rest.strip_suffix(')')?;
+            let (epoch, _entry) = rest.split_once(')')?;
             Some((item.parse().ok()?, epoch.parse().ok()?))
         })
         .collect()

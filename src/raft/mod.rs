@@ -7,6 +7,8 @@
 //! - [`log_store`]: the Raft log and vote in RocksDB, fsynced before openraft hears "flushed".
 //! - [`state_machine`]: applies entries into the configuration table; snapshots.
 //! - [`frame`], [`network`], [`server`]: the TCP transport (length-prefixed protobuf frames).
+//! - [`connections`]: admission and limits of inbound connections.
+//! - [`election_gate`]: decides when this node stands for election (pause-aware).
 //! - [`leadership_watch`]: openraft's metrics turned into leadership events.
 //! - [`node`]: [`RaftNode`], the synchronous facade the CLI and the C ABI use.
 //! - [`client`]: a synchronous client for a node's address (CLI tools).
@@ -15,6 +17,8 @@
 #![allow(clippy::result_large_err)]
 
 pub mod client;
+pub mod connections;
+pub mod election_gate;
 pub mod frame;
 pub mod leadership_watch;
 pub mod log_store;
@@ -26,6 +30,7 @@ pub mod state_machine;
 pub mod types;
 
 pub use client::RaftClient;
+pub use connections::ConnectionLimits;
 pub use node::{RaftNode, RaftNodeOptions, RaftTimeouts};
 pub use rpc::{ClientError, MemberStatus, NodeReport, WriteReceipt};
 pub use types::RaftNodeId;

@@ -1,11 +1,14 @@
 //! The client half of the TCP transport: one reconnecting connection per peer, used by
 //! openraft for its RPCs and by [`super::RaftClient`] for client requests.
 
-use super::frame::{read_frame, write_frame};
+use super::frame::{
+    read_frame, write_frame, FRAME_ENVELOPE_BYTES, MAX_FRAME_BYTES, MAX_SNAPSHOT_PIECE_BYTES,
+};
 use super::types::{RaftNodeId, TypeConfig};
 use crate::core::proto::{raft_frame::Kind, RaftFrame};
 use openraft::error::{
-    InstallSnapshotError, NetworkError, RPCError, RaftError, RemoteError, Unreachable,
+    InstallSnapshotError, NetworkError, PayloadTooLarge, RPCError, RaftError, RemoteError,
+    Unreachable,
 };
 use openraft::network::{Backoff, RPCOption, RaftNetwork, RaftNetworkFactory};
 use openraft::raft::{
@@ -46,6 +49,8 @@ pub enum CallError {
     Network(io::Error),
     /// The peer answered with an error before reaching Raft (e.g. another cluster's frame).
     Refused(String),
+    /// The request would not fit in one frame; nothing was sent.
+    TooLarge { bytes: usize },
 }
 
 impl std::fmt::Display for CallError {
@@ -54,6 +59,10 @@ impl std::fmt::Display for CallError {
             CallError::Unreachable(e) => write!(f, "unreachable: {e}"),
             CallError::Network(e) => write!(f, "network: {e}"),
             CallError::Refused(reason) => write!(f, "refused: {reason}"),
+            CallError::TooLarge { bytes } => write!(
+                f,
+                "a request of {bytes} bytes does not fit in a frame ({MAX_FRAME_BYTES} bytes at most)"
+            ),
         }
     }
 }
@@ -89,6 +98,11 @@ impl Connection {
     ) -> Result<Resp, CallError> {
         let payload =
             serde_json::to_vec(request).map_err(|e| CallError::Network(io::Error::other(e)))?;
+        if payload.len() + self.cluster.len() + FRAME_ENVELOPE_BYTES / 2 > MAX_FRAME_BYTES {
+            return Err(CallError::TooLarge {
+                bytes: payload.len(),
+            });
+        }
         let frame = RaftFrame {
             cluster: self.cluster.clone(),
             request_id: self.next_request,
@@ -131,6 +145,15 @@ impl Connection {
     }
 
     async fn exchange(&mut self, frame: &RaftFrame) -> Result<RaftFrame, CallError> {
+        // A node closes connections idle for too long: notice it before sending, rather than
+        // losing the request to a closed socket.
+        if self
+            .stream
+            .as_ref()
+            .is_some_and(|stream| !still_open(stream))
+        {
+            self.stream = None;
+        }
         if self.stream.is_none() {
             let stream = TcpStream::connect(&self.addr).await.map_err(|e| {
                 CallError::Unreachable(io::Error::new(
@@ -157,6 +180,40 @@ impl Connection {
             )));
         }
         Ok(answer)
+    }
+}
+
+/// False when the peer has closed `stream` (or sent a byte nobody asked for): asks the socket
+/// directly, since the runtime may not have seen the close yet.
+fn still_open(stream: &TcpStream) -> bool {
+    use std::os::fd::AsRawFd;
+    let mut byte = 0u8;
+    // SAFETY: a one-byte peek into a local buffer, on a socket this stream owns.
+    let peeked = unsafe {
+        libc::recv(
+            stream.as_raw_fd(),
+            (&mut byte as *mut u8).cast(),
+            1,
+            libc::MSG_PEEK | libc::MSG_DONTWAIT,
+        )
+    };
+    peeked < 0 && io::Error::last_os_error().kind() == io::ErrorKind::WouldBlock
+}
+
+/// The entries of one append-entries request, encoded, at most: one frame less its envelope.
+const APPEND_BYTES_MAX: usize = MAX_FRAME_BYTES - FRAME_ENVELOPE_BYTES;
+
+/// An entry's size in an append-entries frame, at most: commands travel as hex, the rest (log
+/// id, a membership) is small and bounded by a generous allowance.
+fn entry_wire_bytes(entry: &openraft::Entry<TypeConfig>) -> usize {
+    const ENTRY_OVERHEAD: usize = 256;
+    match &entry.payload {
+        openraft::EntryPayload::Normal(command) => 2 * command.0.len() + ENTRY_OVERHEAD,
+        openraft::EntryPayload::Blank => ENTRY_OVERHEAD,
+        openraft::EntryPayload::Membership(membership) => {
+            serde_json::to_vec(membership).map_or(FRAME_ENVELOPE_BYTES, |json| json.len())
+                + ENTRY_OVERHEAD
+        }
     }
 }
 
@@ -193,6 +250,7 @@ impl PeerClient {
         &mut self,
         kind: Kind,
         request: &Req,
+        entries: usize,
         option: &RPCOption,
     ) -> Result<Resp, RPCError<RaftNodeId, BasicNode, RaftError<RaftNodeId, E>>> {
         if self.fault.is_isolated() {
@@ -207,6 +265,11 @@ impl PeerClient {
             .call(kind, request, option.hard_ttl())
             .await
             .map_err(|error| {
+                if let CallError::TooLarge { bytes } = error {
+                    // openraft divides append-entries on this hint and retries at once.
+                    let fits = (entries as u64 * MAX_FRAME_BYTES as u64 / 2 / bytes as u64).max(1);
+                    return RPCError::PayloadTooLarge(PayloadTooLarge::new_entries_hint(fits));
+                }
                 let unreachable = matches!(error, CallError::Unreachable(_));
                 let error = io::Error::other(format!(
                     "node {} at {}: {error}",
@@ -233,7 +296,22 @@ impl RaftNetwork<TypeConfig> for PeerClient {
         AppendEntriesResponse<RaftNodeId>,
         RPCError<RaftNodeId, BasicNode, RaftError<RaftNodeId>>,
     > {
-        self.rpc(Kind::AppendEntries, &request, &option).await
+        // Measured before encoding: openraft may hand over up to `max_payload_entries` large
+        // entries, which would not fit in a frame (nor be worth encoding to find out).
+        let mut bytes = 0;
+        for (count, entry) in request.entries.iter().enumerate() {
+            bytes += entry_wire_bytes(entry);
+            // One entry always goes: commands are bounded so that one fits in a frame.
+            if bytes > APPEND_BYTES_MAX && count > 0 {
+                let fits = count as u64;
+                return Err(RPCError::PayloadTooLarge(
+                    PayloadTooLarge::new_entries_hint(fits),
+                ));
+            }
+        }
+        let entries = request.entries.len();
+        self.rpc(Kind::AppendEntries, &request, entries, &option)
+            .await
     }
 
     async fn install_snapshot(
@@ -244,7 +322,39 @@ impl RaftNetwork<TypeConfig> for PeerClient {
         InstallSnapshotResponse<RaftNodeId>,
         RPCError<RaftNodeId, BasicNode, RaftError<RaftNodeId, InstallSnapshotError>>,
     > {
-        self.rpc(Kind::InstallSnapshot, &request, &option).await
+        // openraft's chunks (`snapshot_max_chunk_size`) may exceed a frame once encoded: send
+        // each as consecutive pieces, the last one carrying `done`.
+        if request.data.len() <= MAX_SNAPSHOT_PIECE_BYTES {
+            return self.rpc(Kind::InstallSnapshot, &request, 0, &option).await;
+        }
+        let InstallSnapshotRequest {
+            vote,
+            meta,
+            offset,
+            data,
+            done,
+        } = request;
+        let pieces = data.len().div_ceil(MAX_SNAPSHOT_PIECE_BYTES);
+        let mut answer = None;
+        for (number, piece) in data.chunks(MAX_SNAPSHOT_PIECE_BYTES).enumerate() {
+            let piece: InstallSnapshotRequest<TypeConfig> = InstallSnapshotRequest {
+                vote,
+                meta: meta.clone(),
+                offset: offset + (number * MAX_SNAPSHOT_PIECE_BYTES) as u64,
+                data: piece.to_vec(),
+                done: done && number + 1 == pieces,
+            };
+            let response: InstallSnapshotResponse<RaftNodeId> =
+                self.rpc(Kind::InstallSnapshot, &piece, 0, &option).await?;
+            if response.vote > vote {
+                return Ok(response); // a newer leader exists: the rest would be refused
+            }
+            answer = Some(response);
+        }
+        answer.ok_or_else(|| {
+            let error = io::Error::other("a snapshot chunk of no pieces");
+            RPCError::Network(NetworkError::new(&error))
+        })
     }
 
     async fn vote(
@@ -253,7 +363,7 @@ impl RaftNetwork<TypeConfig> for PeerClient {
         option: RPCOption,
     ) -> Result<VoteResponse<RaftNodeId>, RPCError<RaftNodeId, BasicNode, RaftError<RaftNodeId>>>
     {
-        self.rpc(Kind::Vote, &request, &option).await
+        self.rpc(Kind::Vote, &request, 0, &option).await
     }
 
     /// A peer that cannot be reached is retried every 250 ms: soon enough to catch a restart,

@@ -2,6 +2,8 @@
 //! openraft, the TCP server and the leadership watch — behind a synchronous API that owns its
 //! tokio runtime, for the CLI, the C ABI and Rust hosts that are not async.
 
+use super::connections::ConnectionLimits;
+use super::election_gate::{ElectionGate, ElectionTiming};
 use super::leadership_watch;
 use super::log_store::LogStore;
 use super::network::{FaultSwitch, Network};
@@ -128,6 +130,8 @@ pub struct RaftNodeOptions {
     pub timeouts: RaftTimeouts,
     /// Take a snapshot (and purge the log before it) every this many entries.
     pub snapshot_every: u64,
+    /// What inbound connections may take.
+    pub connection_limits: ConnectionLimits,
 }
 
 impl RaftNodeOptions {
@@ -139,6 +143,7 @@ impl RaftNodeOptions {
             cluster: "omsvc".to_owned(),
             timeouts: RaftTimeouts::default(),
             snapshot_every: 1000,
+            connection_limits: ConnectionLimits::default(),
         }
     }
 }
@@ -244,8 +249,20 @@ impl RaftNode {
             node: node.clone(),
             fault,
             write_timeout: timeouts.election_max * 10,
+            connection_limits: options.connection_limits,
+            election: Arc::new(ElectionGate::default()),
         });
+        let elections = context.election.take_over(
+            raft.clone(),
+            id,
+            ElectionTiming {
+                heartbeat: timeouts.heartbeat,
+                election_min: timeouts.election_min,
+                election_max: timeouts.election_max,
+            },
+        );
         let tasks = vec![
+            runtime.spawn(elections),
             runtime.spawn(server::serve(listener, context.clone())),
             runtime.spawn(leadership_watch::watch(
                 raft.metrics(),

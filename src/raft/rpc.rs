@@ -58,6 +58,9 @@ pub struct ServiceReport {
     pub name: String,
     pub status: String,
     pub epoch: Option<u64>,
+    /// When the status last changed (started, stopped), in Unix milliseconds (wall clock).
+    #[serde(default)]
+    pub since_unix_ms: u64,
     pub start_count: u64,
     pub stop_count: u64,
     pub last_error: Option<String>,
@@ -75,6 +78,13 @@ pub struct NodeReport {
     pub leader: Option<RaftNodeId>,
     pub leader_addr: Option<String>,
     pub last_applied_index: u64,
+    /// When this node last saw the term or the leader change, in Unix milliseconds (wall
+    /// clock); None before it saw any.
+    #[serde(default)]
+    pub leadership_changed_unix_ms: Option<u64>,
+    /// Pauses of this process seen (see `election_gate`): each delayed its next election.
+    #[serde(default)]
+    pub pauses_seen: u64,
     pub members: Vec<MemberStatus>,
     /// Why services may not run here, when they may not.
     pub blocker: Option<String>,

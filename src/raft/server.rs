@@ -1,7 +1,11 @@
 //! The server half of the TCP transport: accepts connections and answers frames, Raft RPCs
 //! and client requests alike. A bad frame closes its connection only; the node keeps serving.
 
-use super::frame::{read_frame, write_frame};
+use super::connections::{Admission, ConnectionLimits};
+use super::election_gate::ElectionGate;
+use super::frame::{
+    is_clean_close, read_frame_charged, write_frame, ReadBudget, MAX_COMMAND_BYTES,
+};
 use super::network::{Connection, FaultSwitch};
 use super::rpc::{
     AddMemberRequest, ClientError, InitializeRequest, MemberStatus, NodeReport, ReadRequest,
@@ -12,12 +16,14 @@ use crate::core::node::Node;
 use crate::core::proto::{raft_frame::Kind, RaftFrame};
 use openraft::error::{ClientWriteError, RaftError};
 use openraft::metrics::WaitError;
+use openraft::raft::AppendEntriesResponse;
 use openraft::BasicNode;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime};
 use tokio::net::{TcpListener, TcpStream};
 
 pub struct ServerContext {
@@ -30,40 +36,163 @@ pub struct ServerContext {
     /// A write that has not committed by then fails (a leader cut off from its quorum would
     /// otherwise keep the writer, possibly a service's start on the runner thread, waiting).
     pub write_timeout: Duration,
+    /// What inbound connections may take.
+    pub connection_limits: ConnectionLimits,
+    /// Decides elections; told here when a leader is heard from.
+    pub election: Arc<ElectionGate>,
 }
 
 pub async fn serve(listener: TcpListener, context: Arc<ServerContext>) {
+    let limits = context.connection_limits.fit_to_file_limit();
+    tracing::info!(
+        node = context.id,
+        max_connections = limits.max_connections,
+        member_reserve = limits.member_reserve,
+        max_per_address = limits.max_per_address,
+        "accepting connections"
+    );
+    let budget = ReadBudget::new(limits.untrusted_read_budget);
+    let admission = Admission::new(limits);
+
+    let mut membership_seen = None;
+    let mut last_refusal_warning: Option<Instant> = None;
     loop {
-        match listener.accept().await {
-            Ok((stream, peer)) => {
-                let context = context.clone();
-                tokio::spawn(async move {
-                    if let Err(error) = handle_connection(stream, &context).await {
-                        if error.kind() != std::io::ErrorKind::UnexpectedEof {
-                            tracing::warn!(node = context.id, %peer, %error, "closed a connection after a bad frame");
-                        }
-                    }
-                });
-            }
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
             Err(error) => {
+                // Out of file descriptors, mostly: wait for some to close.
                 tracing::warn!(node = context.id, %error, "accept failed");
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
             }
+        };
+        refresh_members(&context, &admission, &mut membership_seen).await;
+        let admitted = match admission.admit(peer.ip()) {
+            Ok(admitted) => admitted,
+            Err(refusal) => {
+                drop(stream);
+                // One line per 10 s at most: a flood must not flood the log too.
+                if last_refusal_warning.is_none_or(|at| at.elapsed() >= Duration::from_secs(10)) {
+                    last_refusal_warning = Some(Instant::now());
+                    tracing::warn!(node = context.id, %peer, reason = %refusal, refused_so_far = admission.refused(), "refused inbound connections");
+                } else {
+                    tracing::debug!(node = context.id, %peer, reason = %refusal, "refused a connection");
+                }
+                continue;
+            }
+        };
+        let context = context.clone();
+        let budget = (!admitted.is_member).then(|| budget.clone());
+        tokio::spawn(async move {
+            let ended = handle_connection(stream, &context, budget.as_ref()).await;
+            drop(admitted);
+            log_end(&context, peer, ended);
+        });
+    }
+}
+
+/// Keeps the members' addresses current: looked up again whenever the membership changed.
+async fn refresh_members(
+    context: &ServerContext,
+    admission: &Admission,
+    seen: &mut Option<Option<openraft::LogId<RaftNodeId>>>,
+) {
+    let (log_id, addrs): (_, Vec<String>) = {
+        let metrics = context.raft.metrics();
+        let metrics = metrics.borrow();
+        let config = &metrics.membership_config;
+        (
+            config.log_id().to_owned(),
+            config
+                .membership()
+                .nodes()
+                .map(|(_, node)| node.addr.clone())
+                .collect(),
+        )
+    };
+    if seen.as_ref() == Some(&log_id) {
+        return;
+    }
+    let mut ips = BTreeSet::new();
+    for addr in addrs {
+        match tokio::net::lookup_host(&addr).await {
+            Ok(found) => ips.extend(found.map(|socket| socket.ip())),
+            Err(error) => {
+                tracing::warn!(node = context.id, member = %addr, %error, "cannot resolve a member's address: its connections are not recognized as a member's");
+            }
+        }
+    }
+    admission.set_members(ips);
+    *seen = Some(log_id);
+}
+
+/// How a connection ended.
+enum Ended {
+    /// The peer closed it between frames: the ordinary end.
+    Closed,
+    /// No frame began within the idle timeout.
+    Idle,
+    /// A frame began and did not complete in time.
+    SlowFrame,
+    /// The fault switch dropped it.
+    Isolated,
+    Failed(std::io::Error),
+}
+
+fn log_end(context: &ServerContext, peer: SocketAddr, ended: Ended) {
+    let node = context.id;
+    match ended {
+        Ended::Closed | Ended::Isolated => {}
+        Ended::Idle => tracing::debug!(node, %peer, "closed an idle connection"),
+        Ended::SlowFrame => tracing::info!(
+            node,
+            %peer,
+            timeout_ms = context.connection_limits.frame_timeout.as_millis() as u64,
+            "closed a connection whose frame did not complete in time"
+        ),
+        Ended::Failed(error) if error.kind() == std::io::ErrorKind::InvalidData => {
+            tracing::warn!(node, %peer, %error, "closed a connection after a bad frame")
+        }
+        Ended::Failed(error) => {
+            tracing::debug!(node, %peer, %error, "a connection failed")
         }
     }
 }
 
-async fn handle_connection(mut stream: TcpStream, context: &ServerContext) -> std::io::Result<()> {
-    stream.set_nodelay(true)?;
+async fn handle_connection(
+    mut stream: TcpStream,
+    context: &ServerContext,
+    budget: Option<&ReadBudget>,
+) -> Ended {
+    if let Err(error) = stream.set_nodelay(true) {
+        return Ended::Failed(error);
+    }
+    let limits = context.connection_limits;
     loop {
-        let frame = read_frame(&mut stream).await?;
+        let mut first = [0u8; 1];
+        match tokio::time::timeout(limits.idle_timeout, stream.peek(&mut first)).await {
+            Err(_) => return Ended::Idle,
+            Ok(Ok(0)) => return Ended::Closed,
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => return Ended::Failed(error),
+        }
+        let read = tokio::time::timeout(
+            limits.frame_timeout,
+            read_frame_charged(&mut stream, budget),
+        );
+        let (frame, charge) = match read.await {
+            Err(_) => return Ended::SlowFrame,
+            Ok(Ok(read)) => read,
+            Ok(Err(error)) if is_clean_close(&error) => return Ended::Closed,
+            Ok(Err(error)) => return Ended::Failed(error),
+        };
         let kind = Kind::try_from(frame.kind).unwrap_or(Kind::Unspecified);
         let is_raft_rpc = matches!(
             kind,
             Kind::AppendEntries | Kind::Vote | Kind::InstallSnapshot
         );
         if is_raft_rpc && context.fault.is_isolated() {
-            return Ok(()); // partitioned: drop the connection unanswered
+            return Ended::Isolated; // partitioned: drop the connection unanswered
         }
         let answer = if frame.cluster != context.cluster {
             Err(format!(
@@ -73,18 +202,23 @@ async fn handle_connection(mut stream: TcpStream, context: &ServerContext) -> st
         } else {
             dispatch(kind, &frame.payload, context).await
         };
+        let (request_id, kind_number) = (frame.request_id, frame.kind);
+        drop(frame);
+        drop(charge);
         let (payload, error) = match answer {
             Ok(payload) => (payload, String::new()),
             Err(error) => (Vec::new(), error),
         };
         let reply = RaftFrame {
             cluster: context.cluster.clone(),
-            request_id: frame.request_id,
-            kind: frame.kind,
+            request_id,
+            kind: kind_number,
             payload,
             error,
         };
-        write_frame(&mut stream, &reply).await?;
+        if let Err(error) = write_frame(&mut stream, &reply).await {
+            return Ended::Failed(error);
+        }
     }
 }
 
@@ -99,9 +233,31 @@ fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, String> {
 async fn dispatch(kind: Kind, payload: &[u8], context: &ServerContext) -> Result<Vec<u8>, String> {
     let raft = &context.raft;
     match kind {
-        Kind::AppendEntries => encode(&raft.append_entries(decode(payload, kind)?).await),
-        Kind::Vote => encode(&raft.vote(decode(payload, kind)?).await),
-        Kind::InstallSnapshot => encode(&raft.install_snapshot(decode(payload, kind)?).await),
+        Kind::AppendEntries => {
+            let answer = raft.append_entries(decode(payload, kind)?).await;
+            if matches!(&answer, Ok(response) if !matches!(response, AppendEntriesResponse::HigherVote(_)))
+            {
+                context.election.heard_from_leader();
+            }
+            encode(&answer)
+        }
+        Kind::Vote => {
+            let answer = raft.vote(decode(payload, kind)?).await;
+            if matches!(&answer, Ok(response) if response.vote_granted) {
+                context.election.heard_from_leader();
+            }
+            encode(&answer)
+        }
+        Kind::InstallSnapshot => {
+            let request: openraft::raft::InstallSnapshotRequest<super::types::TypeConfig> =
+                decode(payload, kind)?;
+            let sender = request.vote;
+            let answer = raft.install_snapshot(request).await;
+            if matches!(&answer, Ok(response) if response.vote <= sender) {
+                context.election.heard_from_leader();
+            }
+            encode(&answer)
+        }
         Kind::ClientWrite => {
             let request: WriteRequest = decode(payload, kind)?;
             encode(&client_write(context, request).await)
@@ -167,6 +323,15 @@ pub(crate) async fn client_write(
     context: &ServerContext,
     request: WriteRequest,
 ) -> Result<WriteReceipt, ClientError> {
+    // A larger entry could never be replicated in one frame: refuse it before it is logged.
+    if request.command.0.len() > MAX_COMMAND_BYTES {
+        return Err(ClientError::Refused(format!(
+            "a command of {} bytes exceeds the {MAX_COMMAND_BYTES}-byte limit of one entry \
+             (a configuration value may hold {} bytes)",
+            request.command.0.len(),
+            crate::core::config::MAX_CONFIGURATION_BYTES
+        )));
+    }
     let written = tokio::time::timeout(
         context.write_timeout,
         context.raft.client_write(request.command),
@@ -323,6 +488,11 @@ pub(crate) fn report(context: &ServerContext) -> NodeReport {
         leader: metrics.current_leader,
         leader_addr,
         last_applied_index: metrics.last_applied.map_or(0, |log_id| log_id.index),
+        leadership_changed_unix_ms: context
+            .election
+            .last_leadership_change()
+            .map(|change| unix_ms(change.at)),
+        pauses_seen: context.election.pauses_seen(),
         members,
         blocker: status.blocker.map(|blocker| blocker.to_string()),
         services: status
@@ -332,6 +502,7 @@ pub(crate) fn report(context: &ServerContext) -> NodeReport {
                 name: service.name,
                 status: service.status.as_str().to_owned(),
                 epoch: service.epoch,
+                since_unix_ms: unix_ms(service.since),
                 start_count: service.start_count,
                 stop_count: service.stop_count,
                 last_error: service.last_error,
@@ -339,4 +510,10 @@ pub(crate) fn report(context: &ServerContext) -> NodeReport {
             })
             .collect(),
     }
+}
+
+/// Wall-clock milliseconds since the Unix epoch (0 for a time before it).
+fn unix_ms(at: SystemTime) -> u64 {
+    at.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |since| since.as_millis() as u64)
 }

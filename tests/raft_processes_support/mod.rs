@@ -129,6 +129,10 @@ pub struct NodeProc {
     pub addr: String,
     pub data: PathBuf,
     demo_service: bool,
+    /// Arguments given to every start of this node.
+    pub extra_args: Vec<String>,
+    /// RLIMIT_NOFILE (soft and hard) for the process, when set.
+    pub file_limit: Option<u64>,
     child: Option<Child>,
     readers: Vec<JoinHandle<()>>,
     generation: u32,
@@ -143,6 +147,8 @@ impl NodeProc {
             addr,
             data,
             demo_service,
+            extra_args: Vec::new(),
+            file_limit: None,
             child: None,
             readers: Vec::new(),
             generation: 0,
@@ -175,12 +181,29 @@ impl NodeProc {
             .arg("--data")
             .arg(&self.data)
             .args(TIMING_ARGS)
+            .args(&self.extra_args)
             .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         if self.demo_service {
             command.arg("--demo-service");
+        }
+        if let Some(files) = self.file_limit {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
+            unsafe {
+                command.pre_exec(move || {
+                    let limit = libc::rlimit {
+                        rlim_cur: files,
+                        rlim_max: files,
+                    };
+                    if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
         }
         let mut child = command
             .spawn()
@@ -294,6 +317,30 @@ impl NodeProc {
         text
     }
 
+    /// The process id of the running start.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// Sends `signal` (e.g. `libc::SIGSTOP`) to the running process.
+    pub fn signal(&self, signal: i32) {
+        let pid = self
+            .pid()
+            .unwrap_or_else(|| panic!("node {} is not running", self.id));
+        // SAFETY: kill has no memory effects; the pid is our own unreaped child.
+        let sent = unsafe { libc::kill(pid as i32, signal) };
+        assert_eq!(sent, 0, "kill({pid}, {signal}) failed");
+    }
+
+    /// The resident set size of the running process, in KiB (from /proc).
+    pub fn rss_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()?)).ok()?;
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+    }
+
     pub fn client(&self) -> RaftClient {
         RaftClient::new(&self.addr, CLUSTER, CALL_TIMEOUT)
             .unwrap_or_else(|e| panic!("expected a client for node {}: {e}", self.id))
@@ -322,17 +369,24 @@ impl Cluster {
     /// Starts every node, node 1 last with `--init` and the others as `--peer`s, and waits
     /// until each printed its `listening on` line.
     pub fn start(size: u64, demo_service: bool) -> Cluster {
+        Cluster::start_with(size, demo_service, |_| {})
+    }
+
+    /// [`Cluster::start`], with `configure` called on each node before its first start.
+    pub fn start_with(size: u64, demo_service: bool, configure: impl Fn(&mut NodeProc)) -> Cluster {
         let dir = tempfile::tempdir().expect("a temp dir for the cluster");
         let ports = free_ports(size as usize);
         let nodes: Vec<NodeProc> = (1..=size)
             .zip(ports)
             .map(|(id, port)| {
-                NodeProc::new(
+                let mut node = NodeProc::new(
                     id,
                     format!("127.0.0.1:{port}"),
                     dir.path().join(format!("n{id}")),
                     demo_service,
-                )
+                );
+                configure(&mut node);
+                node
             })
             .collect();
         let mut cluster = Cluster { dir, nodes };

@@ -18,7 +18,8 @@ use std::process::ExitCode;
     version,
     about = "Leader-only services and their replicated configuration",
     after_help = "Exit status: 0 success, 1 error, 2 bad usage, 3 the asked-for configuration is absent.\n\
-                  Logs go to stderr; set RUST_LOG (e.g. RUST_LOG=debug) for more."
+                  Logs go to stderr (`node run`: at info, others: warnings); set RUST_LOG \
+                  (e.g. RUST_LOG=debug) for more."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -51,9 +52,12 @@ pub enum Outcome {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // openraft logs every failed RPC to a stopped peer; the demo kills a peer on purpose.
+    // openraft logs every failed RPC to a stopped peer; the demo kills a peer on purpose. A
+    // node is a server: its services' starts and stops, its leadership and snapshots are what
+    // an operator reads, so it logs at info.
     let default_filter = match cli.command {
         Command::Demo(_) => "warn,openraft=off",
+        Command::Node(_) => "info,openraft=error",
         _ => "warn,openraft=error",
     };
     tracing_subscriber::fmt()

@@ -5,7 +5,7 @@ use crate::error::CliError;
 use crate::target::parse_member;
 use crate::Outcome;
 use clap::{Args, Subcommand};
-use omsvc::raft::{RaftNode, RaftNodeOptions, RaftTimeouts};
+use omsvc::raft::{ConnectionLimits, RaftNode, RaftNodeOptions, RaftTimeouts};
 use omsvc::ServiceOptions;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -39,7 +39,8 @@ pub struct RunArgs {
     /// Initialize the cluster with this node and its --peer members (once, on one node).
     #[arg(long)]
     init: bool,
-    /// Run the demo's stateful progress service on this node.
+    /// Run the demo's stateful progress service on this node. Without it the node replicates
+    /// the configuration table and runs no service (it says so at start).
     #[arg(long)]
     demo_service: bool,
     /// Leader heartbeat interval.
@@ -53,6 +54,22 @@ pub struct RunArgs {
     /// Snapshot (and purge the log) every this many entries.
     #[arg(long, default_value_t = 1000)]
     snapshot_every: u64,
+    /// Inbound connections at most (keep below the file limit, which the node raises to its
+    /// hard limit at start).
+    #[arg(long, default_value_t = ConnectionLimits::default().max_connections)]
+    max_connections: usize,
+    /// Of those, how many are kept for connections from cluster members' addresses.
+    #[arg(long, default_value_t = ConnectionLimits::default().member_reserve)]
+    member_reserve: usize,
+    /// Inbound connections from one non-member address at most.
+    #[arg(long, default_value_t = ConnectionLimits::default().max_per_address)]
+    max_connections_per_address: usize,
+    /// Close a connection that begins no frame for this long.
+    #[arg(long, default_value_t = ConnectionLimits::default().idle_timeout.as_millis() as u64)]
+    idle_timeout_ms: u64,
+    /// Close a connection whose frame does not complete within this long.
+    #[arg(long, default_value_t = ConnectionLimits::default().frame_timeout.as_millis() as u64)]
+    frame_timeout_ms: u64,
 }
 
 pub fn run(command: NodeCommand) -> Result<Outcome, CliError> {
@@ -65,6 +82,15 @@ pub fn run(command: NodeCommand) -> Result<Outcome, CliError> {
         election_min: Duration::from_millis(args.election_min_ms),
         election_max: Duration::from_millis(args.election_max_ms),
     };
+    options.connection_limits = ConnectionLimits {
+        max_connections: args.max_connections,
+        member_reserve: args.member_reserve,
+        max_per_address: args.max_connections_per_address,
+        idle_timeout: Duration::from_millis(args.idle_timeout_ms),
+        frame_timeout: Duration::from_millis(args.frame_timeout_ms),
+        ..ConnectionLimits::default()
+    };
+    raise_file_limit();
     let node = RaftNode::start(options)?;
     if args.demo_service {
         let sink: EventSink = Arc::new(|event| print_line(&describe(&event)));
@@ -79,6 +105,12 @@ pub fn run(command: NodeCommand) -> Result<Outcome, CliError> {
         );
         node.node()
             .register(SERVICE, service, ServiceOptions::default())?;
+    } else {
+        tracing::warn!(
+            node = args.id,
+            "no service registered: this node replicates the configuration table only \
+             (pass --demo-service to run the demo's progress service)"
+        );
     }
     print_line(&format!(
         "omsvc node {} listening on {}",
@@ -97,6 +129,28 @@ pub fn run(command: NodeCommand) -> Result<Outcome, CliError> {
     Ok(Outcome::Done)
 }
 
+/// Raises the soft limit on open files to the hard one, so the connection limit, not the
+/// file limit, is what a flood of connections meets.
+fn raise_file_limit() {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit only read and write the struct passed by reference.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max
+        {
+            limit.rlim_cur = limit.rlim_max;
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                tracing::warn!(
+                    error = %std::io::Error::last_os_error(),
+                    "cannot raise the open file limit"
+                );
+            }
+        }
+    }
+}
+
 fn describe(event: &ProgressEvent) -> String {
     match event {
         ProgressEvent::Started {
@@ -111,7 +165,10 @@ fn describe(event: &ProgressEvent) -> String {
             node,
             epoch,
             next_item,
-        } => format!("{node}: progress saved, next item {next_item} (epoch {epoch})"),
+            entry: (term, index),
+        } => format!(
+            "{node}: progress saved, next item {next_item} (epoch {epoch}), entry {term}/{index}"
+        ),
         ProgressEvent::SaveFailed { node, error } => {
             format!("{node}: could not save progress: {error}")
         }

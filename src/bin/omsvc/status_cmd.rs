@@ -34,6 +34,9 @@ pub fn run(args: StatusArgs) -> Result<Outcome, CliError> {
         "term {}, leader {leader}, last applied index {}",
         report.term, report.last_applied_index
     );
+    if let Some(at) = report.leadership_changed_unix_ms {
+        println!("leadership last changed {}", ago(at));
+    }
     for member in &report.members {
         println!(
             "  member {} at {}{}",
@@ -56,12 +59,27 @@ pub fn run(args: StatusArgs) -> Result<Outcome, CliError> {
             .map(|w| format!(" ({w})"))
             .unwrap_or_default();
         println!(
-            "  service {}: {}{epoch}{waiting}, started {} time(s), stopped {}",
-            service.name, service.status, service.start_count, service.stop_count
+            "  service {}: {}{epoch}{waiting} {}, started {} time(s), stopped {}",
+            service.name,
+            service.status,
+            ago(service.since_unix_ms),
+            service.start_count,
+            service.stop_count
         );
         if let Some(error) = &service.last_error {
             println!("    last error: {error}");
         }
     }
     Ok(Outcome::Done)
+}
+
+/// "since 12.3 s" for a wall-clock time in Unix milliseconds.
+fn ago(unix_ms: u64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_millis() as u64);
+    format!(
+        "since {:.1} s (unix ms {unix_ms})",
+        now.saturating_sub(unix_ms) as f64 / 1000.0
+    )
 }

@@ -80,6 +80,7 @@ pub fn run(args: DemoArgs) -> Result<Outcome, CliError> {
                 node,
                 next_item,
                 epoch,
+                ..
             }) => {
                 last_saved = next_item;
                 timeline.say(format!(
@@ -198,6 +199,7 @@ fn wait_for_start(
                 node,
                 epoch,
                 next_item,
+                ..
             }) => {
                 if let Some(last) = last_saved.as_deref_mut() {
                     *last = (*last).max(next_item);
@@ -226,6 +228,7 @@ fn print_event(timeline: &Timeline, event: &ProgressEvent) {
             node,
             epoch,
             next_item,
+            ..
         } => timeline.say(format!(
             "{node}: progress saved, next item {next_item} (epoch {epoch})"
         )),

@@ -44,6 +44,8 @@ pub enum ProgressEvent {
         node: String,
         epoch: u64,
         next_item: u64,
+        /// The log entry the save was committed as: (term, index).
+        entry: (u64, u64),
     },
     SaveFailed {
         node: String,
@@ -146,12 +148,13 @@ impl Worker {
             // The save is stamped with the epoch: it fails at once once the epoch has ended,
             // and every peer refuses it if it is appended in a later term.
             match self.config.save(&self.epoch, &progress) {
-                Ok(_) => {
+                Ok(receipt) => {
                     next_item += 1;
                     (self.sink)(ProgressEvent::Saved {
                         node: self.node.clone(),
                         epoch: self.epoch.epoch(),
                         next_item,
+                        entry: (receipt.term, receipt.index),
                     });
                 }
                 // This run's epoch ended (the node lost its leadership): nothing to report, the
