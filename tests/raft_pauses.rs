@@ -215,7 +215,8 @@ fn pausing_the_leader_moves_the_service_to_a_new_epoch_and_old_epochs_are_fenced
         failover_ms.push(new_started_at as i64 - paused_at as i64);
         overlaps.push(old_stopped_at as i64 - new_started_at.max(resumed_at) as i64);
         resumed_run.push(old_stopped_at as i64 - resumed_at as i64);
-        // Saves the old leader attempted after it resumed, in its old epoch.
+        // Saves the resumed old leader got past `is_current()` with, in its old epoch (a save
+        // of an ended epoch is refused before it is proposed, and prints nothing).
         let old_lines = cluster
             .node(old.id)
             .stdout_lines(cluster.node(old.id).generation());
@@ -297,7 +298,7 @@ fn pausing_the_leader_moves_the_service_to_a_new_epoch_and_old_epochs_are_fenced
     // After a pause, the old leader's service must stop before it acts: with the leadership
     // lease on `is_current()`, it stops at its first check, well within an election timeout.
     assert!(
-        overlaps.last().copied().unwrap_or(0) < 250,
+        overlaps.last().copied().unwrap_or(0) < 100,
         "the resumed old leader's service overlapped the new one by {} ms",
         overlaps.last().unwrap()
     );

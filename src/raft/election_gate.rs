@@ -99,7 +99,9 @@ impl ElectionGate {
         now.saturating_duration_since(contact)
     }
 
-    fn note_leadership(&self, term: u64, leader: Option<RaftNodeId>) {
+    /// Records `term` and `leader` if they differ from the last seen (the gate's tick does;
+    /// a status report does too, so the change time it shows matches the leader it shows).
+    pub(crate) fn note_leadership(&self, term: u64, leader: Option<RaftNodeId>) {
         let mut seen = self
             .leadership
             .lock()

@@ -465,6 +465,9 @@ fn voters(context: &ServerContext) -> BTreeSet<RaftNodeId> {
 
 pub(crate) fn report(context: &ServerContext) -> NodeReport {
     let metrics = context.raft.metrics().borrow().clone();
+    context
+        .election
+        .note_leadership(metrics.current_term, metrics.current_leader);
     let membership = metrics.membership_config.membership();
     let voter_ids: BTreeSet<RaftNodeId> = membership.voter_ids().collect();
     let members = membership
