@@ -18,6 +18,7 @@ final class RegisteredService implements NativeService {
   private final NodeHandle node;
   private volatile ServiceStatus status = ServiceStatus.PAUSING;
   private volatile long epoch;
+  private volatile ServiceEpoch run;
 
   RegisteredService(
       OMService service, String name, LongPredicate isEpochCurrent, NodeHandle node) {
@@ -47,7 +48,9 @@ final class RegisteredService implements NativeService {
   @Override
   public void start(long epoch) throws Exception {
     node.enteringService();
-    service.start(new ServiceEpoch(epoch, isEpochCurrent));
+    ServiceEpoch started = new ServiceEpoch(epoch, isEpochCurrent);
+    run = started;
+    service.start(started);
     this.epoch = epoch;
     status = ServiceStatus.RUNNING;
     notifyStatusChanged();
@@ -56,6 +59,10 @@ final class RegisteredService implements NativeService {
   @Override
   public void stop() throws Exception {
     node.enteringService();
+    ServiceEpoch ending = run;
+    if (ending != null) {
+      ending.end();
+    }
     try {
       service.stop();
     } finally {

@@ -6,10 +6,15 @@ import java.util.function.LongPredicate;
  * The epoch a service was started in (the Raft term) and the fencing check that goes with it:
  * {@link #isCurrent()} is true while this node is still leader-ready in that term. Anything the
  * service writes outside the node carries the epoch, so a store can refuse an older one.
+ *
+ * <p>One instance belongs to one run of the service: once {@link #isCurrent()} has answered
+ * false, or the service's {@code stop()} has been called, it answers false for good, even if the
+ * service runs again in the same epoch (with a new instance).
  */
 public final class ServiceEpoch {
   private final long epoch;
   private final LongPredicate isCurrent;
+  private volatile boolean ended;
 
   ServiceEpoch(long epoch, LongPredicate isCurrent) {
     this.epoch = epoch;
@@ -20,9 +25,24 @@ public final class ServiceEpoch {
     return epoch;
   }
 
-  /** Whether services may still run in this epoch on this node; false once the node closed. */
+  /**
+   * Whether this run may still act as the leader of its epoch on this node: false once the node
+   * closed, the epoch ended, its leader lease (if the host renews one) ran out, or its stop began.
+   */
   public boolean isCurrent() {
-    return isCurrent.test(epoch);
+    if (ended) {
+      return false;
+    }
+    if (!isCurrent.test(epoch)) {
+      ended = true;
+      return false;
+    }
+    return true;
+  }
+
+  /** Ends this run for good (called before the service's {@code stop()}). */
+  void end() {
+    ended = true;
   }
 
   @Override

@@ -28,10 +28,18 @@ class LeaderLeaseTest {
       assertEquals(List.of("Leased:start:3"), log);
       assertTrue(service.epoch.isCurrent());
 
+      ServiceEpoch first = service.epoch;
       Thread.sleep(400); // no renewal arrives
-      assertFalse(service.epoch.isCurrent(), "the epoch ends with the lease, without any event");
+      assertFalse(first.isCurrent(), "the epoch ends with the lease, without any event");
       NodeFixture.settle(manager);
       assertEquals(List.of("Leased:start:3", "Leased:stop"), log);
+
+      // A renewal within the term runs the service again, in a new run of the same epoch.
+      events.leaseRenewed(3, 60_000);
+      NodeFixture.settle(manager);
+      assertEquals(List.of("Leased:start:3", "Leased:stop", "Leased:start:3"), log);
+      assertTrue(service.epoch.isCurrent());
+      assertFalse(first.isCurrent(), "a run's epoch, once ended, never comes back");
 
       assertThrows(IllegalArgumentException.class, () -> events.leaseRenewed(0, 300));
       assertThrows(IllegalArgumentException.class, () -> events.leaseRenewed(3, -1));
