@@ -28,8 +28,12 @@ final class NodeHandle implements AutoCloseable {
   private final AtomicInteger state = new AtomicInteger(OPEN);
   private final CountDownLatch released = new CountDownLatch(1);
 
-  /** The node's runner thread, once it has called into a service. */
-  private volatile Thread runnerThread;
+  /**
+   * The node whose service the current thread is calling into, if any: the runner thread during
+   * a start, stop or shouldRun, and each thread the runner stops a service on when leadership
+   * ends (those stops run at the same time).
+   */
+  private static final ThreadLocal<NodeHandle> IN_SERVICE = new ThreadLocal<>();
 
   NodeHandle(long handle, String selfId) {
     this.handle = handle;
@@ -59,16 +63,31 @@ final class NodeHandle implements AutoCloseable {
     return selfId;
   }
 
-  /** Called by the runner on entering a service: tells the runner thread apart. */
-  void enteringService() {
-    if (runnerThread == null) {
-      runnerThread = Thread.currentThread();
+  /**
+   * Called by the runner on entering one of this node's services; returns what {@link
+   * #leavingService} restores when the call ends.
+   */
+  NodeHandle enteringService() {
+    NodeHandle outer = IN_SERVICE.get();
+    IN_SERVICE.set(this);
+    return outer;
+  }
+
+  /** Called when the service call that {@link #enteringService} began ends. */
+  static void leavingService(NodeHandle outer) {
+    if (outer == null) {
+      IN_SERVICE.remove();
+    } else {
+      IN_SERVICE.set(outer);
     }
   }
 
-  /** Whether the caller is this node's runner thread, i.e. code inside one of its services. */
+  /**
+   * Whether the caller is inside a call from this node's runner into one of its services: waiting
+   * there for the runner would wait on itself.
+   */
   boolean onRunnerThread() {
-    return Thread.currentThread() == runnerThread;
+    return IN_SERVICE.get() == this;
   }
 
   /**

@@ -47,18 +47,22 @@ final class RegisteredService implements NativeService {
 
   @Override
   public void start(long epoch) throws Exception {
-    node.enteringService();
-    ServiceEpoch started = new ServiceEpoch(epoch, isEpochCurrent);
-    run = started;
-    service.start(started);
-    this.epoch = epoch;
-    status = ServiceStatus.RUNNING;
-    notifyStatusChanged();
+    NodeHandle outer = node.enteringService();
+    try {
+      ServiceEpoch started = new ServiceEpoch(epoch, isEpochCurrent);
+      run = started;
+      service.start(started);
+      this.epoch = epoch;
+      status = ServiceStatus.RUNNING;
+      notifyStatusChanged();
+    } finally {
+      NodeHandle.leavingService(outer);
+    }
   }
 
   @Override
   public void stop() throws Exception {
-    node.enteringService();
+    NodeHandle outer = node.enteringService();
     ServiceEpoch ending = run;
     if (ending != null) {
       ending.end();
@@ -69,13 +73,18 @@ final class RegisteredService implements NativeService {
       status = ServiceStatus.PAUSING;
       epoch = 0;
       notifyStatusChanged();
+      NodeHandle.leavingService(outer);
     }
   }
 
   @Override
   public boolean shouldRun() throws Exception {
-    node.enteringService();
-    return service.shouldRun();
+    NodeHandle outer = node.enteringService();
+    try {
+      return service.shouldRun();
+    } finally {
+      NodeHandle.leavingService(outer);
+    }
   }
 
   /** A failing listener must not turn a successful start or stop into a failed one. */

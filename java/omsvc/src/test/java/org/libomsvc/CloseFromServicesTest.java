@@ -74,6 +74,69 @@ class CloseFromServicesTest {
     assertEquals(List.of("start:1", "start returned", "stop", "stop returned"), service.log);
   }
 
+  /**
+   * When leadership ends, services stop at the same time, each on a thread of its own: a stop()
+   * on such a thread that closes the manager only requests it, like one on the runner thread.
+   */
+  @Test
+  void aConcurrentStopThatClosesTheManagerDoesNotDeadlock() throws Exception {
+    RecordingService first = new RecordingService("First", RecordingService.newLog());
+    ActingService closing = new ActingService();
+    OMServiceManager manager = OMServiceManager.open("om1", null, false);
+    manager.register(first); // stops on the runner thread
+    manager.register(closing); // stops on a thread of its own
+    NodeFixture.becomeReadyLeader(manager, 1, 0);
+    closing.onStop = manager::close;
+
+    NoDeadlock.within(
+        BOUND,
+        "a concurrent stop() closes the manager",
+        () -> {
+          manager.getEventForwarder().notifyNotLeader(1);
+          while (true) {
+            try {
+              manager.getStatus();
+              Thread.sleep(5);
+            } catch (ClosedHandleException released) {
+              return;
+            }
+          }
+        });
+
+    assertReleased(manager);
+    assertEquals(List.of("start:1", "start returned", "stop", "stop returned"), closing.log);
+    assertEquals(List.of("First:start:1", "First:stop"), first.log);
+  }
+
+  /** waitSettled from a stop() on its own thread would wait on the runner waiting on it. */
+  @Test
+  void waitSettledInAConcurrentStopFailsAtOnce() throws Exception {
+    RecordingService first = new RecordingService("First", RecordingService.newLog());
+    ActingService waiting = new ActingService();
+    OMServiceManager manager = OMServiceManager.open("om1", null, false);
+    manager.register(first); // stops on the runner thread
+    manager.register(waiting); // stops on a thread of its own
+    NodeFixture.becomeReadyLeader(manager, 1, 0);
+    AtomicReference<Object> answer = new AtomicReference<>();
+    waiting.onStop =
+        () -> {
+          try {
+            answer.set(manager.waitSettled(Duration.ofSeconds(60)));
+          } catch (IllegalStateException e) {
+            answer.set(e);
+          }
+        };
+    NoDeadlock.within(
+        BOUND,
+        "waitSettled inside a concurrent stop()",
+        () -> {
+          manager.getEventForwarder().notifyNotLeader(1);
+          NodeFixture.settle(manager);
+        });
+    assertTrue(answer.get() instanceof IllegalStateException, "waitSettled gave " + answer.get());
+    manager.close();
+  }
+
   @Test
   void aStopThatReadsTheManagerDuringCloseSeesItsStatus() throws Exception {
     ActingService service = new ActingService();
