@@ -75,6 +75,18 @@ class CloseFromServicesTest {
   }
 
   /**
+   * A ready leader running {@code first} and {@code second}: when leadership ends, {@code first}
+   * stops on the runner thread and {@code second} on a thread of its own, at the same time.
+   */
+  private static OMServiceManager leaderWithConcurrentStops(OMService first, OMService second) {
+    OMServiceManager manager = OMServiceManager.open("om1", null, false);
+    manager.register(first);
+    manager.register(second);
+    NodeFixture.becomeReadyLeader(manager, 1, 0);
+    return manager;
+  }
+
+  /**
    * When leadership ends, services stop at the same time, each on a thread of its own: a stop()
    * on such a thread that closes the manager only requests it, like one on the runner thread.
    */
@@ -82,10 +94,7 @@ class CloseFromServicesTest {
   void aConcurrentStopThatClosesTheManagerDoesNotDeadlock() throws Exception {
     RecordingService first = new RecordingService("First", RecordingService.newLog());
     ActingService closing = new ActingService();
-    OMServiceManager manager = OMServiceManager.open("om1", null, false);
-    manager.register(first); // stops on the runner thread
-    manager.register(closing); // stops on a thread of its own
-    NodeFixture.becomeReadyLeader(manager, 1, 0);
+    OMServiceManager manager = leaderWithConcurrentStops(first, closing);
     closing.onStop = manager::close;
 
     NoDeadlock.within(
@@ -111,12 +120,10 @@ class CloseFromServicesTest {
   /** waitSettled from a stop() on its own thread would wait on the runner waiting on it. */
   @Test
   void waitSettledInAConcurrentStopFailsAtOnce() throws Exception {
-    RecordingService first = new RecordingService("First", RecordingService.newLog());
     ActingService waiting = new ActingService();
-    OMServiceManager manager = OMServiceManager.open("om1", null, false);
-    manager.register(first); // stops on the runner thread
-    manager.register(waiting); // stops on a thread of its own
-    NodeFixture.becomeReadyLeader(manager, 1, 0);
+    OMServiceManager manager =
+        leaderWithConcurrentStops(
+            new RecordingService("First", RecordingService.newLog()), waiting);
     AtomicReference<Object> answer = new AtomicReference<>();
     waiting.onStop =
         () -> {
