@@ -50,8 +50,9 @@ struct CService {
     userdata: *mut c_void,
 }
 
-// SAFETY: the header documents that callbacks run on the runner thread and that `userdata`
-// must be usable from it; libomsvc never touches `userdata` itself.
+// SAFETY: the header documents that callbacks run on the runner thread or, for concurrent
+// stops, on threads of their own, and that `userdata` must be usable from any thread;
+// libomsvc never touches `userdata` itself.
 unsafe impl Send for CService {}
 unsafe impl Sync for CService {}
 
@@ -73,7 +74,7 @@ fn callback<R>(call: impl FnOnce() -> R) -> R {
     call()
 }
 
-/// True on a runner thread while it runs a C service's callback (of any node). Waiting there
+/// True on a thread while it runs a C service's callback (of any node). Waiting there
 /// for a node's runner could wait on this very thread, or on a runner that waits for it.
 pub(crate) fn in_service_callback() -> bool {
     IN_CALLBACK.with(Cell::get) > 0
