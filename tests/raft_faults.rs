@@ -15,7 +15,7 @@
 mod common;
 mod raft_common;
 
-use common::{Call, Recorder, SETTLE};
+use common::{Call, Recorder, Rng, SETTLE};
 use omsvc::raft::{ClientError, RaftClient, RaftNode, RaftNodeOptions, RaftTimeouts};
 use omsvc::{EpochToken, Error, Service, ServiceError};
 use raft_common::{serial, Cluster, CLUSTER, FAST, SERVICE, WAIT};
@@ -550,18 +550,6 @@ impl Service for FencedService {
                 at: Instant::now(),
             });
         Ok(())
-    }
-}
-
-/// xorshift64*: enough randomness to pick followers, replayable from the printed seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
     }
 }
 

@@ -246,3 +246,21 @@ impl ConfigSubmitter for GroupSubmitter {
         self.0.upgrade().ok_or(Error::ShutDown)?.replicate(&request)
     }
 }
+
+/// xorshift64*: small, fast and replayable from its seed, for tests that pick at random.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    pub fn chance(&mut self, one_in: usize) -> bool {
+        self.below(one_in) == 0
+    }
+}
