@@ -74,4 +74,33 @@ static inline omsvc_node *open_node(const char *self_id, const char *db_dir) {
     return node;
 }
 
+/* Starts raft node `id` listening on a free port of 127.0.0.1, with its data in `dir`/node<id>. */
+static inline omsvc_raft_node *start_raft_node(const char *dir, uint64_t id, uint64_t heartbeat_ms,
+                                               uint64_t election_min_ms, uint64_t election_max_ms) {
+    omsvc_raft_node_options options;
+    omsvc_raft_node *node = NULL;
+    char data[600];
+    snprintf(data, sizeof data, "%s/node%llu", dir, (unsigned long long)id);
+    memset(&options, 0, sizeof options);
+    options.id = id;
+    options.listen = str_of("127.0.0.1:0");
+    options.data_dir = str_of(data);
+    options.heartbeat_ms = heartbeat_ms;
+    options.election_min_ms = election_min_ms;
+    options.election_max_ms = election_max_ms;
+    OK(omsvc_raft_node_start(&options, &node));
+    CHECK(node != NULL);
+    return node;
+}
+
+/* The address `node` listens on, as omsvc_raft_node_initialize takes it; it points into
+ * `*bytes`, which the caller frees with omsvc_bytes_free after use. */
+static inline omsvc_str member_addr(omsvc_raft_node *node, omsvc_bytes **bytes) {
+    omsvc_str addr;
+    OK(omsvc_raft_node_addr(node, bytes));
+    addr.ptr = (const char *)omsvc_bytes_data(*bytes);
+    addr.len = omsvc_bytes_len(*bytes);
+    return addr;
+}
+
 #endif

@@ -193,19 +193,9 @@ int main(void) {
     callbacks.start = start_service;
     callbacks.stop = stop_service;
     for (id = 1; id <= PEERS; id++) {
-        omsvc_raft_node_options options;
         omsvc_node *core = NULL;
-        char data[600];
-        snprintf(data, sizeof data, "%s/node%llu", dir, (unsigned long long)id);
-        memset(&options, 0, sizeof options);
-        options.id = id;
-        options.listen = str_of("127.0.0.1:0");
-        options.data_dir = str_of(data);
         /* Generous timing: this test also runs under valgrind. */
-        options.heartbeat_ms = 100;
-        options.election_min_ms = 1500;
-        options.election_max_ms = 3000;
-        OK(omsvc_raft_node_start(&options, &nodes[id]));
+        nodes[id] = start_raft_node(dir, id, 100, 1500, 3000);
         OK(omsvc_raft_node_core(nodes[id], &core));
         OK(omsvc_node_register_service(core, "Scanner", 7, &callbacks, (void *)(size_t)id, NULL));
         if (id == 1) {
@@ -235,10 +225,8 @@ int main(void) {
         }
         /* Freeing a core drops only the handle: the raft node keeps its core running. */
         OK(omsvc_node_free(core));
-        OK(omsvc_raft_node_addr(nodes[id], &addr_bytes[id - 1]));
         ids[id - 1] = id;
-        addrs[id - 1].ptr = (const char *)omsvc_bytes_data(addr_bytes[id - 1]);
-        addrs[id - 1].len = omsvc_bytes_len(addr_bytes[id - 1]);
+        addrs[id - 1] = member_addr(nodes[id], &addr_bytes[id - 1]);
     }
     CHECK_STATUS(omsvc_raft_node_initialize(nodes[1], ids, addrs, 0), OMSVC_INVALID_ARGUMENT);
     CHECK_STATUS(omsvc_raft_node_initialize(nodes[1], ids, addrs, SIZE_MAX), OMSVC_INVALID_ARGUMENT);

@@ -62,27 +62,15 @@ int main(void) {
     callbacks.start = start_service;
     callbacks.stop = stop_service;
     for (id = 1; id <= PEERS; id++) {
-        omsvc_raft_node_options options;
         omsvc_node *core = NULL;
-        char data[600];
-        snprintf(data, sizeof data, "%s/node%llu", dir, (unsigned long long)id);
-        memset(&options, 0, sizeof options);
-        options.id = id;
-        options.listen = str_of("127.0.0.1:0");
-        options.data_dir = str_of(data);
         /* Long election timeouts: the leader keeps its service running well past the moment
-         * its followers stop (it pauses only after an election timeout without a quorum). */
-        options.heartbeat_ms = 200;
-        options.election_min_ms = 5000;
-        options.election_max_ms = 10000;
-        OK(omsvc_raft_node_start(&options, &nodes[id]));
+         * its followers stop (it pauses only when its leader lease runs out, 7.8 s here). */
+        nodes[id] = start_raft_node(dir, id, 200, 5000, 10000);
         OK(omsvc_raft_node_core(nodes[id], &core));
         OK(omsvc_node_register_service(core, "Scanner", 7, &callbacks, (void *)(size_t)id, NULL));
         OK(omsvc_node_free(core));
-        OK(omsvc_raft_node_addr(nodes[id], &addr_bytes[id - 1]));
         ids[id - 1] = id;
-        addrs[id - 1].ptr = (const char *)omsvc_bytes_data(addr_bytes[id - 1]);
-        addrs[id - 1].len = omsvc_bytes_len(addr_bytes[id - 1]);
+        addrs[id - 1] = member_addr(nodes[id], &addr_bytes[id - 1]);
     }
     OK(omsvc_raft_node_initialize(nodes[1], ids, addrs, PEERS));
     for (waited = 0; waited < 60000 && leader == 0; waited += 20) {
