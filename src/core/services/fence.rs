@@ -30,8 +30,12 @@ impl Fence {
         }
     }
 
-    /// Publishes the current permission. Returns whether the grant changed.
-    pub fn publish(&self, allowed: Option<(Term, GrantId)>, lease_until: Option<Instant>) -> bool {
+    /// Publishes the current permission. Returns the grant it replaces.
+    pub fn publish(
+        &self,
+        allowed: Option<(Term, GrantId)>,
+        lease_until: Option<Instant>,
+    ) -> Option<GrantId> {
         let deadline = lease_until.map_or(UNBOUNDED, |until| {
             let nanos = until.saturating_duration_since(self.origin).as_nanos();
             u64::try_from(nanos).unwrap_or(UNBOUNDED - 1)
@@ -40,7 +44,10 @@ impl Fence {
         self.lease_deadline.store(deadline, Ordering::Release);
         let (epoch, grant) = allowed.map_or((NONE, NONE), |(epoch, grant)| (epoch, grant.0));
         self.epoch.store(epoch, Ordering::Release);
-        self.grant.swap(grant, Ordering::AcqRel) != grant
+        match self.grant.swap(grant, Ordering::AcqRel) {
+            NONE => None,
+            previous => Some(GrantId(previous)),
+        }
     }
 
     /// Whether `grant` is still the permission in force, within its lease.
@@ -73,7 +80,7 @@ mod tests {
     fn a_grant_holds_only_while_published_and_within_its_lease() {
         let fence = Fence::new();
         assert!(!fence.holds_epoch(0));
-        assert!(fence.publish(Some((4, GrantId(1))), None));
+        assert_eq!(fence.publish(Some((4, GrantId(1))), None), None);
         assert!(fence.holds(GrantId(1)) && fence.holds_epoch(4));
         assert!(!fence.holds(GrantId(2)) && !fence.holds_epoch(5));
         fence.publish(Some((4, GrantId(1))), Some(Instant::now()));
@@ -84,7 +91,7 @@ mod tests {
             Some(Instant::now() + Duration::from_secs(60)),
         );
         assert!(fence.holds(GrantId(1)));
-        assert!(fence.publish(None, None));
+        assert_eq!(fence.publish(None, None), Some(GrantId(1)));
         assert!(!fence.holds(GrantId(1)) && !fence.holds_epoch(4));
     }
 }

@@ -8,7 +8,7 @@ use super::slot::Slot;
 use super::status::ServiceStatusView;
 use crate::core::config::validate_service_name;
 use crate::core::error::Error;
-use crate::core::leadership::{EventOutcome, GrantId, LeadershipModel, LogIndex, Term};
+use crate::core::leadership::{EventOutcome, LeadershipModel, LogIndex, Term};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -38,8 +38,6 @@ pub(super) struct ManagerState {
     pub config_generation: u64,
     pub shutdown_requested: bool,
     pub runner_exited: bool,
-    /// The grant last published to the fence.
-    published_grant: Option<GrantId>,
     /// When the last grant ended (a running service is STOPPING from then).
     pub revoked_at: Option<SystemTime>,
 }
@@ -63,12 +61,11 @@ impl Shared {
         }
         let grant = model.grant();
         let allowed = model.allowed_epoch().zip(grant);
-        self.fence.publish(allowed, model.lease_until());
-        if grant != state.published_grant {
-            if state.published_grant.is_some() {
+        let previous = self.fence.publish(allowed, model.lease_until());
+        if grant != previous {
+            if previous.is_some() {
                 state.revoked_at = Some(SystemTime::now());
             }
-            state.published_grant = grant;
             state.generation += 1;
             self.work.notify_one();
         }
@@ -103,7 +100,6 @@ impl ServiceManager {
                 config_generation: 0,
                 shutdown_requested: false,
                 runner_exited: false,
-                published_grant: None,
                 revoked_at: None,
             }),
             work: Condvar::new(),
