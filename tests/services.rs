@@ -239,8 +239,12 @@ fn b12_failing_start_is_retried_with_its_error_visible_and_others_unaffected() {
         .is_running()));
     let recovered = status(&node, "Flaky");
     assert_eq!(
-        (recovered.start_count, recovered.consecutive_failures),
-        (1, 0)
+        (
+            recovered.start_count,
+            recovered.consecutive_failures,
+            recovered.failed_start_count
+        ),
+        (1, 0, 2)
     );
     assert_eq!(flaky.failures_left.load(Ordering::SeqCst), 0);
     assert_eq!(steady.starts(), [1]);

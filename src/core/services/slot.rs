@@ -39,6 +39,7 @@ pub(super) struct Slot {
     pub start_count: u64,
     pub stop_count: u64,
     pub consecutive_failures: u32,
+    pub failed_start_count: u64,
     /// A failed start in this epoch is retried at this instant.
     pub retry: Option<(Term, Instant)>,
     pub last_error: Option<String>,
@@ -61,6 +62,7 @@ impl Slot {
             start_count: 0,
             stop_count: 0,
             consecutive_failures: 0,
+            failed_start_count: 0,
             retry: None,
             last_error: None,
             declined: None,
@@ -138,6 +140,7 @@ impl Slot {
 
     pub fn record_start_failed(&mut self, epoch: Term, error: String, now: Instant) {
         self.consecutive_failures = self.consecutive_failures.saturating_add(1);
+        self.failed_start_count += 1;
         let wait = self.options.backoff(self.consecutive_failures);
         self.retry = Some((epoch, now + wait));
         self.last_error = Some(error);
@@ -213,6 +216,7 @@ impl Slot {
             start_count: self.start_count,
             stop_count: self.stop_count,
             consecutive_failures: self.consecutive_failures,
+            failed_start_count: self.failed_start_count,
             last_error: self.last_error.clone(),
             waiting_for,
         }

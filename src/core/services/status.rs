@@ -78,6 +78,8 @@ pub struct ServiceStatusView {
     pub stop_count: u64,
     /// Failed starts since the last successful one.
     pub consecutive_failures: u32,
+    /// Failed starts since the service was registered.
+    pub failed_start_count: u64,
     /// The latest error from start, stop or should_run, kept after recovery for diagnosis.
     pub last_error: Option<String>,
     /// Why it is not running, when it is not.
