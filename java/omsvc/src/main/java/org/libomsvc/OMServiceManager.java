@@ -2,6 +2,8 @@ package org.libomsvc;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -90,7 +92,11 @@ public final class OMServiceManager implements AutoCloseable {
 
   /** The registered services, in registration order. */
   public List<OMService> getServices() {
-    return services.stream().map(RegisteredService::service).toList();
+    List<OMService> list = new ArrayList<>(services.size());
+    for (RegisteredService registered : services) {
+      list.add(registered.service());
+    }
+    return Collections.unmodifiableList(list);
   }
 
   /**

@@ -1,6 +1,8 @@
 package org.libomsvc;
 
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -60,7 +62,8 @@ public final class OMStatefulServiceStateManager {
 
   /** The names of services with a configuration, in byte order. */
   public List<String> list() {
-    return List.of(NativeOmsvc.listConfigurations(handle.get()));
+    String[] names = NativeOmsvc.listConfigurations(handle.get());
+    return Collections.unmodifiableList(Arrays.asList(names));
   }
 
   /** The last entry applied into the table; (0, 0) for a new table. */
