@@ -1,3 +1,20 @@
+/*
+ * Licensed to the Apache Software Foundation (ASF) under one or more
+ * contributor license agreements.  See the NOTICE file distributed with
+ * this work for additional information regarding copyright ownership.
+ * The ASF licenses this file to You under the Apache License, Version 2.0
+ * (the "License"); you may not use this file except in compliance with
+ * the License.  You may obtain a copy of the License at
+ *
+ *      http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
 package org.libomsvc;
 
 import java.io.IOException;
@@ -19,9 +36,12 @@ import org.slf4j.LoggerFactory;
  *
  * <ol>
  *   <li>the file named by the system property {@value #PATH_PROPERTY};
+ *   <li>{@code System.loadLibrary("omsvc")}: {@code libomsvc.so} in a directory of {@code
+ *       java.library.path}, where a distribution installs its native libraries;
  *   <li>the library this jar carries, as resource {@code org/libomsvc/native/<os>-<arch>/<lib>},
- *       extracted to a temporary file;
- *   <li>{@code System.loadLibrary("omsvc")} ({@code java.library.path}).
+ *       extracted to a file in the directory named by the system property {@value
+ *       #EXTRACT_DIR_PROPERTY} (default: {@code java.io.tmpdir}; created if missing), and removed
+ *       once loaded on systems that allow it.
  * </ol>
  *
  * It logs which one it used; if all fail it throws an {@link UnsatisfiedLinkError} naming each
@@ -31,6 +51,12 @@ import org.slf4j.LoggerFactory;
 public final class NativeLibrary {
   /** An explicit path to the native library file, tried first. */
   public static final String PATH_PROPERTY = "omsvc.library.path";
+
+  /**
+   * The directory the jar's copy of the library is extracted to (it must allow executable
+   * mappings); {@code java.io.tmpdir} when unset.
+   */
+  public static final String EXTRACT_DIR_PROPERTY = "omsvc.library.extract.dir";
 
   private static final Logger LOG = LoggerFactory.getLogger(NativeLibrary.class);
   private static final String LIBRARY_NAME = "omsvc";
@@ -66,10 +92,10 @@ public final class NativeLibrary {
     List<String> attempts = new ArrayList<>();
     String source = loadFromProperty(attempts);
     if (source == null) {
-      source = loadFromJar(attempts);
+      source = loadFromLibraryPath(attempts);
     }
     if (source == null) {
-      source = loadFromLibraryPath(attempts);
+      source = loadFromJar(attempts);
     }
     if (source == null) {
       failure =
@@ -110,21 +136,73 @@ public final class NativeLibrary {
             "jar resource " + resource + ": not in the class path (no build for this platform?)");
         return null;
       }
-      Path file = Files.createTempFile("libomsvc-", "-" + System.mapLibraryName(LIBRARY_NAME));
+      Path file = extract(in);
       try {
-        Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
         System.load(file.toString());
       } finally {
         deleteExtracted(file);
       }
-      return "jar resource " + resource;
+      return "jar resource " + resource + " (extracted to " + file + ")";
     } catch (IOException e) {
-      attempts.add("jar resource " + resource + ": could not extract it: " + e);
+      attempts.add("jar resource " + resource + ": " + e.getMessage());
       return null;
     } catch (UnsatisfiedLinkError e) {
       attempts.add("jar resource " + resource + ": " + e.getMessage());
       return null;
     }
+  }
+
+  /** Copies the library into a new file of the extraction directory. */
+  private static Path extract(InputStream library) throws IOException {
+    Path directory = extractionDirectory();
+    String suffix = "-" + System.mapLibraryName(LIBRARY_NAME);
+    Path file;
+    try {
+      file = Files.createTempFile(directory, "libomsvc-", suffix);
+    } catch (IOException e) {
+      throw new IOException(
+          "could not create a file in the extraction directory "
+              + directory
+              + " (set "
+              + EXTRACT_DIR_PROPERTY
+              + " to a writable directory): "
+              + e,
+          e);
+    }
+    try {
+      Files.copy(library, file, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      deleteExtracted(file);
+      throw new IOException("could not extract the library to " + file + ": " + e, e);
+    }
+    return file;
+  }
+
+  /**
+   * {@value #EXTRACT_DIR_PROPERTY}, else {@code java.io.tmpdir}; created if missing. The
+   * IOException's message names the directory and the property that chose it.
+   */
+  private static Path extractionDirectory() throws IOException {
+    String configured = System.getProperty(EXTRACT_DIR_PROPERTY);
+    boolean isSet = configured != null && !configured.isEmpty();
+    Path directory =
+        Paths.get(isSet ? configured : System.getProperty("java.io.tmpdir")).toAbsolutePath();
+    String named =
+        "extraction directory "
+            + directory
+            + " (system property "
+            + (isSet ? EXTRACT_DIR_PROPERTY : "java.io.tmpdir")
+            + ")";
+    try {
+      Files.createDirectories(directory);
+    } catch (IOException e) {
+      throw new IOException(named + " does not exist and could not be created: " + e, e);
+    }
+    if (!Files.isWritable(directory)) {
+      throw new IOException(
+          named + " is not writable; set " + EXTRACT_DIR_PROPERTY + " to a writable directory");
+    }
+    return directory;
   }
 
   /** Unix keeps a loaded library mapped after its file is removed; elsewhere, remove at exit. */

@@ -1,6 +1,25 @@
+/*
+ * Licensed to the Apache Software Foundation (ASF) under one or more
+ * contributor license agreements.  See the NOTICE file distributed with
+ * this work for additional information regarding copyright ownership.
+ * The ASF licenses this file to You under the Apache License, Version 2.0
+ * (the "License"); you may not use this file except in compliance with
+ * the License.  You may obtain a copy of the License at
+ *
+ *      http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
 package org.libomsvc;
 
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -60,7 +79,8 @@ public final class OMStatefulServiceStateManager {
 
   /** The names of services with a configuration, in byte order. */
   public List<String> list() {
-    return List.of(NativeOmsvc.listConfigurations(handle.get()));
+    String[] names = NativeOmsvc.listConfigurations(handle.get());
+    return Collections.unmodifiableList(Arrays.asList(names));
   }
 
   /** The last entry applied into the table; (0, 0) for a new table. */

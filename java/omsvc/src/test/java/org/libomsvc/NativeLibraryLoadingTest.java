@@ -1,3 +1,20 @@
+/*
+ * Licensed to the Apache Software Foundation (ASF) under one or more
+ * contributor license agreements.  See the NOTICE file distributed with
+ * this work for additional information regarding copyright ownership.
+ * The ASF licenses this file to You under the Apache License, Version 2.0
+ * (the "License"); you may not use this file except in compliance with
+ * the License.  You may obtain a copy of the License at
+ *
+ *      http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
 package org.libomsvc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -18,10 +35,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The loader's three sources, each in a fresh JVM: the explicit path property, the jar resource,
- * System.loadLibrary; and the error naming every attempt when all fail.
+ * The loader's three sources, each in a fresh JVM, in their order: the explicit path property,
+ * System.loadLibrary, the jar resource extracted to its directory; and the error naming every
+ * attempt when all fail. The probe reports the file the JVM mapped, so each case checks which copy
+ * of the library was really loaded, not only what the loader says.
  */
 class NativeLibraryLoadingTest {
+  private static final String JAR_RESOURCE = "org/libomsvc/native/linux-x86_64/libomsvc.so";
+
   @TempDir Path dir;
 
   private static Path builtLibrary() throws URISyntaxException {
@@ -32,47 +53,133 @@ class NativeLibraryLoadingTest {
             .toURI());
   }
 
+  /** A directory for java.library.path holding its own copy of the library. */
+  private Path libraryPathDir() throws IOException, URISyntaxException {
+    Path libraryDir = Files.createDirectories(dir.resolve("library-path"));
+    Files.copy(builtLibrary(), libraryDir.resolve("libomsvc.so"));
+    return libraryDir.toRealPath();
+  }
+
   @Test
   void theExplicitPathPropertyComesFirst() throws Exception {
-    String out = probe(classPath(), "-D" + NativeLibrary.PATH_PROPERTY + "=" + builtLibrary());
-    assertTrue(
-        out.contains("LOADED FROM system property omsvc.library.path (" + builtLibrary()), out);
-  }
-
-  @Test
-  void aMissingExplicitFileFallsBackToTheJarResource() throws Exception {
-    String out =
-        probe(classPath(), "-D" + NativeLibrary.PATH_PROPERTY + "=/nonexistent/libomsvc.so");
-    assertTrue(
-        out.contains("LOADED FROM jar resource org/libomsvc/native/linux-x86_64/libomsvc.so"), out);
-  }
-
-  @Test
-  void withoutTheResourceItUsesTheLibraryPath() throws Exception {
+    Path built = builtLibrary().toRealPath();
     String out =
         probe(
-            classPathWithoutNativeResource(), "-Djava.library.path=" + builtLibrary().getParent());
-    assertTrue(out.contains("LOADED FROM System.loadLibrary(\"omsvc\")"), out);
+            classPath(),
+            "-D" + NativeLibrary.PATH_PROPERTY + "=" + built,
+            "-Djava.library.path=" + libraryPathDir());
+    assertTrue(out.contains("LOADED FROM system property omsvc.library.path (" + built + ")"), out);
+    assertEquals(List.of(built.toString()), mapped(out), out);
   }
 
   @Test
-  void whenEverySourceFailsTheErrorNamesEachAttempt() throws Exception {
+  void theLibraryPathComesBeforeTheJar() throws Exception {
+    Path libraryDir = libraryPathDir();
+    String out = probe(classPath(), "-Djava.library.path=" + libraryDir);
+    assertTrue(out.contains("LOADED FROM System.loadLibrary(\"omsvc\") (java.library.path)"), out);
+    assertEquals(List.of(libraryDir.resolve("libomsvc.so").toString()), mapped(out), out);
+  }
+
+  @Test
+  void aMissingExplicitFileFallsBackToTheLibraryPath() throws Exception {
+    Path libraryDir = libraryPathDir();
+    String out =
+        probe(
+            classPath(),
+            "-D" + NativeLibrary.PATH_PROPERTY + "=/nonexistent/libomsvc.so",
+            "-Djava.library.path=" + libraryDir);
+    assertTrue(out.contains("LOADED FROM System.loadLibrary(\"omsvc\")"), out);
+    assertEquals(List.of(libraryDir.resolve("libomsvc.so").toString()), mapped(out), out);
+  }
+
+  @Test
+  void withoutTheLibraryPathTheJarCopyIsExtractedToTheTempDirAndRemoved() throws Exception {
+    Path tmp = Files.createDirectories(dir.resolve("java-io-tmpdir")).toRealPath();
+    String out =
+        probe(classPath(), "-Djava.library.path=/nonexistent", "-Djava.io.tmpdir=" + tmp);
+    assertTrue(
+        out.contains("LOADED FROM jar resource " + JAR_RESOURCE + " (extracted to " + tmp + "/"),
+        out);
+    assertExtractedInto(tmp, out);
+  }
+
+  @Test
+  void theExtractDirPropertyChoosesWhereTheJarCopyGoesAndIsCreated() throws Exception {
+    Path extractDir = dir.resolve("extract").resolve("nested");
+    String out =
+        probe(
+            classPath(),
+            "-Djava.library.path=/nonexistent",
+            "-D" + NativeLibrary.EXTRACT_DIR_PROPERTY + "=" + extractDir);
+    assertTrue(Files.isDirectory(extractDir), "the extract dir was created");
+    assertTrue(
+        out.contains(
+            "LOADED FROM jar resource " + JAR_RESOURCE + " (extracted to " + extractDir + "/"),
+        out);
+    assertExtractedInto(extractDir.toRealPath(), out);
+  }
+
+  @Test
+  void anExtractDirThatCannotBeCreatedIsNamedInTheError() throws Exception {
+    Path notADirectory = Files.writeString(dir.resolve("a-file"), "not a directory");
+    Path extractDir = notADirectory.resolve("sub");
+    String out =
+        probe(
+            classPath(),
+            "-Djava.library.path=/nonexistent",
+            "-D" + NativeLibrary.EXTRACT_DIR_PROPERTY + "=" + extractDir);
+    assertTrue(out.contains("FAILED could not load the native libomsvc; tried:"), out);
+    assertTrue(
+        out.contains(
+            "jar resource "
+                + JAR_RESOURCE
+                + ": extraction directory "
+                + extractDir
+                + " (system property omsvc.library.extract.dir) does not exist and could not be"
+                + " created: "),
+        out);
+    assertEquals(List.of(), mapped(out), out);
+  }
+
+  @Test
+  void whenEverySourceFailsTheErrorNamesEachAttemptInOrder() throws Exception {
     String out =
         probe(
             classPathWithoutNativeResource(),
             "-D" + NativeLibrary.PATH_PROPERTY + "=/nonexistent/libomsvc.so",
             "-Djava.library.path=/nonexistent");
     assertTrue(out.contains("FAILED could not load the native libomsvc; tried:"), out);
-    assertTrue(
-        out.contains("system property omsvc.library.path=/nonexistent/libomsvc.so: no such file"),
-        out);
-    assertTrue(
-        out.contains(
-            "jar resource org/libomsvc/native/linux-x86_64/libomsvc.so: not in the"
-                + " class path"),
-        out);
-    assertTrue(
-        out.contains("System.loadLibrary(\"omsvc\") with java.library.path=/nonexistent: "), out);
+    int property =
+        out.indexOf("system property omsvc.library.path=/nonexistent/libomsvc.so: no such file");
+    int libraryPath =
+        out.indexOf("System.loadLibrary(\"omsvc\") with java.library.path=/nonexistent: ");
+    int jar = out.indexOf("jar resource " + JAR_RESOURCE + ": not in the class path");
+    assertTrue(property >= 0 && libraryPath >= 0 && jar >= 0, out);
+    assertTrue(property < libraryPath && libraryPath < jar, out);
+    assertEquals(List.of(), mapped(out), out);
+  }
+
+  /** One extracted file, mapped from the directory and already removed from it. */
+  private static void assertExtractedInto(Path directory, String out) throws IOException {
+    List<String> mapped = mapped(out);
+    assertEquals(1, mapped.size(), out);
+    String file = mapped.get(0);
+    assertTrue(file.startsWith(directory + "/libomsvc-"), out);
+    assertTrue(file.endsWith("-libomsvc.so (deleted)"), out);
+    try (Stream<Path> left = Files.list(directory)) {
+      assertEquals(0, left.count(), "the extracted file is removed once loaded");
+    }
+  }
+
+  /** The library files the probe JVM mapped. */
+  private static List<String> mapped(String out) {
+    List<String> files = new ArrayList<>();
+    for (String line : out.split("\n")) {
+      if (line.startsWith("MAPPED ")) {
+        files.add(line.substring("MAPPED ".length()));
+      }
+    }
+    return files;
   }
 
   private String probe(String classPath, String... properties) throws Exception {
