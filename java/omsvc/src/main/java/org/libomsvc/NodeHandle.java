@@ -60,10 +60,39 @@ final class NodeHandle implements AutoCloseable {
   /** The handle, usable until the release ends; then {@link ClosedHandleException}. */
   long get() {
     if (state.get() == CLOSED) {
-      throw new ClosedHandleException(
-          "the OMServiceManager of node \"" + selfId + "\" is closed; open a new one to continue");
+      throw closed();
     }
     return handle;
+  }
+
+  private ClosedHandleException closed() {
+    return new ClosedHandleException(
+        "the OMServiceManager of node \"" + selfId + "\" is closed; open a new one to continue");
+  }
+
+  /** A call into the native library with this node's handle. */
+  @FunctionalInterface
+  interface NativeCall<T> {
+    T apply(long handle);
+  }
+
+  /**
+   * Runs {@code call} with the handle. A close on another thread may release the node while the
+   * call is under way; the native side then finds no live handle, and the caller learns that the
+   * manager is closed ({@link ClosedHandleException}), as it would a moment later.
+   */
+  <T> T call(NativeCall<T> call) {
+    long node = get();
+    try {
+      return call.apply(node);
+    } catch (InvalidHandleException released) {
+      if (state.get() == OPEN) {
+        throw released;
+      }
+      ClosedHandleException closed = closed();
+      closed.addSuppressed(released);
+      throw closed;
+    }
   }
 
   /** Whether close was called (the release may still be under way). */

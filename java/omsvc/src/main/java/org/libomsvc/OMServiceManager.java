@@ -100,7 +100,11 @@ public final class OMServiceManager implements AutoCloseable {
     // Listed first: the runner may start the service before registerService returns.
     services.add(registered);
     try {
-      NativeOmsvc.registerService(handle.get(), name, registered, delayAfterReady.toMillis());
+      handle.call(
+          node -> {
+            NativeOmsvc.registerService(node, name, registered, delayAfterReady.toMillis());
+            return null;
+          });
     } catch (RuntimeException e) {
       services.remove(registered);
       throw e;
@@ -126,12 +130,12 @@ public final class OMServiceManager implements AutoCloseable {
 
   /** The node's status: leadership, barrier, and per service status, epoch, counts, errors. */
   public NodeStatusView getStatus() {
-    return StatusJson.parse(NativeOmsvc.statusJson(handle.get()));
+    return StatusJson.parse(getStatusJson());
   }
 
   /** The status view as the native side's JSON (for logs and operators). */
   public String getStatusJson() {
-    return NativeOmsvc.statusJson(handle.get());
+    return handle.call(NativeOmsvc::statusJson);
   }
 
   /**

@@ -52,7 +52,7 @@ public final class OMStatefulServiceStateManager {
    *     a Raft log never go down); nothing is written
    */
   public ApplyOutcome apply(long term, long index, byte[] request) {
-    int outcome = NativeOmsvc.applyEntry(handle.get(), term, index, request);
+    int outcome = handle.call(node -> NativeOmsvc.applyEntry(node, term, index, request));
     switch (outcome) {
       case NativeOmsvc.APPLY_APPLIED:
         return ApplyOutcome.APPLIED;
@@ -65,7 +65,7 @@ public final class OMStatefulServiceStateManager {
 
   /** The configuration stored for {@code serviceName}; empty when it has none. */
   public Optional<byte[]> read(String serviceName) {
-    return Optional.ofNullable(NativeOmsvc.readConfiguration(handle.get(), serviceName));
+    return Optional.ofNullable(handle.call(node -> NativeOmsvc.readConfiguration(node, serviceName)));
   }
 
   /**
@@ -73,19 +73,19 @@ public final class OMStatefulServiceStateManager {
    * peer applied it; empty when none was recorded.
    */
   public Optional<Boolean> readRunControl(String serviceName) {
-    int runControl = NativeOmsvc.readRunControl(handle.get(), serviceName);
+    int runControl = handle.call(node -> NativeOmsvc.readRunControl(node, serviceName));
     return runControl < 0 ? Optional.empty() : Optional.of(runControl == 1);
   }
 
   /** The names of services with a configuration, in byte order. */
   public List<String> list() {
-    String[] names = NativeOmsvc.listConfigurations(handle.get());
+    String[] names = handle.call(NativeOmsvc::listConfigurations);
     return Collections.unmodifiableList(Arrays.asList(names));
   }
 
   /** The last entry applied into the table; (0, 0) for a new table. */
   public TermIndex lastApplied() {
-    long[] entry = NativeOmsvc.lastAppliedEntry(handle.get());
+    long[] entry = handle.call(NativeOmsvc::lastAppliedEntry);
     return new TermIndex(entry[0], entry[1]);
   }
 
