@@ -28,6 +28,7 @@ public final class ServiceStatusView {
   private final long startCount;
   private final long stopCount;
   private final long consecutiveFailures;
+  private final long failedStartCount;
   private final String lastError;
   private final String waitingFor;
 
@@ -40,6 +41,7 @@ public final class ServiceStatusView {
    * @param startCount successful starts so far
    * @param stopCount stops so far
    * @param consecutiveFailures failed starts since the last successful one
+   * @param failedStartCount failed starts since the service was registered
    * @param lastError the latest error from start, stop or shouldRun (kept after recovery); null if
    *     none
    * @param waitingFor why it is not running (e.g. "waiting for barrier 120, applied 118"); null
@@ -53,6 +55,7 @@ public final class ServiceStatusView {
       long startCount,
       long stopCount,
       long consecutiveFailures,
+      long failedStartCount,
       String lastError,
       String waitingFor) {
     this.name = name;
@@ -62,6 +65,7 @@ public final class ServiceStatusView {
     this.startCount = startCount;
     this.stopCount = stopCount;
     this.consecutiveFailures = consecutiveFailures;
+    this.failedStartCount = failedStartCount;
     this.lastError = lastError;
     this.waitingFor = waitingFor;
   }
@@ -104,6 +108,11 @@ public final class ServiceStatusView {
     return consecutiveFailures;
   }
 
+  /** Failed starts since the service was registered. */
+  public long failedStartCount() {
+    return failedStartCount;
+  }
+
   /** The latest error from start, stop or shouldRun (kept after recovery); null if none. */
   public String lastError() {
     return lastError;
@@ -127,6 +136,7 @@ public final class ServiceStatusView {
         && startCount == that.startCount
         && stopCount == that.stopCount
         && consecutiveFailures == that.consecutiveFailures
+        && failedStartCount == that.failedStartCount
         && Objects.equals(lastError, that.lastError)
         && Objects.equals(waitingFor, that.waitingFor);
   }
@@ -141,6 +151,7 @@ public final class ServiceStatusView {
         startCount,
         stopCount,
         consecutiveFailures,
+        failedStartCount,
         lastError,
         waitingFor);
   }
@@ -161,6 +172,8 @@ public final class ServiceStatusView {
         + stopCount
         + ", consecutiveFailures="
         + consecutiveFailures
+        + ", failedStartCount="
+        + failedStartCount
         + ", lastError="
         + lastError
         + ", waitingFor="

@@ -54,6 +54,7 @@ final class StatusJson {
         number(service, "start_count"),
         number(service, "stop_count"),
         number(service, "consecutive_failures"),
+        number(service, "failed_start_count"),
         (String) service.get("last_error"),
         (String) service.get("waiting_for"));
   }

@@ -75,9 +75,10 @@ class ServiceFailureStatusTest {
 
   private String lastErrorAfterAFailedStart(String name) {
     NodeFixture.becomeReadyLeader(manager, 1, 0);
-    String lastError = manager.getStatus().service(name).lastError();
-    assertNotNull(lastError, manager.getStatusJson());
-    return lastError;
+    ServiceStatusView service = manager.getStatus().service(name);
+    assertNotNull(service.lastError(), manager.getStatusJson());
+    assertEquals(1, service.failedStartCount(), manager.getStatusJson());
+    return service.lastError();
   }
 
   @Test
