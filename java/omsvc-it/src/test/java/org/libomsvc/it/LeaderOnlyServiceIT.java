@@ -43,10 +43,11 @@ import org.libomsvc.OMDeleteServiceConfigurationRequest;
 import org.libomsvc.OMServiceConfigurationResponse;
 import org.libomsvc.OMSetServiceConfigurationRequest;
 import org.libomsvc.ServiceStatus;
-import org.libomsvc.StaleEpochException;
 import org.libomsvc.ServiceStatusView;
+import org.libomsvc.StaleEpochException;
 import org.libomsvc.it.proto.ProgressConfiguration;
 import org.libomsvc.proto.ServiceConfigurationResponse.Outcome;
+import org.libomsvc.testkit.Await;
 
 /** Scenarios 1 to 5 of the issue (and B10) on a real three-peer Ratis group. */
 class LeaderOnlyServiceIT {

@@ -40,6 +40,7 @@ import org.libomsvc.OMServiceManager;
 import org.libomsvc.ServiceEpoch;
 import org.libomsvc.ServiceStatus;
 import org.libomsvc.ServiceStatusView;
+import org.libomsvc.testkit.Await;
 
 /** Scenario 7: misuse on a real Ratis group, and the JVM ending while a service runs Java code. */
 class MisuseIT {

@@ -40,6 +40,7 @@ import org.libomsvc.OMServiceConfigurationRequest;
 import org.libomsvc.OMServiceConfigurationResponse;
 import org.libomsvc.OMServiceManager;
 import org.libomsvc.RatisEventForwarder;
+import org.libomsvc.testkit.Await;
 
 /**
  * The StateMachine an Ozone Manager would have, reduced to what libomsvc needs: every event is

@@ -25,6 +25,7 @@ import org.libomsvc.OMStatefulService;
 import org.libomsvc.OMStatefulServiceStateManager;
 import org.libomsvc.ServiceEpoch;
 import org.libomsvc.it.proto.ProgressConfiguration;
+import org.libomsvc.testkit.FencedRegister;
 
 /**
  * A stateful leader-only service as an Ozone service would be: at start it reads the progress the

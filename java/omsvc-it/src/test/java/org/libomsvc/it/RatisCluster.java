@@ -37,6 +37,8 @@ import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.util.TimeDuration;
+import org.libomsvc.testkit.Await;
+import org.libomsvc.testkit.FencedRegister;
 
 /**
  * A real Ratis group of three peers on 127.0.0.1 over gRPC (free ports, one temporary directory per

@@ -33,6 +33,7 @@ import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.util.TimeDuration;
 import org.libomsvc.ConfigurationSubmitter;
 import org.libomsvc.OMServiceManager;
+import org.libomsvc.testkit.FencedRegister;
 
 /**
  * One Ratis peer with its libomsvc node: an {@link OMServiceManager} over the peer's own directory,

@@ -14,10 +14,10 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-
-package org.libomsvc.it;
+package org.libomsvc.testkit;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -25,7 +25,7 @@ import java.util.List;
  * against a deposed leader would: a write with an epoch below the highest seen is refused, and a
  * second writer in the same epoch is recorded as a conflict.
  */
-final class FencedRegister {
+public final class FencedRegister {
   private long highestEpoch;
   private String holder;
   private int writes;
@@ -33,7 +33,7 @@ final class FencedRegister {
   private final List<String> sameEpochConflicts = new ArrayList<>();
 
   /** Returns false (and records why) when the write is refused. */
-  synchronized boolean write(long epoch, String writer) {
+  public synchronized boolean write(long epoch, String writer) {
     writes++;
     if (epoch < highestEpoch) {
       refusals.add(
@@ -48,15 +48,20 @@ final class FencedRegister {
     return true;
   }
 
-  synchronized int writes() {
+  public synchronized int writes() {
     return writes;
   }
 
-  synchronized List<String> refusals() {
-    return List.copyOf(refusals);
+  /** The highest epoch written so far; 0 before the first write. */
+  public synchronized long highestEpoch() {
+    return highestEpoch;
   }
 
-  synchronized List<String> sameEpochConflicts() {
-    return List.copyOf(sameEpochConflicts);
+  public synchronized List<String> refusals() {
+    return Collections.unmodifiableList(new ArrayList<>(refusals));
+  }
+
+  public synchronized List<String> sameEpochConflicts() {
+    return Collections.unmodifiableList(new ArrayList<>(sameEpochConflicts));
   }
 }

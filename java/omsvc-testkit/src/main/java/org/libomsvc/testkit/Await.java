@@ -14,22 +14,21 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-
-package org.libomsvc.it;
+package org.libomsvc.testkit;
 
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /** Polls a condition until it holds, failing with what was awaited and the state at the end. */
-final class Await {
+public final class Await {
   private Await() {}
 
-  static void until(Duration timeout, String what, BooleanSupplier condition) {
+  public static void until(Duration timeout, String what, BooleanSupplier condition) {
     until(timeout, what, condition, () -> "");
   }
 
-  static void until(
+  public static void until(
       Duration timeout, String what, BooleanSupplier condition, Supplier<String> diagnostics) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
@@ -46,7 +45,7 @@ final class Await {
     }
   }
 
-  static void sleep(long millis) {
+  public static void sleep(long millis) {
     try {
       Thread.sleep(millis);
     } catch (InterruptedException e) {
