@@ -16,7 +16,6 @@
  */
 package org.libomsvc.ozone;
 
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -31,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * barrier, then stops. Ozone 2.2 has no flush callback, so after leader-ready it polls one
  * volatile field every {@link #POLL_MILLIS} ms, and only while services wait for the barrier.
  */
-final class AppliedPositionFollower implements AutoCloseable {
+final class AppliedPositionFollower {
   static final long POLL_MILLIS = 1;
 
   private static final Logger LOG = LoggerFactory.getLogger(AppliedPositionFollower.class);
@@ -45,16 +44,10 @@ final class AppliedPositionFollower implements AutoCloseable {
   private long reported = -1;
 
   AppliedPositionFollower(
-      String selfId, Supplier<TermIndex> flushed, RatisEventForwarder forwarder) {
+      Supplier<TermIndex> flushed, RatisEventForwarder forwarder, ScheduledExecutorService poller) {
     this.flushed = flushed;
     this.forwarder = forwarder;
-    this.poller =
-        Executors.newSingleThreadScheduledExecutor(
-            runnable -> {
-              Thread thread = new Thread(runnable, "omsvc-applied-follower-" + selfId);
-              thread.setDaemon(true);
-              return thread;
-            });
+    this.poller = poller;
   }
 
   /**
@@ -110,11 +103,5 @@ final class AppliedPositionFollower implements AutoCloseable {
       reported = position.index();
     }
     return position.index() >= barrier;
-  }
-
-  @Override
-  public void close() {
-    cancel();
-    poller.shutdownNow();
   }
 }

@@ -20,6 +20,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.ozone.om.OzoneManager;
 import org.libomsvc.OMServiceManager;
 import org.libomsvc.RatisEventForwarder;
@@ -40,6 +43,8 @@ import org.slf4j.LoggerFactory;
  * OM was elected in (the term of its ready leader state, never the server's term read later) and
  * the barrier (the last entry Ratis handed to OM's state machine). Services then start once OM's
  * double buffer has flushed up to the barrier, which the bridge follows until it gets there.
+ * While this OM leads, the bridge renews libomsvc's leader lease from Ratis's record of when a
+ * majority last answered it ({@link QuorumContact}).
  *
  * <p>Where the OM is built (after its {@code OMServiceManager} exists, before {@code start()}):
  *
@@ -53,6 +58,9 @@ public final class OzoneLeadershipBridge
   /** The name this bridge has among the OM's own services. */
   public static final String SERVICE_NAME = "libomsvc-bridge";
 
+  /** How often to look for a leader state when this OM has none. */
+  static final long QUORUM_CONTACT_CHECK_MILLIS = 100;
+
   /** How long {@link #stop()} waits for libomsvc's services to stop when the OM stops. */
   static final Duration STOP_WAIT = Duration.ofSeconds(60);
 
@@ -61,6 +69,7 @@ public final class OzoneLeadershipBridge
   private final RaftLeadershipView raft;
   private final OMServiceManager services;
   private final RatisEventForwarder forwarder;
+  private final ScheduledExecutorService timer;
   private final AppliedPositionFollower appliedFollower;
   private final LeadershipTimeline timeline = new LeadershipTimeline();
   private final List<OzoneOMServiceAdapter> ozoneServices = new CopyOnWriteArrayList<>();
@@ -89,7 +98,15 @@ public final class OzoneLeadershipBridge
               + "\": open it with OMServiceManager.open(om.getOMNodeId(), dbDir)");
     }
     this.forwarder = services.getEventForwarder();
-    this.appliedFollower = new AppliedPositionFollower(selfId, raft::flushed, forwarder);
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            runnable -> {
+              Thread thread = new Thread(runnable, "omsvc-ozone-bridge-" + selfId);
+              thread.setDaemon(true);
+              return thread;
+            });
+    this.appliedFollower = new AppliedPositionFollower(raft::flushed, forwarder, timer);
+    timer.execute(this::renewLeaseAndReschedule);
   }
 
   /**
@@ -212,6 +229,34 @@ public final class OzoneLeadershipBridge
     }
   }
 
+  /**
+   * While this OM leads, renews libomsvc's lease from Ratis's record of when a majority last
+   * answered (see {@link QuorumContact}), so services stop when that record grows old (a leader
+   * paused or cut off from the others) even if Ratis has not yet stepped the OM down.
+   */
+  private void renewLeaseAndReschedule() {
+    long next = QUORUM_CONTACT_CHECK_MILLIS;
+    try {
+      QuorumContact contact = raft.quorumContact();
+      if (contact != null) {
+        next = contact.renewEveryMillis();
+        renewLease(contact);
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("OM {}: could not renew libomsvc's lease; it runs out unless renewed", selfId, e);
+    }
+    if (!timer.isShutdown()) {
+      timer.schedule(this::renewLeaseAndReschedule, next, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private synchronized void renewLease(QuorumContact contact) {
+    long lease = contact.leaseMillis();
+    if (leadingTerm == contact.term() && lease > 0) {
+      forwarder.leaseRenewed(contact.term(), lease);
+    }
+  }
+
   /** Ozone never calls it (services start with leadership); it does nothing. */
   @Override
   public void start() {}
@@ -250,7 +295,7 @@ public final class OzoneLeadershipBridge
    */
   @Override
   public void close() {
-    appliedFollower.close();
+    timer.shutdownNow();
     if (metricsRegistered) {
       OmsvcMetricsSource.unregister(selfId);
       metricsRegistered = false;

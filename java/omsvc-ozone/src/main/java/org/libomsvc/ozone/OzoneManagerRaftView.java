@@ -20,13 +20,16 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.ozone.om.OzoneManager;
 import org.apache.hadoop.ozone.om.ratis.OzoneManagerRatisServer;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
+import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
 import org.libomsvc.TermIndex;
 
 /**
@@ -92,6 +95,34 @@ final class OzoneManagerRaftView implements RaftLeadershipView {
   }
 
   @Override
+  public QuorumContact quorumContact() {
+    RaftServer.Division division = division();
+    if (division == null) {
+      return null;
+    }
+    RoleInfoProto role;
+    try {
+      role = division.getInfo().getRoleInfoProto();
+    } catch (IllegalStateException termMovedOn) {
+      return null;
+    }
+    if (!role.hasLeaderInfo()) {
+      return null;
+    }
+    List<Long> answered = new ArrayList<>();
+    for (ServerRpcProto follower : role.getLeaderInfo().getFollowerInfoList()) {
+      answered.add(follower.getLastRpcElapsedTimeMs());
+    }
+    Collections.sort(answered);
+    int followersForMajority = (answered.size() + 1) / 2;
+    long age = followersForMajority == 0 ? 0 : answered.get(followersForMajority - 1);
+    long withhold =
+        RaftServerConfigKeys.Rpc.timeoutMin(division.getRaftServer().getProperties())
+            .toLong(TimeUnit.MILLISECONDS);
+    return new QuorumContact(role.getLeaderInfo().getTerm(), age, withhold);
+  }
+
+  @Override
   public TermIndex flushed() {
     OzoneManagerRatisServer server = om.getOmRatisServer();
     if (server == null) {
@@ -115,16 +146,19 @@ final class OzoneManagerRaftView implements RaftLeadershipView {
     return peers;
   }
 
+  /** The division, or null before its server started (it has no role yet) and after it stopped. */
   private RaftServer.Division division() {
     OzoneManagerRatisServer server = om.getOmRatisServer();
     if (server == null) {
       return null;
     }
+    RaftServer.Division division;
     try {
-      return server.getServerDivision();
+      division = server.getServerDivision();
     } catch (RuntimeException notStarted) {
       return null;
     }
+    return division == null || division.getInfo().getCurrentRole() == null ? null : division;
   }
 
   private static String idOf(RaftPeerId id) {

@@ -34,6 +34,12 @@ interface RaftLeadershipView {
   /** OM's flushed position: the last entry its double buffer wrote to the OM DB. */
   TermIndex flushed();
 
+  /**
+   * How recently a majority answered this OM as leader; null when it has no leader state (or
+   * the division is gone).
+   */
+  QuorumContact quorumContact();
+
   /** The peers of the division's current configuration; empty when unknown. */
   List<String> peers();
 }

@@ -32,6 +32,7 @@ import org.libomsvc.OMServiceManager;
 import org.libomsvc.ServiceEpoch;
 import org.libomsvc.ServiceStatus;
 import org.libomsvc.ServiceStatusView;
+import org.libomsvc.testkit.Await;
 
 /**
  * The bridge against scripted Ratis readings: what it forwards at each {@code
@@ -68,7 +69,7 @@ class OzoneLeadershipBridgeTest {
     assertEquals("om1", bridge.getServiceManager().getStatus().leader());
 
     raft.flushedUpTo(1, 10);
-    assertTrue(eventually(() -> status().status() == ServiceStatus.RUNNING), status().toString());
+    awaitStatus(ServiceStatus.RUNNING, "flushed up to the barrier");
     assertEquals(2, status().epoch());
     assertEquals(10, bridge.getServiceManager().getStatus().applied());
     assertEquals(List.of("Cleaner:start:2"), log);
@@ -160,6 +161,32 @@ class OzoneLeadershipBridgeTest {
   }
 
   @Test
+  void aLeaderNoMajorityAnsweredStopsItsServicesWhenTheLeaseRunsOutAndResumesOnContact() {
+    becomeRunningLeader(3, 5);
+    raft.quorumAnswered(3, 0, 500);
+    Await.sleep(3 * raft.quorumContact().renewEveryMillis());
+    assertEquals(ServiceStatus.RUNNING, status().status(), "renewed leases keep it running");
+
+    // Ratis still calls this OM the leader (no notification), but no majority has answered.
+    raft.quorumAnswered(3, 900, 500);
+    awaitStatus(ServiceStatus.PAUSING, "the lease (at most 400 ms) ran out");
+    assertEquals(List.of("Cleaner:start:3", "Cleaner:stop"), log);
+
+    raft.quorumAnswered(3, 0, 500);
+    awaitStatus(ServiceStatus.RUNNING, "a majority answered again");
+    assertEquals(List.of("Cleaner:start:3", "Cleaner:stop", "Cleaner:start:3"), log);
+  }
+
+  @Test
+  void noLeaseIsRenewedForATermThisOmDoesNotLead() {
+    raft.follower(4, "om2");
+    raft.quorumAnswered(3, 0, 500);
+    notifyAndSettle();
+    Await.sleep(200);
+    assertEquals(0, bridge.getServiceManager().getStatus().ignoredEvents());
+  }
+
+  @Test
   void repeatedNotificationsForwardNothingNew() {
     becomeRunningLeader(3, 5);
     for (int i = 0; i < 5; i++) {
@@ -175,9 +202,11 @@ class OzoneLeadershipBridgeTest {
     bridge.register(ozone);
 
     becomeRunningLeader(3, 5);
-    assertTrue(
-        eventually(() -> bridge.getServiceManager().getServiceStatus("OzoneStyle")
-            == ServiceStatus.RUNNING));
+    Await.until(
+        SETTLE,
+        "OzoneStyle running after its failed start",
+        () -> bridge.getServiceManager().getServiceStatus("OzoneStyle") == ServiceStatus.RUNNING,
+        bridge.getServiceManager()::getStatusJson);
     ServiceStatusView view = bridge.getServiceManager().getStatus().service("OzoneStyle");
     assertEquals(1, view.failedStartCount());
     assertTrue(view.lastError().contains("no volume yet"), view.lastError());
@@ -207,20 +236,12 @@ class OzoneLeadershipBridgeTest {
     return bridge.getServiceManager().getStatus().service("Cleaner");
   }
 
-  private static boolean eventually(java.util.function.BooleanSupplier condition) {
-    long deadline = System.nanoTime() + SETTLE.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (condition.getAsBoolean()) {
-        return true;
-      }
-      try {
-        Thread.sleep(5);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
-    }
-    return condition.getAsBoolean();
+  private void awaitStatus(ServiceStatus expected, String why) {
+    Await.until(
+        SETTLE,
+        "Cleaner " + expected + " (" + why + ")",
+        () -> status().status() == expected,
+        bridge.getServiceManager()::getStatusJson);
   }
 
   /** A libomsvc service that logs its starts (with their epoch) and stops. */

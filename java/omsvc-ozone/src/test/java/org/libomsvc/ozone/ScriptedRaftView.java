@@ -26,6 +26,7 @@ final class ScriptedRaftView implements RaftLeadershipView {
   private volatile LeadershipSnapshot snapshot;
   private volatile TermIndex flushed = new TermIndex(0, -1);
   private volatile RuntimeException readFailure;
+  private volatile QuorumContact quorumContact;
 
   ScriptedRaftView(String selfId) {
     this.selfId = selfId;
@@ -47,6 +48,16 @@ final class ScriptedRaftView implements RaftLeadershipView {
   /** Makes each read throw {@code failure} (null: read normally again). */
   void failReads(RuntimeException failure) {
     readFailure = failure;
+  }
+
+  @Override
+  public QuorumContact quorumContact() {
+    return quorumContact;
+  }
+
+  /** What Ratis's leader state says of the majority's last answer (null: no leader state). */
+  void quorumAnswered(long term, long ageMillis, long voteWithholdMillis) {
+    quorumContact = new QuorumContact(term, ageMillis, voteWithholdMillis);
   }
 
   @Override
