@@ -16,18 +16,22 @@
  */
 package org.libomsvc.ozone.it;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.libomsvc.testkit.Await;
 
 /**
  * Figures on a real Ozone 2.2.0 HA mini cluster (3 OMs, 1 SCM): from an OM leadership transfer,
  * and from stopping the leader OM, to the new leader's service running, for a libomsvc service
  * and, in the same run and the same OMs, for a plain service under Ozone's own OMServiceManager
- * that starts at the notifyStatusChanged where the OM turns leader-ready. Prints BENCH lines.
+ * that starts at the notifyStatusChanged where the OM turns leader-ready. A client creates volumes
+ * all along, so each new leader has entries to flush before libomsvc's barrier is reached.
+ * Prints BENCH lines.
  *
  * <p>{@code mvn -f java/pom.xml -pl omsvc-ozone -am -Pozone-failover-bench -DskipTests verify}
  */
@@ -43,6 +47,8 @@ public final class OzoneFailoverBench {
     long t0 = System.nanoTime();
     try (BridgedOmCluster cluster = new BridgedOmCluster(stamps)) {
       System.out.printf(Locale.ROOT, "cluster up in %d ms%n", millisSince(t0));
+      VolumeWriter writer = new VolumeWriter(cluster);
+      writer.start();
       List<Double> libomsvc = new ArrayList<>();
       List<Double> plain = new ArrayList<>();
       for (int round = 0; round < TRANSFERS; round++) {
@@ -73,6 +79,12 @@ public final class OzoneFailoverBench {
             leader, next.om.getOmRatisServer().getLastAppliedTermIndex().getIndex());
       }
       report("ozone_stop_leader_to_service_running", libomsvcStop, plainStop);
+      writer.stopAndJoin();
+      System.out.printf(
+          Locale.ROOT,
+          "volumes created during the run: %d (%d attempts failed during leader changes)%n",
+          writer.created.get(),
+          writer.failed.get());
     }
   }
 
@@ -121,6 +133,37 @@ public final class OzoneFailoverBench {
     Collections.sort(sorted);
     int rank = (int) Math.ceil(percent / 100.0 * sorted.size());
     return sorted.get(Math.max(0, rank - 1));
+  }
+
+  /** Creates volumes one after another until stopped; a failed attempt is counted and retried. */
+  private static final class VolumeWriter extends Thread {
+    private final BridgedOmCluster cluster;
+    private volatile boolean stopped;
+    final AtomicLong created = new AtomicLong();
+    final AtomicLong failed = new AtomicLong();
+
+    VolumeWriter(BridgedOmCluster cluster) {
+      super("bench-volume-writer");
+      setDaemon(true);
+      this.cluster = cluster;
+    }
+
+    @Override
+    public void run() {
+      while (!stopped) {
+        try {
+          cluster.createVolume("load-" + created.get() + "-" + failed.get());
+          created.incrementAndGet();
+        } catch (IOException | RuntimeException e) {
+          failed.incrementAndGet();
+        }
+      }
+    }
+
+    void stopAndJoin() throws InterruptedException {
+      stopped = true;
+      join(BridgedOmCluster.LEADERSHIP_TIMEOUT.toMillis());
+    }
   }
 
   private static double millis(long nanos) {
