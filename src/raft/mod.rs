@@ -12,6 +12,7 @@
 //! - [`leadership_watch`]: openraft's metrics turned into leadership events.
 //! - [`leadership_history`]: the leadership changes a node saw, for its status and metrics.
 //! - [`metrics`], [`metrics_snapshot`]: what `/metrics` reports.
+//! - [`http`]: `--http`: `/metrics`, `/status`, `/cluster` and the status page.
 //! - [`node`]: [`RaftNode`], the synchronous facade the CLI and the C ABI use.
 //! - [`client`]: a synchronous client for a node's address (CLI tools).
 
@@ -22,6 +23,7 @@ pub mod client;
 pub mod connections;
 pub mod election_gate;
 pub mod frame;
+pub mod http;
 pub mod leadership_history;
 pub mod leadership_watch;
 pub mod log_store;

@@ -360,6 +360,36 @@ impl RaftNode {
             .map_err(|e| ClientError::Raft(e.to_string()))
     }
 
+    /// Serves `/metrics`, `/status`, `/cluster` and the status page on `addr` (port 0: any
+    /// free port) until the node stops; returns the bound address.
+    pub fn serve_http(&self, addr: &str) -> Result<std::net::SocketAddr, Error> {
+        let io_error = |operation, source| Error::Io {
+            operation,
+            path: PathBuf::from(addr),
+            source,
+        };
+        let listener = self
+            .runtime
+            .block_on(TcpListener::bind(addr))
+            .map_err(|source| io_error("serve http on", source))?;
+        let bound = listener
+            .local_addr()
+            .map_err(|source| io_error("read the bound http address of", source))?;
+        let mut tasks = self
+            .tasks
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let Some(tasks) = tasks.as_mut() else {
+            return Err(Error::ShutDown);
+        };
+        tasks.push(
+            self.runtime
+                .spawn(super::http::serve(listener, self.context.clone())),
+        );
+        tracing::info!(node = self.context.id, addr = %bound, "serving http: /metrics, /status, /cluster and the status page");
+        Ok(bound)
+    }
+
     /// A submitter for stateful services: proposes through this node (which must lead).
     pub fn submitter(&self) -> Arc<dyn ConfigSubmitter> {
         Arc::new(RaftSubmitter {
