@@ -48,15 +48,19 @@ struct Snapshot {
 /// The node's metrics now, as Prometheus text.
 pub fn render(context: &ServerContext) -> String {
     let services = context.node.status().services;
+    // Read before openraft's metrics, so it is not past their last log index.
+    let committed_index = context.metrics.committed_index();
     let raft = context.raft.metrics().borrow().clone();
+    let applied_index = raft.last_applied.map_or(0, |log_id| log_id.index);
     let snapshot = Snapshot {
         term: raft.current_term,
         state: raft.state,
         leader: raft.current_leader,
         leaders_seen: context.election.leadership_history().leaders_seen(),
         last_log_index: raft.last_log_index.unwrap_or(0),
-        committed_index: context.metrics.committed_index(),
-        applied_index: raft.last_applied.map_or(0, |log_id| log_id.index),
+        // An applied entry was committed, even when a snapshot installed it.
+        committed_index: committed_index.max(applied_index),
+        applied_index,
         quorum_ack_ms: raft.millis_since_quorum_ack,
         leader_contact_ms: context.election.since_leader_contact().as_millis() as u64,
         services,
