@@ -6,10 +6,12 @@ use super::election_gate::ElectionGate;
 use super::frame::{
     is_clean_close, read_frame_charged, write_frame, ReadBudget, MAX_COMMAND_BYTES,
 };
+use super::metrics::{FrameRefusal, NodeMetrics};
 use super::network::{Connection, FaultSwitch};
 use super::rpc::{
-    AddMemberRequest, ClientError, InitializeRequest, MemberStatus, NodeReport, ReadRequest,
-    ReadResponse, RemoveMemberRequest, ServiceReport, WriteReceipt, WriteRequest,
+    AddMemberRequest, ClientError, InitializeRequest, LeadershipChangeReport, MemberStatus,
+    NodeReport, ReadRequest, ReadResponse, RemoveMemberRequest, ServiceReport, WriteReceipt,
+    WriteRequest,
 };
 use super::types::{Raft, RaftNodeId};
 use crate::core::node::Node;
@@ -40,6 +42,8 @@ pub struct ServerContext {
     pub connection_limits: ConnectionLimits,
     /// Decides elections; told here when a leader is heard from.
     pub election: Arc<ElectionGate>,
+    /// What `/metrics` reports beyond the state read at scrape time.
+    pub metrics: Arc<NodeMetrics>,
 }
 
 pub async fn serve(listener: TcpListener, context: Arc<ServerContext>) {
@@ -71,6 +75,7 @@ pub async fn serve(listener: TcpListener, context: Arc<ServerContext>) {
             Ok(admitted) => admitted,
             Err(refusal) => {
                 drop(stream);
+                context.metrics.connection_refused();
                 // One line per 10 s at most: a flood must not flood the log too.
                 if last_refusal_warning.is_none_or(|at| at.elapsed() >= Duration::from_secs(10)) {
                     last_refusal_warning = Some(Instant::now());
@@ -83,9 +88,12 @@ pub async fn serve(listener: TcpListener, context: Arc<ServerContext>) {
         };
         let context = context.clone();
         let budget = (!admitted.is_member).then(|| budget.clone());
+        context.metrics.connection_opened();
         tokio::spawn(async move {
             let ended = handle_connection(stream, &context, budget.as_ref()).await;
             drop(admitted);
+            context.metrics.connection_closed();
+            count_refused_frame(&context.metrics, &ended);
             log_end(&context, peer, ended);
         });
     }
@@ -137,6 +145,17 @@ enum Ended {
     /// The fault switch dropped it.
     Isolated,
     Failed(std::io::Error),
+}
+
+/// A connection closed over a frame it sent counts as a refused frame.
+fn count_refused_frame(metrics: &NodeMetrics, ended: &Ended) {
+    match ended {
+        Ended::SlowFrame => metrics.frame_refused(FrameRefusal::Incomplete),
+        Ended::Failed(error) if error.kind() == std::io::ErrorKind::InvalidData => {
+            metrics.frame_refused(FrameRefusal::Malformed)
+        }
+        _ => {}
+    }
 }
 
 fn log_end(context: &ServerContext, peer: SocketAddr, ended: Ended) {
@@ -195,6 +214,7 @@ async fn handle_connection(
             return Ended::Isolated; // partitioned: drop the connection unanswered
         }
         let answer = if frame.cluster != context.cluster {
+            context.metrics.frame_refused(FrameRefusal::WrongCluster);
             Err(format!(
                 "this is node {} of cluster {:?}, not of cluster {:?}",
                 context.id, context.cluster, frame.cluster
@@ -332,11 +352,16 @@ pub(crate) async fn client_write(
             crate::core::config::MAX_CONFIGURATION_BYTES
         )));
     }
+    let proposed = Instant::now();
     let written = tokio::time::timeout(
         context.write_timeout,
         context.raft.client_write(request.command),
     );
-    match written.await.map_err(|_| {
+    let written = written.await;
+    if matches!(written, Ok(Ok(_))) {
+        context.metrics.write_committed(proposed.elapsed());
+    }
+    match written.map_err(|_| {
         ClientError::Raft(format!(
             "node {} could not commit the write within {} ms (no quorum?); it may still commit later",
             context.id,
@@ -495,6 +520,17 @@ pub(crate) fn report(context: &ServerContext) -> NodeReport {
             .election
             .last_leadership_change()
             .map(|change| unix_ms(change.at)),
+        leadership_changes: context
+            .election
+            .leadership_history()
+            .recent()
+            .into_iter()
+            .map(|change| LeadershipChangeReport {
+                term: change.term,
+                leader: change.leader,
+                at_unix_ms: unix_ms(change.at),
+            })
+            .collect(),
         pauses_seen: context.election.pauses_seen(),
         members,
         blocker: status.blocker.map(|blocker| blocker.to_string()),
@@ -508,6 +544,7 @@ pub(crate) fn report(context: &ServerContext) -> NodeReport {
                 since_unix_ms: unix_ms(service.since),
                 start_count: service.start_count,
                 stop_count: service.stop_count,
+                failed_start_count: service.failed_start_count,
                 last_error: service.last_error,
                 waiting_for: service.waiting_for.map(|wait| wait.to_string()),
             })
