@@ -8,5 +8,5 @@ mod slot;
 mod status;
 
 pub use manager::ServiceManager;
-pub use service::{EpochToken, Service, ServiceError, ServiceOptions};
+pub use service::{EpochLease, EpochToken, Service, ServiceError, ServiceOptions};
 pub use status::{ServiceStatus, ServiceStatusView, ServiceWait};
