@@ -1,11 +1,13 @@
 //! `omsvc`: the command-line tool of libomsvc.
 
 mod cluster_cmd;
+mod command;
 mod config_cmd;
 mod demo;
 mod error;
 mod hex;
 mod node_cmd;
+mod service_cmd;
 mod status_cmd;
 mod target;
 
@@ -42,6 +44,9 @@ enum Command {
     Cluster(cluster_cmd::ClusterCommand),
     /// A running node's view: leader, term, members, services.
     Status(status_cmd::StatusArgs),
+    /// Stop or start a service on the cluster's leader, for good (survives failover).
+    #[command(subcommand)]
+    Service(service_cmd::ServiceCommand),
 }
 
 /// How a command ended, beyond plain success.
@@ -73,6 +78,7 @@ fn main() -> ExitCode {
         Command::Node(command) => node_cmd::run(command),
         Command::Cluster(command) => cluster_cmd::run(command),
         Command::Status(args) => status_cmd::run(args),
+        Command::Service(command) => service_cmd::run(command),
     };
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
