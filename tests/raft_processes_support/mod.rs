@@ -258,6 +258,12 @@ impl NodeProc {
         Some(status)
     }
 
+    /// Waits for the process to exit by itself (after a SIGTERM, say) and reaps it; None if
+    /// it still runs after `timeout`.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        poll(timeout, || self.try_exited().ok_or_else(String::new)).ok()
+    }
+
     /// SIGKILLs the process and reaps it; all its output is captured when this returns.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
