@@ -5,11 +5,12 @@
 //!   node, into one register file under a lock. The command runs on one node; it moves when the
 //!   leader is SIGKILLed and when it is SIGSTOPped (its keeper ends it at the end of the lease);
 //!   the register's epochs never go back, each epoch is one node's, and no two runs of
-//!   different epochs overlap; `omsvc service stop` holds across a failover and `service start`
-//!   brings the command back.
+//!   different epochs overlap; a save stamped with an ended epoch is refused; `omsvc service
+//!   stop` holds across a failover and `service start` brings the command back.
 //! - `a_command_that_exits_is_restarted_and_the_node_leaves_no_process_behind`: a command that
-//!   exits by itself is restarted with backoff and its exit shows in the status; SIGTERM and
-//!   SIGINT to the node end its commands' whole process groups.
+//!   exits by itself is restarted with backoff and its exit shows in the status; a command saves
+//!   its configuration through its node, fenced by its epoch; SIGTERM and SIGINT to the node
+//!   end its commands' whole process groups.
 
 mod raft_processes_support;
 
@@ -208,6 +209,23 @@ fn a_leader_only_command_moves_with_leadership_and_never_overlaps_an_older_epoch
     let rest: Vec<u64> = ALL.into_iter().filter(|&id| id != first).collect();
     let (second, second_epoch, second_pid) = wait_for_run(&cluster, &register, &rest, first_epoch);
     check_register(&read_register(&register)).unwrap_or_else(|e| panic!("after the kill: {e}"));
+    // What the killed leader's command would save now is refused: its epoch has ended.
+    let stale = omsvc(&[
+        "config",
+        "set",
+        "--node",
+        &cluster.node(second).addr,
+        "--writer-epoch",
+        &first_epoch.to_string(),
+        SERVICE,
+        "stale",
+    ]);
+    assert!(
+        !stale.status.success() && String::from_utf8_lossy(&stale.stderr).contains("had ended"),
+        "a save in ended epoch {first_epoch}: {}",
+        describe(&stale)
+    );
+    assert_eq!(cluster.node(second).client().read(SERVICE).unwrap(), None);
     cluster.node_mut(first).spawn(&[]);
     cluster
         .node_mut(first)
@@ -295,7 +313,10 @@ fn a_command_that_exits_is_restarted_and_the_node_leaves_no_process_behind() {
             "--service".into(),
             "Crasher=echo \"crashing in epoch $OMSVC_EPOCH on node $OMSVC_NODE_ID\"; exit 7".into(),
             "--service".into(),
-            "Holder=sleep 300 & echo \"group $$\"; wait".into(),
+            "Holder=\"$OMSVC_BIN\" config set --node \"$OMSVC_NODE_ADDR\" \
+             --writer-epoch \"$OMSVC_EPOCH\" \"$OMSVC_SERVICE\" \"saved in $OMSVC_EPOCH\" \
+             && sleep 300 & echo \"group $$\"; wait"
+                .into(),
         ];
     });
     let crasher = |report: &NodeReport| {
@@ -340,6 +361,18 @@ fn a_command_that_exits_is_restarted_and_the_node_leaves_no_process_behind() {
         }
         let group = poll(WAIT, || {
             printed_group(node).ok_or_else(|| "no group printed yet".to_owned())
+        })
+        .unwrap_or_else(|e| panic!("{e}\n{}", node.tail(30)));
+        // The command saved its configuration through its node, in its epoch.
+        poll(WAIT, || {
+            let report = node.status().map_err(|e| e.to_string())?;
+            let epoch = service_state(&report, "Holder")
+                .and_then(|(_, epoch)| epoch)
+                .ok_or("Holder not running")?;
+            match node.client().read("Holder").map_err(|e| e.to_string())? {
+                Some(saved) if saved == format!("saved in {epoch}").as_bytes() => Ok(()),
+                other => Err(format!("Holder's configuration: {other:?}")),
+            }
         })
         .unwrap_or_else(|e| panic!("{e}\n{}", node.tail(30)));
         assert!(!live_group_members(group).is_empty());

@@ -5,6 +5,7 @@ use crate::error::CliError;
 use crate::target::{ClusterName, Remote, Target};
 use crate::{hex, Outcome};
 use clap::{Args, Subcommand};
+use omsvc::raft::types::CommandResponse;
 use omsvc::{ConfigTable, Error};
 use serde_json::json;
 use std::io::Write;
@@ -56,6 +57,11 @@ pub enum ConfigCommand {
         /// The value as hex bytes, e.g. 0a03666f6f.
         #[arg(long)]
         hex: Option<String>,
+        /// Save as the service's run in this epoch (a leader-only command passes
+        /// $OMSVC_EPOCH): every node refuses the write, writing nothing, unless this epoch's
+        /// leader still leads when it is appended.
+        #[arg(long, value_name = "EPOCH")]
+        writer_epoch: Option<u64>,
     },
     /// Delete a service's configuration through a running cluster.
     Delete {
@@ -93,6 +99,7 @@ pub fn run(command: ConfigCommand) -> Result<Outcome, CliError> {
             name,
             value,
             hex: hex_value,
+            writer_epoch,
         } => {
             let value = match (value, hex_value) {
                 (Some(text), None) => text.into_bytes(),
@@ -105,9 +112,13 @@ pub fn run(command: ConfigCommand) -> Result<Outcome, CliError> {
                     ))
                 }
             };
+            let request = match writer_epoch {
+                Some(epoch) => omsvc::encode_stamped_set_request(&name, &value, epoch)?,
+                None => omsvc::encode_set_request(&name, &value)?,
+            };
             write(
                 &remote,
-                omsvc::encode_set_request(&name, &value)?,
+                request,
                 &format!("set {name} ({} bytes)", value.len()),
             )
         }
@@ -122,10 +133,23 @@ pub fn run(command: ConfigCommand) -> Result<Outcome, CliError> {
 fn write(remote: &Remote, command: Vec<u8>, what: &str) -> Result<Outcome, CliError> {
     let mut client = remote.cluster.client(&remote.node)?;
     let receipt = client.write(command)?;
-    if let omsvc::raft::types::CommandResponse::Refused { reason } = receipt.response {
-        return Err(CliError::Usage(format!(
-            "the cluster refused the write: {reason}"
-        )));
+    match receipt.response {
+        CommandResponse::Refused { reason } => {
+            return Err(CliError::Usage(format!(
+                "the cluster refused the write: {reason}"
+            )))
+        }
+        CommandResponse::Fenced {
+            service,
+            writer_epoch,
+            term,
+        } => {
+            return Err(CliError::Usage(format!(
+                "the cluster refused the write to {service}: its writer's epoch {writer_epoch} \
+                 had ended (the entry was appended in term {term}); nothing was written"
+            )))
+        }
+        _ => {}
     }
     println!(
         "{what}: committed at term {} index {}",
