@@ -151,10 +151,12 @@ fn run_node(args: RunArgs) -> Result<Outcome, CliError> {
     }
     wait_for_termination()?;
     print_line(&format!("omsvc node {} stopping", args.id));
-    // While this node still leads, so that commands get their whole grace.
-    for command in &commands {
-        command.stop_before_shutdown();
-    }
+    // While this node still leads, so that commands get their whole grace (all at once).
+    std::thread::scope(|scope| {
+        for command in &commands {
+            scope.spawn(|| command.stop_before_shutdown());
+        }
+    });
     node.shutdown();
     Ok(Outcome::Done)
 }
