@@ -7,14 +7,15 @@
 //! Environment (all optional): `OMSVC_RAFT_BENCH_DATA` (where the JSON goes, default
 //! `$CARGO_TARGET_DIR/raft-bench.json`), `OMSVC_RAFT_BENCH_WRITE_SECS` (5),
 //! `OMSVC_RAFT_BENCH_SCRAPE_SECS` (20), `OMSVC_RAFT_BENCH_KILLS` (30),
-//! `OMSVC_RAFT_BENCH_TRANSFERS` (10).
+//! `OMSVC_RAFT_BENCH_TRANSFERS` (10), `OMSVC_RAFT_BENCH_COMMAND_KILLS` (20: leader kills with a
+//! leader-only command).
 
 use omsvc::encode_set_request;
 use omsvc::raft::{NodeReport, RaftClient};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -45,6 +46,10 @@ const IDLE: Duration = Duration::from_secs(5);
 const FSYNC_PROBE: Duration = Duration::from_secs(2);
 /// Write runs alternate between the 3-node and the 1-node cluster in slices this long.
 const SLICE: Duration = Duration::from_secs(1);
+/// The leader-only command of the command failover rounds: it prints [`COMMAND_MARKER`] as
+/// soon as it runs (the node logs it), then waits.
+const COMMAND_SERVICE: &str = "LeaderCommand";
+const COMMAND_MARKER: &str = "leader-command running";
 /// Failover targets.
 const FAILOVER_MEDIAN_TARGET_MS: f64 = 1000.0;
 const FAILOVER_P99_TARGET_MS: f64 = 2000.0;
@@ -52,6 +57,7 @@ const FAILOVER_P99_TARGET_MS: f64 = 2000.0;
 fn main() {
     let write_secs = env_u64("OMSVC_RAFT_BENCH_WRITE_SECS", 5);
     let kills = env_u64("OMSVC_RAFT_BENCH_KILLS", 30) as usize;
+    let command_kills = env_u64("OMSVC_RAFT_BENCH_COMMAND_KILLS", 20) as usize;
     let transfers = env_u64("OMSVC_RAFT_BENCH_TRANSFERS", 10) as usize;
     let scrape_secs = env_u64("OMSVC_RAFT_BENCH_SCRAPE_SECS", 20);
     let data_path = std::env::var_os("OMSVC_RAFT_BENCH_DATA")
@@ -65,7 +71,7 @@ fn main() {
     println!(
         "binary: {BIN}\ntimeouts: heartbeat {HEARTBEAT_MS} ms, election {ELECTION_MIN_MS}-{ELECTION_MAX_MS} ms; \
          writes: {write_secs} s per writer count; scraping: {scrape_secs} s per writer count; \
-         kills: {kills}; transfers: {transfers}"
+         kills: {kills}; transfers: {transfers}; command kills: {command_kills}"
     );
     println!("before: {}", pressure());
 
@@ -81,6 +87,8 @@ fn main() {
     let scraping = scrape_figures(Duration::from_secs(scrape_secs));
     println!("before the failover rounds: {}", pressure());
     let failover = failover_figures(kills, transfers);
+    println!("before the command failover rounds: {}", pressure());
+    let commands = command_failover_figures(command_kills);
     println!("after: {}", pressure());
 
     let data = json!({
@@ -114,6 +122,9 @@ fn main() {
         "transfers": failover.transfers.iter().map(|t| json!({
             "ms": t.ms, "from": t.from, "triggered": t.triggered, "to": t.to,
         })).collect::<Vec<_>>(),
+        "command_failovers": commands.iter().map(|c| json!({
+            "ms": c.ms, "from": c.from, "to": c.to, "disrupted_after": c.disrupted_after,
+        })).collect::<Vec<_>>(),
     });
     if let Some(parent) = data_path.parent() {
         let _ = std::fs::create_dir_all(parent);
@@ -122,7 +133,7 @@ fn main() {
         .unwrap_or_else(|e| panic!("cannot write {}: {e}", data_path.display()));
     println!("samples: {}", data_path.display());
 
-    summarize(&writes, &scraping, &failover);
+    summarize(&writes, &scraping, &failover, &commands);
 }
 
 fn env_u64(name: &str, default: u64) -> u64 {
@@ -179,6 +190,8 @@ struct NodeProc {
     demo_service: bool,
     /// `--http` address, when the node serves /metrics.
     http: Option<String>,
+    /// Arguments given to every start of this node.
+    extra_args: Vec<String>,
     child: Option<Child>,
     events: Sender<Event>,
     client: RaftClient,
@@ -186,7 +199,7 @@ struct NodeProc {
 
 impl NodeProc {
     fn spawn(&mut self, extra: &[String]) {
-        let stderr = File::options()
+        let mut stderr_log = File::options()
             .create(true)
             .append(true)
             .open(&self.stderr_log)
@@ -200,11 +213,12 @@ impl NodeProc {
             .args(["--heartbeat-ms", &HEARTBEAT_MS.to_string()])
             .args(["--election-min-ms", &ELECTION_MIN_MS.to_string()])
             .args(["--election-max-ms", &ELECTION_MAX_MS.to_string()])
+            .args(&self.extra_args)
             .args(extra)
             .args(self.http.iter().flat_map(|addr| ["--http", addr.as_str()]))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(stderr);
+            .stderr(Stdio::piped());
         if self.demo_service {
             command.arg("--demo-service");
         }
@@ -212,7 +226,25 @@ impl NodeProc {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {BIN}: {e}"));
         let stdout = child.stdout.take().expect("piped stdout");
+        let stderr = child.stderr.take().expect("piped stderr");
         let (id, events) = (self.id, self.events.clone());
+        // The node's log goes to its file; a leader-only command's first line in it is the
+        // moment the command runs.
+        let command_events = events.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { return };
+                let at = Instant::now();
+                let _ = writeln!(stderr_log, "{line}");
+                if line.contains(COMMAND_MARKER) && line.contains("omsvc::command::output") {
+                    let _ = command_events.send(Event {
+                        node: id,
+                        at,
+                        started_service: true,
+                    });
+                }
+            }
+        });
         let (listening_tx, listening) = mpsc::channel();
         let expected = format!("omsvc node {id} listening on {}", self.addr);
         let listening_line = expected.clone();
@@ -294,11 +326,12 @@ struct Cluster {
 impl Cluster {
     /// Starts nodes `size..=2`, then node 1 with `--init` and the others as peers.
     fn start(size: u64, demo_service: bool) -> Cluster {
-        Cluster::start_serving(size, demo_service, false)
+        Cluster::start_with(size, demo_service, false, &[])
     }
 
-    /// [`Cluster::start`], each node also serving `/metrics` (`--http`) when `http`.
-    fn start_serving(size: u64, demo_service: bool, http: bool) -> Cluster {
+    /// [`Cluster::start`], each node also serving `/metrics` (`--http`) when `http`, and with
+    /// `extra_args` given to every start of every node.
+    fn start_with(size: u64, demo_service: bool, http: bool, extra_args: &[String]) -> Cluster {
         let dir = tempfile::Builder::new()
             .prefix("omsvc-raft-bench-")
             .tempdir()
@@ -319,6 +352,7 @@ impl Cluster {
                     stderr_log: dir.path().join(format!("n{id}.stderr")),
                     demo_service,
                     http,
+                    extra_args: extra_args.to_vec(),
                     child: None,
                     events: tx.clone(),
                     client,
@@ -742,7 +776,7 @@ fn http_get(addr: &str, path: &str) -> Result<usize, String> {
 /// A 3-node cluster (no services) whose nodes serve `/metrics`: for each writer count, write
 /// slices with every node scraped every second alternate with slices without scraping.
 fn scrape_figures(duration: Duration) -> ScrapeFigures {
-    let mut cluster = Cluster::start_serving(3, false, true);
+    let mut cluster = Cluster::start_with(3, false, true, &[]);
     let leader = cluster.wait_whole(false);
     let leader_addr = cluster.node(leader).addr.clone();
     let http: Vec<String> = cluster
@@ -848,43 +882,9 @@ fn failover_figures(kills: usize, transfers: usize) -> FailoverFigures {
     let mut leader = cluster.wait_whole(true);
     std::thread::sleep(SETTLE);
     let mut figures = FailoverFigures {
-        kills: Vec::new(),
+        kills: kill_rounds(&mut cluster, &mut leader, kills, "kill", "service started"),
         transfers: Vec::new(),
     };
-    for round in 1..=kills {
-        cluster.drain();
-        let killed_at = Instant::now();
-        cluster.node(leader).kill();
-        let Some(started) = cluster.wait_start(Some(leader), killed_at, CHANGE_TIMEOUT) else {
-            panic!(
-                "kill {round}: no service started within {CHANGE_TIMEOUT:?} after killing node {leader}\n{}",
-                cluster.tails()
-            );
-        };
-        let ms = (started.at - killed_at).as_secs_f64() * 1e3;
-        cluster.node(leader).spawn(&[]);
-        let whole = cluster.wait_whole(true);
-        std::thread::sleep(SETTLE);
-        let disrupted_after = cluster.drain().iter().filter(|e| e.started_service).count();
-        println!(
-            "kill {round:>2}: node {leader} SIGKILLed, service started on node {} after {ms:.1} ms{}",
-            started.node,
-            if disrupted_after > 0 || whole != started.node {
-                format!(
-                    " (then {disrupted_after} more service start(s) before the next round; leader now node {whole})"
-                )
-            } else {
-                String::new()
-            }
-        );
-        figures.kills.push(Change {
-            ms,
-            from: leader,
-            to: started.node,
-            disrupted_after,
-        });
-        leader = cluster.wait_whole(true);
-    }
     for round in 1..=transfers {
         let followers: Vec<u64> = cluster
             .nodes
@@ -929,6 +929,71 @@ fn failover_figures(kills: usize, transfers: usize) -> FailoverFigures {
     figures
 }
 
+/// `kills` rounds of: SIGKILL the leader, time until the service (the demo's, or a leader-only
+/// command) starts on another node, restart the killed node and wait until the cluster is
+/// whole again. `label` and `started` name the round and the start in its line.
+fn kill_rounds(
+    cluster: &mut Cluster,
+    leader: &mut u64,
+    kills: usize,
+    label: &str,
+    started_what: &str,
+) -> Vec<Change> {
+    let mut changes = Vec::new();
+    for round in 1..=kills {
+        cluster.drain();
+        let killed_at = Instant::now();
+        cluster.node(*leader).kill();
+        let Some(started) = cluster.wait_start(Some(*leader), killed_at, CHANGE_TIMEOUT) else {
+            panic!(
+                "{label} {round}: nothing started within {CHANGE_TIMEOUT:?} after killing node {leader}\n{}",
+                cluster.tails()
+            );
+        };
+        let ms = (started.at - killed_at).as_secs_f64() * 1e3;
+        cluster.node(*leader).spawn(&[]);
+        let whole = cluster.wait_whole(true);
+        std::thread::sleep(SETTLE);
+        let disrupted_after = cluster.drain().iter().filter(|e| e.started_service).count();
+        println!(
+            "{label} {round:>2}: node {leader} SIGKILLed, {started_what} on node {} after {ms:.1} ms{}",
+            started.node,
+            if disrupted_after > 0 || whole != started.node {
+                format!(
+                    " (then {disrupted_after} more start(s) before the next round; leader now node {whole})"
+                )
+            } else {
+                String::new()
+            }
+        );
+        changes.push(Change {
+            ms,
+            from: *leader,
+            to: started.node,
+            disrupted_after,
+        });
+        *leader = cluster.wait_whole(true);
+    }
+    changes
+}
+
+/// A 3-node cluster running a leader-only command (`--service`): `kills` rounds of SIGKILL
+/// the leader, time until the command runs on another node (its first output line in that
+/// node's log), restart the killed node.
+fn command_failover_figures(kills: usize) -> Vec<Change> {
+    let command = format!("{COMMAND_SERVICE}=echo '{COMMAND_MARKER}'; exec sleep 3600");
+    let mut cluster = Cluster::start_with(3, false, false, &["--service".to_owned(), command]);
+    let mut leader = cluster.wait_whole(true);
+    std::thread::sleep(SETTLE);
+    kill_rounds(
+        &mut cluster,
+        &mut leader,
+        kills,
+        "command kill",
+        "command running",
+    )
+}
+
 // ---------------------------------------------------------------------------------------------
 // Statistics and the summary
 
@@ -955,7 +1020,12 @@ fn met(met: bool) -> &'static str {
     }
 }
 
-fn summarize(writes: &WriteFigures, scraping: &ScrapeFigures, failover: &FailoverFigures) {
+fn summarize(
+    writes: &WriteFigures,
+    scraping: &ScrapeFigures,
+    failover: &FailoverFigures,
+    commands: &[Change],
+) {
     let mut lines = Vec::new();
     let mut bench = |name: String, value: f64, unit: &str, baseline: String, base: f64| {
         lines.push(format!(
@@ -1057,6 +1127,33 @@ fn summarize(writes: &WriteFigures, scraping: &ScrapeFigures, failover: &Failove
         "election_timeout_max".into(),
         election_max,
     );
+    let command_kills = sorted(commands.iter().map(|c| c.ms));
+    if !command_kills.is_empty() {
+        let (median, p99) = (
+            percentile(&command_kills, 0.5),
+            percentile(&command_kills, 0.99),
+        );
+        println!(
+            "leader-only command failover over {} kills (SIGKILL of the leader to the command's first line on another node): median {median:.1} ms, p99 {p99:.1} ms, min {:.1} ms, max {:.1} ms; no target",
+            command_kills.len(),
+            percentile(&command_kills, 0.0),
+            percentile(&command_kills, 1.0),
+        );
+        bench(
+            "raft_command_failover_median".into(),
+            median,
+            "ms",
+            "election_timeout_max".into(),
+            election_max,
+        );
+        bench(
+            "raft_command_failover_p99".into(),
+            p99,
+            "ms",
+            "election_timeout_max".into(),
+            election_max,
+        );
+    }
     let transfers = failover.transfer_ms();
     let won = failover
         .transfers

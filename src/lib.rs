@@ -54,7 +54,7 @@ pub use crate::core::error::{Error, NameProblem};
 pub use crate::core::leadership::{Blocker, EventOutcome, LogIndex, Role, Term};
 pub use crate::core::node::{DbLocation, Node, NodeOptions, NodeStatus};
 pub use crate::core::services::{
-    EpochToken, Service, ServiceError, ServiceObserver, ServiceOptions, ServiceStatus,
+    EpochLease, EpochToken, Service, ServiceError, ServiceObserver, ServiceOptions, ServiceStatus,
     ServiceStatusView, ServiceWait,
 };
 pub use crate::core::stateful::{

@@ -21,11 +21,10 @@ use omsvc::encode_set_request;
 use omsvc::raft::types::CommandResponse;
 use omsvc::raft::{ClientError, RaftClient};
 use raft_processes_support::{
-    free_ports, poll, serial, service_state, Cluster, Rng, CALL_TIMEOUT, CLUSTER, DEMO_SERVICE,
-    START_TIMEOUT,
+    describe, free_ports, omsvc, poll, serial, service_state, Cluster, Rng, CALL_TIMEOUT, CLUSTER,
+    DEMO_SERVICE, START_TIMEOUT,
 };
 use std::collections::BTreeMap;
-use std::process::{Command, Output};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -575,22 +574,6 @@ fn sigkill_rounds_during_durable_writes_lose_no_acknowledged_write() {
         stats.last_errors,
         test_started.elapsed().as_millis()
     );
-}
-
-fn omsvc(args: &[&str]) -> Output {
-    Command::new(raft_processes_support::BIN)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("expected to run omsvc {args:?}: {e}"))
-}
-
-fn describe(output: &Output) -> String {
-    format!(
-        "exit {:?}, stdout {:?}, stderr {:?}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 #[test]

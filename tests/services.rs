@@ -462,3 +462,130 @@ fn the_observer_hears_each_successful_start_with_its_epoch_and_no_failed_one() {
         [("Flaky".to_owned(), 3), ("Flaky".to_owned(), 5)]
     );
 }
+
+/// Keeps the token of each run, so a test can fail a run from outside, as a service's worker
+/// would.
+struct Runs(Mutex<Vec<(std::time::Instant, omsvc::EpochToken)>>);
+
+impl omsvc::Service for Runs {
+    fn start(&self, epoch: omsvc::EpochToken) -> Result<(), omsvc::ServiceError> {
+        self.0
+            .lock()
+            .unwrap()
+            .push((std::time::Instant::now(), epoch));
+        Ok(())
+    }
+    fn stop(&self) -> Result<(), omsvc::ServiceError> {
+        Ok(())
+    }
+}
+
+impl Runs {
+    fn last(&self) -> omsvc::EpochToken {
+        self.0.lock().unwrap().last().expect("a run").1.clone()
+    }
+    fn started_at(&self, run: usize) -> std::time::Instant {
+        self.0.lock().unwrap()[run].0
+    }
+    fn count(&self) -> usize {
+        self.0.lock().unwrap().len()
+    }
+}
+
+#[test]
+fn a_run_that_fails_while_running_is_restarted_with_growing_backoff_and_its_reason_shown() {
+    let runs = Arc::new(Runs(Mutex::new(Vec::new())));
+    let node = node("om1");
+    let options = ServiceOptions {
+        retry_initial: Duration::from_millis(200),
+        retry_max: Duration::from_secs(10),
+        ..ServiceOptions::default()
+    };
+    node.register_shared("Worker", runs.clone(), options)
+        .unwrap();
+    node.leader_changed(2, Some("om1"));
+    node.leader_ready(2, 0);
+    assert!(eventually(SETTLE, || runs.count() == 1));
+
+    let first = runs.last();
+    let failed_at = std::time::Instant::now();
+    first.fail("worker exited with status 3");
+    assert!(!first.is_current(), "a failed run ends at once");
+    assert!(eventually(SETTLE, || status(&node, "Worker")
+        .waiting_for
+        .is_some()));
+    let failed = status(&node, "Worker");
+    assert_eq!(failed.status, ServiceStatus::Pausing, "{failed:?}");
+    assert_eq!(
+        failed.last_error.as_deref(),
+        Some("worker exited with status 3")
+    );
+    assert_eq!((failed.failed_run_count, failed.stop_count), (1, 1));
+    assert!(
+        matches!(
+            failed.waiting_for,
+            Some(ServiceWait::RestartBackoff { failures: 1, remaining }) if remaining <= Duration::from_millis(200)
+        ),
+        "{failed:?}"
+    );
+    assert!(failed
+        .waiting_for
+        .unwrap()
+        .to_string()
+        .contains("restarting in"));
+
+    assert!(eventually(SETTLE, || runs.count() == 2));
+    assert!(runs.started_at(1) - failed_at >= Duration::from_millis(200));
+    let second = runs.last();
+    assert_eq!(second.epoch(), 2);
+    assert!(second.is_current());
+    first.fail("a second report of an ended run is ignored");
+    assert!(second.is_current());
+
+    // A run that fails soon after its start backs off twice as long.
+    let failed_at = std::time::Instant::now();
+    second.fail("worker exited with status 4");
+    assert!(eventually(SETTLE, || status(&node, "Worker")
+        .failed_run_count
+        == 2));
+    assert!(matches!(
+        status(&node, "Worker").waiting_for,
+        Some(ServiceWait::RestartBackoff { failures: 2, .. })
+    ));
+    assert!(eventually(SETTLE, || runs.count() == 3));
+    assert!(runs.started_at(2) - failed_at >= Duration::from_millis(400));
+    let recovered = status(&node, "Worker");
+    assert!(recovered.status.is_running(), "{recovered:?}");
+    assert_eq!(recovered.start_count, 3);
+    assert_eq!(recovered.failed_start_count, 0, "runs failed, no start did");
+    assert_eq!(
+        recovered.last_error.as_deref(),
+        Some("worker exited with status 4"),
+        "kept after recovery for diagnosis"
+    );
+}
+
+#[test]
+fn the_epoch_lease_follows_leadership_and_outlives_a_stopping_run() {
+    let runs = Arc::new(Runs(Mutex::new(Vec::new())));
+    let node = node("om1");
+    node.register_shared("Worker", runs.clone(), ServiceOptions::default())
+        .unwrap();
+    node.leader_changed(5, Some("om1"));
+    node.leader_ready(5, 0);
+    assert!(eventually(SETTLE, || runs.count() == 1));
+    let token = runs.last();
+    assert_eq!(token.epoch_lease(), omsvc::EpochLease::Unbounded);
+
+    let until = std::time::Instant::now() + Duration::from_secs(30);
+    node.lease_renewed(5, until);
+    assert_eq!(token.epoch_lease(), omsvc::EpochLease::Until(until));
+
+    // A failed run is no longer current, but the node still leads its epoch.
+    token.fail("exited");
+    assert!(!token.is_current());
+    assert_eq!(token.epoch_lease(), omsvc::EpochLease::Until(until));
+
+    node.not_leader(5);
+    assert_eq!(token.epoch_lease(), omsvc::EpochLease::Ended);
+}

@@ -23,6 +23,7 @@ impl NodeStatus {
                     "stop_count": service.stop_count,
                     "consecutive_failures": service.consecutive_failures,
                     "failed_start_count": service.failed_start_count,
+                    "failed_run_count": service.failed_run_count,
                     "last_error": service.last_error,
                     "waiting_for": service.waiting_for.as_ref().map(|wait| wait.to_string()),
                 })

@@ -112,6 +112,12 @@ fn follow(metrics: &Metrics, reported: &mut Reported) {
     reported.ready = false;
     if reported.term != term || reported.leader != metrics.current_leader {
         let leader = metrics.current_leader.map(|id| id.to_string());
+        tracing::info!(
+            node = reported.self_id,
+            term,
+            leader = leader.as_deref().unwrap_or("none known"),
+            "leader changed"
+        );
         reported.node.leader_changed(term, leader.as_deref());
         reported.term = term;
         reported.leader = metrics.current_leader;

@@ -90,7 +90,7 @@ pub async fn serve(listener: TcpListener, context: Arc<ServerContext>) {
         let budget = (!admitted.is_member).then(|| budget.clone());
         context.metrics.connection_opened();
         tokio::spawn(async move {
-            let ended = handle_connection(stream, &context, budget.as_ref()).await;
+            let ended = handle_connection(stream, peer, &context, budget.as_ref()).await;
             drop(admitted);
             context.metrics.connection_closed();
             count_refused_frame(&context.metrics, &ended);
@@ -180,6 +180,7 @@ fn log_end(context: &ServerContext, peer: SocketAddr, ended: Ended) {
 
 async fn handle_connection(
     mut stream: TcpStream,
+    peer: SocketAddr,
     context: &ServerContext,
     budget: Option<&ReadBudget>,
 ) -> Ended {
@@ -187,6 +188,8 @@ async fn handle_connection(
         return Ended::Failed(error);
     }
     let limits = context.connection_limits;
+    // One line per connection: a peer that repeats a refused request must not flood the log.
+    let mut refusal_logged = false;
     loop {
         let mut first = [0u8; 1];
         match tokio::time::timeout(limits.idle_timeout, stream.peek(&mut first)).await {
@@ -227,7 +230,13 @@ async fn handle_connection(
         drop(charge);
         let (payload, error) = match answer {
             Ok(payload) => (payload, String::new()),
-            Err(error) => (Vec::new(), error),
+            Err(error) => {
+                if !refusal_logged {
+                    refusal_logged = true;
+                    tracing::info!(node = context.id, %peer, ?kind, %error, "refused a request");
+                }
+                (Vec::new(), error)
+            }
         };
         let reply = RaftFrame {
             cluster: context.cluster.clone(),
@@ -345,6 +354,12 @@ pub(crate) async fn client_write(
 ) -> Result<WriteReceipt, ClientError> {
     // A larger entry could never be replicated in one frame: refuse it before it is logged.
     if request.command.0.len() > MAX_COMMAND_BYTES {
+        tracing::info!(
+            node = context.id,
+            bytes = request.command.0.len(),
+            limit = MAX_COMMAND_BYTES,
+            "refused a command over the size limit"
+        );
         return Err(ClientError::Refused(format!(
             "a command of {} bytes exceeds the {MAX_COMMAND_BYTES}-byte limit of one entry \
              (a configuration value may hold {} bytes)",

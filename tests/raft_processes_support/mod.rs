@@ -10,7 +10,7 @@ use omsvc::raft::{ClientError, NodeReport, RaftClient};
 use std::io::{BufRead, BufReader, Read};
 use std::net::TcpListener;
 use std::path::PathBuf;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -258,6 +258,12 @@ impl NodeProc {
         Some(status)
     }
 
+    /// Waits for the process to exit by itself (after a SIGTERM, say) and reaps it; None if
+    /// it still runs after `timeout`.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        poll(timeout, || self.try_exited().ok_or_else(String::new)).ok()
+    }
+
     /// SIGKILLs the process and reaps it; all its output is captured when this returns.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
@@ -280,6 +286,15 @@ impl NodeProc {
         lock(&self.lines)
             .iter()
             .filter(|line| line.generation == generation && !line.stderr)
+            .map(|line| line.text.clone())
+            .collect()
+    }
+
+    /// The stderr lines (the log) of one generation, in order.
+    pub fn stderr_lines(&self, generation: u32) -> Vec<String> {
+        lock(&self.lines)
+            .iter()
+            .filter(|line| line.generation == generation && line.stderr)
             .map(|line| line.text.clone())
             .collect()
     }
@@ -463,6 +478,55 @@ impl Cluster {
         }
         Err(seen.join("; "))
     }
+}
+
+/// Runs the `omsvc` CLI with `args` and waits for it.
+pub fn omsvc(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("expected to run omsvc {args:?}: {e}"))
+}
+
+/// A CLI run's exit code and output, for failure messages.
+pub fn describe(output: &Output) -> String {
+    format!(
+        "exit {:?}, stdout {:?}, stderr {:?}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// The live processes (zombies excluded: nothing reaps orphans in some containers) of
+/// process group `pgid`, as `pid state command` lines from /proc.
+pub fn live_group_members(pgid: u32) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut members = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|pid| pid.parse::<u32>().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // "pid (comm) state ppid pgrp ...": comm may hold spaces, so split after its ')'.
+        let Some((comm, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let (Some(state), Some(group)) = (fields.first(), fields.get(2)) else {
+            continue;
+        };
+        if *state != "Z" && group.parse::<u32>().ok() == Some(pgid) {
+            let comm = comm.split_once('(').map_or(comm, |(_, comm)| comm);
+            members.push(format!("{pid} {state} {comm}"));
+        }
+    }
+    members
 }
 
 /// The status and epoch of `service` in a report.

@@ -57,6 +57,11 @@ pub enum ConfigCommand {
         /// The value as hex bytes, e.g. 0a03666f6f.
         #[arg(long)]
         hex: Option<String>,
+        /// Save as the service's run in this epoch (a leader-only command passes
+        /// $OMSVC_EPOCH): every node refuses the write, writing nothing, unless this epoch's
+        /// leader still leads when it is appended.
+        #[arg(long, value_name = "EPOCH")]
+        writer_epoch: Option<u64>,
     },
     /// Delete a service's configuration through a running cluster.
     Delete {
@@ -94,6 +99,7 @@ pub fn run(command: ConfigCommand) -> Result<Outcome, CliError> {
             name,
             value,
             hex: hex_value,
+            writer_epoch,
         } => {
             let value = match (value, hex_value) {
                 (Some(text), None) => text.into_bytes(),
@@ -106,9 +112,13 @@ pub fn run(command: ConfigCommand) -> Result<Outcome, CliError> {
                     ))
                 }
             };
+            let request = match writer_epoch {
+                Some(epoch) => omsvc::encode_stamped_set_request(&name, &value, epoch)?,
+                None => omsvc::encode_set_request(&name, &value)?,
+            };
             write(
                 &remote,
-                omsvc::encode_set_request(&name, &value)?,
+                request,
                 &format!("set {name} ({} bytes)", value.len()),
             )
         }
@@ -140,8 +150,8 @@ fn write(remote: &Remote, command: Vec<u8>, what: &str) -> Result<Outcome, CliEr
             term,
         } => {
             return Err(CliError::Usage(format!(
-                "the cluster refused the write: it carried epoch {writer_epoch} of service \
-                 {service:?}, which had ended when it was appended in term {term}"
+                "the cluster refused the write to {service}: its writer's epoch {writer_epoch} \
+                 had ended (the entry was appended in term {term}); nothing was written"
             )))
         }
         CommandResponse::Marker => {

@@ -1,15 +1,18 @@
 //! `omsvc`: the command-line tool of libomsvc.
 
 mod cluster_cmd;
+mod command;
 mod config_cmd;
 mod demo;
 mod error;
 mod hex;
 mod node_cmd;
+mod service_cmd;
 mod status_cmd;
 mod target;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -24,6 +27,17 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// How log lines on stderr look: text for people, or one JSON object per line (fields at
+    /// the top level: timestamp, level, target, message, node, service, epoch...) for log
+    /// shippers.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -42,6 +56,9 @@ enum Command {
     Cluster(cluster_cmd::ClusterCommand),
     /// A running node's view: leader, term, members, services.
     Status(status_cmd::StatusArgs),
+    /// Stop or start a service on the cluster's leader, for good (survives failover).
+    #[command(subcommand)]
+    Service(service_cmd::ServiceCommand),
 }
 
 /// How a command ended, beyond plain success.
@@ -60,19 +77,27 @@ fn main() -> ExitCode {
         Command::Node(_) => "info,openraft=error",
         _ => "warn,openraft=error",
     };
-    tracing_subscriber::fmt()
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
+    let logs = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter)),
-        )
-        .init();
+        .with_env_filter(filter);
+    match cli.log_format {
+        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+        LogFormat::Json => logs
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .init(),
+    }
     let result = match cli.command {
         Command::Demo(args) => demo::run(args),
         Command::Config(command) => config_cmd::run(command),
         Command::Node(command) => node_cmd::run(command),
         Command::Cluster(command) => cluster_cmd::run(command),
         Command::Status(args) => status_cmd::run(args),
+        Command::Service(command) => service_cmd::run(command),
     };
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,

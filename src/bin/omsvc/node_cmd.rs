@@ -1,5 +1,6 @@
 //! `omsvc node run`: one openraft node, until SIGINT or SIGTERM.
 
+use crate::command::{keeper, parse_command_spec, CommandService, CommandSettings};
 use crate::demo::{DemoProgress, EventSink, ProgressEvent, ProgressService, SERVICE};
 use crate::error::CliError;
 use crate::target::parse_member;
@@ -17,6 +18,9 @@ use std::time::Duration;
 pub enum NodeCommand {
     /// Run a node until SIGINT or SIGTERM.
     Run(RunArgs),
+    /// The keeper of one leader-only command (a node starts it; not for direct use).
+    #[command(hide = true)]
+    Keep(keeper::KeepArgs),
 }
 
 #[derive(Args)]
@@ -43,6 +47,20 @@ pub struct RunArgs {
     /// the configuration table and runs no service (it says so at start).
     #[arg(long)]
     demo_service: bool,
+    /// A leader-only command, as NAME=COMMAND (repeat for more): run with `/bin/sh -c` while
+    /// this node may run service NAME (it leads, the barrier is applied, no user stopped it
+    /// with `omsvc service stop`), in a process group of its own, with OMSVC_SERVICE,
+    /// OMSVC_EPOCH, OMSVC_NODE_ID, OMSVC_NODE_ADDR, OMSVC_CLUSTER and OMSVC_BIN in its
+    /// environment. Its output goes to this node's log. If it exits by itself it is restarted
+    /// with backoff.
+    #[arg(long = "service", value_name = "NAME=COMMAND", value_parser = parse_command_spec)]
+    services: Vec<(String, String)>,
+    /// How long a command may take to exit after SIGTERM while this node still leads (a user
+    /// stop, a node shutdown), before SIGKILL. When leadership ends (step-down, lost quorum)
+    /// a command is SIGKILLed at the end of the node's leader lease at the latest, before
+    /// another node can be elected.
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    service_stop_grace_ms: u64,
     /// Leader heartbeat interval.
     #[arg(long, default_value_t = 50)]
     heartbeat_ms: u64,
@@ -77,7 +95,13 @@ pub struct RunArgs {
 }
 
 pub fn run(command: NodeCommand) -> Result<Outcome, CliError> {
-    let NodeCommand::Run(args) = command;
+    match command {
+        NodeCommand::Run(args) => run_node(args),
+        NodeCommand::Keep(args) => keeper::run(args),
+    }
+}
+
+fn run_node(args: RunArgs) -> Result<Outcome, CliError> {
     let mut options = RaftNodeOptions::new(args.id, args.listen.clone(), Some(args.data.clone()));
     options.cluster = args.cluster.clone();
     options.snapshot_every = args.snapshot_every;
@@ -109,11 +133,13 @@ pub fn run(command: NodeCommand) -> Result<Outcome, CliError> {
         );
         node.node()
             .register(SERVICE, service, ServiceOptions::default())?;
-    } else {
+    }
+    let commands = register_commands(&node, &args)?;
+    if !args.demo_service && commands.is_empty() {
         tracing::warn!(
             node = args.id,
             "no service registered: this node replicates the configuration table only \
-             (pass --demo-service to run the demo's progress service)"
+             (pass --service NAME=COMMAND for a leader-only command, or --demo-service)"
         );
     }
     print_line(&format!(
@@ -136,8 +162,57 @@ pub fn run(command: NodeCommand) -> Result<Outcome, CliError> {
     }
     wait_for_termination()?;
     print_line(&format!("omsvc node {} stopping", args.id));
+    // While this node still leads, so that commands get their whole grace (all at once).
+    std::thread::scope(|scope| {
+        for command in &commands {
+            scope.spawn(|| command.stop_before_shutdown());
+        }
+    });
     node.shutdown();
     Ok(Outcome::Done)
+}
+
+fn register_commands(
+    node: &RaftNode,
+    args: &RunArgs,
+) -> Result<Vec<Arc<CommandService>>, CliError> {
+    let program = std::env::current_exe().map_err(|source| omsvc::Error::Io {
+        operation: "find the path of",
+        path: "this program (for the keepers of its commands)".into(),
+        source,
+    })?;
+    let timeouts = RaftTimeouts {
+        heartbeat: Duration::from_millis(args.heartbeat_ms),
+        election_min: Duration::from_millis(args.election_min_ms),
+        election_max: Duration::from_millis(args.election_max_ms),
+    };
+    let settings = Arc::new(CommandSettings {
+        node_id: args.id,
+        node_addr: node.addr().to_owned(),
+        cluster: args.cluster.clone(),
+        grace: Duration::from_millis(args.service_stop_grace_ms),
+        lease_margin: timeouts.service_stop_budget(),
+        program,
+    });
+    let options = ServiceOptions {
+        retry_initial: Duration::from_millis(500),
+        retry_max: Duration::from_secs(30),
+        ..ServiceOptions::default()
+    };
+    let mut commands = Vec::new();
+    for (name, command) in &args.services {
+        let service = Arc::new(CommandService::new(
+            name,
+            command,
+            settings.clone(),
+            Arc::downgrade(&node.shared_node()),
+        ));
+        node.node()
+            .register_shared(name, service.clone(), options.clone())?;
+        tracing::info!(node = args.id, service = %name, %command, "leader-only command registered");
+        commands.push(service);
+    }
+    Ok(commands)
 }
 
 /// Raises the soft limit on open files to the hard one, so the connection limit, not the

@@ -64,6 +64,14 @@ impl Fence {
             && self.within_lease()
     }
 
+    /// When the published lease ends; `None` when the host does not bound leadership by time.
+    pub fn lease_until(&self) -> Option<Instant> {
+        match self.lease_deadline.load(Ordering::Acquire) {
+            UNBOUNDED => None,
+            nanos => Some(self.origin + std::time::Duration::from_nanos(nanos)),
+        }
+    }
+
     #[inline]
     fn within_lease(&self) -> bool {
         let deadline = self.lease_deadline.load(Ordering::Acquire);
@@ -91,7 +99,10 @@ mod tests {
             Some(Instant::now() + Duration::from_secs(60)),
         );
         assert!(fence.holds(GrantId(1)));
+        let until = fence.lease_until().expect("a lease was published");
+        assert!(until > Instant::now() + Duration::from_secs(59));
         assert_eq!(fence.publish(None, None), Some(GrantId(1)));
+        assert_eq!(fence.lease_until(), None, "no lease: unbounded");
         assert!(!fence.holds(GrantId(1)) && !fence.holds_epoch(4));
     }
 }

@@ -74,10 +74,18 @@ impl Shared {
         }
     }
 
+    /// Has the runner look at every service again (a run reported that it failed).
+    pub fn wake(&self) {
+        let mut state = self.lock();
+        state.generation += 1;
+        self.work.notify_one();
+    }
+
     /// Looks at the clock under the lock: an expired lease ends the grant now.
     pub fn observe_time(&self, state: &mut ManagerState, now: Instant) {
         if state.leadership.observe_time(now) {
             tracing::warn!(
+                node = state.leadership.self_id(),
                 term = state.leadership.term(),
                 "leader lease expired: services stop"
             );

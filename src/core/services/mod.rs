@@ -10,5 +10,5 @@ mod status;
 
 pub use manager::ServiceManager;
 pub use observer::ServiceObserver;
-pub use service::{EpochToken, Service, ServiceError, ServiceOptions};
+pub use service::{EpochLease, EpochToken, Service, ServiceError, ServiceOptions};
 pub use status::{ServiceStatus, ServiceStatusView, ServiceWait};

@@ -30,16 +30,21 @@ pub(super) fn in_callback_of(shared: &Arc<Shared>) -> bool {
 pub(super) fn run(shared: Arc<Shared>) {
     SERVING.with(|serving| serving.set(manager_id(&shared)));
     let mut state = shared.lock();
+    let node: Arc<str> = Arc::from(state.leadership.self_id());
     loop {
         let now = Instant::now();
         shared.observe_time(&mut state, now);
         match plan(&mut state, now) {
             Planned::Act { slot, action } => {
                 let config_generation = state.config_generation;
+                let epoch = state.slots[slot].running.as_ref().map(EpochToken::epoch);
                 let token = match action {
-                    Action::Start { epoch, grant } => {
-                        Some(EpochToken::new(epoch, grant, shared.fence.clone()))
-                    }
+                    Action::Start { epoch, grant } => Some(EpochToken::new(
+                        epoch,
+                        grant,
+                        shared.fence.clone(),
+                        Arc::downgrade(&shared),
+                    )),
                     Action::Stop => {
                         state.slots[slot].begin_stop();
                         None
@@ -47,16 +52,28 @@ pub(super) fn run(shared: Arc<Shared>) {
                     Action::Recheck => None,
                 };
                 let service = state.slots[slot].service.clone();
-                let name = state.slots[slot].name.clone();
+                let target = Target {
+                    node: &node,
+                    name: &state.slots[slot].name.clone(),
+                    epoch,
+                };
                 drop(state);
-                let result = perform(&*service, &name, action, token.as_ref());
+                let result = perform(&*service, &target, action, token.as_ref());
                 if let (Action::Start { epoch, .. }, Outcome::Started) = (action, &result) {
                     if let Some(observer) = shared.observer.get() {
-                        observer.started(&name, epoch);
+                        observer.started(target.name, epoch);
                     }
                 }
                 state = shared.lock();
-                record(&mut state, slot, action, result, token, config_generation);
+                record(
+                    &node,
+                    &mut state,
+                    slot,
+                    action,
+                    result,
+                    token,
+                    config_generation,
+                );
             }
             Planned::Stops(slots) => {
                 let config_generation = state.config_generation;
@@ -64,17 +81,20 @@ pub(super) fn run(shared: Arc<Shared>) {
                     .iter()
                     .map(|&slot| {
                         state.slots[slot].begin_stop();
+                        let slot = &state.slots[slot];
                         (
-                            state.slots[slot].service.clone(),
-                            state.slots[slot].name.clone(),
+                            slot.service.clone(),
+                            slot.name.clone(),
+                            slot.running.as_ref().map(EpochToken::epoch),
                         )
                     })
                     .collect();
                 drop(state);
-                let results = stop_concurrently(manager_id(&shared), &calls);
+                let results = stop_concurrently(manager_id(&shared), &node, &calls);
                 state = shared.lock();
                 for (slot, result) in slots.into_iter().zip(results) {
                     record(
+                        &node,
                         &mut state,
                         slot,
                         Action::Stop,
@@ -151,32 +171,50 @@ fn plan(state: &mut ManagerState, now: Instant) -> Planned {
     }
 }
 
+/// The service a call is for, as the logs name it.
+struct Target<'a> {
+    node: &'a str,
+    name: &'a str,
+    /// The epoch of the run in progress, if any.
+    epoch: Option<crate::core::leadership::Term>,
+}
+
+type StopCall = (
+    Arc<dyn super::Service>,
+    Arc<str>,
+    Option<crate::core::leadership::Term>,
+);
+
 /// Runs each `stop` on its own thread (the first on this one) and waits for all of them.
-fn stop_concurrently(
-    manager: usize,
-    calls: &[(Arc<dyn super::Service>, Arc<str>)],
-) -> Vec<Outcome> {
+fn stop_concurrently(manager: usize, node: &str, calls: &[StopCall]) -> Vec<Outcome> {
+    fn target<'a>(node: &'a str, (_, name, epoch): &'a StopCall) -> Target<'a> {
+        Target {
+            node,
+            name,
+            epoch: *epoch,
+        }
+    }
     std::thread::scope(|scope| {
         let mut handles = Vec::with_capacity(calls.len());
-        for (service, name) in calls.iter().skip(1) {
+        for call in calls.iter().skip(1) {
+            let name = &call.1;
             let spawned = std::thread::Builder::new()
                 .name(format!("omsvc-stop-{name}"))
                 .spawn_scoped(scope, move || {
                     SERVING.with(|serving| serving.set(manager));
-                    stop(&**service, name)
+                    stop(&*call.0, &target(node, call))
                 });
             handles.push(spawned.map_err(|error| {
-                tracing::warn!(service = %name, %error, "no thread for a concurrent stop: stopping in turn");
+                tracing::warn!(node, service = %name, %error, "no thread for a concurrent stop: stopping in turn");
             }));
         }
-        let (service, name) = &calls[0];
-        let mut outcomes = vec![stop(&**service, name)];
-        for (handle, (service, name)) in handles.into_iter().zip(calls.iter().skip(1)) {
+        let mut outcomes = vec![stop(&*calls[0].0, &target(node, &calls[0]))];
+        for (handle, call) in handles.into_iter().zip(calls.iter().skip(1)) {
             outcomes.push(match handle {
                 Ok(handle) => handle
                     .join()
                     .unwrap_or_else(|_| Outcome::Stopped(Some("stop panicked".to_owned()))),
-                Err(()) => stop(&**service, name),
+                Err(()) => stop(&*call.0, &target(node, call)),
             });
         }
         outcomes
@@ -220,22 +258,29 @@ enum Outcome {
 
 fn perform(
     service: &dyn super::Service,
-    name: &str,
+    target: &Target<'_>,
     action: Action,
     token: Option<&EpochToken>,
 ) -> Outcome {
+    let (node, name) = (target.node, target.name);
     match (action, token) {
         (Action::Start { epoch, .. }, Some(token)) => {
-            match call(name, "should_run", || service.should_run()) {
+            match call(target, "should_run", || service.should_run()) {
                 Ok(true) => {}
                 Ok(false) => {
-                    tracing::info!(service = name, epoch, "not starting: should_run is false");
+                    tracing::info!(
+                        node,
+                        service = name,
+                        epoch,
+                        "not starting: should_run is false"
+                    );
                     return Outcome::Declined;
                 }
                 Err(error) => return Outcome::StartFailed(error),
             }
             if !token.is_current() {
                 tracing::info!(
+                    node,
                     service = name,
                     epoch,
                     "not starting: the epoch ended meanwhile"
@@ -243,9 +288,10 @@ fn perform(
                 return Outcome::Superseded;
             }
             let began = Instant::now();
-            match call(name, "start", || service.start(token.clone())) {
+            match call(target, "start", || service.start(token.clone())) {
                 Ok(()) => {
                     tracing::info!(
+                        node,
                         service = name,
                         epoch,
                         elapsed_ms = began.elapsed().as_millis() as u64,
@@ -257,11 +303,16 @@ fn perform(
             }
         }
         (Action::Start { .. }, None) => Outcome::Superseded,
-        (Action::Stop, _) => stop(service, name),
-        (Action::Recheck, _) => match call(name, "should_run", || service.should_run()) {
+        (Action::Stop, _) => stop(service, target),
+        (Action::Recheck, _) => match call(target, "should_run", || service.should_run()) {
             Ok(true) => Outcome::StillWanted,
             Ok(false) => {
-                tracing::info!(service = name, "stopping: should_run turned false");
+                tracing::info!(
+                    node,
+                    service = name,
+                    epoch = target.epoch,
+                    "stopping: should_run turned false"
+                );
                 Outcome::NoLongerWanted
             }
             Err(error) => Outcome::CheckFailed(error),
@@ -269,11 +320,13 @@ fn perform(
     }
 }
 
-fn stop(service: &dyn super::Service, name: &str) -> Outcome {
+fn stop(service: &dyn super::Service, target: &Target<'_>) -> Outcome {
     let began = Instant::now();
-    let error = call(name, "stop", || service.stop()).err();
+    let error = call(target, "stop", || service.stop()).err();
     tracing::info!(
-        service = name,
+        node = target.node,
+        service = target.name,
+        epoch = target.epoch,
         elapsed_ms = began.elapsed().as_millis() as u64,
         failed = error.is_some(),
         "service stopped"
@@ -283,15 +336,16 @@ fn stop(service: &dyn super::Service, name: &str) -> Outcome {
 
 /// Calls into service code, turning an error or a panic into a message for the status view.
 fn call<T>(
-    name: &str,
+    target: &Target<'_>,
     what: &str,
     f: impl FnOnce() -> Result<T, ServiceError>,
 ) -> Result<T, String> {
+    let (node, name, epoch) = (target.node, target.name, target.epoch);
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(error)) => {
             let message = format!("{what} failed: {error}");
-            tracing::warn!(service = name, error = %message, "service call failed");
+            tracing::warn!(node, service = name, epoch, error = %message, "service call failed");
             Err(message)
         }
         Err(panic) => {
@@ -301,13 +355,14 @@ fn call<T>(
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "non-string panic payload".to_owned());
             let message = format!("{what} panicked: {detail}");
-            tracing::error!(service = name, error = %message, "service call panicked");
+            tracing::error!(node, service = name, epoch, error = %message, "service call panicked");
             Err(message)
         }
     }
 }
 
 fn record(
+    node: &str,
     state: &mut ManagerState,
     slot: usize,
     action: Action,
@@ -319,7 +374,7 @@ fn record(
     let slot = &mut state.slots[slot];
     match (action, outcome) {
         (Action::Start { .. }, Outcome::Started) => match token {
-            Some(token) => slot.record_started(token, config_generation),
+            Some(token) => slot.record_started(token, config_generation, now),
             None => tracing::error!("a started service has no token"),
         },
         (Action::Start { epoch, .. }, Outcome::Declined) => {
@@ -329,7 +384,24 @@ fn record(
         (Action::Start { epoch, .. }, Outcome::StartFailed(error)) => {
             slot.record_start_failed(epoch, error, now)
         }
-        (Action::Stop, Outcome::Stopped(error)) => slot.record_stopped(error),
+        (Action::Stop, Outcome::Stopped(error)) => {
+            let failed = slot
+                .running
+                .as_ref()
+                .and_then(|run| Some((run.epoch(), run.failure()?.to_owned())));
+            slot.record_stopped(error, now);
+            if let (Some((epoch, reason)), Some((_, at))) = (failed, slot.retry) {
+                tracing::warn!(
+                    node,
+                    service = &*slot.name,
+                    epoch,
+                    %reason,
+                    failures_in_a_row = slot.run_failures_in_a_row,
+                    restart_in_ms = at.saturating_duration_since(now).as_millis() as u64,
+                    "service run failed: restarting after a backoff"
+                );
+            }
+        }
         (Action::Recheck, Outcome::StillWanted) => slot.checked_generation = config_generation,
         (Action::Recheck, Outcome::NoLongerWanted) => {
             if let Some(epoch) = slot.running.as_ref().map(EpochToken::epoch) {

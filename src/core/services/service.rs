@@ -1,10 +1,11 @@
 //! What a leader-only service implements, and what it is handed when it starts.
 
 use super::fence::Fence;
+use super::manager::Shared;
 use crate::core::leadership::{GrantId, Term};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, OnceLock, Weak};
+use std::time::{Duration, Instant};
 
 /// The error a service returns from its callbacks; its message shows in the status view.
 pub type ServiceError = Box<dyn std::error::Error + Send + Sync>;
@@ -43,21 +44,56 @@ pub trait Service: Send + Sync + 'static {
 /// time (the openraft mode) it turns false when the leader lease runs out, so a process
 /// resumed after a pause learns at its first check that it may no longer act; on a Ratis host
 /// it follows Ratis's notifications. Fence external writes with the epoch as well.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct EpochToken {
     epoch: Term,
     grant: GrantId,
     fence: Arc<Fence>,
     run: Arc<AtomicBool>,
+    /// Why the run failed while running, once the service said so ([`EpochToken::fail`]).
+    failure: Arc<OnceLock<String>>,
+    /// The runner to wake when the run fails (dangling for a token made outside a runner).
+    runner: Weak<Shared>,
+}
+
+impl std::fmt::Debug for EpochToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EpochToken")
+            .field("epoch", &self.epoch)
+            .field("grant", &self.grant)
+            .field("current", &self.is_current())
+            .field("failure", &self.failure.get())
+            .finish()
+    }
+}
+
+/// How long this node may still act as the leader of an epoch, for work that must stop by
+/// itself in time (a child process, say) when this process cannot tell it to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EpochLease {
+    /// Leadership of the epoch holds until this instant unless the host renews it.
+    Until(Instant),
+    /// Leadership of the epoch holds and the host does not bound it by time (a Ratis host
+    /// without leases): it ends only when the host says so.
+    Unbounded,
+    /// This node no longer leads the epoch.
+    Ended,
 }
 
 impl EpochToken {
-    pub(crate) fn new(epoch: Term, grant: GrantId, fence: Arc<Fence>) -> Self {
+    pub(super) fn new(
+        epoch: Term,
+        grant: GrantId,
+        fence: Arc<Fence>,
+        runner: Weak<Shared>,
+    ) -> Self {
         EpochToken {
             epoch,
             grant,
             fence,
             run: Arc::new(AtomicBool::new(true)),
+            failure: Arc::new(OnceLock::new()),
+            runner,
         }
     }
 
@@ -70,6 +106,40 @@ impl EpochToken {
     #[inline]
     pub fn is_current(&self) -> bool {
         self.run.load(Ordering::Acquire) && self.fence.holds(self.grant)
+    }
+
+    /// Whether, and until when, this node leads the run's epoch. Unlike
+    /// [`EpochToken::is_current`] it stays valid while the runner stops this run for a reason
+    /// of its own (a user stop, say): it follows the node's leadership only. A lease it names
+    /// is one the node holds: no other node can be elected before it ends.
+    pub fn epoch_lease(&self) -> EpochLease {
+        if !self.fence.holds_epoch(self.epoch) {
+            return EpochLease::Ended;
+        }
+        match self.fence.lease_until() {
+            Some(until) => EpochLease::Until(until),
+            None => EpochLease::Unbounded,
+        }
+    }
+
+    /// Reports that this run failed while running (its work ended by itself: a child process
+    /// exited, a worker died): the run ends now, the runner calls `stop`, shows `reason` as
+    /// the service's last error and starts it again after the retry backoff while this node
+    /// may still run it. Runs that keep failing soon after they start back off like failed
+    /// starts. Ignored once the run has ended (the runner may already be stopping it).
+    pub fn fail(&self, reason: impl Into<String>) {
+        if !self.run.swap(false, Ordering::AcqRel) {
+            return;
+        }
+        let _ = self.failure.set(reason.into());
+        if let Some(runner) = self.runner.upgrade() {
+            runner.wake();
+        }
+    }
+
+    /// Why the run failed, once [`EpochToken::fail`] was called.
+    pub(crate) fn failure(&self) -> Option<&str> {
+        self.failure.get().map(String::as_str)
     }
 
     /// Ends this run for good (the runner calls it before `stop`).
@@ -135,7 +205,7 @@ mod tests {
     fn a_token_once_not_current_is_never_current_again() {
         let fence = Arc::new(Fence::new());
         fence.publish(Some((4, GrantId(1))), None);
-        let token = EpochToken::new(4, GrantId(1), fence.clone());
+        let token = EpochToken::new(4, GrantId(1), fence.clone(), Weak::new());
         assert!(token.is_current());
         fence.publish(None, None);
         assert!(!token.is_current());
@@ -144,7 +214,7 @@ mod tests {
             !token.is_current(),
             "a new grant in the same epoch is another run's"
         );
-        let again = EpochToken::new(4, GrantId(2), fence.clone());
+        let again = EpochToken::new(4, GrantId(2), fence.clone(), Weak::new());
         assert!(again.is_current());
         again.end();
         assert!(

@@ -4,7 +4,7 @@ use super::service::{EpochToken, Service, ServiceOptions};
 use super::status::{ServiceStatus, ServiceStatusView, ServiceWait};
 use crate::core::leadership::{GrantId, Permission, Term};
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 /// What the runner must do for one service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +31,8 @@ pub(super) struct Slot {
     pub options: ServiceOptions,
     /// The token of the run in progress.
     pub running: Option<EpochToken>,
+    /// When the run in progress started.
+    pub running_since: Option<Instant>,
     /// `should_run` turned false while running: stop, whatever the permission says.
     pub must_stop: bool,
     /// When the runner began stopping the run in progress.
@@ -40,8 +42,14 @@ pub(super) struct Slot {
     pub stop_count: u64,
     pub consecutive_failures: u32,
     pub failed_start_count: u64,
-    /// A failed start in this epoch is retried at this instant.
+    /// A failed start (or run) in this epoch is retried at this instant.
     pub retry: Option<(Term, Instant)>,
+    /// The pending retry restarts a run that failed while running (not a failed start).
+    pub restarting: bool,
+    /// Runs in a row that failed within `retry_max` of their start (their restarts back off).
+    pub run_failures_in_a_row: u32,
+    /// Runs that failed while running since the service was registered.
+    pub failed_run_count: u64,
     pub last_error: Option<String>,
     /// `should_run` said no in this epoch at this configuration generation.
     pub declined: Option<(Term, u64)>,
@@ -56,6 +64,7 @@ impl Slot {
             service,
             options,
             running: None,
+            running_since: None,
             must_stop: false,
             stopping_since: None,
             since: SystemTime::now(),
@@ -64,6 +73,9 @@ impl Slot {
             consecutive_failures: 0,
             failed_start_count: 0,
             retry: None,
+            restarting: false,
+            run_failures_in_a_row: 0,
+            failed_run_count: 0,
             last_error: None,
             declined: None,
             checked_generation: 0,
@@ -76,7 +88,11 @@ impl Slot {
             Permission::Denied(_) => None,
         };
         match (&self.running, permission) {
-            (Some(run), _) if self.must_stop || Some(run.grant()) != allowed_grant => {
+            (Some(run), _)
+                if self.must_stop
+                    || run.failure().is_some()
+                    || Some(run.grant()) != allowed_grant =>
+            {
                 Next::Act(Action::Stop)
             }
             (Some(_), _) if self.checked_generation < config_generation => {
@@ -85,7 +101,9 @@ impl Slot {
             (Some(_), _) => Next::Idle { wake_at: None },
             (None, Permission::Denied(_)) => {
                 self.consecutive_failures = 0;
+                self.run_failures_in_a_row = 0;
                 self.retry = None;
+                self.restarting = false;
                 self.declined = None;
                 Next::Idle { wake_at: None }
             }
@@ -128,8 +146,9 @@ impl Slot {
         self.stopping_since = Some(SystemTime::now());
     }
 
-    pub fn record_started(&mut self, token: EpochToken, config_generation: u64) {
+    pub fn record_started(&mut self, token: EpochToken, config_generation: u64, now: Instant) {
         self.running = Some(token);
+        self.running_since = Some(now);
         self.since = SystemTime::now();
         self.start_count += 1;
         self.consecutive_failures = 0;
@@ -143,6 +162,7 @@ impl Slot {
         self.failed_start_count += 1;
         let wait = self.options.backoff(self.consecutive_failures);
         self.retry = Some((epoch, now + wait));
+        self.restarting = false;
         self.last_error = Some(error);
     }
 
@@ -150,15 +170,44 @@ impl Slot {
         self.declined = Some((epoch, config_generation));
     }
 
-    pub fn record_stopped(&mut self, error: Option<String>) {
-        self.running = None;
+    pub fn record_stopped(&mut self, error: Option<String>, now: Instant) {
+        let failed = self
+            .running
+            .take()
+            .and_then(|run| run.failure().map(|reason| (run.epoch(), reason.to_owned())));
+        let ran_for = self
+            .running_since
+            .take()
+            .map_or(Duration::ZERO, |since| now.saturating_duration_since(since));
         self.must_stop = false;
         self.stopping_since = None;
         self.since = SystemTime::now();
         self.stop_count += 1;
-        if error.is_some() {
-            self.last_error = error;
+        match (failed, error) {
+            (Some((epoch, reason)), Some(error)) => {
+                self.record_run_failed(epoch, format!("{reason}; then {error}"), ran_for, now)
+            }
+            (Some((epoch, reason)), None) => self.record_run_failed(epoch, reason, ran_for, now),
+            (None, Some(error)) => self.last_error = Some(error),
+            (None, None) => {}
         }
+    }
+
+    /// A run that failed while running is restarted after a backoff that grows while runs
+    /// keep failing within `retry_max` of their start.
+    fn record_run_failed(&mut self, epoch: Term, reason: String, ran_for: Duration, now: Instant) {
+        self.run_failures_in_a_row = if ran_for >= self.options.retry_max {
+            1
+        } else {
+            self.run_failures_in_a_row.saturating_add(1)
+        };
+        self.failed_run_count += 1;
+        self.retry = Some((
+            epoch,
+            now + self.options.backoff(self.run_failures_in_a_row),
+        ));
+        self.restarting = true;
+        self.last_error = Some(reason);
     }
 
     /// `revoked_at`: when the permission in force last ended, if it has.
@@ -181,9 +230,16 @@ impl Slot {
                         remaining: ready_at - now,
                     }
                 } else if let Some((_, at)) = self.retry.filter(|(e, at)| e == epoch && now < *at) {
-                    ServiceWait::RetryBackoff {
-                        remaining: at - now,
-                        failures: self.consecutive_failures,
+                    if self.restarting {
+                        ServiceWait::RestartBackoff {
+                            remaining: at - now,
+                            failures: self.run_failures_in_a_row,
+                        }
+                    } else {
+                        ServiceWait::RetryBackoff {
+                            remaining: at - now,
+                            failures: self.consecutive_failures,
+                        }
                     }
                 } else {
                     ServiceWait::Pending
@@ -217,6 +273,7 @@ impl Slot {
             stop_count: self.stop_count,
             consecutive_failures: self.consecutive_failures,
             failed_start_count: self.failed_start_count,
+            failed_run_count: self.failed_run_count,
             last_error: self.last_error.clone(),
             waiting_for,
         }

@@ -39,6 +39,12 @@ pub enum ServiceWait {
         remaining: Duration,
         failures: u32,
     },
+    /// Its last run failed while running ([`crate::EpochToken::fail`]): it starts again after
+    /// this backoff, which grows while runs keep failing soon after they start.
+    RestartBackoff {
+        remaining: Duration,
+        failures: u32,
+    },
     /// The service's `should_run` answered false (e.g. its persisted configuration says stop).
     ShouldRunFalse,
     /// The runner has not acted on the latest event yet.
@@ -58,6 +64,14 @@ impl std::fmt::Display for ServiceWait {
             } => write!(
                 f,
                 "start failed {failures} time(s), retrying in {} ms",
+                remaining.as_millis()
+            ),
+            ServiceWait::RestartBackoff {
+                remaining,
+                failures,
+            } => write!(
+                f,
+                "failed {failures} time(s) in a row while running, restarting in {} ms",
                 remaining.as_millis()
             ),
             ServiceWait::ShouldRunFalse => write!(f, "should_run is false"),
@@ -80,6 +94,8 @@ pub struct ServiceStatusView {
     pub consecutive_failures: u32,
     /// Failed starts since the service was registered.
     pub failed_start_count: u64,
+    /// Runs that failed while running ([`crate::EpochToken::fail`]) since it was registered.
+    pub failed_run_count: u64,
     /// The latest error from start, stop or should_run, kept after recovery for diagnosis.
     pub last_error: Option<String>,
     /// Why it is not running, when it is not.
