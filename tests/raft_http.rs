@@ -148,6 +148,12 @@ fn agreed_leader(scrapes: &[(u64, Scrape)]) -> Result<(u64, u64), String> {
     let [leader] = leaders[..] else {
         return Err(format!("leaders by their role metric: {leaders:?}"));
     };
+    // A node that joined is a learner until the leader promotes it to a voter.
+    if let Some((id, _)) = scrapes.iter().find(|(id, scrape)| {
+        *id != leader && value(scrape, "omsvc_raft_role", &[("role", "follower")]) != 1.0
+    }) {
+        return Err(format!("node {id} is not a voting follower yet"));
+    }
     let terms: Vec<f64> = scrapes
         .iter()
         .map(|(_, scrape)| value(scrape, "omsvc_raft_term", &[]))
@@ -173,6 +179,14 @@ fn agreed_leader(scrapes: &[(u64, Scrape)]) -> Result<(u64, u64), String> {
     Ok((leader, terms[0] as u64))
 }
 
+/// Scrapes of `ids` that agree on the leader and the term, with both. The checks run on these
+/// very scrapes: a second round could already see a later election.
+fn settled_scrapes(http: &[String], ids: &[u64]) -> Result<(u64, u64, Vec<(u64, Scrape)>), String> {
+    let scrapes = scrape_all(http, ids);
+    let (leader, term) = agreed_leader(&scrapes)?;
+    Ok((leader, term, scrapes))
+}
+
 fn scrape_all(http: &[String], ids: &[u64]) -> Vec<(u64, Scrape)> {
     ids.iter()
         .map(|&id| (id, scrape(&http[(id - 1) as usize])))
@@ -184,7 +198,12 @@ fn check_settled(scrapes: &[(u64, Scrape)], leader: u64, term: u64) {
     for (id, scrape) in scrapes {
         let is_leader = *id == leader;
         let role = if is_leader { "leader" } else { "follower" };
-        assert_eq!(value(scrape, "omsvc_raft_role", &[("role", role)]), 1.0);
+        assert_eq!(
+            value(scrape, "omsvc_raft_role", &[("role", role)]),
+            1.0,
+            "node {id} is not a {role}: {:?}",
+            samples(scrape, "omsvc_raft_role", &[]).collect::<Vec<_>>()
+        );
         let roles: f64 = samples(scrape, "omsvc_raft_role", &[])
             .map(|sample| match sample.value {
                 Value::Gauge(value) => value,
@@ -241,9 +260,8 @@ fn metrics_of_a_three_node_cluster_parse_and_agree_before_and_after_a_leader_kil
     let _serial = serial();
     let (mut cluster, http) = cluster_with_http();
 
-    let (leader, term) = poll(WAIT, || agreed_leader(&scrape_all(&http, &ALL)))
+    let (leader, term, scrapes) = poll(WAIT, || settled_scrapes(&http, &ALL))
         .unwrap_or_else(|reason| panic!("{reason}\n{}", cluster.tails(20)));
-    let scrapes = scrape_all(&http, &ALL);
     check_settled(&scrapes, leader, term);
 
     // Refused frames are counted: a frame of another cluster, and bytes that are no frame.
@@ -316,11 +334,10 @@ fn metrics_of_a_three_node_cluster_parse_and_agree_before_and_after_a_leader_kil
     let leaders_seen = value(&after, "omsvc_raft_leader_changes_seen_total", &[]);
     cluster.node_mut(leader).kill();
     let survivors: Vec<u64> = ALL.iter().copied().filter(|&id| id != leader).collect();
-    let (new_leader, new_term) = poll(WAIT, || agreed_leader(&scrape_all(&http, &survivors)))
+    let (new_leader, new_term, scrapes) = poll(WAIT, || settled_scrapes(&http, &survivors))
         .unwrap_or_else(|reason| panic!("{reason}\n{}", cluster.tails(20)));
     assert_ne!(new_leader, leader);
     assert!(new_term > term, "term {new_term} after {term}");
-    let scrapes = scrape_all(&http, &survivors);
     check_settled(&scrapes, new_leader, new_term);
     let follower_after = &scrapes.iter().find(|(id, _)| *id == follower).unwrap().1;
     assert!(
