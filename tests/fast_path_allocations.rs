@@ -1,4 +1,4 @@
-//! `term_index_updated` with nothing new must not allocate (DESIGN rule 3). A counting global
+//! `term_index_updated` with nothing new must not allocate (docs/design.md R6). A counting global
 //! allocator sees every allocation of this test binary, so this file holds this test alone.
 
 use omsvc::{DbLocation, EventOutcome, Node, NodeOptions};

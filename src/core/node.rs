@@ -128,7 +128,7 @@ impl Node {
         self.inner.manager.register(name, service, options)
     }
 
-    // Raft events, forwarded 1:1 from the host (DESIGN section 3).
+    // Raft events, forwarded 1:1 from the host (docs/design.md, section 3).
 
     pub fn leader_changed(&self, term: Term, leader: Option<&str>) -> EventOutcome {
         self.inner.manager.leader_changed(term, leader)

@@ -1,4 +1,4 @@
-//! Node handles and the Raft events a host forwards (DESIGN section 3), 1:1.
+//! Node handles and the Raft events a host forwards, 1:1 (docs/design.md, section 3).
 
 use super::args;
 use super::service::in_service_callback;

@@ -1,12 +1,13 @@
 //! The leadership state machine. Pure rules, no threads and no I/O: the service manager owns
 //! one per node behind its lock and asks it, after every event, whether services may run.
 //!
-//! The rules (DESIGN section 3):
-//! 1. Terms only grow. An event whose term is below the current one is stale: counted and
-//!    ignored, except that an event saying "you are not leader" always demotes.
-//! 2. Services may run only while leader-ready in the current term with every entry before
-//!    the barrier applied.
-//! 3. `term_index_updated` with nothing new is O(1) and allocation-free.
+//! It enforces rules R1-R9 of docs/design.md, among them:
+//! - R1: terms only grow. An event whose term is below the current one is stale: counted and
+//!   ignored, except that an event saying "you are not leader" always demotes.
+//! - R2: services may run only while leader-ready in the current term with every entry before
+//!   the barrier applied.
+//! - R3: leader-ready promotes only a node told it was elected in that same term.
+//! - R6: `term_index_updated` with nothing new is O(1) and allocation-free.
 
 use super::{Blocker, GrantId, LogIndex, Permission, Term};
 use std::time::Instant;
