@@ -11,6 +11,7 @@ use crate::core::config::{
 };
 use std::ffi::c_char;
 
+/// What applying an entry did.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum omsvc_apply_outcome {

@@ -23,10 +23,14 @@ pub struct omsvc_node {
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct omsvc_str {
+    /// The first byte. NULL only where a field or function gives NULL a meaning (then `len` is
+    /// ignored).
     pub ptr: *const c_char,
+    /// The length in bytes.
     pub len: usize,
 }
 
+/// How `omsvc_node_open` opens a node.
 #[repr(C)]
 pub struct omsvc_node_options {
     /// This peer's id as the Raft group names it. Required, 1 to 255 bytes of UTF-8.
@@ -44,7 +48,9 @@ pub struct omsvc_node_options {
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum omsvc_event_outcome {
+    /// The node's state changed.
     OMSVC_EVENT_CHANGED = 0,
+    /// Nothing new: a repeated notification, or an index that does not matter.
     OMSVC_EVENT_UNCHANGED = 1,
     /// Its term is below the current term: counted and ignored (a stale "not leader" still
     /// demotes).

@@ -19,6 +19,7 @@ pub struct omsvc_raft_node {
     _private: [u8; 0],
 }
 
+/// How `omsvc_raft_node_start` starts an openraft-mode node.
 #[repr(C)]
 pub struct omsvc_raft_node_options {
     /// This node's id: positive and unique in the cluster.
@@ -35,7 +36,10 @@ pub struct omsvc_raft_node_options {
     /// heartbeat_ms < election_min_ms <= election_max_ms <= 3600000 (one hour), or
     /// OMSVC_INVALID_ARGUMENT naming the field.
     pub heartbeat_ms: u64,
+    /// The shortest election timeout, in milliseconds (0: the default).
     pub election_min_ms: u64,
+    /// The longest election timeout, in milliseconds (0: the default); a follower withholds its
+    /// vote this long after hearing from its leader.
     pub election_max_ms: u64,
 }
 

@@ -33,6 +33,7 @@ type StartFn = unsafe extern "C" fn(*mut c_void, u64) -> i32;
 type StopFn = unsafe extern "C" fn(*mut c_void) -> i32;
 type ShouldRunFn = unsafe extern "C" fn(*mut c_void) -> i32;
 
+/// Per-service gates and retry policy for `omsvc_node_register_service`.
 #[repr(C)]
 pub struct omsvc_service_options {
     /// Wait this long after the node becomes leader-ready before starting.

@@ -7,16 +7,20 @@ use super::node::{node, omsvc_node};
 use super::status::omsvc_status;
 use std::ffi::c_char;
 
+/// One service's status, as `omsvc_node_service_status` reads it.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct omsvc_service_status {
+    /// Started and still permitted to run.
     pub running: bool,
     /// Its permission to run ended (or should_run turned false) and its `stop` has not
     /// returned yet; its epoch is no longer current. Never true together with `running`.
     pub stopping: bool,
     /// The epoch it runs (or is stopping) in; 0 otherwise.
     pub epoch: u64,
+    /// Successful starts since registration.
     pub start_count: u64,
+    /// Stops since registration.
     pub stop_count: u64,
     /// Failed starts since the last successful one.
     pub consecutive_failures: u32,

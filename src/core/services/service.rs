@@ -61,6 +61,7 @@ impl EpochToken {
         }
     }
 
+    /// The term this run started in.
     pub fn epoch(&self) -> Term {
         self.epoch
     }
