@@ -25,8 +25,11 @@ use std::time::{Duration, Instant, SystemTime};
 /// Election timing, as openraft's `Config` has it.
 #[derive(Debug, Clone, Copy)]
 pub struct ElectionTiming {
+    /// How often the leader sends heartbeats.
     pub heartbeat: Duration,
+    /// The shortest election timeout.
     pub election_min: Duration,
+    /// The longest election timeout, also the followers' leader lease.
     pub election_max: Duration,
 }
 
@@ -43,11 +46,16 @@ fn tick_interval(timing: &ElectionTiming) -> Duration {
 /// When the leadership this node sees last changed, in wall-clock time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LeadershipChange {
+    /// The term seen.
     pub term: u64,
+    /// Its leader, if known.
     pub leader: Option<RaftNodeId>,
+    /// When the change was seen.
     pub at: SystemTime,
 }
 
+/// Decides when this node stands for election, instead of openraft's timer (see the module
+/// documentation), and records when the leadership it sees changed.
 #[derive(Debug)]
 pub struct ElectionGate {
     origin: Instant,
