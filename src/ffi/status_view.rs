@@ -38,7 +38,9 @@ pub unsafe extern "C" fn omsvc_node_service_status(
 ) -> omsvc_status {
     ffi_boundary!({
         let node = self::node(node)?;
+        // SAFETY: the C caller passes `name` readable for `name_len` bytes (NULL is refused).
         let name = unsafe { args::service_name(name, name_len)? };
+        // SAFETY: the C caller passes `status_out` writable (NULL is refused).
         let status_out = unsafe { args::out(status_out, "status_out")? };
         let view = node.service_status(name)?;
         *status_out = omsvc_service_status {
@@ -64,6 +66,7 @@ pub unsafe extern "C" fn omsvc_node_status_json(
 ) -> omsvc_status {
     ffi_boundary!({
         let node = self::node(node)?;
+        // SAFETY: the C caller passes `json_out` writable (NULL is refused).
         let json_out = unsafe { args::out(json_out, "json_out")? };
         *json_out = new_bytes(node.status().to_json().to_string().into_bytes());
         Ok(())
