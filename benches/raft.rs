@@ -6,7 +6,8 @@
 //!
 //! Environment (all optional): `OMSVC_RAFT_BENCH_DATA` (where the JSON goes, default
 //! `$CARGO_TARGET_DIR/raft-bench.json`), `OMSVC_RAFT_BENCH_WRITE_SECS` (5),
-//! `OMSVC_RAFT_BENCH_KILLS` (30), `OMSVC_RAFT_BENCH_TRANSFERS` (10).
+//! `OMSVC_RAFT_BENCH_SCRAPE_SECS` (20), `OMSVC_RAFT_BENCH_KILLS` (30),
+//! `OMSVC_RAFT_BENCH_TRANSFERS` (10).
 
 use omsvc::encode_set_request;
 use omsvc::raft::{NodeReport, RaftClient};
@@ -17,7 +18,7 @@ use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
@@ -52,6 +53,7 @@ fn main() {
     let write_secs = env_u64("OMSVC_RAFT_BENCH_WRITE_SECS", 5);
     let kills = env_u64("OMSVC_RAFT_BENCH_KILLS", 30) as usize;
     let transfers = env_u64("OMSVC_RAFT_BENCH_TRANSFERS", 10) as usize;
+    let scrape_secs = env_u64("OMSVC_RAFT_BENCH_SCRAPE_SECS", 20);
     let data_path = std::env::var_os("OMSVC_RAFT_BENCH_DATA")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
@@ -62,7 +64,8 @@ fn main() {
     println!("== raft ==");
     println!(
         "binary: {BIN}\ntimeouts: heartbeat {HEARTBEAT_MS} ms, election {ELECTION_MIN_MS}-{ELECTION_MAX_MS} ms; \
-         writes: {write_secs} s per writer count; kills: {kills}; transfers: {transfers}"
+         writes: {write_secs} s per writer count; scraping: {scrape_secs} s per writer count; \
+         kills: {kills}; transfers: {transfers}"
     );
     println!("before: {}", pressure());
 
@@ -75,6 +78,7 @@ fn main() {
     );
 
     let writes = write_figures(Duration::from_secs(write_secs));
+    let scraping = scrape_figures(Duration::from_secs(scrape_secs));
     println!("before the failover rounds: {}", pressure());
     let failover = failover_figures(kills, transfers);
     println!("after: {}", pressure());
@@ -93,6 +97,17 @@ fn main() {
             "latencies_us": run.latencies_us,
         })).collect::<Vec<_>>(),
         "vmhwm_kib": {"idle": writes.idle_kib, "w64": writes.loaded_kib},
+        "scraping": {
+            "interval_s": SCRAPE_INTERVAL.as_secs_f64(),
+            "scrape_ms": scraping.scrape_ms,
+            "scrape_bytes": scraping.scrape_bytes,
+            "failed_scrapes": scraping.failed_scrapes,
+            "runs": scraping.runs.iter().map(|run| json!({
+                "writers": run.writers,
+                "scraped": {"seconds": run.scraped.elapsed.as_secs_f64(), "writes": run.scraped.latencies_us.len(), "errors": run.scraped.errors},
+                "unscraped": {"seconds": run.unscraped.elapsed.as_secs_f64(), "writes": run.unscraped.latencies_us.len(), "errors": run.unscraped.errors},
+            })).collect::<Vec<_>>(),
+        },
         "failovers": failover.kills.iter().map(|c| json!({
             "ms": c.ms, "from": c.from, "to": c.to, "disrupted_after": c.disrupted_after,
         })).collect::<Vec<_>>(),
@@ -107,7 +122,7 @@ fn main() {
         .unwrap_or_else(|e| panic!("cannot write {}: {e}", data_path.display()));
     println!("samples: {}", data_path.display());
 
-    summarize(&writes, &failover);
+    summarize(&writes, &scraping, &failover);
 }
 
 fn env_u64(name: &str, default: u64) -> u64 {
@@ -162,6 +177,8 @@ struct NodeProc {
     data: PathBuf,
     stderr_log: PathBuf,
     demo_service: bool,
+    /// `--http` address, when the node serves /metrics.
+    http: Option<String>,
     child: Option<Child>,
     events: Sender<Event>,
     client: RaftClient,
@@ -184,6 +201,7 @@ impl NodeProc {
             .args(["--election-min-ms", &ELECTION_MIN_MS.to_string()])
             .args(["--election-max-ms", &ELECTION_MAX_MS.to_string()])
             .args(extra)
+            .args(self.http.iter().flat_map(|addr| ["--http", addr.as_str()]))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(stderr);
@@ -276,14 +294,21 @@ struct Cluster {
 impl Cluster {
     /// Starts nodes `size..=2`, then node 1 with `--init` and the others as peers.
     fn start(size: u64, demo_service: bool) -> Cluster {
+        Cluster::start_serving(size, demo_service, false)
+    }
+
+    /// [`Cluster::start`], each node also serving `/metrics` (`--http`) when `http`.
+    fn start_serving(size: u64, demo_service: bool, http: bool) -> Cluster {
         let dir = tempfile::Builder::new()
             .prefix("omsvc-raft-bench-")
             .tempdir()
             .expect("a temp dir");
         let (tx, events) = mpsc::channel();
         let mut nodes = BTreeMap::new();
-        for (id, port) in (1..=size).zip(free_ports(size as usize)) {
-            let addr = format!("127.0.0.1:{port}");
+        let ports = free_ports(2 * size as usize);
+        for (id, ports) in (1..=size).zip(ports.chunks(2)) {
+            let addr = format!("127.0.0.1:{}", ports[0]);
+            let http = http.then(|| format!("127.0.0.1:{}", ports[1]));
             let client = RaftClient::new(&addr, CLUSTER, CALL_TIMEOUT).expect("a client");
             nodes.insert(
                 id,
@@ -293,6 +318,7 @@ impl Cluster {
                     data: dir.path().join(format!("n{id}")),
                     stderr_log: dir.path().join(format!("n{id}.stderr")),
                     demo_service,
+                    http,
                     child: None,
                     events: tx.clone(),
                     client,
@@ -601,6 +627,180 @@ fn raw_fsync_rate(duration: Duration) -> f64 {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The cost of scraping /metrics
+
+/// Writer counts of the scraping figure: one writer (latency-bound) and sixteen (batched).
+const SCRAPE_WRITER_COUNTS: [usize; 2] = [1, 16];
+/// How often every node is scraped while scraping is on (a Prometheus `scrape_interval: 1s`).
+const SCRAPE_INTERVAL: Duration = Duration::from_secs(1);
+/// Scraped and unscraped slices alternate this long each (scraped first, then unscraped
+/// first, and so on, so a drift in the machine's load lands on both sides alike).
+const SCRAPE_SLICE: Duration = Duration::from_secs(1);
+
+struct ScrapeRun {
+    writers: usize,
+    scraped: WriteRun,
+    unscraped: WriteRun,
+}
+
+struct ScrapeFigures {
+    runs: Vec<ScrapeRun>,
+    /// Every scrape's time to the whole answer, in ms.
+    scrape_ms: Vec<f64>,
+    /// The size of the last answer, in bytes.
+    scrape_bytes: usize,
+    failed_scrapes: u64,
+}
+
+/// Scrapes every node's `/metrics` on a fixed one-second schedule, on the ticks that fall
+/// while it is enabled.
+struct Scraper {
+    enabled: Arc<AtomicBool>,
+    stop: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<(Vec<f64>, usize, u64)>,
+}
+
+impl Scraper {
+    fn start(addrs: Vec<String>) -> Scraper {
+        let enabled = Arc::new(AtomicBool::new(false));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (on, end) = (enabled.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            let (mut times, mut bytes, mut failed) = (Vec::new(), 0, 0);
+            let began = Instant::now();
+            let mut tick = 0u32;
+            while !end.load(Ordering::Relaxed) {
+                tick += 1;
+                let next = began + SCRAPE_INTERVAL * tick;
+                while Instant::now() < next && !end.load(Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                if !on.load(Ordering::Relaxed) || end.load(Ordering::Relaxed) {
+                    continue;
+                }
+                for addr in &addrs {
+                    let t = Instant::now();
+                    match http_get(addr, "/metrics") {
+                        Ok(body) => {
+                            times.push(t.elapsed().as_secs_f64() * 1e3);
+                            bytes = body;
+                        }
+                        Err(error) => {
+                            if failed == 0 {
+                                eprintln!("scrape of {addr} failed: {error}");
+                            }
+                            failed += 1;
+                        }
+                    }
+                }
+            }
+            (times, bytes, failed)
+        });
+        Scraper {
+            enabled,
+            stop,
+            thread,
+        }
+    }
+
+    fn set(&self, enabled: bool) {
+        self.enabled.store(enabled, Ordering::Relaxed);
+    }
+
+    fn finish(self) -> (Vec<f64>, usize, u64) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread.join().expect("the scraper thread")
+    }
+}
+
+/// `GET path` over a fresh connection, as Prometheus does with keep-alive off: the body's size.
+fn http_get(addr: &str, path: &str) -> Result<usize, String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).map_err(|e| format!("connect: {e}"))?;
+    stream
+        .set_read_timeout(Some(CALL_TIMEOUT))
+        .map_err(|e| e.to_string())?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .map_err(|e| format!("send: {e}"))?;
+    let mut response = Vec::new();
+    stream
+        .read_to_end(&mut response)
+        .map_err(|e| format!("read: {e}"))?;
+    if !response.starts_with(b"HTTP/1.1 200") {
+        return Err(String::from_utf8_lossy(&response[..response.len().min(200)]).into_owned());
+    }
+    let head = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or("no end of headers")?;
+    Ok(response.len() - head - 4)
+}
+
+/// A 3-node cluster (no services) whose nodes serve `/metrics`: for each writer count, write
+/// slices with every node scraped every second alternate with slices without scraping.
+fn scrape_figures(duration: Duration) -> ScrapeFigures {
+    let mut cluster = Cluster::start_serving(3, false, true);
+    let leader = cluster.wait_whole(false);
+    let leader_addr = cluster.node(leader).addr.clone();
+    let http: Vec<String> = cluster
+        .nodes
+        .values()
+        .filter_map(|node| node.http.clone())
+        .collect();
+    let scraper = Scraper::start(http);
+    let slices = (duration.as_millis() / (2 * SCRAPE_SLICE.as_millis())).max(1) as u32;
+    let mut runs = Vec::new();
+    for writers in SCRAPE_WRITER_COUNTS {
+        let mut scraped = WriteRun::empty(3, writers);
+        let mut unscraped = WriteRun::empty(3, writers);
+        for slice in 0..slices {
+            for scraping in [slice % 2 == 0, slice % 2 == 1] {
+                scraper.set(scraping);
+                let run = write_run(&leader_addr, 3, writers, SCRAPE_SLICE);
+                if scraping {
+                    scraped.add(run);
+                } else {
+                    unscraped.add(run);
+                }
+            }
+        }
+        scraper.set(false);
+        for (label, run) in [("scraped", &mut scraped), ("unscraped", &mut unscraped)] {
+            run.latencies_us.sort_unstable();
+            println!(
+                "writes, 3 nodes {label:>9}: {writers:>2} writer(s): {:>7.1} writes/s, p50 {:.2} ms, p99 {:.2} ms ({} writes, {} errors, {:.2} s) [{}]",
+                run.per_second(),
+                run.percentile_ms(0.50),
+                run.percentile_ms(0.99),
+                run.latencies_us.len(),
+                run.errors,
+                run.elapsed.as_secs_f64(),
+                pressure()
+            );
+        }
+        runs.push(ScrapeRun {
+            writers,
+            scraped,
+            unscraped,
+        });
+    }
+    let (mut scrape_ms, scrape_bytes, failed_scrapes) = scraper.finish();
+    scrape_ms.sort_by(f64::total_cmp);
+    if cluster.wait_whole(false) != leader {
+        println!("note: the scraped cluster changed leader during the write runs");
+    }
+    ScrapeFigures {
+        runs,
+        scrape_ms,
+        scrape_bytes,
+        failed_scrapes,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Failover and transfer
 
 struct Change {
@@ -755,7 +955,7 @@ fn met(met: bool) -> &'static str {
     }
 }
 
-fn summarize(writes: &WriteFigures, failover: &FailoverFigures) {
+fn summarize(writes: &WriteFigures, scraping: &ScrapeFigures, failover: &FailoverFigures) {
     let mut lines = Vec::new();
     let mut bench = |name: String, value: f64, unit: &str, baseline: String, base: f64| {
         lines.push(format!(
@@ -791,6 +991,41 @@ fn summarize(writes: &WriteFigures, failover: &FailoverFigures) {
                 one.percentile_ms(p),
             );
         }
+    }
+    println!(
+        "scraping /metrics of every node every {} s: {} scrapes ({} failed), median {:.2} ms, p99 {:.2} ms, {} bytes each",
+        SCRAPE_INTERVAL.as_secs(),
+        scraping.scrape_ms.len(),
+        scraping.failed_scrapes,
+        percentile(&scraping.scrape_ms, 0.5),
+        percentile(&scraping.scrape_ms, 0.99),
+        scraping.scrape_bytes
+    );
+    for run in &scraping.runs {
+        let writers = run.writers;
+        let (on, off) = (&run.scraped, &run.unscraped);
+        println!(
+            "w{writers} scraped: {:.1} writes/s (p99 {:.2} ms) vs unscraped {:.1} writes/s (p99 {:.2} ms): ratio {:.3}; no target",
+            on.per_second(),
+            on.percentile_ms(0.99),
+            off.per_second(),
+            off.percentile_ms(0.99),
+            on.per_second() / off.per_second()
+        );
+        bench(
+            format!("raft_write_throughput_scraped_w{writers}"),
+            on.per_second(),
+            "writes/s",
+            format!("raft_write_throughput_unscraped_w{writers}"),
+            off.per_second(),
+        );
+        bench(
+            format!("raft_write_p99_scraped_w{writers}"),
+            on.percentile_ms(0.99),
+            "ms",
+            format!("raft_write_p99_unscraped_w{writers}"),
+            off.percentile_ms(0.99),
+        );
     }
     let kills = failover.kill_ms();
     let (median, p99) = (percentile(&kills, 0.5), percentile(&kills, 0.99));

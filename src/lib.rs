@@ -55,8 +55,8 @@ pub use crate::core::error::{Error, NameProblem};
 pub use crate::core::leadership::{Blocker, EventOutcome, LogIndex, Role, Term};
 pub use crate::core::node::{DbLocation, Node, NodeOptions, NodeStatus};
 pub use crate::core::services::{
-    EpochToken, Service, ServiceError, ServiceOptions, ServiceStatus, ServiceStatusView,
-    ServiceWait,
+    EpochToken, Service, ServiceError, ServiceObserver, ServiceOptions, ServiceStatus,
+    ServiceStatusView, ServiceWait,
 };
 pub use crate::core::stateful::{
     ConfigSubmitter, LocalSubmitter, RunControlledConfiguration, StatefulConfig, SubmitReceipt,

@@ -421,3 +421,44 @@ fn after_shutdown_nothing_starts_and_writes_are_refused() {
     node.shutdown(); // twice is fine
     assert_eq!(service.starts(), [1]);
 }
+
+#[test]
+fn the_observer_hears_each_successful_start_with_its_epoch_and_no_failed_one() {
+    struct Starts(Mutex<Vec<(String, u64)>>);
+    impl omsvc::ServiceObserver for Starts {
+        fn started(&self, service: &str, epoch: u64) {
+            self.0.lock().unwrap().push((service.to_owned(), epoch));
+        }
+    }
+    let node = node("om1");
+    let observer = Arc::new(Starts(Mutex::new(Vec::new())));
+    assert!(node.set_service_observer(observer.clone()));
+    assert!(
+        !node.set_service_observer(Arc::new(Starts(Mutex::new(Vec::new())))),
+        "a second observer is refused"
+    );
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let flaky = Recorder::new("Flaky", log);
+    flaky.failures_left.store(1, Ordering::SeqCst);
+    let options = ServiceOptions {
+        retry_initial: Duration::from_millis(20),
+        ..ServiceOptions::default()
+    };
+    node.register_shared("Flaky", flaky.clone(), options)
+        .unwrap();
+
+    node.leader_changed(3, Some("om1"));
+    node.leader_ready(3, 0);
+    assert!(eventually(SETTLE, || status(&node, "Flaky")
+        .status
+        .is_running()));
+    node.not_leader(3);
+    node.leader_changed(5, Some("om1"));
+    node.leader_ready(5, 0);
+    assert!(eventually(SETTLE, || status(&node, "Flaky").epoch == Some(5)));
+    assert_eq!(status(&node, "Flaky").failed_start_count, 1);
+    assert_eq!(
+        *observer.0.lock().unwrap(),
+        [("Flaky".to_owned(), 3), ("Flaky".to_owned(), 5)]
+    );
+}

@@ -5,7 +5,9 @@ use crate::core::config::{ApplyOutcome, ConfigTable, TableOptions, TransactionIn
 use crate::core::error::Error;
 use crate::core::leadership::{Blocker, EventOutcome, LogIndex, Permission, Role, Term};
 use crate::core::proto::TableSnapshot;
-use crate::core::services::{Service, ServiceManager, ServiceOptions, ServiceStatusView};
+use crate::core::services::{
+    Service, ServiceManager, ServiceObserver, ServiceOptions, ServiceStatusView,
+};
 use crate::core::stateful::{ConfigSubmitter, LocalSubmitter, StatefulConfig, SubmitReceipt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -144,6 +146,12 @@ impl Node {
         options: ServiceOptions,
     ) -> Result<(), Error> {
         self.inner.manager.register(name, service, options)
+    }
+
+    /// Sets the observer told of service events (a host's metrics); only the first call
+    /// takes effect (false for the others).
+    pub fn set_service_observer(&self, observer: Arc<dyn ServiceObserver>) -> bool {
+        self.inner.manager.set_observer(observer)
     }
 
     // Raft events, forwarded 1:1 from the host (docs/design.md, section 3).

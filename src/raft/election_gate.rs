@@ -14,13 +14,14 @@
 //! one tick). The server reports contact: an append-entries or snapshot a leader sent and this
 //! node accepted, or a vote it granted.
 
+use super::leadership_history::{LeadershipChange, LeadershipHistory};
 use super::types::{Raft, RaftNodeId};
 use openraft::ServerState;
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// Election timing, as openraft's `Config` has it.
 #[derive(Debug, Clone, Copy)]
@@ -43,26 +44,15 @@ fn tick_interval(timing: &ElectionTiming) -> Duration {
     (timing.heartbeat / 5).clamp(Duration::from_millis(2), Duration::from_millis(20))
 }
 
-/// When the leadership this node sees last changed, in wall-clock time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LeadershipChange {
-    /// The term seen.
-    pub term: u64,
-    /// Its leader, if known.
-    pub leader: Option<RaftNodeId>,
-    /// When the change was seen.
-    pub at: SystemTime,
-}
-
 /// Decides when this node stands for election, instead of openraft's timer (see the module
-/// documentation), and records when the leadership it sees changed.
+/// documentation).
 #[derive(Debug)]
 pub struct ElectionGate {
     origin: Instant,
     /// Milliseconds after `origin` of the last contact with a leader (or a granted vote).
     last_contact_ms: AtomicU64,
     pauses: AtomicU64,
-    leadership: Mutex<Option<LeadershipChange>>,
+    leadership: LeadershipHistory,
 }
 
 impl Default for ElectionGate {
@@ -71,7 +61,7 @@ impl Default for ElectionGate {
             origin: Instant::now(),
             last_contact_ms: AtomicU64::new(0),
             pauses: AtomicU64::new(0),
-            leadership: Mutex::new(None),
+            leadership: LeadershipHistory::default(),
         }
     }
 }
@@ -90,10 +80,17 @@ impl ElectionGate {
 
     /// The last leadership change seen (term or leader), with its wall-clock time.
     pub fn last_leadership_change(&self) -> Option<LeadershipChange> {
-        *self
-            .leadership
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.leadership.last()
+    }
+
+    /// The leadership changes seen: the last few, and how many leaders were seen.
+    pub fn leadership_history(&self) -> &LeadershipHistory {
+        &self.leadership
+    }
+
+    /// Time since a leader was last heard from (on a leader: since its last tick).
+    pub fn since_leader_contact(&self) -> Duration {
+        self.since_contact(Instant::now())
     }
 
     fn touch(&self, now: Instant) {
@@ -110,17 +107,7 @@ impl ElectionGate {
     /// Records `term` and `leader` if they differ from the last seen (the gate's tick does;
     /// a status report does too, so the change time it shows matches the leader it shows).
     pub(crate) fn note_leadership(&self, term: u64, leader: Option<RaftNodeId>) {
-        let mut seen = self
-            .leadership
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if seen.is_none_or(|seen| seen.term != term || seen.leader != leader) {
-            *seen = Some(LeadershipChange {
-                term,
-                leader,
-                at: SystemTime::now(),
-            });
-        }
+        self.leadership.note(term, leader);
     }
 
     /// Turns openraft's own elections off and returns the task that decides instead; it ends

@@ -14,6 +14,7 @@
 //! - not leader: on losing leadership, and whenever the watch ends (openraft stopped or
 //!   failed): services never outlive the watch that vouches for them.
 
+use super::metrics::NodeMetrics;
 use super::node::RaftTimeouts;
 use super::types::RaftNodeId;
 use crate::core::node::Node;
@@ -30,6 +31,7 @@ pub type Metrics = RaftMetrics<RaftNodeId, BasicNode>;
 /// ended, returned or panicked, or its task was aborted) demotes the node.
 struct Reported {
     node: Arc<Node>,
+    metrics: Arc<NodeMetrics>,
     self_id: RaftNodeId,
     term: u64,
     leader: Option<RaftNodeId>,
@@ -57,6 +59,7 @@ pub async fn watch<C, F>(
     mut metrics: watch::Receiver<Metrics>,
     confirm: C,
     node: Arc<Node>,
+    node_metrics: Arc<NodeMetrics>,
     self_id: RaftNodeId,
     timeouts: RaftTimeouts,
 ) where
@@ -67,6 +70,7 @@ pub async fn watch<C, F>(
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut reported = Reported {
         node,
+        metrics: node_metrics,
         self_id,
         term: 0,
         leader: None,
@@ -122,6 +126,7 @@ fn lead(metrics: &Metrics, lease_until: Instant, reported: &mut Reported) {
         reported
             .node
             .leader_changed(term, Some(&self_id.to_string()));
+        reported.metrics.elected(term);
         tracing::info!(node = self_id, term, "leadership confirmed by a quorum");
         reported.term = term;
         reported.leader = Some(self_id);
@@ -134,6 +139,7 @@ fn lead(metrics: &Metrics, lease_until: Instant, reported: &mut Reported) {
             .last_applied
             .filter(|applied| applied.leader_id.term == term)
         {
+            reported.metrics.leader_ready(term);
             reported.node.leader_ready(term, applied.index);
             reported.ready = true;
         }
@@ -217,6 +223,7 @@ mod tests {
             receiver,
             || async { true },
             node.clone(),
+            Arc::default(),
             1,
             timeouts(),
         ));
@@ -248,7 +255,14 @@ mod tests {
                 async { true }
             }
         };
-        runtime.spawn(watch(receiver, confirm, node.clone(), 1, timeouts()));
+        runtime.spawn(watch(
+            receiver,
+            confirm,
+            node.clone(),
+            Arc::default(),
+            1,
+            timeouts(),
+        ));
         eventually("node 2 is known to lead term 3", || {
             node.status().leader.as_deref() == Some("2")
         });
@@ -279,7 +293,14 @@ mod tests {
                 }
             }
         };
-        runtime.spawn(watch(receiver, confirm, node.clone(), 1, timeouts()));
+        runtime.spawn(watch(
+            receiver,
+            confirm,
+            node.clone(),
+            Arc::default(),
+            1,
+            timeouts(),
+        ));
         eventually("the service runs", || probe.running.load(Ordering::SeqCst));
         let token = probe.token.lock().unwrap().clone().unwrap();
         assert!(token.is_current());

@@ -12,6 +12,7 @@ use rocksdb::{
 use std::fmt::Debug;
 use std::ops::{Bound, RangeBounds};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 const LOGS: &str = "raftLog";
@@ -26,6 +27,8 @@ const IDENTITY_KEY: &[u8] = b"identity";
 #[derive(Clone)]
 pub struct LogStore {
     db: Arc<DB>,
+    /// The index of the last committed log id saved, for the node's metrics.
+    committed_index: Arc<AtomicU64>,
 }
 
 /// Which node and cluster a data directory belongs to, recorded at first start.
@@ -60,7 +63,10 @@ impl LogStore {
                 }
             }
         })?;
-        let store = LogStore { db: Arc::new(db) };
+        let store = LogStore {
+            db: Arc::new(db),
+            committed_index: Arc::default(),
+        };
         store.check_identity(
             path,
             Identity {
@@ -68,7 +74,19 @@ impl LogStore {
                 cluster: cluster.to_owned(),
             },
         )?;
+        if let Ok(Some(Some(committed))) =
+            store.get_json::<Option<LogId>>(COMMITTED_KEY, ErrorSubject::Store)
+        {
+            store
+                .committed_index
+                .store(committed.index, Ordering::Relaxed);
+        }
         Ok(store)
+    }
+
+    /// The index of the last committed log id openraft saved, kept current.
+    pub fn committed_index(&self) -> Arc<AtomicU64> {
+        self.committed_index.clone()
     }
 
     fn check_identity(&self, path: &Path, expected: Identity) -> Result<(), Error> {
@@ -243,7 +261,12 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     /// Not fsynced: the state machine persists what it applied, and openraft recovers the
     /// committed index from that when this record is behind.
     async fn save_committed(&mut self, committed: Option<LogId>) -> Result<(), StorageError> {
-        self.put_json(COMMITTED_KEY, &committed, ErrorSubject::Store, false)
+        self.put_json(COMMITTED_KEY, &committed, ErrorSubject::Store, false)?;
+        if let Some(committed) = committed {
+            self.committed_index
+                .fetch_max(committed.index, Ordering::Relaxed);
+        }
+        Ok(())
     }
 
     async fn read_committed(&mut self) -> Result<Option<LogId>, StorageError> {

@@ -10,6 +10,9 @@
 //! - [`connections`]: admission and limits of inbound connections.
 //! - [`election_gate`]: decides when this node stands for election (pause-aware).
 //! - [`leadership_watch`]: openraft's metrics turned into leadership events.
+//! - [`leadership_history`]: the leadership changes a node saw, for its status and metrics.
+//! - [`metrics`], [`metrics_snapshot`]: what `/metrics` reports.
+//! - [`http`]: `--http`: `/metrics`, `/status`, `/cluster` and the status page.
 //! - [`node`]: [`RaftNode`], the synchronous facade the CLI and the C ABI use.
 //! - [`client`]: a synchronous client for a node's address (CLI tools).
 
@@ -20,8 +23,12 @@ pub mod client;
 pub mod connections;
 pub mod election_gate;
 pub mod frame;
+pub mod http;
+pub mod leadership_history;
 pub mod leadership_watch;
 pub mod log_store;
+pub mod metrics;
+pub mod metrics_snapshot;
 pub mod network;
 pub mod node;
 pub mod rpc;
@@ -32,5 +39,5 @@ pub mod types;
 pub use client::RaftClient;
 pub use connections::ConnectionLimits;
 pub use node::{RaftNode, RaftNodeOptions, RaftTimeouts};
-pub use rpc::{ClientError, MemberStatus, NodeReport, WriteReceipt};
+pub use rpc::{ClientError, LeadershipChangeReport, MemberStatus, NodeReport, WriteReceipt};
 pub use types::RaftNodeId;

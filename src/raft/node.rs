@@ -6,6 +6,7 @@ use super::connections::ConnectionLimits;
 use super::election_gate::{ElectionGate, ElectionTiming};
 use super::leadership_watch;
 use super::log_store::LogStore;
+use super::metrics::NodeMetrics;
 use super::network::{FaultSwitch, Network};
 use super::rpc::{ClientError, NodeReport, WriteReceipt, WriteRequest};
 use super::server::{self, ServerContext};
@@ -190,6 +191,7 @@ impl RaftNode {
             }
         };
         let log_store = LogStore::open(&data_dir.join("raft"), id, &options.cluster)?;
+        let metrics = Arc::new(NodeMetrics::new(log_store.committed_index()));
         let table = TableOptions {
             sync_writes: true,
             create_if_missing: true,
@@ -199,6 +201,7 @@ impl RaftNode {
             db: DbLocation::Dir(data_dir.join("table")),
             table,
         })?);
+        node.set_service_observer(metrics.clone());
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name(format!("omsvc-raft-{id}"))
@@ -265,6 +268,7 @@ impl RaftNode {
             write_timeout: timeouts.election_max * 10,
             connection_limits: options.connection_limits,
             election: Arc::new(ElectionGate::default()),
+            metrics: metrics.clone(),
         });
         let elections = context.election.take_over(
             raft.clone(),
@@ -285,6 +289,7 @@ impl RaftNode {
                     async move { raft.get_read_log_id().await.is_ok() }
                 },
                 node,
+                metrics,
                 id,
                 timeouts,
             )),
@@ -371,6 +376,36 @@ impl RaftNode {
         self.runtime
             .block_on(self.context.raft.trigger().elect())
             .map_err(|e| ClientError::Raft(e.to_string()))
+    }
+
+    /// Serves `/metrics`, `/status`, `/cluster` and the status page on `addr` (port 0: any
+    /// free port) until the node stops; returns the bound address.
+    pub fn serve_http(&self, addr: &str) -> Result<std::net::SocketAddr, Error> {
+        let io_error = |operation, source| Error::Io {
+            operation,
+            path: PathBuf::from(addr),
+            source,
+        };
+        let listener = self
+            .runtime
+            .block_on(TcpListener::bind(addr))
+            .map_err(|source| io_error("serve http on", source))?;
+        let bound = listener
+            .local_addr()
+            .map_err(|source| io_error("read the bound http address of", source))?;
+        let mut tasks = self
+            .tasks
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let Some(tasks) = tasks.as_mut() else {
+            return Err(Error::ShutDown);
+        };
+        tasks.push(
+            self.runtime
+                .spawn(super::http::serve(listener, self.context.clone())),
+        );
+        tracing::info!(node = self.context.id, addr = %bound, "serving http: /metrics, /status, /cluster and the status page");
+        Ok(bound)
     }
 
     /// A submitter for stateful services: proposes through this node (which must lead).

@@ -88,10 +88,23 @@ pub struct ServiceReport {
     pub start_count: u64,
     /// Stops since registration.
     pub stop_count: u64,
+    /// Failed starts since the service was registered.
+    #[serde(default)]
+    pub failed_start_count: u64,
     /// The latest error from start, stop or should_run.
     pub last_error: Option<String>,
     /// Why it is not running, when it is not.
     pub waiting_for: Option<String>,
+}
+
+/// A change of the term or the leader, as a node saw it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadershipChangeReport {
+    pub term: u64,
+    /// None: no leader known in this term yet (an election was running).
+    pub leader: Option<RaftNodeId>,
+    /// When the node saw it, in Unix milliseconds (wall clock).
+    pub at_unix_ms: u64,
 }
 
 /// A node's view of itself and its cluster (`omsvc status`).
@@ -117,6 +130,9 @@ pub struct NodeReport {
     /// clock); None before it saw any.
     #[serde(default)]
     pub leadership_changed_unix_ms: Option<u64>,
+    /// The last changes of term or leader this node saw, oldest first (a few dozen at most).
+    #[serde(default)]
+    pub leadership_changes: Vec<LeadershipChangeReport>,
     /// Pauses of this process seen (see `election_gate`): each delayed its next election.
     #[serde(default)]
     pub pauses_seen: u64,

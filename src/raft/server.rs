@@ -6,10 +6,12 @@ use super::election_gate::ElectionGate;
 use super::frame::{
     is_clean_close, read_frame_charged, write_frame, ReadBudget, MAX_COMMAND_BYTES,
 };
+use super::metrics::{FrameRefusal, NodeMetrics};
 use super::network::{Connection, FaultSwitch};
 use super::rpc::{
-    AddMemberRequest, ClientError, InitializeRequest, MemberStatus, NodeReport, ReadRequest,
-    ReadResponse, RemoveMemberRequest, ServiceReport, WriteReceipt, WriteRequest,
+    AddMemberRequest, ClientError, InitializeRequest, LeadershipChangeReport, MemberStatus,
+    NodeReport, ReadRequest, ReadResponse, RemoveMemberRequest, ServiceReport, WriteReceipt,
+    WriteRequest,
 };
 use super::types::{Raft, RaftNodeId};
 use crate::core::node::Node;
@@ -47,6 +49,8 @@ pub struct ServerContext {
     pub connection_limits: ConnectionLimits,
     /// Decides elections; told here when a leader is heard from.
     pub election: Arc<ElectionGate>,
+    /// What `/metrics` reports beyond the state read at scrape time.
+    pub metrics: Arc<NodeMetrics>,
 }
 
 /// Accepts connections on `listener` within the connection limits and answers Raft RPCs and
@@ -80,6 +84,7 @@ pub async fn serve(listener: TcpListener, context: Arc<ServerContext>) {
             Ok(admitted) => admitted,
             Err(refusal) => {
                 drop(stream);
+                context.metrics.connection_refused();
                 // One line per 10 s at most: a flood must not flood the log too.
                 if last_refusal_warning.is_none_or(|at| at.elapsed() >= Duration::from_secs(10)) {
                     last_refusal_warning = Some(Instant::now());
@@ -92,9 +97,12 @@ pub async fn serve(listener: TcpListener, context: Arc<ServerContext>) {
         };
         let context = context.clone();
         let budget = (!admitted.is_member).then(|| budget.clone());
+        context.metrics.connection_opened();
         tokio::spawn(async move {
             let ended = handle_connection(stream, &context, budget.as_ref()).await;
             drop(admitted);
+            context.metrics.connection_closed();
+            count_refused_frame(&context.metrics, &ended);
             log_end(&context, peer, ended);
         });
     }
@@ -146,6 +154,17 @@ enum Ended {
     /// The fault switch dropped it.
     Isolated,
     Failed(std::io::Error),
+}
+
+/// A connection closed over a frame it sent counts as a refused frame.
+fn count_refused_frame(metrics: &NodeMetrics, ended: &Ended) {
+    match ended {
+        Ended::SlowFrame => metrics.frame_refused(FrameRefusal::Incomplete),
+        Ended::Failed(error) if error.kind() == std::io::ErrorKind::InvalidData => {
+            metrics.frame_refused(FrameRefusal::Malformed)
+        }
+        _ => {}
+    }
 }
 
 fn log_end(context: &ServerContext, peer: SocketAddr, ended: Ended) {
@@ -204,6 +223,7 @@ async fn handle_connection(
             return Ended::Isolated; // partitioned: drop the connection unanswered
         }
         let answer = if frame.cluster != context.cluster {
+            context.metrics.frame_refused(FrameRefusal::WrongCluster);
             Err(format!(
                 "this is node {} of cluster {:?}, not of cluster {:?}",
                 context.id, context.cluster, frame.cluster
@@ -341,11 +361,16 @@ pub(crate) async fn client_write(
             crate::core::config::MAX_CONFIGURATION_BYTES
         )));
     }
+    let proposed = Instant::now();
     let written = tokio::time::timeout(
         context.write_timeout,
         context.raft.client_write(request.command),
     );
-    match written.await.map_err(|_| {
+    let written = written.await;
+    if matches!(written, Ok(Ok(_))) {
+        context.metrics.write_committed(proposed.elapsed());
+    }
+    match written.map_err(|_| {
         ClientError::Raft(format!(
             "node {} could not commit the write within {} ms (no quorum?); it may still commit later",
             context.id,
@@ -504,6 +529,17 @@ pub(crate) fn report(context: &ServerContext) -> NodeReport {
             .election
             .last_leadership_change()
             .map(|change| unix_ms(change.at)),
+        leadership_changes: context
+            .election
+            .leadership_history()
+            .recent()
+            .into_iter()
+            .map(|change| LeadershipChangeReport {
+                term: change.term,
+                leader: change.leader,
+                at_unix_ms: unix_ms(change.at),
+            })
+            .collect(),
         pauses_seen: context.election.pauses_seen(),
         members,
         blocker: status.blocker.map(|blocker| blocker.to_string()),
@@ -517,6 +553,7 @@ pub(crate) fn report(context: &ServerContext) -> NodeReport {
                 since_unix_ms: unix_ms(service.since),
                 start_count: service.start_count,
                 stop_count: service.stop_count,
+                failed_start_count: service.failed_start_count,
                 last_error: service.last_error,
                 waiting_for: service.waiting_for.map(|wait| wait.to_string()),
             })

@@ -5,6 +5,7 @@ use crate::error::CliError;
 use crate::target::{ClusterName, Remote, Target};
 use crate::{hex, Outcome};
 use clap::{Args, Subcommand};
+use omsvc::raft::types::CommandResponse;
 use omsvc::{ConfigTable, Error};
 use serde_json::json;
 use std::io::Write;
@@ -122,15 +123,34 @@ pub fn run(command: ConfigCommand) -> Result<Outcome, CliError> {
 fn write(remote: &Remote, command: Vec<u8>, what: &str) -> Result<Outcome, CliError> {
     let mut client = remote.cluster.client(&remote.node)?;
     let receipt = client.write(command)?;
-    if let omsvc::raft::types::CommandResponse::Refused { reason } = receipt.response {
-        return Err(CliError::Usage(format!(
-            "the cluster refused the write: {reason}"
-        )));
+    let (term, index) = (receipt.term, receipt.index);
+    match receipt.response {
+        CommandResponse::Applied => println!("{what}: committed at term {term} index {index}"),
+        CommandResponse::AlreadyApplied => {
+            println!("{what}: already applied at term {term} index {index}; nothing changed")
+        }
+        CommandResponse::Refused { reason } => {
+            return Err(CliError::Usage(format!(
+                "the cluster refused the write: {reason}"
+            )))
+        }
+        CommandResponse::Fenced {
+            service,
+            writer_epoch,
+            term,
+        } => {
+            return Err(CliError::Usage(format!(
+                "the cluster refused the write: it carried epoch {writer_epoch} of service \
+                 {service:?}, which had ended when it was appended in term {term}"
+            )))
+        }
+        CommandResponse::Marker => {
+            return Err(CliError::Usage(format!(
+                "the node answered the write at term {term} index {index} with a membership \
+                 marker, not a configuration result; nothing is known to be written"
+            )))
+        }
     }
-    println!(
-        "{what}: committed at term {} index {}",
-        receipt.term, receipt.index
-    );
     Ok(Outcome::Done)
 }
 

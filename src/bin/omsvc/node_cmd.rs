@@ -70,6 +70,10 @@ pub struct RunArgs {
     /// Close a connection whose frame does not complete within this long.
     #[arg(long, default_value_t = ConnectionLimits::default().frame_timeout.as_millis() as u64)]
     frame_timeout_ms: u64,
+    /// Serve /metrics (Prometheus), /status (JSON) and a status page on this address, e.g.
+    /// 127.0.0.1:9101 (port 0: any free port, printed at start). Off by default.
+    #[arg(long, value_name = "ADDR")]
+    http: Option<String>,
 }
 
 pub fn run(command: NodeCommand) -> Result<Outcome, CliError> {
@@ -117,6 +121,13 @@ pub fn run(command: NodeCommand) -> Result<Outcome, CliError> {
         args.id,
         node.addr()
     ));
+    if let Some(http) = &args.http {
+        let bound = node.serve_http(http)?;
+        print_line(&format!(
+            "omsvc node {} serving http on {bound} (/, /status, /cluster, /metrics)",
+            args.id
+        ));
+    }
     if args.init {
         let mut members: BTreeMap<u64, String> = args.peers.iter().cloned().collect();
         members.insert(args.id, node.addr().to_owned());

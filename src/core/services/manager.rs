@@ -2,6 +2,7 @@
 //! leadership model under a short lock and wake the runner; they never wait for a service.
 
 use super::fence::Fence;
+use super::observer::ServiceObserver;
 use super::runner;
 use super::service::{Service, ServiceOptions};
 use super::slot::Slot;
@@ -10,7 +11,7 @@ use crate::core::config::validate_service_name;
 use crate::core::error::Error;
 use crate::core::leadership::{EventOutcome, LeadershipModel, LogIndex, Term};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -25,6 +26,8 @@ pub(super) struct Shared {
     /// The current term, for `term_index_updated`'s lock-free fast path.
     fast_path_term: AtomicU64,
     shut_down: AtomicBool,
+    /// Told of service starts, if the host set one.
+    pub observer: OnceLock<Arc<dyn ServiceObserver>>,
 }
 
 pub(super) struct ManagerState {
@@ -108,6 +111,7 @@ impl ServiceManager {
             fence: Arc::new(Fence::new()),
             fast_path_term: AtomicU64::new(0),
             shut_down: AtomicBool::new(false),
+            observer: OnceLock::new(),
         });
         let runner_shared = shared.clone();
         let handle = std::thread::Builder::new()
@@ -148,6 +152,12 @@ impl ServiceManager {
         self.shared.work.notify_one();
         tracing::info!(service = name, "service registered");
         Ok(())
+    }
+
+    /// Sets the observer told of service events; only the first call takes effect (false for
+    /// the others).
+    pub fn set_observer(&self, observer: Arc<dyn ServiceObserver>) -> bool {
+        self.shared.observer.set(observer).is_ok()
     }
 
     /// Raft's `notifyLeaderChanged`: `leader` leads `term` (`None`: no leader known).

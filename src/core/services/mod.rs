@@ -2,11 +2,13 @@
 
 mod fence;
 mod manager;
+mod observer;
 mod runner;
 mod service;
 mod slot;
 mod status;
 
 pub use manager::ServiceManager;
+pub use observer::ServiceObserver;
 pub use service::{EpochToken, Service, ServiceError, ServiceOptions};
 pub use status::{ServiceStatus, ServiceStatusView, ServiceWait};

@@ -50,6 +50,11 @@ pub(super) fn run(shared: Arc<Shared>) {
                 let name = state.slots[slot].name.clone();
                 drop(state);
                 let result = perform(&*service, &name, action, token.as_ref());
+                if let (Action::Start { epoch, .. }, Outcome::Started) = (action, &result) {
+                    if let Some(observer) = shared.observer.get() {
+                        observer.started(&name, epoch);
+                    }
+                }
                 state = shared.lock();
                 record(&mut state, slot, action, result, token, config_generation);
             }

@@ -27,9 +27,13 @@ package org.libomsvc;
  * <p>An exception thrown by {@code start} is shown in the status view and the start is retried with
  * backoff while the node should still run the service; other services are not affected.
  *
- * <p>From an Ozone service: {@code start()} gains the {@link ServiceEpoch} parameter (stamp {@link
- * ServiceEpoch#getEpoch()} on anything written outside the node and check {@link
- * ServiceEpoch#isCurrent()} before each batch).
+ * <p>Not Ozone's {@code org.apache.hadoop.ozone.om.ha.OMService}, which sits on the same class path
+ * in an OM: implement this one for a new leader-only service. An existing Ozone service runs
+ * unchanged through {@code org.libomsvc.ozone.OzoneLeadershipBridge#register} (module {@code
+ * omsvc-ozone}). Porting one to this interface: {@code start()} gains the {@link ServiceEpoch}
+ * parameter (stamp {@link ServiceEpoch#getEpoch()} on anything written outside the node and check
+ * {@link ServiceEpoch#isCurrent()} before each batch), and the service no longer derives {@code
+ * shouldRun()} from the OM's leader state.
  */
 public interface OMService {
   /** The unique, stable name of the service (1 to 255 bytes of UTF-8, no control characters). */
