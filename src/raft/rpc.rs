@@ -100,6 +100,7 @@ pub struct ServiceReport {
 /// A change of the term or the leader, as a node saw it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LeadershipChangeReport {
+    /// The term seen.
     pub term: u64,
     /// None: no leader known in this term yet (an election was running).
     pub leader: Option<RaftNodeId>,
