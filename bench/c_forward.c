@@ -28,12 +28,28 @@ static int compare(const void *a, const void *b) {
 
 typedef void (*call_fn)(uint64_t i);
 
-static void empty_export(uint64_t i) { sink = (uintptr_t)omsvc_version() + (uintptr_t)i; }
-static void term_index_updated(uint64_t i) { omsvc_node_term_index_updated(node, 5, 1000 + i, NULL); }
-static void applied(uint64_t i) { (void)i; omsvc_node_applied(node, 5, 1000, NULL); }
-static void leader_changed(uint64_t i) { (void)i; omsvc_node_leader_changed(node, 5, peers[0], NULL); }
-static void leader_ready(uint64_t i) { (void)i; omsvc_node_leader_ready(node, 5, 10, NULL); }
-static void configuration_changed(uint64_t i) { (void)i; omsvc_node_configuration_changed(node, 5, 10, peers, 3, NULL); }
+static void empty_export(uint64_t i) {
+    sink = (uintptr_t)omsvc_version() + (uintptr_t)i;
+}
+static void term_index_updated(uint64_t i) {
+    omsvc_node_term_index_updated(node, 5, 1000 + i, NULL);
+}
+static void applied(uint64_t i) {
+    (void)i;
+    omsvc_node_applied(node, 5, 1000, NULL);
+}
+static void leader_changed(uint64_t i) {
+    (void)i;
+    omsvc_node_leader_changed(node, 5, peers[0], NULL);
+}
+static void leader_ready(uint64_t i) {
+    (void)i;
+    omsvc_node_leader_ready(node, 5, 10, NULL);
+}
+static void configuration_changed(uint64_t i) {
+    (void)i;
+    omsvc_node_configuration_changed(node, 5, 10, peers, 3, NULL);
+}
 
 /* Median ns per call over ROUNDS rounds of CALLS calls. */
 static double measure(call_fn call) {
@@ -52,9 +68,14 @@ static double measure(call_fn call) {
 
 int main(void) {
     omsvc_node_options options;
-    struct { const char *name; call_fn call; } events[] = {
-        {"term_index_updated", term_index_updated}, {"applied", applied},
-        {"leader_changed", leader_changed},         {"leader_ready", leader_ready},
+    struct {
+        const char *name;
+        call_fn call;
+    } events[] = {
+        {"term_index_updated", term_index_updated},
+        {"applied", applied},
+        {"leader_changed", leader_changed},
+        {"leader_ready", leader_ready},
         {"configuration_changed", configuration_changed},
     };
     double baseline;
@@ -68,7 +89,9 @@ int main(void) {
         fprintf(stderr, "open failed: %s\n", omsvc_last_error());
         return 1;
     }
-    peers[0].ptr = "om1"; peers[1].ptr = "om2"; peers[2].ptr = "om3";
+    peers[0].ptr = "om1";
+    peers[1].ptr = "om2";
+    peers[2].ptr = "om3";
     peers[0].len = peers[1].len = peers[2].len = 3;
     omsvc_node_leader_changed(node, 5, peers[0], NULL);
     omsvc_node_leader_ready(node, 5, 10, NULL);
@@ -76,11 +99,12 @@ int main(void) {
     omsvc_node_configuration_changed(node, 5, 10, peers, 3, NULL);
 
     baseline = measure(empty_export);
-    printf("BENCH c_empty_export value=%.2f unit=ns baseline=c_empty_export ratio=1.00\n", baseline);
+    printf("BENCH c_empty_export value=%.2f unit=ns baseline=c_empty_export ratio=1.00\n",
+           baseline);
     for (e = 0; e < sizeof events / sizeof events[0]; e++) {
         double cost = measure(events[e].call);
-        printf("BENCH c_forward_%s value=%.2f unit=ns baseline=c_empty_export ratio=%.2f\n", events[e].name, cost,
-               cost / baseline);
+        printf("BENCH c_forward_%s value=%.2f unit=ns baseline=c_empty_export ratio=%.2f\n",
+               events[e].name, cost, cost / baseline);
     }
     omsvc_node_free(node);
     return 0;

@@ -22,6 +22,9 @@
  * The result of every fallible `omsvc_` function. Numbers are fixed and never reused.
  */
 typedef enum omsvc_status {
+  /**
+   * Success.
+   */
   OMSVC_OK = 0,
   /**
    * A required pointer argument was NULL.
@@ -31,6 +34,9 @@ typedef enum omsvc_status {
    * The handle was never issued, or was freed.
    */
   OMSVC_INVALID_HANDLE = 2,
+  /**
+   * A string argument is not valid UTF-8.
+   */
   OMSVC_INVALID_UTF8 = 3,
   /**
    * A service name is empty, too long (over 255 bytes) or has control characters.
@@ -40,7 +46,13 @@ typedef enum omsvc_status {
    * A configuration value is over 4 MiB.
    */
   OMSVC_VALUE_TOO_LARGE = 5,
+  /**
+   * A service of that name is already registered on the node.
+   */
   OMSVC_DUPLICATE_SERVICE = 6,
+  /**
+   * No service of that name is registered on the node.
+   */
   OMSVC_UNKNOWN_SERVICE = 7,
   /**
    * Request bytes are not a valid ServiceConfigurationCommand.
@@ -50,19 +62,50 @@ typedef enum omsvc_status {
    * The caller's buffer is too small; the needed length was written.
    */
   OMSVC_BUFFER_TOO_SMALL = 9,
+  /**
+   * The database directory is held by another writer, in this process or another.
+   */
   OMSVC_DATABASE_LOCKED = 10,
+  /**
+   * No database at the path, and `create_if_missing` was false.
+   */
   OMSVC_DATABASE_MISSING = 11,
+  /**
+   * The database has a format version this libomsvc cannot read.
+   */
   OMSVC_UNSUPPORTED_FORMAT = 12,
+  /**
+   * The directory holds a RocksDB database that libomsvc did not create.
+   */
   OMSVC_NOT_AN_OMSVC_DATABASE = 13,
+  /**
+   * The checkpoint's target directory already exists.
+   */
   OMSVC_CHECKPOINT_EXISTS = 14,
+  /**
+   * RocksDB reported an error.
+   */
   OMSVC_STORAGE_ERROR = 15,
+  /**
+   * A file system operation failed.
+   */
   OMSVC_IO_ERROR = 16,
   /**
    * The node was shut down.
    */
   OMSVC_SHUT_DOWN = 17,
+  /**
+   * A write on a database opened read-only.
+   */
   OMSVC_READ_ONLY = 18,
+  /**
+   * A stored configuration does not decode as the expected message.
+   */
   OMSVC_CORRUPT_CONFIGURATION = 19,
+  /**
+   * A configuration write was not applied (the submitter failed, or the entry changed
+   * nothing).
+   */
   OMSVC_SUBMIT_FAILED = 20,
   /**
    * A bug in libomsvc panicked; the call had no effect that can be relied on.
@@ -94,6 +137,9 @@ typedef enum omsvc_status {
   OMSVC_STALE_EPOCH = 26,
 } omsvc_status;
 
+/**
+ * What applying an entry did.
+ */
 typedef enum omsvc_apply_outcome {
   /**
    * The entry changed the table.
@@ -109,7 +155,13 @@ typedef enum omsvc_apply_outcome {
  * What an event did.
  */
 typedef enum omsvc_event_outcome {
+  /**
+   * The node's state changed.
+   */
   OMSVC_EVENT_CHANGED = 0,
+  /**
+   * Nothing new: a repeated notification, or an index that does not matter.
+   */
   OMSVC_EVENT_UNCHANGED = 1,
   /**
    * Its term is below the current term: counted and ignored (a stale "not leader" still
@@ -152,10 +204,20 @@ typedef struct omsvc_raft_node omsvc_raft_node;
  * A UTF-8 string as pointer and length (no NUL terminator needed).
  */
 typedef struct omsvc_str {
+  /**
+   * The first byte. NULL only where a field or function gives NULL a meaning (then `len` is
+   * ignored).
+   */
   const char *ptr;
+  /**
+   * The length in bytes.
+   */
   size_t len;
 } omsvc_str;
 
+/**
+ * How `omsvc_node_open` opens a node.
+ */
 typedef struct omsvc_node_options {
   /**
    * This peer's id as the Raft group names it. Required, 1 to 255 bytes of UTF-8.
@@ -176,6 +238,9 @@ typedef struct omsvc_node_options {
   bool create_if_missing;
 } omsvc_node_options;
 
+/**
+ * How `omsvc_raft_node_start` starts an openraft-mode node.
+ */
 typedef struct omsvc_raft_node_options {
   /**
    * This node's id: positive and unique in the cluster.
@@ -201,7 +266,14 @@ typedef struct omsvc_raft_node_options {
    * OMSVC_INVALID_ARGUMENT naming the field.
    */
   uint64_t heartbeat_ms;
+  /**
+   * The shortest election timeout, in milliseconds (0: the default).
+   */
   uint64_t election_min_ms;
+  /**
+   * The longest election timeout, in milliseconds (0: the default); a follower withholds its
+   * vote this long after hearing from its leader.
+   */
   uint64_t election_max_ms;
 } omsvc_raft_node_options;
 
@@ -232,6 +304,9 @@ typedef struct omsvc_service_callbacks {
   int32_t (*should_run)(void *userdata);
 } omsvc_service_callbacks;
 
+/**
+ * Per-service gates and retry policy for `omsvc_node_register_service`.
+ */
 typedef struct omsvc_service_options {
   /**
    * Wait this long after the node becomes leader-ready before starting.
@@ -247,7 +322,13 @@ typedef struct omsvc_service_options {
   uint64_t retry_max_ms;
 } omsvc_service_options;
 
+/**
+ * One service's status, as `omsvc_node_service_status` reads it.
+ */
 typedef struct omsvc_service_status {
+  /**
+   * Started and still permitted to run.
+   */
   bool running;
   /**
    * Its permission to run ended (or should_run turned false) and its `stop` has not
@@ -258,7 +339,13 @@ typedef struct omsvc_service_status {
    * The epoch it runs (or is stopping) in; 0 otherwise.
    */
   uint64_t epoch;
+  /**
+   * Successful starts since registration.
+   */
   uint64_t start_count;
+  /**
+   * Stops since registration.
+   */
   uint64_t stop_count;
   /**
    * Failed starts since the last successful one.

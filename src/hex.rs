@@ -1,5 +1,6 @@
 //! Lowercase hex for byte strings: how the openraft transport's JSON and the CLI show bytes.
 
+/// `bytes` as lowercase hex, two digits a byte.
 pub fn encode(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! libomsvc: leader-only services and their replicated configuration for Raft groups.
 //!
 //! The [`core`] owns the leadership model fed by Raft events, the service runner and the

@@ -38,6 +38,8 @@ impl Seen {
 }
 
 unsafe extern "C" fn on_start(userdata: *mut c_void, epoch: u64) -> i32 {
+    // SAFETY: `userdata` is the `Arc::as_ptr` of a `Seen` that the driver's `seen` list keeps
+    // alive until the test ends.
     let seen = unsafe { &*(userdata as *const Seen) };
     if seen.in_call.swap(true, Ordering::SeqCst) {
         seen.violation(format!("start({epoch}) overlapped another call"));
@@ -51,6 +53,8 @@ unsafe extern "C" fn on_start(userdata: *mut c_void, epoch: u64) -> i32 {
 }
 
 unsafe extern "C" fn on_stop(userdata: *mut c_void) -> i32 {
+    // SAFETY: `userdata` is the `Arc::as_ptr` of a `Seen` that the driver's `seen` list keeps
+    // alive until the test ends.
     let seen = unsafe { &*(userdata as *const Seen) };
     if seen.in_call.swap(true, Ordering::SeqCst) {
         seen.violation("stop overlapped another call".into());
@@ -222,6 +226,7 @@ impl Driver {
                     create_if_missing: true,
                 };
                 let mut handle = std::ptr::null_mut();
+                // SAFETY: `options` and its strings, and `handle`, are live locals.
                 let status = unsafe { omsvc_node_open(&options, &mut handle) };
                 self.calls += 1;
                 prop_assert_eq!(status, omsvc_status::OMSVC_OK);
@@ -238,12 +243,15 @@ impl Driver {
                 let Some(slot) = self.pick(index) else {
                     return Ok(());
                 };
+                // SAFETY: the handle may be freed or forged (the ABI checks it); nothing else is
+                // passed.
                 let status = unsafe { omsvc_node_free(self.issued[slot].handle) };
                 self.check(status, slot, "free")?;
                 self.issued[slot].live = false;
                 // Freed: its services are stopped and no callback runs any more.
                 for &(_, seen) in &self.issued[slot].services {
                     prop_assert!(
+                        // SAFETY: `seen` points to a `Seen` that `self.seen` keeps alive.
                         !unsafe { &*seen }.running.load(Ordering::SeqCst),
                         "a service of a freed node still runs"
                     );
@@ -256,6 +264,7 @@ impl Driver {
                 }
                 let mut json = std::ptr::NonNull::<omsvc_bytes>::dangling().as_ptr();
                 let before = json;
+                // SAFETY: a forged handle is what this call tests; `json` is a live local.
                 let status = unsafe { omsvc_node_status_json(forged, &mut json) };
                 self.calls += 1;
                 prop_assert!(
@@ -266,6 +275,7 @@ impl Driver {
                     "forged handle {value:#x}: {status:?}"
                 );
                 prop_assert_eq!(json, before, "an out-param was written on failure");
+                // SAFETY: a forged handle is what this call tests; the outcome pointer may be NULL.
                 let status = unsafe { omsvc_node_not_leader(forged, 1, std::ptr::null_mut()) };
                 self.calls += 1;
                 prop_assert!(matches!(
@@ -285,6 +295,8 @@ impl Driver {
                     },
                     text,
                 );
+                // SAFETY: the handle may be freed or forged (the ABI checks it); `leader_str` is
+                // NULL or a static string; the outcome pointer may be NULL.
                 let status = unsafe {
                     omsvc_node_leader_changed(
                         self.issued[slot].handle,
@@ -313,6 +325,8 @@ impl Driver {
                 let Some(slot) = self.pick(node) else {
                     return Ok(());
                 };
+                // SAFETY: the handle may be freed or forged (the ABI checks it); the outcome
+                // pointer may be NULL.
                 let status = unsafe {
                     omsvc_node_not_leader(self.issued[slot].handle, term, std::ptr::null_mut())
                 };
@@ -326,6 +340,8 @@ impl Driver {
                 let Some(slot) = self.pick(node) else {
                     return Ok(());
                 };
+                // SAFETY: the handle may be freed or forged (the ABI checks it); the outcome
+                // pointer may be NULL.
                 let status = unsafe {
                     omsvc_node_leader_ready(
                         self.issued[slot].handle,
@@ -343,6 +359,8 @@ impl Driver {
                 let Some(slot) = self.pick(node) else {
                     return Ok(());
                 };
+                // SAFETY: the handle may be freed or forged (the ABI checks it); the outcome
+                // pointer may be NULL.
                 let status = unsafe {
                     omsvc_node_term_index_updated(
                         self.issued[slot].handle,
@@ -357,6 +375,8 @@ impl Driver {
                 let Some(slot) = self.pick(node) else {
                     return Ok(());
                 };
+                // SAFETY: the handle may be freed or forged (the ABI checks it); the outcome
+                // pointer may be NULL.
                 let status = unsafe {
                     omsvc_node_applied(self.issued[slot].handle, term, index, std::ptr::null_mut())
                 };
@@ -378,6 +398,8 @@ impl Driver {
                         .unwrap()
                 };
                 let mut outcome = omsvc_apply_outcome::OMSVC_APPLY_APPLIED;
+                // SAFETY: the handle may be freed or forged (the ABI checks it); `entry` and
+                // `outcome` are live locals.
                 let status = unsafe {
                     omsvc_node_apply_entry(
                         self.issued[slot].handle,
@@ -403,6 +425,8 @@ impl Driver {
                     should_run: None,
                 };
                 let name = SERVICES[service];
+                // SAFETY: the handle may be freed or forged (the ABI checks it); the name is
+                // static, `callbacks` a live local, `userdata` a `Seen` kept in `self.seen`.
                 let status = unsafe {
                     omsvc_node_register_service(
                         self.issued[slot].handle,
@@ -424,6 +448,8 @@ impl Driver {
                 };
                 let mut settled = false;
                 let handle = self.issued[slot].handle;
+                // SAFETY: the handle may be freed or forged (the ABI checks it); `settled` is a
+                // live local.
                 let status = unsafe { omsvc_node_wait_settled(handle, 10_000, &mut settled) };
                 self.check(status, slot, "wait_settled")?;
                 if status != omsvc_status::OMSVC_OK {
@@ -433,6 +459,8 @@ impl Driver {
                 for &(service, seen) in &self.issued[slot].services {
                     let name = SERVICES[service];
                     let mut view = omsvc_service_status::default();
+                    // SAFETY: `handle` is live (it just settled); the name is static and `view` a
+                    // live local.
                     let status = unsafe {
                         omsvc_node_service_status(
                             handle,
@@ -443,6 +471,7 @@ impl Driver {
                     };
                     self.calls += 1;
                     prop_assert_eq!(status, omsvc_status::OMSVC_OK);
+                    // SAFETY: `seen` points to a `Seen` that `self.seen` keeps alive.
                     let running = unsafe { &*seen }.running.load(Ordering::SeqCst);
                     prop_assert_eq!(
                         view.running,
@@ -452,6 +481,7 @@ impl Driver {
                     );
                     let epoch = if running { view.epoch } else { 0 };
                     let mut current = false;
+                    // SAFETY: `handle` is live (it just settled); `current` is a live local.
                     let status =
                         unsafe { omsvc_node_epoch_is_current(handle, epoch, &mut current) };
                     self.calls += 1;
@@ -472,13 +502,18 @@ impl Driver {
                     return Ok(());
                 };
                 let mut json = std::ptr::null_mut();
+                // SAFETY: the handle may be freed or forged (the ABI checks it); `json` is a live
+                // local.
                 let status = unsafe { omsvc_node_status_json(self.issued[slot].handle, &mut json) };
                 self.check(status, slot, "status_json")?;
                 if status == omsvc_status::OMSVC_OK {
+                    // SAFETY: `json` is the live bytes the call just returned: its data pointer
+                    // holds its length in bytes.
                     let bytes = unsafe {
                         std::slice::from_raw_parts(omsvc_bytes_data(json), omsvc_bytes_len(json))
                     };
                     prop_assert!(serde_json::from_slice::<serde_json::Value>(bytes).is_ok());
+                    // SAFETY: `json` came from `omsvc_node_status_json` and is freed once, here.
                     unsafe { omsvc_bytes_free(json) };
                 } else {
                     prop_assert!(json.is_null(), "an out-param was written on failure");
@@ -488,6 +523,7 @@ impl Driver {
                 let Some(slot) = self.pick(node) else {
                     return Ok(());
                 };
+                // SAFETY: the handle may be freed or forged (the ABI checks it).
                 let status = unsafe { omsvc_node_shutdown(self.issued[slot].handle) };
                 self.check(status, slot, "shutdown")?;
                 if self.issued[slot].live {
@@ -502,6 +538,7 @@ impl Driver {
     fn finish(&mut self) -> Result<(), TestCaseError> {
         for issued in &mut self.issued {
             if issued.live {
+                // SAFETY: `issued.handle` is live (checked above) and freed once, here.
                 let status = unsafe { omsvc_node_free(issued.handle) };
                 self.calls += 1;
                 prop_assert_eq!(status, omsvc_status::OMSVC_OK);
@@ -510,6 +547,7 @@ impl Driver {
         }
         for issued in &self.issued {
             for &(_, seen) in &issued.services {
+                // SAFETY: `seen` points to a `Seen` that `self.seen` keeps alive.
                 let seen = unsafe { &*seen };
                 prop_assert!(!seen.running.load(Ordering::SeqCst), "running after free");
                 let violations = seen.violations.lock().unwrap();

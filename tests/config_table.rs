@@ -1,4 +1,4 @@
-//! The RocksDB configuration table (DESIGN section 4; B7, B8, B9 and the limits).
+//! The RocksDB configuration table (docs/design.md T1-T11; B7, B8, B9 and the limits).
 
 mod common;
 
@@ -18,7 +18,7 @@ fn set(name: &str, value: &[u8]) -> Vec<u8> {
 }
 
 #[test]
-fn b7_an_entry_applied_on_every_node_reads_the_same_everywhere() {
+fn an_entry_applied_on_every_node_reads_the_same_everywhere() {
     let group = Group::new(3);
     let large: Vec<u8> = (0..64 * 1024).map(|i| (i % 251) as u8).collect();
     group.replicate(&set("Lifecycle", b"suspended")).unwrap();
@@ -57,7 +57,7 @@ fn b7_an_entry_applied_on_every_node_reads_the_same_everywhere() {
 }
 
 #[test]
-fn b8_replaying_an_entry_changes_nothing_and_restart_keeps_everything() {
+fn replaying_an_entry_changes_nothing_and_restart_keeps_everything() {
     let dir = tempfile::tempdir().unwrap();
     {
         let table = open(dir.path());
@@ -299,7 +299,7 @@ fn a_foreign_rocksdb_database_is_refused() {
 }
 
 #[test]
-fn b9_a_follower_installing_a_snapshot_ends_with_the_leaders_configuration() {
+fn a_follower_installing_a_snapshot_ends_with_the_leaders_configuration() {
     let dir = tempfile::tempdir().unwrap();
     let leader = open(&dir.path().join("leader"));
     let follower = open(&dir.path().join("follower"));
@@ -386,7 +386,7 @@ fn a_log_that_starts_at_index_zero_applies_its_first_entry_once() {
     ));
 }
 
-/// Item 25 of the safety issue: a write stamped with its writer's epoch is refused, alike on
+/// docs/design.md F3: a write stamped with its writer's epoch is refused, alike on
 /// every peer, when its entry was appended in another term; an operator's write is not fenced.
 #[test]
 fn a_write_stamped_with_an_epoch_other_than_its_entrys_term_is_refused_and_writes_nothing() {
@@ -433,7 +433,7 @@ fn a_write_stamped_with_an_epoch_other_than_its_entrys_term_is_refused_and_write
     assert_eq!(table.read("Scanner").unwrap().as_deref(), Some(&b"17"[..]));
 }
 
-/// Item 18 of the safety issue: terms in a Raft log never go down.
+/// docs/design.md T4: terms in a Raft log never go down.
 #[test]
 fn an_entry_whose_term_is_below_the_last_applied_entrys_is_refused() {
     let dir = tempfile::tempdir().unwrap();
@@ -476,7 +476,7 @@ fn an_entry_whose_term_is_below_the_last_applied_entrys_is_refused() {
     table.apply(6, 12, &set("Lifecycle", b"six")).unwrap();
 }
 
-/// Item 4 of the safety issue: run control is a record of its own, apart from the service's
+/// docs/design.md T10: run control is a record of its own, apart from the service's
 /// configuration, applied and snapshotted like every other change.
 #[test]
 fn run_control_is_its_own_record_and_travels_with_snapshots() {

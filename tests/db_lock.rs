@@ -1,5 +1,5 @@
 //! One database directory is never open twice for writing, however its path is spelled
-//! (DESIGN B17): within this process through the table's directory lock, across processes
+//! (docs/design.md B17): within this process through the table's directory lock, across processes
 //! through RocksDB's `LOCK` file, which a second in-process open can no longer release.
 
 use omsvc::{ConfigTable, Error, TableOptions};

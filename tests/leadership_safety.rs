@@ -1,7 +1,7 @@
-//! Leadership rules that hosts and hostile callers have broken before (safety issue): a
-//! leader-ready for a term never won, term 0, a term of u64::MAX, tokens that came back to
-//! life, starts on an epoch that ended during `should_run`, the delay after ready, STOPPING,
-//! and one slow `stop` holding the others up.
+//! Leadership rules that hosts and hostile callers have broken before (docs/design.md R3, R4,
+//! R7, S3, S5, S6; B3, B15, B19): a leader-ready for a term never won, term 0, a term of
+//! u64::MAX, tokens that came back to life, starts on an epoch that ended during `should_run`,
+//! the delay after ready, STOPPING, and one slow `stop` holding the others up.
 
 mod common;
 

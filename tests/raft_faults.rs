@@ -4,8 +4,8 @@
 //! - a partitioned leader stops its service on quorum loss; another node takes over in a newer
 //!   epoch; after healing, the old leader follows and does not run the service;
 //! - a partition shorter than an election: the leader's service stops, then runs again;
-//! - a node added after the log was purged catches up by installing a snapshot (DESIGN B9);
-//! - hundreds of leader changes against a fenced register (DESIGN B13);
+//! - a node added after the log was purged catches up by installing a snapshot (docs/design.md B9);
+//! - hundreds of leader changes against a fenced register (docs/design.md B13);
 //! - bad input: unreachable addresses, foreign data directories, garbage bytes, another
 //!   cluster's name, an unreachable new member, an empty initial membership.
 //!
@@ -261,7 +261,7 @@ fn leader_partitioned_shorter_than_an_election_runs_its_service_again() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 2. Snapshot install (DESIGN B9)
+// 2. Snapshot install (docs/design.md B9)
 // ---------------------------------------------------------------------------------------------
 
 mod snapshot_capture {
@@ -482,7 +482,7 @@ fn node_added_after_the_log_was_purged_installs_a_snapshot_with_the_leaders_conf
 }
 
 // ---------------------------------------------------------------------------------------------
-// 3. Leader changes against a fenced register (DESIGN B13)
+// 3. Leader changes against a fenced register (docs/design.md B13)
 // ---------------------------------------------------------------------------------------------
 
 #[derive(Debug, Clone, Copy)]

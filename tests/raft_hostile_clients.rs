@@ -1,7 +1,7 @@
 //! What an attacker who can reach a node's port can do to `omsvc node run` processes: huge
 //! length prefixes, bare headers, half frames, idle connections by the thousand. Memory stays
-//! bounded, such connections are closed, and members and clients keep being served (DESIGN
-//! B16). Attackers connect from other loopback addresses (127.0.0.2 and up) than the members
+//! bounded, such connections are closed, and members and clients keep being served
+//! (docs/design.md B16). Attackers connect from other loopback addresses (127.0.0.2 and up) than the members
 //! (127.0.0.1), as a remote host would.
 
 mod raft_processes_support;

@@ -1,10 +1,10 @@
 //! Paused processes (SIGSTOP, then SIGCONT) in a cluster of three `omsvc node run` processes:
 //! the way a long GC pause, a frozen VM or an overloaded host looks to Raft.
 //!
-//! - A paused follower that resumes does not depose the healthy leader (issue 9, item 23).
+//! - A paused follower that resumes does not depose the healthy leader (docs/design.md B18).
 //! - A paused leader: the new leader's service runs in a new epoch; the old one stops soon after
 //!   it resumes; the saves of all leaders, in log order, never go back to an older epoch (a
-//!   fenced register over the committed log); figures printed for BENCHMARKS.md (DESIGN B15).
+//!   fenced register over the committed log); figures printed for BENCHMARKS.md (docs/design.md B15).
 
 mod raft_processes_support;
 

@@ -1,4 +1,4 @@
-//! Service lifecycle on one node, driven through the Rust API (DESIGN B1-B5, B12).
+//! Service lifecycle on one node, driven through the Rust API (docs/design.md B1-B5, B12).
 
 mod common;
 
@@ -27,7 +27,7 @@ fn register(node: &Node, name: &str) -> Arc<Recorder> {
 }
 
 #[test]
-fn b1_empty_and_duplicate_names_are_refused() {
+fn empty_and_duplicate_names_are_refused() {
     let node = node("om1");
     let log = Arc::new(Mutex::new(Vec::new()));
     let err = node
@@ -69,7 +69,7 @@ fn b1_empty_and_duplicate_names_are_refused() {
 }
 
 #[test]
-fn b1_services_start_in_registration_order_and_stop_in_reverse_at_shutdown() {
+fn services_start_in_registration_order_and_stop_in_reverse_at_shutdown() {
     let node = node("om1");
     let log = Arc::new(Mutex::new(Vec::new()));
     for name in ["Lifecycle", "Trash", "Balancer"] {
@@ -107,13 +107,13 @@ fn b1_services_start_in_registration_order_and_stop_in_reverse_at_shutdown() {
 }
 
 #[test]
-fn b2_b3_pausing_until_leader_ready_and_barrier_then_running_then_pausing() {
+fn pausing_until_leader_ready_and_barrier_then_running_then_pausing() {
     let node = node("om1");
     let service = register(&node, "Lifecycle");
     assert!(node.wait_settled(SETTLE));
     assert_eq!(status(&node, "Lifecycle").status, ServiceStatus::Pausing);
 
-    // B3: elected but not ready: nothing starts.
+    // Elected but not ready: nothing starts (docs/design.md B3).
     node.leader_changed(4, Some("om1"));
     assert!(node.wait_settled(SETTLE));
     let view = status(&node, "Lifecycle");
@@ -160,7 +160,7 @@ fn b2_b3_pausing_until_leader_ready_and_barrier_then_running_then_pausing() {
 }
 
 #[test]
-fn b4_repeated_notifications_start_nothing_twice() {
+fn repeated_notifications_start_nothing_twice() {
     let node = node("om1");
     let service = register(&node, "Lifecycle");
     for _ in 0..3 {
@@ -181,7 +181,7 @@ fn b4_repeated_notifications_start_nothing_twice() {
 }
 
 #[test]
-fn b5_stale_events_never_start_and_any_not_leader_stops() {
+fn stale_events_never_start_and_any_not_leader_stops() {
     let node = node("om1");
     let service = register(&node, "Lifecycle");
     node.leader_changed(7, Some("om2"));
@@ -201,7 +201,7 @@ fn b5_stale_events_never_start_and_any_not_leader_stops() {
 }
 
 #[test]
-fn b12_failing_start_is_retried_with_its_error_visible_and_others_unaffected() {
+fn failing_start_is_retried_with_its_error_visible_and_others_unaffected() {
     let node = node("om1");
     let log = Arc::new(Mutex::new(Vec::new()));
     let flaky = Recorder::new("Flaky", log.clone());

@@ -1,5 +1,5 @@
 //! Stateful services across a group of nodes: configuration that survives failover
-//! (DESIGN B6, B10, B11).
+//! (docs/design.md B6, B10, B11).
 
 mod common;
 
@@ -84,7 +84,7 @@ fn starts(scanner: &Scanner) -> Vec<(u64, String)> {
 }
 
 #[test]
-fn b11_progress_the_leader_saved_is_where_the_next_leader_resumes() {
+fn progress_the_leader_saved_is_where_the_next_leader_resumes() {
     let group = Group::new(3);
     let scanners = with_scanners(&group);
     let first = group.elect(0);
@@ -112,7 +112,7 @@ fn b11_progress_the_leader_saved_is_where_the_next_leader_resumes() {
 }
 
 #[test]
-fn b6_configuration_committed_before_a_leader_change_is_what_the_new_leader_reads() {
+fn configuration_committed_before_a_leader_change_is_what_the_new_leader_reads() {
     let group = Group::new(3);
     let scanners = with_scanners(&group);
     group.elect(0);
@@ -153,7 +153,7 @@ fn b6_configuration_committed_before_a_leader_change_is_what_the_new_leader_read
 }
 
 #[test]
-fn b10_step_down_keeps_configuration_and_a_user_stop_holds_across_leaders() {
+fn step_down_keeps_configuration_and_a_user_stop_holds_across_leaders() {
     let group = Group::new(3);
     let scanners = with_scanners(&group);
     scanners[0]
@@ -276,7 +276,7 @@ fn a_stored_value_that_is_not_the_expected_message_is_a_clear_error() {
     assert!(err.to_string().contains("\"Scanner\""));
 }
 
-/// Item 3 of the safety issue: each local submitter once had its own lock, so two of them
+/// docs/design.md T11: each local submitter once had its own lock, so two of them
 /// picked the same index; the second write changed nothing and was still reported saved.
 #[test]
 fn two_local_submitters_never_share_an_entry_and_every_save_is_applied() {
@@ -390,10 +390,10 @@ impl Service for Looper {
     }
 }
 
-/// Item 4 of the safety issue: a user's stop once rewrote the whole configuration, so a
+/// docs/design.md B10 and T10: a user's stop once rewrote the whole configuration, so a
 /// progress save landing after it undid the stop.
 #[test]
-fn b10_a_user_stop_holds_against_a_service_saving_progress_in_a_tight_loop() {
+fn a_user_stop_holds_against_a_service_saving_progress_in_a_tight_loop() {
     use std::sync::atomic::Ordering;
     const ROUNDS: usize = 200;
     let group = Group::new(3);
@@ -477,11 +477,11 @@ fn b10_a_user_stop_holds_against_a_service_saving_progress_in_a_tight_loop() {
     }
 }
 
-/// Item 25 of the safety issue: a save the old leader's service made while its epoch was
+/// docs/design.md B13 and F3: a save the old leader's service made while its epoch was
 /// current reaches the log only in the next leader's term (as a Ratis client's retry delivers
 /// it to the new leader). Every peer refuses it; the configuration never goes backwards.
 #[test]
-fn b13_a_deposed_leaders_save_appended_in_a_later_term_is_refused_on_every_peer() {
+fn a_deposed_leaders_save_appended_in_a_later_term_is_refused_on_every_peer() {
     let group = Group::new(3);
     let scanners = with_scanners(&group);
     let first = group.elect(0);

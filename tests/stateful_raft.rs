@@ -126,7 +126,7 @@ fn stored(cluster: &Cluster, id: u64) -> Option<Progress> {
 }
 
 #[test]
-fn b13_a_deposed_leaders_save_committed_in_a_later_term_is_refused_on_every_peer() {
+fn a_deposed_leaders_save_committed_in_a_later_term_is_refused_on_every_peer() {
     let _serial = serial();
     let (cluster, savers) = cluster_of_savers(FAST, false);
     let (old, old_epoch) = cluster.leader();

@@ -15,7 +15,8 @@ static pthread_mutex_t print_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int32_t start_scanner(void *userdata, uint64_t epoch) {
     pthread_mutex_lock(&print_lock);
-    printf("    %s: scanner STARTED in epoch %llu\n", (const char *)userdata, (unsigned long long)epoch);
+    printf("    %s: scanner STARTED in epoch %llu\n", (const char *)userdata,
+           (unsigned long long)epoch);
     pthread_mutex_unlock(&print_lock);
     return 0;
 }
@@ -29,7 +30,8 @@ static int32_t stop_scanner(void *userdata) {
 
 static int check(enum omsvc_status status, const char *what) {
     if (status != OMSVC_OK) {
-        fprintf(stderr, "%s failed: %s (%s)\n", what, omsvc_status_message(status), omsvc_last_error());
+        fprintf(stderr, "%s failed: %s (%s)\n", what, omsvc_status_message(status),
+                omsvc_last_error());
         return 0;
     }
     return 1;
@@ -57,13 +59,16 @@ static void elect(int old_leader, int leader, uint64_t term, uint64_t index) {
     printf("term %llu: %s is elected\n", (unsigned long long)term, ids[leader]);
     for (i = 0; i < PEERS; i++) peers[i] = str(ids[i]);
     if (old_leader >= 0) check(omsvc_node_not_leader(nodes[old_leader], term, NULL), "not_leader");
-    for (i = 0; i < PEERS; i++) check(omsvc_node_leader_changed(nodes[i], term, str(ids[leader]), NULL), "leader_changed");
+    for (i = 0; i < PEERS; i++)
+        check(omsvc_node_leader_changed(nodes[i], term, str(ids[leader]), NULL), "leader_changed");
     for (i = 0; i < PEERS; i++) {
-        check(omsvc_node_configuration_changed(nodes[i], term, index, peers, PEERS, NULL), "configuration_changed");
+        check(omsvc_node_configuration_changed(nodes[i], term, index, peers, PEERS, NULL),
+              "configuration_changed");
         check(omsvc_node_applied(nodes[i], term, index, NULL), "applied");
     }
     check(omsvc_node_leader_ready(nodes[leader], term, index, NULL), "leader_ready");
-    for (i = 0; i < PEERS; i++) check(omsvc_node_term_index_updated(nodes[i], term, index, NULL), "term_index_updated");
+    for (i = 0; i < PEERS; i++)
+        check(omsvc_node_term_index_updated(nodes[i], term, index, NULL), "term_index_updated");
     settle_all();
 }
 
@@ -82,7 +87,9 @@ int main(void) {
     for (i = 0; i < PEERS; i++) {
         options.self_id = str(ids[i]); /* db_dir left NULL: a temporary database per node */
         if (!check(omsvc_node_open(&options, &nodes[i]), "omsvc_node_open")) return 1;
-        if (!check(omsvc_node_register_service(nodes[i], "Scanner", 7, &callbacks, (void *)ids[i], NULL), "register"))
+        if (!check(omsvc_node_register_service(nodes[i], "Scanner", 7, &callbacks, (void *)ids[i],
+                                               NULL),
+                   "register"))
             return 1;
     }
     elect(-1, 0, 1, 1);

@@ -1,6 +1,6 @@
 //! The core: everything libomsvc decides, with no knowledge of its hosts.
 //!
-//! - [`leadership`]: what this node may do, derived from Raft events (DESIGN section 3).
+//! - [`leadership`]: what this node may do, derived from Raft events (docs/design.md R1-R9).
 //! - [`services`]: registered services and the runner that starts and stops them.
 //! - [`config`]: the RocksDB configuration table and its wire format.
 //! - [`stateful`]: typed configuration for services, written through a replication submitter.

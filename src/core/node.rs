@@ -23,15 +23,19 @@ pub enum DbLocation {
     Ephemeral,
 }
 
+/// How a node is opened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeOptions {
     /// This peer's id as the Raft group names it (Ratis's RaftPeerId, openraft's node id).
     pub self_id: String,
+    /// Where its database lives.
     pub db: DbLocation,
+    /// How its configuration table is opened.
     pub table: TableOptions,
 }
 
 impl NodeOptions {
+    /// Options for peer `self_id` with its database at `db` and the default table options.
     pub fn new(self_id: impl Into<String>, db: DbLocation) -> Self {
         NodeOptions {
             self_id: self_id.into(),
@@ -44,21 +48,32 @@ impl NodeOptions {
 /// Everything an operator needs to see why a service runs or not.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeStatus {
+    /// This peer's id.
     pub self_id: String,
+    /// The newest term seen.
     pub term: Term,
+    /// The leader of that term, if known.
     pub leader: Option<String>,
+    /// This node's role in that term.
     pub role: Role,
+    /// The barrier of the current leadership (0 before leader-ready).
     pub barrier: LogIndex,
+    /// The highest index the host reported applied.
     pub applied: LogIndex,
+    /// The peer set last reported.
     pub peers: Vec<String>,
     /// Stale or contradictory events received and ignored.
     pub ignored_events: u64,
     /// Why services may not run, when they may not.
     pub blocker: Option<Blocker>,
+    /// The last entry applied into the configuration table.
     pub last_applied_entry: TransactionInfo,
+    /// Every registered service, in registration order.
     pub services: Vec<ServiceStatusView>,
 }
 
+/// One Raft peer's libomsvc: the leadership model, the registered services with their runner,
+/// and the configuration table. Hosts forward Raft events to it and apply entries through it.
 pub struct Node {
     inner: Arc<NodeInner>,
 }
@@ -72,6 +87,7 @@ pub(crate) struct NodeInner {
 }
 
 impl Node {
+    /// Opens (or creates) the node's database and starts its runner thread.
     pub fn open(options: NodeOptions) -> Result<Node, Error> {
         let (path, ephemeral_dir) = match options.db {
             DbLocation::Dir(path) => (path, None),
@@ -102,10 +118,12 @@ impl Node {
         })
     }
 
+    /// This peer's id.
     pub fn self_id(&self) -> &str {
         &self.inner.self_id
     }
 
+    /// The database directory.
     pub fn db_path(&self) -> &Path {
         self.inner.table.path()
     }
@@ -136,21 +154,27 @@ impl Node {
         self.inner.manager.set_observer(observer)
     }
 
-    // Raft events, forwarded 1:1 from the host (DESIGN section 3).
+    // Raft events, forwarded 1:1 from the host (docs/design.md, section 3).
 
+    /// `notifyLeaderChanged`: `leader` leads `term` (`None`: no leader known).
     pub fn leader_changed(&self, term: Term, leader: Option<&str>) -> EventOutcome {
         self.inner.manager.leader_changed(term, leader)
     }
+    /// `notifyNotLeader`: this node does not lead; it demotes whatever the term.
     pub fn not_leader(&self, term: Term) -> EventOutcome {
         self.inner.manager.not_leader(term)
     }
+    /// `notifyLeaderReady` for `term`, the term this node was elected in; services wait until
+    /// every entry up to `barrier` is applied.
     pub fn leader_ready(&self, term: Term, barrier: LogIndex) -> EventOutcome {
         self.inner.manager.leader_ready(term, barrier)
     }
+    /// `notifyTermIndexUpdated`: one atomic load unless the term is new.
     #[inline]
     pub fn term_index_updated(&self, term: Term, index: LogIndex) -> EventOutcome {
         self.inner.manager.term_index_updated(term, index)
     }
+    /// `notifyConfigurationChanged`: the peer set as of entry `index` of `term`.
     pub fn configuration_changed<S: AsRef<str>>(
         &self,
         term: Term,
@@ -192,6 +216,7 @@ impl Node {
         self.inner.apply_entry(term, index, request)
     }
 
+    /// Service `name`'s configuration, or `None` when it has none.
     pub fn read_configuration(&self, name: &str) -> Result<Option<Vec<u8>>, Error> {
         self.inner.table.read(name)
     }
@@ -200,9 +225,11 @@ impl Node {
     pub fn read_run_control(&self, name: &str) -> Result<Option<bool>, Error> {
         self.inner.table.run_control(name)
     }
+    /// The names of the services that have a configuration, in order.
     pub fn list_configurations(&self) -> Result<Vec<String>, Error> {
         self.inner.table.list()
     }
+    /// The last entry applied into the table (term and index 0 before the first).
     pub fn last_applied_entry(&self) -> TransactionInfo {
         self.inner.table.last_applied()
     }
@@ -211,6 +238,8 @@ impl Node {
     pub fn applied_position(&self) -> Option<TransactionInfo> {
         self.inner.table.applied_position()
     }
+    /// Writes a checkpoint of the table into the new directory `dir`, for a snapshot; returns
+    /// the last entry it contains.
     pub fn checkpoint(&self, dir: impl AsRef<Path>) -> Result<TransactionInfo, Error> {
         self.inner.table.checkpoint(dir)
     }
@@ -275,6 +304,7 @@ impl Node {
         StatefulConfig::new(name, self.inner.table.clone(), submitter)
     }
 
+    /// The leadership state and every service's status, read at one instant.
     pub fn status(&self) -> NodeStatus {
         let last_applied_entry = self.inner.table.last_applied();
         self.inner.manager.inspect(|model, services| NodeStatus {
@@ -295,6 +325,7 @@ impl Node {
         })
     }
 
+    /// The status of service `name`.
     pub fn service_status(&self, name: &str) -> Result<ServiceStatusView, Error> {
         self.inner.manager.service_status(name)
     }

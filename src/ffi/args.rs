@@ -76,6 +76,7 @@ pub(crate) unsafe fn text<'a>(
     if ptr.is_null() {
         return Err(null(what));
     }
+    // SAFETY: our caller promises `len` readable bytes at `ptr`, which `bytes` needs.
     let raw = unsafe { bytes(ptr.cast(), len, what)? };
     std::str::from_utf8(raw).map_err(|_| {
         FfiError::new(
@@ -90,6 +91,7 @@ pub(crate) unsafe fn service_name<'a>(ptr: *const c_char, len: usize) -> Result<
     if ptr.is_null() {
         return Err(null("the service name"));
     }
+    // SAFETY: our caller promises `len` readable bytes at `ptr`, which `bytes` needs.
     let raw = unsafe { bytes(ptr.cast(), len, "the service name")? };
     Ok(validate_service_name_bytes(raw)?)
 }

@@ -125,6 +125,8 @@ mod tests {
             Ok(())
         });
         assert_eq!(status, omsvc_status::OMSVC_PANIC);
+        // SAFETY: omsvc_last_error returns a NUL-terminated string, never NULL, valid until the
+        // next failing call on this thread.
         let message = unsafe { std::ffi::CStr::from_ptr(super::super::omsvc_last_error()) }
             .to_string_lossy()
             .into_owned();

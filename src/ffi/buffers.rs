@@ -35,6 +35,7 @@ pub(crate) fn new_name_list(names: Vec<String>) -> *mut omsvc_name_list {
 /// The bytes' start (NULL if `bytes` is NULL; not NUL-terminated unless documented).
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_bytes_data(bytes: *const omsvc_bytes) -> *const u8 {
+    // SAFETY: the C caller passes `bytes` NULL or as libomsvc returned it, not yet freed.
     match unsafe { bytes.as_ref() } {
         Some(bytes) => bytes.data.as_ptr(),
         None => std::ptr::null(),
@@ -44,6 +45,7 @@ pub unsafe extern "C" fn omsvc_bytes_data(bytes: *const omsvc_bytes) -> *const u
 /// The number of bytes (0 if `bytes` is NULL).
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_bytes_len(bytes: *const omsvc_bytes) -> usize {
+    // SAFETY: the C caller passes `bytes` NULL or as libomsvc returned it, not yet freed.
     unsafe { bytes.as_ref() }.map_or(0, |bytes| bytes.data.len())
 }
 
@@ -51,6 +53,8 @@ pub unsafe extern "C" fn omsvc_bytes_len(bytes: *const omsvc_bytes) -> usize {
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_bytes_free(bytes: *mut omsvc_bytes) {
     if !bytes.is_null() {
+        // SAFETY: `bytes` is not NULL, so it is the `Box::into_raw` result libomsvc handed out, and
+        // the C caller frees it once.
         guard_void(|| drop(unsafe { Box::from_raw(bytes) }));
     }
 }
@@ -58,6 +62,7 @@ pub unsafe extern "C" fn omsvc_bytes_free(bytes: *mut omsvc_bytes) {
 /// The number of names (0 if `list` is NULL).
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_name_list_len(list: *const omsvc_name_list) -> usize {
+    // SAFETY: the C caller passes `list` NULL or as libomsvc returned it, not yet freed.
     unsafe { list.as_ref() }.map_or(0, |list| list.names.len())
 }
 
@@ -70,9 +75,11 @@ pub unsafe extern "C" fn omsvc_name_list_get(
     index: usize,
     len_out: *mut usize,
 ) -> *const c_char {
+    // SAFETY: the C caller passes `list` NULL or as libomsvc returned it, not yet freed.
     let Some(name) = unsafe { list.as_ref() }.and_then(|list| list.names.get(index)) else {
         return std::ptr::null();
     };
+    // SAFETY: the C caller passes `len_out` NULL or writable.
     if let Some(len_out) = unsafe { len_out.as_mut() } {
         *len_out = name.len() - 1;
     }
@@ -83,6 +90,8 @@ pub unsafe extern "C" fn omsvc_name_list_get(
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_name_list_free(list: *mut omsvc_name_list) {
     if !list.is_null() {
+        // SAFETY: `list` is not NULL, so it is the `Box::into_raw` result libomsvc handed out, and
+        // the C caller frees it once.
         guard_void(|| drop(unsafe { Box::from_raw(list) }));
     }
 }

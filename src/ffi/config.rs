@@ -11,6 +11,7 @@ use crate::core::config::{
 };
 use std::ffi::c_char;
 
+/// What applying an entry did.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum omsvc_apply_outcome {
@@ -31,8 +32,11 @@ pub unsafe extern "C" fn omsvc_encode_set_request(
     request_out: *mut *mut omsvc_bytes,
 ) -> omsvc_status {
     ffi_boundary!({
+        // SAFETY: the C caller passes `name` readable for `name_len` bytes (NULL is refused).
         let name = unsafe { args::service_name(name, name_len)? };
+        // SAFETY: the C caller passes `value` readable for `value_len` bytes (NULL only with 0).
         let value = unsafe { args::bytes(value, value_len, "value")? };
+        // SAFETY: the C caller passes `request_out` writable (NULL is refused).
         let request_out = unsafe { args::out(request_out, "request_out")? };
         *request_out = new_bytes(encode_set_request(name, value)?);
         Ok(())
@@ -47,7 +51,9 @@ pub unsafe extern "C" fn omsvc_encode_delete_request(
     request_out: *mut *mut omsvc_bytes,
 ) -> omsvc_status {
     ffi_boundary!({
+        // SAFETY: the C caller passes `name` readable for `name_len` bytes (NULL is refused).
         let name = unsafe { args::service_name(name, name_len)? };
+        // SAFETY: the C caller passes `request_out` writable (NULL is refused).
         let request_out = unsafe { args::out(request_out, "request_out")? };
         *request_out = new_bytes(encode_delete_request(name)?);
         Ok(())
@@ -68,8 +74,11 @@ pub unsafe extern "C" fn omsvc_encode_stamped_set_request(
     request_out: *mut *mut omsvc_bytes,
 ) -> omsvc_status {
     ffi_boundary!({
+        // SAFETY: the C caller passes `name` readable for `name_len` bytes (NULL is refused).
         let name = unsafe { args::service_name(name, name_len)? };
+        // SAFETY: the C caller passes `value` readable for `value_len` bytes (NULL only with 0).
         let value = unsafe { args::bytes(value, value_len, "value")? };
+        // SAFETY: the C caller passes `request_out` writable (NULL is refused).
         let request_out = unsafe { args::out(request_out, "request_out")? };
         *request_out = new_bytes(encode_stamped_set_request(name, value, writer_epoch)?);
         Ok(())
@@ -86,7 +95,9 @@ pub unsafe extern "C" fn omsvc_encode_stamped_delete_request(
     request_out: *mut *mut omsvc_bytes,
 ) -> omsvc_status {
     ffi_boundary!({
+        // SAFETY: the C caller passes `name` readable for `name_len` bytes (NULL is refused).
         let name = unsafe { args::service_name(name, name_len)? };
+        // SAFETY: the C caller passes `request_out` writable (NULL is refused).
         let request_out = unsafe { args::out(request_out, "request_out")? };
         *request_out = new_bytes(encode_stamped_delete_request(name, writer_epoch)?);
         Ok(())
@@ -104,7 +115,9 @@ pub unsafe extern "C" fn omsvc_encode_run_control_request(
     request_out: *mut *mut omsvc_bytes,
 ) -> omsvc_status {
     ffi_boundary!({
+        // SAFETY: the C caller passes `name` readable for `name_len` bytes (NULL is refused).
         let name = unsafe { args::service_name(name, name_len)? };
+        // SAFETY: the C caller passes `request_out` writable (NULL is refused).
         let request_out = unsafe { args::out(request_out, "request_out")? };
         *request_out = new_bytes(encode_run_control_request(name, should_run)?);
         Ok(())
@@ -123,8 +136,11 @@ pub unsafe extern "C" fn omsvc_node_read_run_control(
 ) -> omsvc_status {
     ffi_boundary!({
         let node = self::node(node)?;
+        // SAFETY: the C caller passes `name` readable for `name_len` bytes (NULL is refused).
         let name = unsafe { args::service_name(name, name_len)? };
+        // SAFETY: the C caller passes `present_out` writable (NULL is refused).
         let present_out = unsafe { args::out(present_out, "present_out")? };
+        // SAFETY: the C caller passes `should_run_out` writable (NULL is refused).
         let should_run_out = unsafe { args::out(should_run_out, "should_run_out")? };
         let run_control = node.read_run_control(name)?;
         *present_out = run_control.is_some();
@@ -150,11 +166,14 @@ pub unsafe extern "C" fn omsvc_node_apply_entry(
 ) -> omsvc_status {
     ffi_boundary!({
         let node = owned_node(node)?;
+        // SAFETY: the C caller passes `request` readable for `request_len` bytes (NULL only with
+        // 0).
         let request = unsafe { args::bytes(request, request_len, "request")? };
         let outcome = match node.apply_entry(term, index, request)? {
             ApplyOutcome::Applied { .. } => omsvc_apply_outcome::OMSVC_APPLY_APPLIED,
             ApplyOutcome::AlreadyApplied { .. } => omsvc_apply_outcome::OMSVC_APPLY_ALREADY_APPLIED,
         };
+        // SAFETY: the C caller passes `outcome_out` NULL or writable.
         if let Some(out) = unsafe { outcome_out.as_mut() } {
             *out = outcome;
         }
@@ -178,8 +197,11 @@ pub unsafe extern "C" fn omsvc_node_read_configuration(
 ) -> omsvc_status {
     ffi_boundary!({
         let node = self::node(node)?;
+        // SAFETY: the C caller passes `name` readable for `name_len` bytes (NULL is refused).
         let name = unsafe { args::service_name(name, name_len)? };
+        // SAFETY: the C caller passes `present_out` writable (NULL is refused).
         let present_out = unsafe { args::out(present_out, "present_out")? };
+        // SAFETY: the C caller passes `len_out` writable (NULL is refused).
         let len_out = unsafe { args::out(len_out, "len_out")? };
         if buf.is_null() && buf_len > 0 {
             return Err(FfiError::new(
@@ -223,7 +245,9 @@ pub unsafe extern "C" fn omsvc_node_read_configuration_owned(
 ) -> omsvc_status {
     ffi_boundary!({
         let node = self::node(node)?;
+        // SAFETY: the C caller passes `name` readable for `name_len` bytes (NULL is refused).
         let name = unsafe { args::service_name(name, name_len)? };
+        // SAFETY: the C caller passes `value_out` writable (NULL is refused).
         let value_out = unsafe { args::out(value_out, "value_out")? };
         *value_out = match node.read_configuration(name)? {
             Some(value) => new_bytes(value),
@@ -241,6 +265,7 @@ pub unsafe extern "C" fn omsvc_node_list_configurations(
 ) -> omsvc_status {
     ffi_boundary!({
         let node = self::node(node)?;
+        // SAFETY: the C caller passes `names_out` writable (NULL is refused).
         let names_out = unsafe { args::out(names_out, "names_out")? };
         *names_out = new_name_list(node.list_configurations()?);
         Ok(())
@@ -256,7 +281,9 @@ pub unsafe extern "C" fn omsvc_node_last_applied_entry(
 ) -> omsvc_status {
     ffi_boundary!({
         let node = self::node(node)?;
+        // SAFETY: the C caller passes `term_out` writable (NULL is refused).
         let term_out = unsafe { args::out(term_out, "term_out")? };
+        // SAFETY: the C caller passes `index_out` writable (NULL is refused).
         let index_out = unsafe { args::out(index_out, "index_out")? };
         let last = node.last_applied_entry();
         *term_out = last.term;
@@ -274,6 +301,7 @@ pub unsafe extern "C" fn omsvc_node_checkpoint(
 ) -> omsvc_status {
     ffi_boundary!({
         let node = self::node(node)?;
+        // SAFETY: the C caller passes `dir` readable for `dir_len` bytes (NULL is refused).
         let dir = unsafe { args::text(dir, dir_len, "dir")? };
         node.checkpoint(dir)?;
         Ok(())
@@ -290,6 +318,7 @@ pub unsafe extern "C" fn omsvc_node_reinitialize(
 ) -> omsvc_status {
     ffi_boundary!({
         let node = owned_node(node)?;
+        // SAFETY: the C caller passes `dir` readable for `dir_len` bytes (NULL is refused).
         let dir = unsafe { args::text(dir, dir_len, "dir")? };
         node.reinitialize(dir)?;
         Ok(())

@@ -1,4 +1,4 @@
-//! Node handles and the Raft events a host forwards (DESIGN section 3), 1:1.
+//! Node handles and the Raft events a host forwards, 1:1 (docs/design.md, section 3).
 
 use super::args;
 use super::service::in_service_callback;
@@ -23,10 +23,14 @@ pub struct omsvc_node {
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct omsvc_str {
+    /// The first byte. NULL only where a field or function gives NULL a meaning (then `len` is
+    /// ignored).
     pub ptr: *const c_char,
+    /// The length in bytes.
     pub len: usize,
 }
 
+/// How `omsvc_node_open` opens a node.
 #[repr(C)]
 pub struct omsvc_node_options {
     /// This peer's id as the Raft group names it. Required, 1 to 255 bytes of UTF-8.
@@ -44,7 +48,9 @@ pub struct omsvc_node_options {
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum omsvc_event_outcome {
+    /// The node's state changed.
     OMSVC_EVENT_CHANGED = 0,
+    /// Nothing new: a repeated notification, or an index that does not matter.
     OMSVC_EVENT_UNCHANGED = 1,
     /// Its term is below the current term: counted and ignored (a stale "not leader" still
     /// demotes).
@@ -106,9 +112,13 @@ pub unsafe extern "C" fn omsvc_node_open(
     node_out: *mut *mut omsvc_node,
 ) -> omsvc_status {
     ffi_boundary!({
+        // SAFETY: the C caller passes `options` NULL or readable.
         let options = unsafe { options.as_ref() }
             .ok_or_else(|| FfiError::new(omsvc_status::OMSVC_NULL_ARGUMENT, "options is NULL"))?;
+        // SAFETY: the C caller passes `node_out` writable (NULL is refused).
         let node_out = unsafe { args::out(node_out, "node_out")? };
+        // SAFETY: the C caller passes `options.self_id.ptr` readable for `options.self_id.len`
+        // bytes (NULL is refused).
         let self_id =
             unsafe { args::text(options.self_id.ptr, options.self_id.len, "options.self_id")? };
         crate::core::config::validate_service_name(self_id).map_err(|_| {
@@ -124,6 +134,8 @@ pub unsafe extern "C" fn omsvc_node_open(
             DbLocation::Ephemeral
         } else {
             DbLocation::Dir(
+                // SAFETY: the C caller passes `options.db_dir.ptr` readable for
+                // `options.db_dir.len` bytes (NULL is refused).
                 unsafe { args::text(options.db_dir.ptr, options.db_dir.len, "options.db_dir")? }
                     .into(),
             )
@@ -198,7 +210,9 @@ fn close_later(node: Arc<Node>) {
     }
 }
 
-fn outcome(result: EventOutcome, out: *mut omsvc_event_outcome) -> Result<(), FfiError> {
+/// Writes `result` to `out` unless it is NULL, or turns it into an error. Safety: `out` is NULL
+/// or writable.
+unsafe fn outcome(result: EventOutcome, out: *mut omsvc_event_outcome) -> Result<(), FfiError> {
     let converted = match result {
         EventOutcome::Changed => omsvc_event_outcome::OMSVC_EVENT_CHANGED,
         EventOutcome::Unchanged => omsvc_event_outcome::OMSVC_EVENT_UNCHANGED,
@@ -217,6 +231,7 @@ fn outcome(result: EventOutcome, out: *mut omsvc_event_outcome) -> Result<(), Ff
             ))
         }
     };
+    // SAFETY: our caller passes `out` NULL or writable.
     if let Some(out) = unsafe { out.as_mut() } {
         *out = converted;
     }
@@ -236,12 +251,13 @@ pub unsafe extern "C" fn omsvc_node_leader_changed(
         let leader = if leader.ptr.is_null() {
             None
         } else {
+            // SAFETY: the C caller passes `leader.ptr` readable for `leader.len` bytes (NULL is
+            // refused).
             Some(unsafe { args::text(leader.ptr, leader.len, "leader")? })
         };
-        outcome(
-            forward(node, |node| node.leader_changed(term, leader))?,
-            outcome_out,
-        )
+        let result = forward(node, |node| node.leader_changed(term, leader))?;
+        // SAFETY: the C caller passes `outcome_out` NULL or writable.
+        unsafe { outcome(result, outcome_out) }
     })
 }
 
@@ -252,10 +268,11 @@ pub unsafe extern "C" fn omsvc_node_not_leader(
     term: u64,
     outcome_out: *mut omsvc_event_outcome,
 ) -> omsvc_status {
-    ffi_boundary!(outcome(
-        forward(node, |node| node.not_leader(term))?,
-        outcome_out
-    ))
+    ffi_boundary!({
+        let result = forward(node, |node| node.not_leader(term))?;
+        // SAFETY: the C caller passes `outcome_out` NULL or writable.
+        unsafe { outcome(result, outcome_out) }
+    })
 }
 
 /// Ratis `notifyLeaderReady`, with the barrier: services wait until every entry up to
@@ -267,10 +284,11 @@ pub unsafe extern "C" fn omsvc_node_leader_ready(
     barrier_index: u64,
     outcome_out: *mut omsvc_event_outcome,
 ) -> omsvc_status {
-    ffi_boundary!(outcome(
-        forward(node, |node| node.leader_ready(term, barrier_index))?,
-        outcome_out
-    ))
+    ffi_boundary!({
+        let result = forward(node, |node| node.leader_ready(term, barrier_index))?;
+        // SAFETY: the C caller passes `outcome_out` NULL or writable.
+        unsafe { outcome(result, outcome_out) }
+    })
 }
 
 /// Ratis `notifyTermIndexUpdated`: O(1) and allocation-free when the term is unchanged.
@@ -282,10 +300,11 @@ pub unsafe extern "C" fn omsvc_node_term_index_updated(
     index: u64,
     outcome_out: *mut omsvc_event_outcome,
 ) -> omsvc_status {
-    ffi_boundary!(outcome(
-        forward(node, |node| node.term_index_updated(term, index))?,
-        outcome_out
-    ))
+    ffi_boundary!({
+        let result = forward(node, |node| node.term_index_updated(term, index))?;
+        // SAFETY: the C caller passes `outcome_out` NULL or writable.
+        unsafe { outcome(result, outcome_out) }
+    })
 }
 
 /// Ratis `notifyConfigurationChanged`: the peer ids of the configuration at `index`.
@@ -300,15 +319,18 @@ pub unsafe extern "C" fn omsvc_node_configuration_changed(
     outcome_out: *mut omsvc_event_outcome,
 ) -> omsvc_status {
     ffi_boundary!({
+        // SAFETY: the C caller passes `peer_count` initialized elements at `peers` (NULL only with
+        // 0).
         let peers = unsafe { args::array(peers, peer_count, "peers")? };
         let peers = peers
             .iter()
+            // SAFETY: the C caller passes `peer.ptr` readable for `peer.len` bytes (NULL is
+            // refused).
             .map(|peer| unsafe { args::text(peer.ptr, peer.len, "a peer id") })
             .collect::<Result<Vec<&str>, FfiError>>()?;
-        outcome(
-            forward(node, |node| node.configuration_changed(term, index, &peers))?,
-            outcome_out,
-        )
+        let result = forward(node, |node| node.configuration_changed(term, index, &peers))?;
+        // SAFETY: the C caller passes `outcome_out` NULL or writable.
+        unsafe { outcome(result, outcome_out) }
     })
 }
 
@@ -321,10 +343,11 @@ pub unsafe extern "C" fn omsvc_node_applied(
     index: u64,
     outcome_out: *mut omsvc_event_outcome,
 ) -> omsvc_status {
-    ffi_boundary!(outcome(
-        forward(node, |node| node.applied(term, index))?,
-        outcome_out
-    ))
+    ffi_boundary!({
+        let result = forward(node, |node| node.applied(term, index))?;
+        // SAFETY: the C caller passes `outcome_out` NULL or writable.
+        unsafe { outcome(result, outcome_out) }
+    })
 }
 
 /// The host confirmed with a quorum that this node leads `term`, and no other node can be
@@ -354,10 +377,9 @@ pub unsafe extern "C" fn omsvc_node_lease_renewed(
             ));
         }
         let until = std::time::Instant::now() + std::time::Duration::from_millis(valid_for_ms);
-        outcome(
-            forward(node, |node| node.lease_renewed(term, until))?,
-            outcome_out,
-        )
+        let result = forward(node, |node| node.lease_renewed(term, until))?;
+        // SAFETY: the C caller passes `outcome_out` NULL or writable.
+        unsafe { outcome(result, outcome_out) }
     })
 }
 
@@ -388,6 +410,7 @@ pub unsafe extern "C" fn omsvc_node_wait_settled(
 ) -> omsvc_status {
     ffi_boundary!({
         let node = self::node(node)?;
+        // SAFETY: the C caller passes `settled_out` writable (NULL is refused).
         let settled_out = unsafe { args::out(settled_out, "settled_out")? };
         *settled_out = node.wait_settled(Duration::from_millis(timeout_ms));
         Ok(())
@@ -403,6 +426,7 @@ pub unsafe extern "C" fn omsvc_node_epoch_is_current(
 ) -> omsvc_status {
     ffi_boundary!({
         let node = self::node(node)?;
+        // SAFETY: the C caller passes `current_out` writable (NULL is refused).
         let current_out = unsafe { args::out(current_out, "current_out")? };
         *current_out = node.is_epoch_current(epoch);
         Ok(())

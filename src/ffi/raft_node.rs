@@ -19,6 +19,7 @@ pub struct omsvc_raft_node {
     _private: [u8; 0],
 }
 
+/// How `omsvc_raft_node_start` starts an openraft-mode node.
 #[repr(C)]
 pub struct omsvc_raft_node_options {
     /// This node's id: positive and unique in the cluster.
@@ -35,7 +36,10 @@ pub struct omsvc_raft_node_options {
     /// heartbeat_ms < election_min_ms <= election_max_ms <= 3600000 (one hour), or
     /// OMSVC_INVALID_ARGUMENT naming the field.
     pub heartbeat_ms: u64,
+    /// The shortest election timeout, in milliseconds (0: the default).
     pub election_min_ms: u64,
+    /// The longest election timeout, in milliseconds (0: the default); a follower withholds its
+    /// vote this long after hearing from its leader.
     pub election_max_ms: u64,
 }
 
@@ -82,8 +86,10 @@ pub unsafe extern "C" fn omsvc_raft_node_start(
     node_out: *mut *mut omsvc_raft_node,
 ) -> omsvc_status {
     ffi_boundary!({
+        // SAFETY: the C caller passes `options` NULL or readable.
         let options = unsafe { options.as_ref() }
             .ok_or_else(|| FfiError::new(omsvc_status::OMSVC_NULL_ARGUMENT, "options is NULL"))?;
+        // SAFETY: the C caller passes `node_out` writable (NULL is refused).
         let node_out = unsafe { args::out(node_out, "node_out")? };
         if options.id == 0 {
             return Err(FfiError::new(
@@ -91,11 +97,15 @@ pub unsafe extern "C" fn omsvc_raft_node_start(
                 "options.id must be positive",
             ));
         }
+        // SAFETY: the C caller passes `options.listen.ptr` readable for `options.listen.len`
+        // bytes (NULL is refused).
         let listen =
             unsafe { args::text(options.listen.ptr, options.listen.len, "options.listen")? };
         let data_dir = match options.data_dir.ptr.is_null() {
             true => None,
             false => Some(
+                // SAFETY: the C caller passes `options.data_dir.ptr` readable for
+                // `options.data_dir.len` bytes (NULL is handled above).
                 unsafe {
                     args::text(
                         options.data_dir.ptr,
@@ -108,6 +118,8 @@ pub unsafe extern "C" fn omsvc_raft_node_start(
         };
         let mut raft_options = RaftNodeOptions::new(options.id, listen, data_dir);
         if !options.cluster.ptr.is_null() {
+            // SAFETY: the C caller passes `options.cluster.ptr` readable for
+            // `options.cluster.len` bytes (NULL is refused).
             raft_options.cluster =
                 unsafe { args::text(options.cluster.ptr, options.cluster.len, "options.cluster")? }
                     .to_owned();
@@ -149,6 +161,7 @@ pub unsafe extern "C" fn omsvc_raft_node_core(
 ) -> omsvc_status {
     ffi_boundary!({
         let node = raft_node(node)?;
+        // SAFETY: the C caller passes `core_out` writable (NULL is refused).
         let core_out = unsafe { args::out(core_out, "core_out")? };
         *core_out = share_node(node.shared_node());
         Ok(())
@@ -163,6 +176,7 @@ pub unsafe extern "C" fn omsvc_raft_node_addr(
 ) -> omsvc_status {
     ffi_boundary!({
         let node = raft_node(node)?;
+        // SAFETY: the C caller passes `addr_out` writable (NULL is refused).
         let addr_out = unsafe { args::out(addr_out, "addr_out")? };
         *addr_out = new_bytes(node.addr().as_bytes().to_vec());
         Ok(())
@@ -186,7 +200,9 @@ pub unsafe extern "C" fn omsvc_raft_node_initialize(
                 "a cluster needs at least one member",
             ));
         }
+        // SAFETY: the C caller passes `count` initialized elements at `ids` (NULL only with 0).
         let ids = unsafe { args::array(ids, count, "ids")? };
+        // SAFETY: the C caller passes `count` initialized elements at `addrs` (NULL only with 0).
         let addrs = unsafe { args::array(addrs, count, "addrs")? };
         if !ids.contains(&node.id()) {
             return Err(FfiError::new(
@@ -200,6 +216,8 @@ pub unsafe extern "C" fn omsvc_raft_node_initialize(
         }
         let mut members = BTreeMap::new();
         for (id, addr) in ids.iter().zip(addrs) {
+            // SAFETY: the C caller passes `addr.ptr` readable for `addr.len` bytes (NULL is
+            // refused).
             let addr = unsafe { args::text(addr.ptr, addr.len, "a member address")? };
             if members.insert(*id, addr.to_owned()).is_some() {
                 return Err(FfiError::new(
@@ -240,10 +258,13 @@ pub unsafe extern "C" fn omsvc_raft_node_set(
 ) -> omsvc_status {
     ffi_boundary!({
         let node = raft_node(node)?;
+        // SAFETY: the C caller passes `name` readable for `name_len` bytes (NULL is refused).
         let name = unsafe { args::service_name(name, name_len)? };
+        // SAFETY: the C caller passes `value` readable for `value_len` bytes (NULL only with 0).
         let value = unsafe { args::bytes(value, value_len, "value")? };
         let request = crate::core::config::encode_set_request(name, value)?;
-        propose(&node, request, index_out)
+        // SAFETY: the C caller passes `index_out` NULL or writable.
+        unsafe { propose(&node, request, index_out) }
     })
 }
 
@@ -257,16 +278,20 @@ pub unsafe extern "C" fn omsvc_raft_node_delete(
 ) -> omsvc_status {
     ffi_boundary!({
         let node = raft_node(node)?;
+        // SAFETY: the C caller passes `name` readable for `name_len` bytes (NULL is refused).
         let name = unsafe { args::service_name(name, name_len)? };
         let request = crate::core::config::encode_delete_request(name)?;
-        propose(&node, request, index_out)
+        // SAFETY: the C caller passes `index_out` NULL or writable.
+        unsafe { propose(&node, request, index_out) }
     })
 }
 
 /// Writes `*index_out` only when the entry was applied: a refused entry, or one that changed
-/// nothing (OMSVC_SUBMIT_FAILED), is an error, never reported saved.
-fn propose(node: &RaftNode, request: Vec<u8>, index_out: *mut u64) -> Result<(), FfiError> {
+/// nothing (OMSVC_SUBMIT_FAILED), is an error, never reported saved. Safety: `index_out` is
+/// NULL or writable.
+unsafe fn propose(node: &RaftNode, request: Vec<u8>, index_out: *mut u64) -> Result<(), FfiError> {
     let receipt = crate::raft::node::applied(node.write(request)?, node.node())?;
+    // SAFETY: our caller passes `index_out` NULL or writable.
     if let Some(index_out) = unsafe { index_out.as_mut() } {
         *index_out = receipt.index;
     }
@@ -283,6 +308,7 @@ pub unsafe extern "C" fn omsvc_raft_node_status_json(
 ) -> omsvc_status {
     ffi_boundary!({
         let node = raft_node(node)?;
+        // SAFETY: the C caller passes `json_out` writable (NULL is refused).
         let json_out = unsafe { args::out(json_out, "json_out")? };
         let json = serde_json::to_vec(&node.report()).map_err(|e| {
             FfiError::new(
@@ -305,7 +331,9 @@ pub unsafe extern "C" fn omsvc_raft_node_leader(
 ) -> omsvc_status {
     ffi_boundary!({
         let node = raft_node(node)?;
+        // SAFETY: the C caller passes `leader_out` writable (NULL is refused).
         let leader_out = unsafe { args::out(leader_out, "leader_out")? };
+        // SAFETY: the C caller passes `known_out` writable (NULL is refused).
         let known_out = unsafe { args::out(known_out, "known_out")? };
         let leader = node.report().leader;
         *known_out = leader.is_some();

@@ -33,6 +33,7 @@ type StartFn = unsafe extern "C" fn(*mut c_void, u64) -> i32;
 type StopFn = unsafe extern "C" fn(*mut c_void) -> i32;
 type ShouldRunFn = unsafe extern "C" fn(*mut c_void) -> i32;
 
+/// Per-service gates and retry policy for `omsvc_node_register_service`.
 #[repr(C)]
 pub struct omsvc_service_options {
     /// Wait this long after the node becomes leader-ready before starting.
@@ -54,6 +55,8 @@ struct CService {
 // stops, on threads of their own, and that `userdata` must be usable from any thread;
 // libomsvc never touches `userdata` itself.
 unsafe impl Send for CService {}
+// SAFETY: a `&CService` only reads its fields and calls the host's callbacks, which the runner
+// never runs at the same time for one service; `userdata` is usable from any thread (above).
 unsafe impl Sync for CService {}
 
 thread_local! {
@@ -82,6 +85,8 @@ pub(crate) fn in_service_callback() -> bool {
 
 impl Service for CService {
     fn start(&self, epoch: EpochToken) -> Result<(), ServiceError> {
+        // SAFETY: `start` is the non-NULL function the host registered with this `userdata`, as
+        // `omsvc_service_callbacks` defines it.
         match callback(|| unsafe { (self.start)(self.userdata, epoch.epoch()) }) {
             0 => Ok(()),
             code => Err(format!("the C start callback returned {code}").into()),
@@ -89,6 +94,8 @@ impl Service for CService {
     }
 
     fn stop(&self) -> Result<(), ServiceError> {
+        // SAFETY: `stop` is the non-NULL function the host registered with this `userdata`, as
+        // `omsvc_service_callbacks` defines it.
         match callback(|| unsafe { (self.stop)(self.userdata) }) {
             0 => Ok(()),
             code => Err(format!("the C stop callback returned {code}").into()),
@@ -99,6 +106,8 @@ impl Service for CService {
         let Some(should_run) = self.should_run else {
             return Ok(true);
         };
+        // SAFETY: `should_run` is the function the host registered with this `userdata`, as
+        // `omsvc_service_callbacks` defines it.
         match callback(|| unsafe { should_run(self.userdata) }) {
             0 => Ok(false),
             1 => Ok(true),
@@ -120,7 +129,9 @@ pub unsafe extern "C" fn omsvc_node_register_service(
 ) -> omsvc_status {
     ffi_boundary!({
         let node = self::node(node)?;
+        // SAFETY: the C caller passes `name` readable for `name_len` bytes (NULL is refused).
         let name = unsafe { args::service_name(name, name_len)? };
+        // SAFETY: the C caller passes `callbacks` NULL or readable.
         let callbacks = unsafe { callbacks.as_ref() }
             .ok_or_else(|| FfiError::new(omsvc_status::OMSVC_NULL_ARGUMENT, "callbacks is NULL"))?;
         let (Some(start), Some(stop)) = (callbacks.start, callbacks.stop) else {
@@ -130,6 +141,7 @@ pub unsafe extern "C" fn omsvc_node_register_service(
             ));
         };
         let mut service_options = ServiceOptions::default();
+        // SAFETY: the C caller passes `options` NULL or readable.
         if let Some(options) = unsafe { options.as_ref() } {
             service_options.delay_after_ready = Duration::from_millis(options.delay_after_ready_ms);
             if options.retry_initial_ms > 0 {

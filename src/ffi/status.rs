@@ -9,33 +9,48 @@ use std::ffi::{c_char, c_int, CString};
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum omsvc_status {
+    /// Success.
     OMSVC_OK = 0,
     /// A required pointer argument was NULL.
     OMSVC_NULL_ARGUMENT = 1,
     /// The handle was never issued, or was freed.
     OMSVC_INVALID_HANDLE = 2,
+    /// A string argument is not valid UTF-8.
     OMSVC_INVALID_UTF8 = 3,
     /// A service name is empty, too long (over 255 bytes) or has control characters.
     OMSVC_INVALID_NAME = 4,
     /// A configuration value is over 4 MiB.
     OMSVC_VALUE_TOO_LARGE = 5,
+    /// A service of that name is already registered on the node.
     OMSVC_DUPLICATE_SERVICE = 6,
+    /// No service of that name is registered on the node.
     OMSVC_UNKNOWN_SERVICE = 7,
     /// Request bytes are not a valid ServiceConfigurationCommand.
     OMSVC_MALFORMED_COMMAND = 8,
     /// The caller's buffer is too small; the needed length was written.
     OMSVC_BUFFER_TOO_SMALL = 9,
+    /// The database directory is held by another writer, in this process or another.
     OMSVC_DATABASE_LOCKED = 10,
+    /// No database at the path, and `create_if_missing` was false.
     OMSVC_DATABASE_MISSING = 11,
+    /// The database has a format version this libomsvc cannot read.
     OMSVC_UNSUPPORTED_FORMAT = 12,
+    /// The directory holds a RocksDB database that libomsvc did not create.
     OMSVC_NOT_AN_OMSVC_DATABASE = 13,
+    /// The checkpoint's target directory already exists.
     OMSVC_CHECKPOINT_EXISTS = 14,
+    /// RocksDB reported an error.
     OMSVC_STORAGE_ERROR = 15,
+    /// A file system operation failed.
     OMSVC_IO_ERROR = 16,
     /// The node was shut down.
     OMSVC_SHUT_DOWN = 17,
+    /// A write on a database opened read-only.
     OMSVC_READ_ONLY = 18,
+    /// A stored configuration does not decode as the expected message.
     OMSVC_CORRUPT_CONFIGURATION = 19,
+    /// A configuration write was not applied (the submitter failed, or the entry changed
+    /// nothing).
     OMSVC_SUBMIT_FAILED = 20,
     /// A bug in libomsvc panicked; the call had no effect that can be relied on.
     /// `omsvc_last_error` says where. Nothing is printed: on its first call the library
@@ -59,6 +74,7 @@ impl omsvc_status {
     /// The highest number in use; numbers are contiguous from 0.
     const LAST: omsvc_status = omsvc_status::OMSVC_STALE_EPOCH;
 
+    /// A short description of the status, for messages.
     pub fn message(self) -> &'static str {
         use omsvc_status::*;
         match self {

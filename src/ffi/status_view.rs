@@ -7,16 +7,20 @@ use super::node::{node, omsvc_node};
 use super::status::omsvc_status;
 use std::ffi::c_char;
 
+/// One service's status, as `omsvc_node_service_status` reads it.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct omsvc_service_status {
+    /// Started and still permitted to run.
     pub running: bool,
     /// Its permission to run ended (or should_run turned false) and its `stop` has not
     /// returned yet; its epoch is no longer current. Never true together with `running`.
     pub stopping: bool,
     /// The epoch it runs (or is stopping) in; 0 otherwise.
     pub epoch: u64,
+    /// Successful starts since registration.
     pub start_count: u64,
+    /// Stops since registration.
     pub stop_count: u64,
     /// Failed starts since the last successful one.
     pub consecutive_failures: u32,
@@ -34,7 +38,9 @@ pub unsafe extern "C" fn omsvc_node_service_status(
 ) -> omsvc_status {
     ffi_boundary!({
         let node = self::node(node)?;
+        // SAFETY: the C caller passes `name` readable for `name_len` bytes (NULL is refused).
         let name = unsafe { args::service_name(name, name_len)? };
+        // SAFETY: the C caller passes `status_out` writable (NULL is refused).
         let status_out = unsafe { args::out(status_out, "status_out")? };
         let view = node.service_status(name)?;
         *status_out = omsvc_service_status {
@@ -60,6 +66,7 @@ pub unsafe extern "C" fn omsvc_node_status_json(
 ) -> omsvc_status {
     ffi_boundary!({
         let node = self::node(node)?;
+        // SAFETY: the C caller passes `json_out` writable (NULL is refused).
         let json_out = unsafe { args::out(json_out, "json_out")? };
         *json_out = new_bytes(node.status().to_json().to_string().into_bytes());
         Ok(())

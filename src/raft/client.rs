@@ -13,6 +13,8 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+/// A connection to one node of a cluster, with a runtime of its own; every call waits up to
+/// its timeout.
 pub struct RaftClient {
     runtime: tokio::runtime::Runtime,
     cluster: String,
@@ -21,6 +23,7 @@ pub struct RaftClient {
 }
 
 impl RaftClient {
+    /// A client of the node at `addr` in cluster `cluster` (another cluster's node refuses it).
     pub fn new(addr: &str, cluster: &str, timeout: Duration) -> Result<RaftClient, ClientError> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -46,12 +49,14 @@ impl RaftClient {
         answer
     }
 
+    /// The node's view of itself and its cluster.
     pub fn status(&mut self) -> Result<NodeReport, ClientError> {
         self.runtime
             .block_on(self.connection.call(Kind::Status, &(), self.timeout))
             .map_err(|error| ClientError::Transport(error.to_string()))
     }
 
+    /// Service `name`'s configuration in the node's table, or `None`.
     pub fn read(&mut self, name: &str) -> Result<Option<Vec<u8>>, ClientError> {
         let answer: ReadResponse = self.call(
             Kind::ClientRead,
@@ -62,6 +67,7 @@ impl RaftClient {
         Ok(answer.value)
     }
 
+    /// The names of the services that have a configuration in the node's table.
     pub fn list(&mut self) -> Result<Vec<String>, ClientError> {
         self.call(Kind::List, &())
     }
@@ -86,10 +92,12 @@ impl RaftClient {
         }
     }
 
+    /// Makes a new cluster of `members` (node id -> address).
     pub fn initialize(&mut self, members: BTreeMap<RaftNodeId, String>) -> Result<(), ClientError> {
         self.call(Kind::Initialize, &InitializeRequest { members })
     }
 
+    /// Adds node `id` at `addr` as a voting member (sent to the leader).
     pub fn add_member(&mut self, id: RaftNodeId, addr: &str) -> Result<(), ClientError> {
         self.call(
             Kind::AddMember,
@@ -100,10 +108,12 @@ impl RaftClient {
         )
     }
 
+    /// Removes member `id` (sent to the leader).
     pub fn remove_member(&mut self, id: RaftNodeId) -> Result<(), ClientError> {
         self.call(Kind::RemoveMember, &RemoveMemberRequest { id })
     }
 
+    /// Makes the node stand for election now (it usually wins; nothing guarantees it).
     pub fn trigger_election(&mut self) -> Result<(), ClientError> {
         self.call(Kind::TriggerElection, &())
     }

@@ -94,9 +94,15 @@ pub struct Admission {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
     /// The node has all the connections it takes (outside the members' reserve).
-    Full { open: usize },
+    Full {
+        /// Connections open on the node.
+        open: usize,
+    },
     /// This address has all the connections it may have.
-    AddressFull { open: usize },
+    AddressFull {
+        /// Connections open from the address.
+        open: usize,
+    },
 }
 
 impl std::fmt::Display for Refusal {
@@ -117,6 +123,7 @@ impl std::fmt::Display for Refusal {
 pub struct Admitted {
     counts: Arc<Mutex<Counts>>,
     addr: IpAddr,
+    /// Whether it comes from a member's address (and so may use the members' reserve).
     pub is_member: bool,
 }
 
@@ -140,6 +147,7 @@ fn lock(counts: &Mutex<Counts>) -> std::sync::MutexGuard<'_, Counts> {
 }
 
 impl Admission {
+    /// No connection open yet, and no member known.
     pub fn new(limits: ConnectionLimits) -> Admission {
         Admission {
             limits,
@@ -147,6 +155,7 @@ impl Admission {
         }
     }
 
+    /// The limits it enforces.
     pub fn limits(&self) -> &ConnectionLimits {
         &self.limits
     }
@@ -161,6 +170,7 @@ impl Admission {
         lock(&self.counts).refused
     }
 
+    /// Admits a connection from `addr`, or says which limit it would break (and counts it).
     pub fn admit(&self, addr: IpAddr) -> Result<Admitted, Refusal> {
         let mut counts = lock(&self.counts);
         let is_member = counts.members.contains(&addr) || counts.members.contains(&canonical(addr));

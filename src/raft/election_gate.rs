@@ -26,8 +26,11 @@ use std::time::{Duration, Instant};
 /// Election timing, as openraft's `Config` has it.
 #[derive(Debug, Clone, Copy)]
 pub struct ElectionTiming {
+    /// How often the leader sends heartbeats.
     pub heartbeat: Duration,
+    /// The shortest election timeout.
     pub election_min: Duration,
+    /// The longest election timeout, also the followers' leader lease.
     pub election_max: Duration,
 }
 
@@ -41,6 +44,8 @@ fn tick_interval(timing: &ElectionTiming) -> Duration {
     (timing.heartbeat / 5).clamp(Duration::from_millis(2), Duration::from_millis(20))
 }
 
+/// Decides when this node stands for election, instead of openraft's timer (see the module
+/// documentation).
 #[derive(Debug)]
 pub struct ElectionGate {
     origin: Instant,

@@ -58,6 +58,7 @@ pub struct ReadBudget {
 }
 
 impl ReadBudget {
+    /// A budget of `bytes`, at least one frame of [`MAX_FRAME_BYTES`].
     pub fn new(bytes: usize) -> ReadBudget {
         let units = (bytes / BUDGET_UNIT_BYTES).max(MAX_FRAME_BYTES.div_ceil(BUDGET_UNIT_BYTES));
         ReadBudget {
@@ -100,6 +101,7 @@ impl Drop for Charge {
     }
 }
 
+/// Writes `frame` with its length prefix; a frame over [`MAX_FRAME_BYTES`] is refused unsent.
 pub async fn write_frame<W: AsyncWriteExt + Unpin>(
     writer: &mut W,
     frame: &RaftFrame,

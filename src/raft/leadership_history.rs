@@ -13,8 +13,11 @@ pub const KEPT_CHANGES: usize = 20;
 /// One change of the term or the leader, as this node saw it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LeadershipChange {
+    /// The term seen.
     pub term: u64,
+    /// Its leader, if known.
     pub leader: Option<RaftNodeId>,
+    /// When the change was seen.
     pub at: SystemTime,
 }
 
@@ -26,6 +29,7 @@ struct Seen {
     last_leader: Option<(u64, RaftNodeId)>,
 }
 
+/// The last [`KEPT_CHANGES`] leadership changes this node saw, and a count of new leaders.
 #[derive(Debug, Default)]
 pub struct LeadershipHistory {
     seen: Mutex<Seen>,

@@ -24,6 +24,7 @@ use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::watch;
 
+/// openraft's metrics for libomsvc's node type.
 pub type Metrics = RaftMetrics<RaftNodeId, BasicNode>;
 
 /// What was last told to the core, so each event is sent once. Dropping it (the watch

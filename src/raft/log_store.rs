@@ -22,6 +22,8 @@ const COMMITTED_KEY: &[u8] = b"committed";
 const PURGED_KEY: &[u8] = b"last_purged";
 const IDENTITY_KEY: &[u8] = b"identity";
 
+/// openraft's log and vote in RocksDB (`<data>/raft`), fsynced before openraft is told they
+/// are flushed.
 #[derive(Clone)]
 pub struct LogStore {
     db: Arc<DB>,

@@ -61,6 +61,8 @@ struct Transitions {
     timed_start: HashMap<String, Term>,
 }
 
+/// The Prometheus metrics one node records itself (write latency, barrier wait, time from
+/// leader-ready to running, connections, refused frames), beside those read from its status.
 #[derive(Debug)]
 pub struct NodeMetrics {
     write_latency: Histogram,
@@ -119,24 +121,29 @@ impl NodeMetrics {
         transitions.ready = Some((term, now));
     }
 
+    /// An inbound connection was admitted.
     pub fn connection_opened(&self) {
         self.connections_open.inc();
     }
 
+    /// An admitted connection closed.
     pub fn connection_closed(&self) {
         self.connections_open.dec();
     }
 
+    /// An inbound connection was refused by the connection limits.
     pub fn connection_refused(&self) {
         self.connections_refused.inc();
     }
 
+    /// A frame was refused, for `why`.
     pub fn frame_refused(&self, why: FrameRefusal) {
         self.frames_refused
             .get_or_create(&[("reason", why.label())])
             .inc();
     }
 
+    /// The last committed log index, as the log store last saved it.
     pub fn committed_index(&self) -> u64 {
         self.committed_index.load(Ordering::Relaxed)
     }

@@ -1,5 +1,5 @@
 //! `/metrics`: the node's state read at scrape time (openraft's metrics, the core's service
-//! status, the leadership history), with what [`NodeMetrics`] recorded, in the Prometheus
+//! status, the leadership history), with what [`NodeMetrics`](super::metrics::NodeMetrics) recorded, in the Prometheus
 //! text format (version 0.0.4) through `prometheus-client`.
 
 use super::server::ServerContext;

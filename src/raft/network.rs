@@ -32,9 +32,11 @@ pub struct FaultSwitch {
 }
 
 impl FaultSwitch {
+    /// Cuts the node off (`true`) or reconnects it (`false`).
     pub fn set_isolated(&self, isolated: bool) {
         self.isolated.store(isolated, Ordering::SeqCst);
     }
+    /// Whether the node is cut off now.
     pub fn is_isolated(&self) -> bool {
         self.isolated.load(Ordering::SeqCst)
     }
@@ -50,7 +52,10 @@ pub enum CallError {
     /// The peer answered with an error before reaching Raft (e.g. another cluster's frame).
     Refused(String),
     /// The request would not fit in one frame; nothing was sent.
-    TooLarge { bytes: usize },
+    TooLarge {
+        /// The encoded request's size.
+        bytes: usize,
+    },
 }
 
 impl std::fmt::Display for CallError {
@@ -76,6 +81,7 @@ pub struct Connection {
 }
 
 impl Connection {
+    /// A connection to `addr` in cluster `cluster`, opened at the first call.
     pub fn new(addr: impl Into<String>, cluster: impl Into<String>) -> Self {
         Connection {
             addr: addr.into(),
@@ -85,6 +91,7 @@ impl Connection {
         }
     }
 
+    /// The address it connects to.
     pub fn addr(&self) -> &str {
         &self.addr
     }
@@ -219,7 +226,9 @@ fn entry_wire_bytes(entry: &openraft::Entry<TypeConfig>) -> usize {
 
 /// Creates openraft's per-peer clients.
 pub struct Network {
+    /// The cluster name every frame carries.
     pub cluster: String,
+    /// The node's fault switch, which its clients obey.
     pub fault: Arc<FaultSwitch>,
 }
 
@@ -235,6 +244,7 @@ impl RaftNetworkFactory<TypeConfig> for Network {
     }
 }
 
+/// openraft's client of one peer: its RPCs over one [`Connection`].
 pub struct PeerClient {
     target: RaftNodeId,
     connection: Connection,

@@ -30,8 +30,12 @@ use tokio::net::TcpListener;
 /// `election_max` fails with an error saying so.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RaftTimeouts {
+    /// How often the leader sends heartbeats (and renews its lease).
     pub heartbeat: Duration,
+    /// The shortest election timeout.
     pub election_min: Duration,
+    /// The longest election timeout; a follower withholds its vote this long after hearing
+    /// from its leader.
     pub election_max: Duration,
 }
 
@@ -118,8 +122,10 @@ impl Default for RaftTimeouts {
     }
 }
 
+/// How [`RaftNode::start`] starts a node.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RaftNodeOptions {
+    /// This node's id: positive and unique in the cluster.
     pub id: RaftNodeId,
     /// Address to listen on, e.g. "127.0.0.1:7001" ("127.0.0.1:0": any free port).
     pub listen: String,
@@ -128,6 +134,7 @@ pub struct RaftNodeOptions {
     pub data_dir: Option<PathBuf>,
     /// Nodes refuse frames of another cluster, and data directories of another cluster.
     pub cluster: String,
+    /// Heartbeat and election timing.
     pub timeouts: RaftTimeouts,
     /// Take a snapshot (and purge the log before it) every this many entries.
     pub snapshot_every: u64,
@@ -136,6 +143,8 @@ pub struct RaftNodeOptions {
 }
 
 impl RaftNodeOptions {
+    /// Node `id` listening on `listen`, in cluster "omsvc", with the default timing, snapshot
+    /// interval and connection limits.
     pub fn new(id: RaftNodeId, listen: impl Into<String>, data_dir: Option<PathBuf>) -> Self {
         RaftNodeOptions {
             id,
@@ -149,6 +158,9 @@ impl RaftNodeOptions {
     }
 }
 
+/// A libomsvc node replicated by openraft over TCP: the core [`Node`] with the configuration
+/// table as openraft's state machine (docs/design.md O1-O9). Its methods block; it runs its own
+/// tokio runtime.
 pub struct RaftNode {
     context: Arc<ServerContext>,
     runtime: tokio::runtime::Runtime,
@@ -159,6 +171,8 @@ pub struct RaftNode {
 }
 
 impl RaftNode {
+    /// Opens the data directory, starts openraft, the server and the leadership watch. A new
+    /// cluster also needs [`RaftNode::initialize`] on one node.
     pub fn start(options: RaftNodeOptions) -> Result<RaftNode, Error> {
         options.timeouts.validate()?;
         let id = options.id;
@@ -289,6 +303,7 @@ impl RaftNode {
         })
     }
 
+    /// This node's id.
     pub fn id(&self) -> RaftNodeId {
         self.context.id
     }
@@ -336,18 +351,21 @@ impl RaftNode {
         ))
     }
 
+    /// Proposes an operator's set of service `name`'s configuration (leader only).
     pub fn set(&self, name: &str, value: &[u8]) -> Result<WriteReceipt, ClientError> {
         let command =
             encode_set_request(name, value).map_err(|e| ClientError::Refused(e.to_string()))?;
         self.write(command)
     }
 
+    /// Proposes an operator's delete of service `name`'s configuration (leader only).
     pub fn delete(&self, name: &str) -> Result<WriteReceipt, ClientError> {
         let command =
             encode_delete_request(name).map_err(|e| ClientError::Refused(e.to_string()))?;
         self.write(command)
     }
 
+    /// This node's view of itself and its cluster (what `omsvc status` shows).
     pub fn report(&self) -> NodeReport {
         server::report(&self.context)
     }

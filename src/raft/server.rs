@@ -28,12 +28,19 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 use tokio::net::{TcpListener, TcpStream};
 
+/// What the server of one node works with.
 pub struct ServerContext {
+    /// The node's id.
     pub id: RaftNodeId,
+    /// The address it listens on.
     pub addr: String,
+    /// Its cluster's name: frames of another cluster are refused.
     pub cluster: String,
+    /// Its openraft instance.
     pub raft: Raft,
+    /// The core node (services and table).
     pub node: Arc<Node>,
+    /// Cuts the node off from Raft traffic in tests.
     pub fault: Arc<FaultSwitch>,
     /// A write that has not committed by then fails (a leader cut off from its quorum would
     /// otherwise keep the writer, possibly a service's start on the runner thread, waiting).
@@ -46,6 +53,8 @@ pub struct ServerContext {
     pub metrics: Arc<NodeMetrics>,
 }
 
+/// Accepts connections on `listener` within the connection limits and answers Raft RPCs and
+/// client requests, until the task is dropped.
 pub async fn serve(listener: TcpListener, context: Arc<ServerContext>) {
     let limits = context.connection_limits.fit_to_file_limit();
     tracing::info!(

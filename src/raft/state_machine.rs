@@ -23,6 +23,8 @@ type Membership = StoredMembership<RaftNodeId, BasicNode>;
 /// The last snapshot built or installed: its meta and its encoded `TableSnapshot`.
 type CurrentSnapshot = Option<(SnapshotMeta<RaftNodeId, BasicNode>, Vec<u8>)>;
 
+/// openraft's state machine: the node's configuration table, each entry applied with its log
+/// id in one batch, and snapshots of the table.
 #[derive(Clone)]
 pub struct StateMachine {
     node: Arc<Node>,
@@ -33,6 +35,7 @@ pub struct StateMachine {
 }
 
 impl StateMachine {
+    /// The state machine of node `self_id`, applying into `node`'s table.
     pub fn new(node: Arc<Node>, self_id: RaftNodeId) -> Self {
         StateMachine {
             node,

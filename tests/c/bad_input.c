@@ -36,17 +36,24 @@ static void encoders(void) {
     omsvc_bytes *out = sentinel;
     static uint8_t huge[OMSVC_MAX_CONFIGURATION_BYTES + 1];
 
-    CHECK_STATUS(omsvc_encode_set_request(NULL, 3, (const uint8_t *)"v", 1, &out), OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_encode_set_request(NULL, 3, (const uint8_t *)"v", 1, &out),
+                 OMSVC_NULL_ARGUMENT);
     CHECK(strstr(omsvc_last_error(), "service name is NULL") != NULL);
     CHECK_STATUS(omsvc_encode_set_request("svc", 3, NULL, 1, &out), OMSVC_NULL_ARGUMENT);
-    CHECK_STATUS(omsvc_encode_set_request("svc", 3, (const uint8_t *)"v", 1, NULL), OMSVC_NULL_ARGUMENT);
-    CHECK_STATUS(omsvc_encode_set_request(bad_utf8, sizeof bad_utf8, (const uint8_t *)"v", 1, &out), OMSVC_INVALID_UTF8);
-    CHECK_STATUS(omsvc_encode_set_request("", 0, (const uint8_t *)"v", 1, &out), OMSVC_INVALID_NAME);
+    CHECK_STATUS(omsvc_encode_set_request("svc", 3, (const uint8_t *)"v", 1, NULL),
+                 OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_encode_set_request(bad_utf8, sizeof bad_utf8, (const uint8_t *)"v", 1, &out),
+                 OMSVC_INVALID_UTF8);
+    CHECK_STATUS(omsvc_encode_set_request("", 0, (const uint8_t *)"v", 1, &out),
+                 OMSVC_INVALID_NAME);
     CHECK(strstr(omsvc_last_error(), "empty") != NULL);
-    CHECK_STATUS(omsvc_encode_set_request(long_name, 256, (const uint8_t *)"v", 1, &out), OMSVC_INVALID_NAME);
+    CHECK_STATUS(omsvc_encode_set_request(long_name, 256, (const uint8_t *)"v", 1, &out),
+                 OMSVC_INVALID_NAME);
     CHECK(strstr(omsvc_last_error(), "256 bytes long; the limit is 255") != NULL);
-    CHECK_STATUS(omsvc_encode_set_request("a\tb", 3, (const uint8_t *)"v", 1, &out), OMSVC_INVALID_NAME);
-    CHECK_STATUS(omsvc_encode_set_request("svc", 3, huge, sizeof huge, &out), OMSVC_VALUE_TOO_LARGE);
+    CHECK_STATUS(omsvc_encode_set_request("a\tb", 3, (const uint8_t *)"v", 1, &out),
+                 OMSVC_INVALID_NAME);
+    CHECK_STATUS(omsvc_encode_set_request("svc", 3, huge, sizeof huge, &out),
+                 OMSVC_VALUE_TOO_LARGE);
     CHECK_STATUS(omsvc_encode_delete_request(NULL, 0, &out), OMSVC_NULL_ARGUMENT);
     CHECK_STATUS(omsvc_encode_delete_request(bad_utf8, sizeof bad_utf8, &out), OMSVC_INVALID_UTF8);
     CHECK_STATUS(omsvc_encode_delete_request("svc", 3, NULL), OMSVC_NULL_ARGUMENT);
@@ -108,7 +115,8 @@ static void handles(void) {
     CHECK_STATUS(omsvc_node_leader_ready(node, 1, 0, NULL), OMSVC_INVALID_HANDLE);
     CHECK_STATUS(omsvc_node_wait_settled(node, 10, &settled), OMSVC_INVALID_HANDLE);
     CHECK_STATUS(omsvc_node_free((omsvc_node *)(uintptr_t)0xdeadbeef), OMSVC_INVALID_HANDLE);
-    CHECK_STATUS(omsvc_node_applied((omsvc_node *)(uintptr_t)0x7, 1, 1, NULL), OMSVC_INVALID_HANDLE);
+    CHECK_STATUS(omsvc_node_applied((omsvc_node *)(uintptr_t)0x7, 1, 1, NULL),
+                 OMSVC_INVALID_HANDLE);
 }
 
 static void events(void) {
@@ -121,25 +129,31 @@ static void events(void) {
     CHECK_STATUS(omsvc_node_not_leader(NULL, 1, &outcome), OMSVC_NULL_ARGUMENT);
     CHECK_STATUS(omsvc_node_leader_ready(NULL, 1, 0, &outcome), OMSVC_NULL_ARGUMENT);
     CHECK_STATUS(omsvc_node_term_index_updated(NULL, 1, 0, &outcome), OMSVC_NULL_ARGUMENT);
-    CHECK_STATUS(omsvc_node_configuration_changed(NULL, 1, 0, NULL, 0, &outcome), OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_node_configuration_changed(NULL, 1, 0, NULL, 0, &outcome),
+                 OMSVC_NULL_ARGUMENT);
     CHECK_STATUS(omsvc_node_applied(NULL, 1, 0, &outcome), OMSVC_NULL_ARGUMENT);
     CHECK_STATUS(omsvc_node_shutdown(NULL), OMSVC_NULL_ARGUMENT);
     bad.ptr = bad_utf8;
     bad.len = sizeof bad_utf8;
     CHECK_STATUS(omsvc_node_leader_changed(node, 1, bad, &outcome), OMSVC_INVALID_UTF8);
-    CHECK_STATUS(omsvc_node_configuration_changed(node, 1, 0, NULL, 2, &outcome), OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_node_configuration_changed(node, 1, 0, NULL, 2, &outcome),
+                 OMSVC_NULL_ARGUMENT);
     peers[0] = str_of("om1");
     peers[1] = bad;
-    CHECK_STATUS(omsvc_node_configuration_changed(node, 1, 0, peers, 2, &outcome), OMSVC_INVALID_UTF8);
+    CHECK_STATUS(omsvc_node_configuration_changed(node, 1, 0, peers, 2, &outcome),
+                 OMSVC_INVALID_UTF8);
     CHECK((int)outcome == 77); /* nothing written on failure */
 
     /* Array counts are checked like byte lengths: a count whose size overflows (or exceeds
      * PTRDIFF_MAX bytes) is refused before anything is read. */
-    CHECK_STATUS(omsvc_node_configuration_changed(node, 1, 0, peers, SIZE_MAX, &outcome), OMSVC_INVALID_ARGUMENT);
-    CHECK(strstr(omsvc_last_error(), "peers") != NULL);
-    CHECK_STATUS(omsvc_node_configuration_changed(node, 1, 0, peers, SIZE_MAX / sizeof(omsvc_str) + 1, &outcome),
+    CHECK_STATUS(omsvc_node_configuration_changed(node, 1, 0, peers, SIZE_MAX, &outcome),
                  OMSVC_INVALID_ARGUMENT);
-    CHECK_STATUS(omsvc_node_configuration_changed(node, 1, 0, peers, (size_t)PTRDIFF_MAX / sizeof(omsvc_str) + 1, &outcome),
+    CHECK(strstr(omsvc_last_error(), "peers") != NULL);
+    CHECK_STATUS(omsvc_node_configuration_changed(node, 1, 0, peers,
+                                                  SIZE_MAX / sizeof(omsvc_str) + 1, &outcome),
+                 OMSVC_INVALID_ARGUMENT);
+    CHECK_STATUS(omsvc_node_configuration_changed(
+                     node, 1, 0, peers, (size_t)PTRDIFF_MAX / sizeof(omsvc_str) + 1, &outcome),
                  OMSVC_INVALID_ARGUMENT);
     CHECK((int)outcome == 77);
 
@@ -179,9 +193,12 @@ static void configuration(const char *dir) {
     enum omsvc_apply_outcome applied = (enum omsvc_apply_outcome)77;
 
     OK(omsvc_encode_set_request("svc", 3, (const uint8_t *)"hello", 5, &request));
-    CHECK_STATUS(omsvc_node_apply_entry(NULL, 1, 1, omsvc_bytes_data(request), omsvc_bytes_len(request), NULL), OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_node_apply_entry(NULL, 1, 1, omsvc_bytes_data(request),
+                                        omsvc_bytes_len(request), NULL),
+                 OMSVC_NULL_ARGUMENT);
     CHECK_STATUS(omsvc_node_apply_entry(node, 1, 1, NULL, 5, NULL), OMSVC_NULL_ARGUMENT);
-    CHECK_STATUS(omsvc_node_apply_entry(node, 1, 1, garbage, sizeof garbage, &applied), OMSVC_MALFORMED_COMMAND);
+    CHECK_STATUS(omsvc_node_apply_entry(node, 1, 1, garbage, sizeof garbage, &applied),
+                 OMSVC_MALFORMED_COMMAND);
     CHECK_STATUS(omsvc_node_apply_entry(node, 1, 1, NULL, 0, &applied), OMSVC_MALFORMED_COMMAND);
     CHECK((int)applied == 77);
     OK(omsvc_node_last_applied_entry(node, &term, &index));
@@ -190,28 +207,38 @@ static void configuration(const char *dir) {
     CHECK(omsvc_name_list_len(names) == 0);
     omsvc_name_list_free(names);
 
-    OK(omsvc_node_apply_entry(node, 1, 1, omsvc_bytes_data(request), omsvc_bytes_len(request), &applied));
+    OK(omsvc_node_apply_entry(node, 1, 1, omsvc_bytes_data(request), omsvc_bytes_len(request),
+                              &applied));
     CHECK(applied == OMSVC_APPLY_APPLIED);
-    OK(omsvc_node_apply_entry(node, 1, 1, omsvc_bytes_data(request), omsvc_bytes_len(request), &applied));
+    OK(omsvc_node_apply_entry(node, 1, 1, omsvc_bytes_data(request), omsvc_bytes_len(request),
+                              &applied));
     CHECK(applied == OMSVC_APPLY_ALREADY_APPLIED);
     omsvc_bytes_free(request);
 
-    CHECK_STATUS(omsvc_node_read_configuration(node, NULL, 3, buf, sizeof buf, &present, &len), OMSVC_NULL_ARGUMENT);
-    CHECK_STATUS(omsvc_node_read_configuration(node, "svc", 3, buf, sizeof buf, NULL, &len), OMSVC_NULL_ARGUMENT);
-    CHECK_STATUS(omsvc_node_read_configuration(node, "svc", 3, buf, sizeof buf, &present, NULL), OMSVC_NULL_ARGUMENT);
-    CHECK_STATUS(omsvc_node_read_configuration(node, "svc", 3, NULL, 4, &present, &len), OMSVC_NULL_ARGUMENT);
-    CHECK_STATUS(omsvc_node_read_configuration(node, "", 0, buf, sizeof buf, &present, &len), OMSVC_INVALID_NAME);
+    CHECK_STATUS(omsvc_node_read_configuration(node, NULL, 3, buf, sizeof buf, &present, &len),
+                 OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_node_read_configuration(node, "svc", 3, buf, sizeof buf, NULL, &len),
+                 OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_node_read_configuration(node, "svc", 3, buf, sizeof buf, &present, NULL),
+                 OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_node_read_configuration(node, "svc", 3, NULL, 4, &present, &len),
+                 OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_node_read_configuration(node, "", 0, buf, sizeof buf, &present, &len),
+                 OMSVC_INVALID_NAME);
     CHECK(present == true && len == 99);
-    CHECK_STATUS(omsvc_node_read_configuration(node, "svc", 3, buf, sizeof buf, &present, &len), OMSVC_BUFFER_TOO_SMALL);
+    CHECK_STATUS(omsvc_node_read_configuration(node, "svc", 3, buf, sizeof buf, &present, &len),
+                 OMSVC_BUFFER_TOO_SMALL);
     CHECK(present && len == 5); /* the needed length */
     len = 0;
-    CHECK_STATUS(omsvc_node_read_configuration(node, "svc", 3, NULL, 0, &present, &len), OMSVC_BUFFER_TOO_SMALL);
+    CHECK_STATUS(omsvc_node_read_configuration(node, "svc", 3, NULL, 0, &present, &len),
+                 OMSVC_BUFFER_TOO_SMALL);
     CHECK(len == 5); /* the size query */
     OK(omsvc_node_read_configuration(node, "absent", 6, NULL, 0, &present, &len));
     CHECK(!present && len == 0);
 
     CHECK_STATUS(omsvc_node_read_configuration_owned(node, "svc", 3, NULL), OMSVC_NULL_ARGUMENT);
-    CHECK_STATUS(omsvc_node_read_configuration_owned(node, bad_utf8, sizeof bad_utf8, &value), OMSVC_INVALID_UTF8);
+    CHECK_STATUS(omsvc_node_read_configuration_owned(node, bad_utf8, sizeof bad_utf8, &value),
+                 OMSVC_INVALID_UTF8);
     CHECK(value == (omsvc_bytes *)0x1);
     OK(omsvc_node_read_configuration_owned(node, "absent", 6, &value));
     CHECK(value == NULL);
@@ -239,14 +266,20 @@ static void configuration(const char *dir) {
         bool flag = true;
         memset(&callbacks, 0, sizeof callbacks);
         callbacks.start = start_ok;
-        CHECK_STATUS(omsvc_node_register_service(node, "svc", 3, NULL, NULL, NULL), OMSVC_NULL_ARGUMENT);
-        CHECK_STATUS(omsvc_node_register_service(node, "svc", 3, &callbacks, NULL, NULL), OMSVC_NULL_ARGUMENT);
+        CHECK_STATUS(omsvc_node_register_service(node, "svc", 3, NULL, NULL, NULL),
+                     OMSVC_NULL_ARGUMENT);
+        CHECK_STATUS(omsvc_node_register_service(node, "svc", 3, &callbacks, NULL, NULL),
+                     OMSVC_NULL_ARGUMENT);
         callbacks.stop = stop_ok;
-        CHECK_STATUS(omsvc_node_register_service(node, "", 0, &callbacks, NULL, NULL), OMSVC_INVALID_NAME);
-        CHECK_STATUS(omsvc_node_register_service(node, long_name, 300, &callbacks, NULL, NULL), OMSVC_INVALID_NAME);
-        CHECK_STATUS(omsvc_node_register_service(node, NULL, 0, &callbacks, NULL, NULL), OMSVC_NULL_ARGUMENT);
+        CHECK_STATUS(omsvc_node_register_service(node, "", 0, &callbacks, NULL, NULL),
+                     OMSVC_INVALID_NAME);
+        CHECK_STATUS(omsvc_node_register_service(node, long_name, 300, &callbacks, NULL, NULL),
+                     OMSVC_INVALID_NAME);
+        CHECK_STATUS(omsvc_node_register_service(node, NULL, 0, &callbacks, NULL, NULL),
+                     OMSVC_NULL_ARGUMENT);
         OK(omsvc_node_register_service(node, "svc", 3, &callbacks, NULL, NULL));
-        CHECK_STATUS(omsvc_node_register_service(node, "svc", 3, &callbacks, NULL, NULL), OMSVC_DUPLICATE_SERVICE);
+        CHECK_STATUS(omsvc_node_register_service(node, "svc", 3, &callbacks, NULL, NULL),
+                     OMSVC_DUPLICATE_SERVICE);
         CHECK_STATUS(omsvc_node_service_status(node, "nobody", 6, &status), OMSVC_UNKNOWN_SERVICE);
         CHECK_STATUS(omsvc_node_service_status(node, "svc", 3, NULL), OMSVC_NULL_ARGUMENT);
         CHECK_STATUS(omsvc_node_status_json(node, NULL), OMSVC_NULL_ARGUMENT);
@@ -259,12 +292,19 @@ static void configuration(const char *dir) {
 
         /* After shutdown: writes and registrations are refused, reads still work. */
         OK(omsvc_node_shutdown(node));
-        CHECK_STATUS(omsvc_node_register_service(node, "late", 4, &callbacks, NULL, NULL), OMSVC_SHUT_DOWN);
+        CHECK_STATUS(omsvc_node_register_service(node, "late", 4, &callbacks, NULL, NULL),
+                     OMSVC_SHUT_DOWN);
         OK(omsvc_encode_delete_request("svc", 3, &request));
-        CHECK_STATUS(omsvc_node_apply_entry(node, 1, 2, omsvc_bytes_data(request), omsvc_bytes_len(request), NULL), OMSVC_SHUT_DOWN);
-        CHECK_STATUS(omsvc_node_reinitialize(node, checkpoint, strlen(checkpoint)), OMSVC_SHUT_DOWN);
+        CHECK_STATUS(omsvc_node_apply_entry(node, 1, 2, omsvc_bytes_data(request),
+                                            omsvc_bytes_len(request), NULL),
+                     OMSVC_SHUT_DOWN);
+        CHECK_STATUS(omsvc_node_reinitialize(node, checkpoint, strlen(checkpoint)),
+                     OMSVC_SHUT_DOWN);
         omsvc_bytes_free(request);
-        OK(omsvc_node_read_configuration(node, "svc", 3, NULL, 0, &present, &len) == OMSVC_BUFFER_TOO_SMALL ? OMSVC_OK : OMSVC_PANIC);
+        OK(omsvc_node_read_configuration(node, "svc", 3, NULL, 0, &present, &len) ==
+                   OMSVC_BUFFER_TOO_SMALL
+               ? OMSVC_OK
+               : OMSVC_PANIC);
         OK(omsvc_node_service_status(node, "svc", 3, &status));
         CHECK(!status.running);
     }
@@ -285,14 +325,17 @@ static void bounded_messages(void) {
     callbacks.stop = stop_ok;
 
     memset(huge, 0xff, size); /* not UTF-8 anywhere */
-    CHECK_STATUS(omsvc_encode_set_request(huge, size, (const uint8_t *)"v", 1, &out), OMSVC_INVALID_UTF8);
+    CHECK_STATUS(omsvc_encode_set_request(huge, size, (const uint8_t *)"v", 1, &out),
+                 OMSVC_INVALID_UTF8);
     CHECK(strlen(omsvc_last_error()) <= 1024);
-    CHECK_STATUS(omsvc_node_register_service(node, huge, size, &callbacks, NULL, NULL), OMSVC_INVALID_UTF8);
+    CHECK_STATUS(omsvc_node_register_service(node, huge, size, &callbacks, NULL, NULL),
+                 OMSVC_INVALID_UTF8);
     CHECK(strlen(omsvc_last_error()) <= 1024);
     memset(huge, 'x', size);
     CHECK_STATUS(omsvc_encode_delete_request(huge, size, &out), OMSVC_INVALID_NAME);
     CHECK(strlen(omsvc_last_error()) <= 1024);
-    CHECK(strstr(omsvc_last_error(), "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx") == NULL);
+    CHECK(strstr(omsvc_last_error(),
+                 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx") == NULL);
     CHECK(out == (omsvc_bytes *)0x1);
     {
         omsvc_node_options options;
@@ -301,7 +344,8 @@ static void bounded_messages(void) {
         options.self_id.ptr = huge;
         options.self_id.len = 300; /* valid UTF-8, too long for an id */
         CHECK_STATUS(omsvc_node_open(&options, &other), OMSVC_INVALID_ARGUMENT);
-        CHECK(strstr(omsvc_last_error(), "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx") == NULL);
+        CHECK(strstr(omsvc_last_error(),
+                     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx") == NULL);
         CHECK(other == NULL);
     }
     OK(omsvc_node_free(node));

@@ -22,15 +22,15 @@
         }                                                                            \
     } while (0)
 
-#define CHECK_STATUS(call, expected)                                                       \
-    do {                                                                                   \
-        enum omsvc_status got_ = (call);                                                   \
-        if (got_ != (expected)) {                                                          \
-            fprintf(stderr, "%s:%d: %s returned %d (%s), expected %d (%s); last error: %s\n", \
-                    __FILE__, __LINE__, #call, (int)got_, omsvc_status_message((int)got_),     \
+#define CHECK_STATUS(call, expected)                                                             \
+    do {                                                                                         \
+        enum omsvc_status got_ = (call);                                                         \
+        if (got_ != (expected)) {                                                                \
+            fprintf(stderr, "%s:%d: %s returned %d (%s), expected %d (%s); last error: %s\n",    \
+                    __FILE__, __LINE__, #call, (int)got_, omsvc_status_message((int)got_),       \
                     (int)(expected), omsvc_status_message((int)(expected)), omsvc_last_error()); \
-            exit(1);                                                                       \
-        }                                                                                  \
+            exit(1);                                                                             \
+        }                                                                                        \
     } while (0)
 
 #define OK(call) CHECK_STATUS(call, OMSVC_OK)

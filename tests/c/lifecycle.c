@@ -24,7 +24,8 @@ static int32_t service_start(void *userdata, uint64_t epoch) {
     service->epoch = epoch;
     service->starts++;
     (*service->running_now)++;
-    if (*service->running_now > *service->most_running) *service->most_running = *service->running_now;
+    if (*service->running_now > *service->most_running)
+        *service->most_running = *service->running_now;
     pthread_mutex_unlock(service->lock);
     return 0;
 }
@@ -54,7 +55,8 @@ static void elect(int old_leader, int leader, uint64_t term) {
         OK(omsvc_node_not_leader(nodes[old_leader], term, NULL));
         settle(nodes[old_leader]);
     }
-    for (i = 0; i < PEERS; i++) OK(omsvc_node_leader_changed(nodes[i], term, str_of(ids[leader]), NULL));
+    for (i = 0; i < PEERS; i++)
+        OK(omsvc_node_leader_changed(nodes[i], term, str_of(ids[leader]), NULL));
     log_index++;
     for (i = 0; i < PEERS; i++) {
         OK(omsvc_node_configuration_changed(nodes[i], term, log_index, peers, PEERS, NULL));
@@ -68,12 +70,13 @@ static void elect(int old_leader, int leader, uint64_t term) {
 static void apply_everywhere(uint64_t term, const char *name, const char *value) {
     omsvc_bytes *request = NULL;
     int i;
-    OK(omsvc_encode_set_request(name, strlen(name), (const uint8_t *)value, strlen(value), &request));
+    OK(omsvc_encode_set_request(name, strlen(name), (const uint8_t *)value, strlen(value),
+                                &request));
     log_index++;
     for (i = 0; i < PEERS; i++) {
         enum omsvc_apply_outcome outcome;
-        OK(omsvc_node_apply_entry(nodes[i], term, log_index, omsvc_bytes_data(request), omsvc_bytes_len(request),
-                                  &outcome));
+        OK(omsvc_node_apply_entry(nodes[i], term, log_index, omsvc_bytes_data(request),
+                                  omsvc_bytes_len(request), &outcome));
         CHECK(outcome == OMSVC_APPLY_APPLIED);
     }
     omsvc_bytes_free(request);
@@ -97,7 +100,8 @@ int main(void) {
         services[i].running_now = &running_now;
         services[i].most_running = &most_running;
         nodes[i] = open_node(ids[i], NULL);
-        OK(omsvc_node_register_service(nodes[i], "KeyLifecycleService", 19, &callbacks, &services[i], NULL));
+        OK(omsvc_node_register_service(nodes[i], "KeyLifecycleService", 19, &callbacks,
+                                       &services[i], NULL));
     }
 
     for (term = 1; term <= 9; term++) {
@@ -127,7 +131,8 @@ int main(void) {
         bool present = false;
         size_t len = 0;
         omsvc_name_list *names = NULL;
-        OK(omsvc_node_read_configuration(nodes[i], "KeyLifecycleService", 19, buf, sizeof buf, &present, &len));
+        OK(omsvc_node_read_configuration(nodes[i], "KeyLifecycleService", 19, buf, sizeof buf,
+                                         &present, &len));
         CHECK(present && len == 9 && memcmp(buf, "suspended", 9) == 0);
         OK(omsvc_node_list_configurations(nodes[i], &names));
         CHECK(omsvc_name_list_len(names) == 2);
@@ -160,6 +165,7 @@ int main(void) {
     }
 
     for (i = 0; i < PEERS; i++) OK(omsvc_node_free(nodes[i]));
-    printf("lifecycle: 9 leader changes across 3 peers, at most %d service running at once\n", most_running);
+    printf("lifecycle: 9 leader changes across 3 peers, at most %d service running at once\n",
+           most_running);
     return 0;
 }

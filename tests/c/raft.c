@@ -104,15 +104,18 @@ static void check_all_voting(void) {
         memcpy(text, omsvc_bytes_data(json), len);
         text[len] = '\0';
         omsvc_bytes_free(json);
-        CHECK(strstr(text, "\"state\":\"Leader\"") != NULL || strstr(text, "\"state\":\"Follower\"") != NULL);
-        for (at = strstr(text, "\"voter\":true"); at != NULL; at = strstr(at + 1, "\"voter\":true")) voters++;
+        CHECK(strstr(text, "\"state\":\"Leader\"") != NULL ||
+              strstr(text, "\"state\":\"Follower\"") != NULL);
+        for (at = strstr(text, "\"voter\":true"); at != NULL; at = strstr(at + 1, "\"voter\":true"))
+            voters++;
         if (voters != PEERS) fprintf(stderr, "node %llu: %s\n", (unsigned long long)id, text);
         CHECK(voters == PEERS);
     }
 }
 
 /* Starts a node with these timeouts; the status must be `expected` and stderr stay empty. */
-static void start_quietly(omsvc_raft_node_options *options, enum omsvc_status expected, const char *field) {
+static void start_quietly(omsvc_raft_node_options *options, enum omsvc_status expected,
+                          const char *field) {
     omsvc_raft_node *node = (omsvc_raft_node *)0x1;
     enum omsvc_status status;
     FILE *capture = tmpfile();
@@ -201,20 +204,23 @@ int main(void) {
         if (id == 1) {
             /* The core shares the raft node: Raft state changes through it are refused. */
             omsvc_bytes *request = NULL;
-            CHECK_STATUS(omsvc_node_leader_changed(core, 1, str_of("1"), NULL), OMSVC_INVALID_HANDLE);
+            CHECK_STATUS(omsvc_node_leader_changed(core, 1, str_of("1"), NULL),
+                         OMSVC_INVALID_HANDLE);
             CHECK(strstr(omsvc_last_error(), "omsvc_raft_node_core") != NULL);
             CHECK_STATUS(omsvc_node_leader_ready(core, 1, 0, NULL), OMSVC_INVALID_HANDLE);
             CHECK_STATUS(omsvc_node_not_leader(core, 1, NULL), OMSVC_INVALID_HANDLE);
             CHECK_STATUS(omsvc_node_shutdown(core), OMSVC_INVALID_HANDLE);
             OK(omsvc_encode_set_request("x", 1, (const uint8_t *)"y", 1, &request));
-            CHECK_STATUS(omsvc_node_apply_entry(core, 1, 1, omsvc_bytes_data(request), omsvc_bytes_len(request), NULL),
+            CHECK_STATUS(omsvc_node_apply_entry(core, 1, 1, omsvc_bytes_data(request),
+                                                omsvc_bytes_len(request), NULL),
                          OMSVC_INVALID_HANDLE);
             omsvc_bytes_free(request);
             /* A handle of one type is never taken for the other (the first handle of each
              * table used to be the same number). */
             CHECK_STATUS(omsvc_node_free((omsvc_node *)nodes[id]), OMSVC_INVALID_HANDLE);
             CHECK_STATUS(omsvc_raft_node_stop((omsvc_raft_node *)core), OMSVC_INVALID_HANDLE);
-            CHECK_STATUS(omsvc_raft_node_trigger_election((omsvc_raft_node *)core), OMSVC_INVALID_HANDLE);
+            CHECK_STATUS(omsvc_raft_node_trigger_election((omsvc_raft_node *)core),
+                         OMSVC_INVALID_HANDLE);
             {
                 uint64_t leader_id;
                 bool known, present;
@@ -229,11 +235,13 @@ int main(void) {
         addrs[id - 1] = member_addr(nodes[id], &addr_bytes[id - 1]);
     }
     CHECK_STATUS(omsvc_raft_node_initialize(nodes[1], ids, addrs, 0), OMSVC_INVALID_ARGUMENT);
-    CHECK_STATUS(omsvc_raft_node_initialize(nodes[1], ids, addrs, SIZE_MAX), OMSVC_INVALID_ARGUMENT);
+    CHECK_STATUS(omsvc_raft_node_initialize(nodes[1], ids, addrs, SIZE_MAX),
+                 OMSVC_INVALID_ARGUMENT);
     CHECK_STATUS(omsvc_raft_node_initialize(nodes[1], ids, addrs, SIZE_MAX / sizeof(omsvc_str) + 1),
                  OMSVC_INVALID_ARGUMENT);
     CHECK_STATUS(omsvc_raft_node_initialize(nodes[1], NULL, addrs, PEERS), OMSVC_NULL_ARGUMENT);
-    CHECK_STATUS(omsvc_raft_node_initialize(nodes[1], ids + 1, addrs + 1, PEERS - 1), OMSVC_INVALID_ARGUMENT);
+    CHECK_STATUS(omsvc_raft_node_initialize(nodes[1], ids + 1, addrs + 1, PEERS - 1),
+                 OMSVC_INVALID_ARGUMENT);
     CHECK(strstr(omsvc_last_error(), "must include this node (id 1)") != NULL);
     OK(omsvc_raft_node_initialize(nodes[1], ids, addrs, PEERS));
 
@@ -244,7 +252,9 @@ int main(void) {
     check_value_everywhere("Lifecycle", "suspended");
 
     follower = leader % PEERS + 1;
-    CHECK_STATUS(omsvc_raft_node_set(nodes[follower], "Lifecycle", 9, (const uint8_t *)"x", 1, NULL), OMSVC_NOT_LEADER);
+    CHECK_STATUS(
+        omsvc_raft_node_set(nodes[follower], "Lifecycle", 9, (const uint8_t *)"x", 1, NULL),
+        OMSVC_NOT_LEADER);
     CHECK(strstr(omsvc_last_error(), "the leader is node") != NULL);
     CHECK_STATUS(omsvc_raft_node_set(nodes[leader], "", 0, NULL, 0, NULL), OMSVC_INVALID_NAME);
 
@@ -261,7 +271,8 @@ int main(void) {
             elected = wait_for_leader_after(0, old_epoch, 5000);
         }
         CHECK(elected != 0);
-        OK(omsvc_raft_node_set(nodes[elected], "Lifecycle", 9, (const uint8_t *)"resumed", 7, NULL));
+        OK(omsvc_raft_node_set(nodes[elected], "Lifecycle", 9, (const uint8_t *)"resumed", 7,
+                               NULL));
         check_value_everywhere("Lifecycle", "resumed");
         pthread_mutex_lock(&lock);
         CHECK(running[elected] == 1 && epochs[elected] > old_epoch);
@@ -293,7 +304,8 @@ int main(void) {
         OK(omsvc_raft_node_stop(nodes[id]));
     }
     for (id = 0; id < PEERS; id++) omsvc_bytes_free(addr_bytes[id]);
-    printf("raft: leader %llu, %llu after an election, then %llu after it stopped\n", (unsigned long long)leader,
-           (unsigned long long)elected, (unsigned long long)next_leader);
+    printf("raft: leader %llu, %llu after an election, then %llu after it stopped\n",
+           (unsigned long long)leader, (unsigned long long)elected,
+           (unsigned long long)next_leader);
     return 0;
 }

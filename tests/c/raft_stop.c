@@ -42,7 +42,8 @@ typedef struct {
 static void *write_without_quorum(void *arg) {
     blocked_write *write = (blocked_write *)arg;
     write->entered = 1;
-    write->status = omsvc_raft_node_set(write->node, "Lifecycle", 9, (const uint8_t *)"lost", 4, NULL);
+    write->status =
+        omsvc_raft_node_set(write->node, "Lifecycle", 9, (const uint8_t *)"lost", 4, NULL);
     return NULL;
 }
 
@@ -108,7 +109,8 @@ int main(void) {
     CHECK(write.status != OMSVC_OK);
 
     for (id = 0; id < PEERS; id++) omsvc_bytes_free(addr_bytes[id]);
-    printf("raft_stop: the leader's service stopped before stop returned; the blocked write failed (%d)\n",
+    printf("raft_stop: the leader's service stopped before stop returned; the blocked write failed "
+           "(%d)\n",
            (int)write.status);
     return 0;
 }

@@ -28,9 +28,11 @@ static int32_t reentrant_start(void *userdata, uint64_t epoch) {
     /* Save progress from inside start, as a single-node host applying its own entry. */
     OK(omsvc_node_last_applied_entry(self->node, &term, &index));
     OK(omsvc_encode_set_request("progress", 8, (const uint8_t *)"key-42", 6, &request));
-    OK(omsvc_node_apply_entry(self->node, epoch, index + 1, omsvc_bytes_data(request), omsvc_bytes_len(request), NULL));
+    OK(omsvc_node_apply_entry(self->node, epoch, index + 1, omsvc_bytes_data(request),
+                              omsvc_bytes_len(request), NULL));
     omsvc_bytes_free(request);
-    OK(omsvc_node_read_configuration(self->node, "progress", 8, NULL, 0, &present, &len) == OMSVC_BUFFER_TOO_SMALL
+    OK(omsvc_node_read_configuration(self->node, "progress", 8, NULL, 0, &present, &len) ==
+               OMSVC_BUFFER_TOO_SMALL
            ? OMSVC_OK
            : OMSVC_PANIC);
     CHECK(present && len == 6);
@@ -126,7 +128,8 @@ static void stops_that_free_each_other(void) {
     settle(node_b);
     OK(omsvc_node_not_leader(node_a, 1, NULL));
     OK(omsvc_node_not_leader(node_b, 1, NULL));
-    for (waited = 0; !(a.freed_other && b.freed_other) && waited < 20000; waited += 10) sleep_ms(10);
+    for (waited = 0; !(a.freed_other && b.freed_other) && waited < 20000; waited += 10)
+        sleep_ms(10);
     CHECK(a.freed_other && b.freed_other); /* no deadlock */
 
     /* Both databases close soon after (on another thread): each directory opens again. */

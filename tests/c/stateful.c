@@ -61,8 +61,10 @@ int main(void) {
     CHECK_STATUS(omsvc_encode_stamped_set_request(NULL, 3, (const uint8_t *)"v", 1, 1, &request),
                  OMSVC_NULL_ARGUMENT);
     CHECK_STATUS(omsvc_encode_run_control_request("", 0, true, &request), OMSVC_INVALID_NAME);
-    CHECK_STATUS(omsvc_node_read_run_control(node, "Scanner", 7, NULL, &should_run), OMSVC_NULL_ARGUMENT);
-    CHECK_STATUS(omsvc_node_read_run_control(node, "", 0, &present, &should_run), OMSVC_INVALID_NAME);
+    CHECK_STATUS(omsvc_node_read_run_control(node, "Scanner", 7, NULL, &should_run),
+                 OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_node_read_run_control(node, "", 0, &present, &should_run),
+                 OMSVC_INVALID_NAME);
 
     OK(omsvc_node_free(node));
     printf("stateful: fenced writes, run control and terms checked\n");

@@ -34,7 +34,8 @@ static void term_zero(void) {
     enum omsvc_event_outcome outcome = (enum omsvc_event_outcome)77;
     omsvc_service_status status;
     starts = 0;
-    CHECK_STATUS(omsvc_node_leader_changed(node, 0, str_of("om1"), &outcome), OMSVC_INVALID_ARGUMENT);
+    CHECK_STATUS(omsvc_node_leader_changed(node, 0, str_of("om1"), &outcome),
+                 OMSVC_INVALID_ARGUMENT);
     CHECK(strstr(omsvc_last_error(), "term 0") != NULL);
     CHECK_STATUS(omsvc_node_leader_ready(node, 0, 0, &outcome), OMSVC_INVALID_ARGUMENT);
     CHECK((int)outcome == 77);
@@ -54,7 +55,8 @@ static void term_max(void) {
     CHECK(status == OMSVC_OK || status == OMSVC_INVALID_ARGUMENT);
     status = omsvc_node_leader_ready(node, UINT64_MAX, 0, NULL);
     CHECK(status == OMSVC_OK || status == OMSVC_INVALID_ARGUMENT);
-    OK(omsvc_node_apply_entry(node, 1, 1, omsvc_bytes_data(request), omsvc_bytes_len(request), NULL));
+    OK(omsvc_node_apply_entry(node, 1, 1, omsvc_bytes_data(request), omsvc_bytes_len(request),
+                              NULL));
     OK(omsvc_node_not_leader(node, UINT64_MAX, NULL) == OMSVC_SHUT_DOWN ? OMSVC_PANIC : OMSVC_OK);
     omsvc_bytes_free(request);
     OK(omsvc_node_free(node));

@@ -41,11 +41,15 @@ static void *forward_events(void *arg) {
         int i;
         for (i = 0; i < PEERS; i++) peers[i] = str_of(ids[i]);
         switch (rand_r(&seed) % 6) {
-            case 0: OK(omsvc_node_leader_changed(node, term, str_of(ids[rand_r(&seed) % PEERS]), NULL)); break;
+            case 0:
+                OK(omsvc_node_leader_changed(node, term, str_of(ids[rand_r(&seed) % PEERS]), NULL));
+                break;
             case 1: OK(omsvc_node_not_leader(node, term, NULL)); break;
             case 2: OK(omsvc_node_leader_ready(node, term, index, NULL)); break;
             case 3: OK(omsvc_node_term_index_updated(node, term, index, NULL)); break;
-            case 4: OK(omsvc_node_configuration_changed(node, term, index, peers, PEERS, NULL)); break;
+            case 4:
+                OK(omsvc_node_configuration_changed(node, term, index, peers, PEERS, NULL));
+                break;
             default: OK(omsvc_node_applied(node, term, index, NULL)); break;
         }
         sent++;
@@ -76,7 +80,8 @@ static void *read_and_apply(void *arg) {
             OK(omsvc_node_last_applied_entry(node, &term, &index));
             OK(omsvc_encode_set_request("svc", 3, (const uint8_t *)"value", 5, &request));
             /* Two threads may race for the same index: one applies, the other is a no-op. */
-            OK(omsvc_node_apply_entry(node, 1, index + 1, omsvc_bytes_data(request), omsvc_bytes_len(request), NULL));
+            OK(omsvc_node_apply_entry(node, 1, index + 1, omsvc_bytes_data(request),
+                                      omsvc_bytes_len(request), NULL));
             omsvc_bytes_free(request);
             OK(omsvc_node_status_json(node, &json));
             omsvc_bytes_free(json);
@@ -105,7 +110,8 @@ int main(void) {
         OK(omsvc_node_register_service(nodes[i], "Stress", 6, &callbacks, (void *)i, NULL));
     }
     for (i = 0; i < THREADS; i++) {
-        CHECK(pthread_create(&threads[i], NULL, i < 4 ? forward_events : read_and_apply, (void *)(i + 1)) == 0);
+        CHECK(pthread_create(&threads[i], NULL, i < 4 ? forward_events : read_and_apply,
+                             (void *)(i + 1)) == 0);
     }
     sleep_ms(seconds * 1000);
     stop_flag = 1;
@@ -129,6 +135,7 @@ int main(void) {
     CHECK(total == 1 && running[1] == 1);
     pthread_mutex_unlock(&running_lock);
     for (i = 0; i < PEERS; i++) OK(omsvc_node_free(nodes[i]));
-    printf("threads: %d threads for %ld s: %ld events, %ld read rounds\n", THREADS, seconds, events_sent, reads_done);
+    printf("threads: %d threads for %ld s: %ld events, %ld read rounds\n", THREADS, seconds,
+           events_sent, reads_done);
     return 0;
 }

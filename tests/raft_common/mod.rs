@@ -122,8 +122,8 @@ impl Cluster {
     }
 
     /// Which nodes report [`SERVICE`] RUNNING, and in which epoch, as (node, epoch). Panics if
-    /// two nodes report it RUNNING in the same epoch (DESIGN B13): an epoch is a term, and a
-    /// term has one leader.
+    /// two nodes report it RUNNING in the same epoch (docs/design.md B13): an epoch is a term,
+    /// and a term has one leader.
     pub fn running(&self) -> Vec<(u64, u64)> {
         let reports: Vec<NodeReport> = self.nodes().map(RaftNode::report).collect();
         let mut running = Vec::new();

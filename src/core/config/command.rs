@@ -12,16 +12,23 @@ use prost::Message;
 /// A validated configuration command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
+    /// Store `configuration` as service `name`'s configuration.
     Set {
+        /// The service.
         name: String,
+        /// The new value, opaque to libomsvc.
         configuration: Vec<u8>,
     },
+    /// Remove service `name`'s configuration.
     Delete {
+        /// The service.
         name: String,
     },
     /// A user's start or stop, kept in a record apart from the configuration.
     SetRunControl {
+        /// The service.
         name: String,
+        /// `true` for a start, `false` for a stop.
         should_run: bool,
     },
 }
@@ -30,12 +37,14 @@ pub enum Command {
 /// run that made it (see [`Request::stamped`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
+    /// What the entry does.
     pub command: Command,
     /// `None` for an operator's write, which is not fenced.
     pub writer_epoch: Option<Term>,
 }
 
 impl Command {
+    /// The service the command is about.
     pub fn name(&self) -> &str {
         match self {
             Command::Set { name, .. }
@@ -63,6 +72,7 @@ impl Request {
         }
     }
 
+    /// The log entry payload: an encoded `ServiceConfigurationCommand`.
     pub fn encode(&self) -> Vec<u8> {
         let command = match &self.command {
             Command::Set {

@@ -43,6 +43,7 @@ pub fn validate_service_name_bytes(name: &[u8]) -> Result<&str, Error> {
     Ok(name)
 }
 
+/// [`Error::ConfigurationTooLarge`] when `configuration` is over [`MAX_CONFIGURATION_BYTES`].
 pub fn validate_configuration(name: &str, configuration: &[u8]) -> Result<(), Error> {
     if configuration.len() > MAX_CONFIGURATION_BYTES {
         return Err(Error::ConfigurationTooLarge {

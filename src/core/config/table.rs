@@ -32,18 +32,28 @@ const STOP: &[u8] = b"stop";
 /// The last log entry applied into the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, PartialOrd, Ord)]
 pub struct TransactionInfo {
+    /// The entry's term.
     pub term: Term,
+    /// The entry's index.
     pub index: LogIndex,
 }
 
+/// What applying an entry did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApplyOutcome {
     /// The entry changed the table; `info` is now the last applied entry.
-    Applied { info: TransactionInfo },
+    Applied {
+        /// The entry just applied.
+        info: TransactionInfo,
+    },
     /// The entry's index was at or below the last applied one: nothing was written.
-    AlreadyApplied { last: TransactionInfo },
+    AlreadyApplied {
+        /// The last entry applied before it.
+        last: TransactionInfo,
+    },
 }
 
+/// How a table is opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TableOptions {
     /// fsync the write-ahead log before an apply returns, so an acknowledged entry survives a
@@ -62,6 +72,8 @@ impl Default for TableOptions {
     }
 }
 
+/// The configuration table of one node: `statefulServiceConfigTable` and the transaction
+/// info in one RocksDB database (docs/design.md T1-T11).
 pub struct ConfigTable {
     db: DB,
     path: PathBuf,
@@ -158,6 +170,7 @@ impl ConfigTable {
         Ok(table)
     }
 
+    /// The database directory.
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -1,4 +1,5 @@
-//! What this node may do, derived from the Raft events its host forwards (DESIGN section 3).
+//! What this node may do, derived from the Raft events its host forwards (docs/design.md,
+//! section 3).
 
 mod model;
 mod permission;

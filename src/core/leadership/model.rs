@@ -1,12 +1,13 @@
 //! The leadership state machine. Pure rules, no threads and no I/O: the service manager owns
 //! one per node behind its lock and asks it, after every event, whether services may run.
 //!
-//! The rules (DESIGN section 3):
-//! 1. Terms only grow. An event whose term is below the current one is stale: counted and
-//!    ignored, except that an event saying "you are not leader" always demotes.
-//! 2. Services may run only while leader-ready in the current term with every entry before
-//!    the barrier applied.
-//! 3. `term_index_updated` with nothing new is O(1) and allocation-free.
+//! It enforces rules R1-R9 of docs/design.md, among them:
+//! - R1: terms only grow. An event whose term is below the current one is stale: counted and
+//!   ignored, except that an event saying "you are not leader" always demotes.
+//! - R2: services may run only while leader-ready in the current term with every entry before
+//!   the barrier applied.
+//! - R3: leader-ready promotes only a node told it was elected in that same term.
+//! - R6: `term_index_updated` with nothing new is O(1) and allocation-free.
 
 use super::{Blocker, GrantId, LogIndex, Permission, Term};
 use std::time::Instant;
@@ -14,9 +15,11 @@ use std::time::Instant;
 /// This node's role in the current term.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
+    /// Another peer leads, or no leader is known.
     Follower,
     /// Elected, waiting for Raft's leader-ready (its startup entry applied).
     LeaderNotReady,
+    /// Elected and ready: services run once the barrier is applied.
     LeaderReady,
 }
 
@@ -49,6 +52,8 @@ struct ActiveGrant {
     since: Instant,
 }
 
+/// The leadership state of one node and the rules of docs/design.md R1-R9: Raft events in,
+/// [`Permission`] out.
 #[derive(Debug)]
 pub struct LeadershipModel {
     self_id: String,
@@ -72,6 +77,7 @@ pub struct LeadershipModel {
 }
 
 impl LeadershipModel {
+    /// A follower in term 0 that knows no leader; `self_id` is this peer's id in the group.
     pub fn new(self_id: impl Into<String>) -> Self {
         LeadershipModel {
             self_id: self_id.into(),
@@ -354,24 +360,31 @@ impl LeadershipModel {
         self.lease_until
     }
 
+    /// This peer's id in the group.
     pub fn self_id(&self) -> &str {
         &self.self_id
     }
+    /// The newest term seen.
     pub fn term(&self) -> Term {
         self.term
     }
+    /// The leader of the current term, if known.
     pub fn leader(&self) -> Option<&str> {
         self.leader.as_deref()
     }
+    /// This node's role in the current term.
     pub fn role(&self) -> Role {
         self.role
     }
+    /// The barrier given at leader-ready in the current term (0 before).
     pub fn barrier(&self) -> LogIndex {
         self.barrier
     }
+    /// The highest index the host reported applied.
     pub fn applied_index(&self) -> LogIndex {
         self.applied
     }
+    /// The peer set last reported, sorted.
     pub fn peers(&self) -> &[String] {
         &self.peers
     }
@@ -379,6 +392,7 @@ impl LeadershipModel {
     pub fn ignored_events(&self) -> u64 {
         self.ignored_events
     }
+    /// Whether [`LeadershipModel::shutdown`] was called.
     pub fn is_shut_down(&self) -> bool {
         self.shut_down
     }

@@ -14,10 +14,14 @@ pub struct GrantId(pub(crate) u64);
 pub enum Permission {
     /// Leader-ready in `epoch` with every entry before the barrier applied, since `since`.
     Allowed {
+        /// The term services run in.
         epoch: Term,
+        /// This stretch of permission.
         grant: GrantId,
+        /// When the grant began.
         since: Instant,
     },
+    /// Services may not run, for this reason.
     Denied(Blocker),
 }
 
@@ -26,24 +30,32 @@ pub enum Permission {
 pub enum Blocker {
     /// Another peer leads, or no leader is known.
     NotLeader {
+        /// The current term.
         term: Term,
+        /// Its leader, if known.
         leader: Option<String>,
     },
     /// Elected in `term`, but Raft has not yet reported leader-ready.
     AwaitingLeaderReady {
+        /// The term this node was elected in.
         term: Term,
     },
     /// Leader-ready, but the host's leader lease ran out: no quorum has confirmed this
     /// leadership recently enough to rule out another leader (or the process was paused).
     LeaseExpired {
+        /// The term this node leads.
         term: Term,
     },
     /// Leader-ready, but entries before the barrier are still being applied.
     AwaitingBarrier {
+        /// The term this node leads.
         term: Term,
+        /// The index every entry up to which must be applied.
         barrier: LogIndex,
+        /// The highest index applied so far.
         applied: LogIndex,
     },
+    /// The node was shut down.
     ShutDown,
 }
 

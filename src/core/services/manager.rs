@@ -101,6 +101,7 @@ pub struct ServiceManager {
 }
 
 impl ServiceManager {
+    /// A manager for peer `self_id`, with its runner thread started.
     pub fn new(self_id: &str) -> Result<Self, Error> {
         let shared = Arc::new(Shared {
             state: Mutex::new(ManagerState {
@@ -167,16 +168,20 @@ impl ServiceManager {
         self.shared.observer.set(observer).is_ok()
     }
 
+    /// Raft's `notifyLeaderChanged`: `leader` leads `term` (`None`: no leader known).
     pub fn leader_changed(&self, term: Term, leader: Option<&str>) -> EventOutcome {
         self.on_event("leader_changed", term, |model| {
             model.leader_changed(term, leader)
         })
     }
 
+    /// Raft's `notifyNotLeader`: demotes this node, whatever the term.
     pub fn not_leader(&self, term: Term) -> EventOutcome {
         self.on_event("not_leader", term, |model| model.not_leader(term))
     }
 
+    /// Raft's `notifyLeaderReady` for the term this node was elected in; services wait until
+    /// every entry up to `barrier` is applied.
     pub fn leader_ready(&self, term: Term, barrier: LogIndex) -> EventOutcome {
         self.on_event("leader_ready", term, |model| {
             model.leader_ready(term, barrier)
@@ -201,6 +206,7 @@ impl ServiceManager {
         outcome
     }
 
+    /// Raft's `notifyConfigurationChanged`: the peer set as of entry `index` of `term`.
     pub fn configuration_changed<S: AsRef<str>>(
         &self,
         term: Term,
@@ -226,6 +232,7 @@ impl ServiceManager {
         outcome
     }
 
+    /// The host applied every entry up to `index` (whose own term is `term`).
     pub fn applied(&self, term: Term, index: LogIndex) -> EventOutcome {
         self.on_event("applied", term, |model| model.applied(term, index))
     }
@@ -324,6 +331,7 @@ impl ServiceManager {
         read(&state.leadership, views)
     }
 
+    /// The status of service `name`.
     pub fn service_status(&self, name: &str) -> Result<ServiceStatusView, Error> {
         self.inspect(|_, views| views.into_iter().find(|view| view.name == name))
             .ok_or_else(|| Error::UnknownService {

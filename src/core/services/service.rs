@@ -97,6 +97,7 @@ impl EpochToken {
         }
     }
 
+    /// The term this run started in.
     pub fn epoch(&self) -> Term {
         self.epoch
     }

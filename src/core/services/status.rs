@@ -6,14 +6,17 @@ use std::time::{Duration, SystemTime};
 /// Ozone's `ServiceStatus`, plus the moment between a stop request and `stop` returning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ServiceStatus {
+    /// Started and still permitted to run.
     Running,
     /// Its permission to run ended (or `should_run` turned false) and its `stop` has not
     /// returned yet: its token is no longer current.
     Stopping,
+    /// Not running.
     Pausing,
 }
 
 impl ServiceStatus {
+    /// Whether this is [`ServiceStatus::Running`].
     pub fn is_running(self) -> bool {
         self == ServiceStatus::Running
     }
@@ -31,12 +34,18 @@ impl ServiceStatus {
 /// Why a service that is not running has not started.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServiceWait {
+    /// This node may not run services now.
     Leadership(Blocker),
+    /// The service's delay after ready has not passed.
     DelayAfterReady {
+        /// Time left.
         remaining: Duration,
     },
+    /// The last start failed; the next attempt comes after a backoff.
     RetryBackoff {
+        /// Time left.
         remaining: Duration,
+        /// Failed starts in a row.
         failures: u32,
     },
     /// Its last run failed while running ([`crate::EpochToken::fail`]): it starts again after
@@ -80,15 +89,20 @@ impl std::fmt::Display for ServiceWait {
     }
 }
 
+/// One service's status and counters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceStatusView {
+    /// The name it was registered with.
     pub name: String,
+    /// Running, stopping or pausing.
     pub status: ServiceStatus,
     /// The epoch it runs in, while running.
     pub epoch: Option<Term>,
     /// When the status last changed (for STOPPING: when the stop was requested).
     pub since: SystemTime,
+    /// Successful starts since registration.
     pub start_count: u64,
+    /// Stops since registration.
     pub stop_count: u64,
     /// Failed starts since the last successful one.
     pub consecutive_failures: u32,

@@ -14,6 +14,7 @@ use std::sync::Arc;
 /// user start or stop was ever recorded for the service (see [`StatefulConfig::should_run`]):
 /// so a database written before run control had a record of its own keeps its meaning.
 pub trait RunControlledConfiguration {
+    /// Whether this configuration says the service should run.
     fn should_run(&self) -> bool;
 }
 
@@ -58,6 +59,7 @@ impl<M: prost::Message + Default> StatefulConfig<M> {
         })
     }
 
+    /// The service this configuration belongs to.
     pub fn service_name(&self) -> &str {
         &self.name
     }

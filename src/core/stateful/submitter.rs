@@ -10,7 +10,9 @@ use std::sync::Weak;
 /// Where a submitted command landed in the log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SubmitReceipt {
+    /// The entry's term.
     pub term: Term,
+    /// The entry's index.
     pub index: LogIndex,
 }
 
@@ -19,6 +21,7 @@ pub struct SubmitReceipt {
 /// that every peer refused (invalid, or fenced), or that changed nothing, is an error: a
 /// write is reported saved only when it was applied.
 pub trait ConfigSubmitter: Send + Sync {
+    /// Replicates an operator's write (not stamped with an epoch).
     fn submit(&self, request: Vec<u8>) -> Result<SubmitReceipt, Error>;
 
     /// Replicates a write a service made in `writer`'s epoch (`request` is stamped with it).

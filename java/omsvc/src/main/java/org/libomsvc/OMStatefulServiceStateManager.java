@@ -65,7 +65,8 @@ public final class OMStatefulServiceStateManager {
 
   /** The configuration stored for {@code serviceName}; empty when it has none. */
   public Optional<byte[]> read(String serviceName) {
-    return Optional.ofNullable(handle.call(node -> NativeOmsvc.readConfiguration(node, serviceName)));
+    return Optional.ofNullable(
+        handle.call(node -> NativeOmsvc.readConfiguration(node, serviceName)));
   }
 
   /**

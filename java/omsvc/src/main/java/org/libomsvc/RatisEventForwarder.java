@@ -125,8 +125,8 @@ public final class RatisEventForwarder {
    *
    * @param term the term this peer was elected in: the term of its startup entry (the one Ratis
    *     passed to {@code notifyConfigurationChanged} just before), never a term read later from the
-   *     server, which may already belong to a newer election. Leader-ready counts only for a term in
-   *     which this peer was told it was elected ({@link #notifyLeaderChanged} naming itself);
+   *     server, which may already belong to a newer election. Leader-ready counts only for a term
+   *     in which this peer was told it was elected ({@link #notifyLeaderChanged} naming itself);
    *     otherwise it returns {@link EventOutcome#CONTRADICTED} and starts nothing
    * @param barrierIndex the index of the last entry Ratis handed to the StateMachine: one that
    *     applies synchronously has applied it already; one that applies asynchronously (OM's double

@@ -59,7 +59,8 @@ class MainClassesTargetJava8Test {
       }
     }
     assertTrue(checked.contains("org/libomsvc/NativeLibrary.class"), checked.toString());
-    assertTrue(checked.contains("org/libomsvc/proto/ServiceConfiguration.class"), checked.toString());
+    assertTrue(
+        checked.contains("org/libomsvc/proto/ServiceConfiguration.class"), checked.toString());
     assertEquals(List.of(), wrong);
   }
 

@@ -27,7 +27,10 @@ import org.junit.jupiter.api.Test;
 import org.libomsvc.internal.NativeOmsvc;
 import org.libomsvc.internal.NativeService;
 
-/** Bad input straight at the JNI methods throws a typed exception and never crashes (B14). */
+/**
+ * Bad input straight at the JNI methods throws a typed exception and never crashes
+ * (docs/design.md B14).
+ */
 class NativeBoundaryTest {
   private static final long FORGED = 0x7fff_0000_1234L;
 

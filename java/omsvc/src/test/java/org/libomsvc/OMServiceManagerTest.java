@@ -30,7 +30,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The service lifecycle as Ratis events drive it (DESIGN B1-B5, B12, B13's fencing token). */
+/**
+ * The service lifecycle as Ratis events drive it (docs/design.md B1-B5, B12, and the epoch token
+ * of F1).
+ */
 class OMServiceManagerTest {
   @TempDir Path dir;
   private OMServiceManager manager;

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.libomsvc.proto.ServiceConfigurationResponse.Outcome;
 
-/** The configuration table through JNI (DESIGN section 4, B7-B9, B14). */
+/** The configuration table through JNI (docs/design.md T1-T11; B7-B9, B14). */
 class OMStatefulServiceStateManagerTest {
   private static final byte[] SUSPENDED = "suspended".getBytes(StandardCharsets.UTF_8);
 
@@ -148,7 +148,7 @@ class OMStatefulServiceStateManagerTest {
     assertThrows(StorageException.class, () -> OMServiceManager.open("om1", notADatabase));
   }
 
-  /** Item 25 of the safety issue: the writer's epoch is enforced inside the replicated table. */
+  /** docs/design.md F3: the writer's epoch is enforced inside the replicated table. */
   @Test
   void aWriteStampedWithAnEpochOtherThanItsEntrysTermIsFencedWithNothingWritten() {
     byte[] sixteen = "16".getBytes(StandardCharsets.UTF_8);
@@ -185,7 +185,7 @@ class OMStatefulServiceStateManagerTest {
     }
   }
 
-  /** Item 4: a user's start or stop is its own record, apart from the configuration. */
+  /** docs/design.md T10: a user's start or stop is its own record, apart from the configuration. */
   @Test
   void runControlIsItsOwnRecord() {
     try (OMServiceManager manager = OMServiceManager.open("om1", dir.resolve("db"))) {

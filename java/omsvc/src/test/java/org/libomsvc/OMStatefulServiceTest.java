@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
 import org.libomsvc.proto.ServiceConfigurationResponse.Outcome;
 import org.libomsvc.testproto.ProgressConfiguration;
 
-/** Typed configuration written through a submitter (DESIGN B10, B11) on one node. */
+/** Typed configuration written through a submitter (docs/design.md B10, B11) on one node. */
 class OMStatefulServiceTest {
   private OMServiceManager manager;
   private ProgressService service;
@@ -240,7 +240,7 @@ class OMStatefulServiceTest {
     }
   }
 
-  /** Item 4 of the safety issue: a progress save once undid a concurrent user stop. */
+  /** docs/design.md B10 and T10: a progress save once undid a concurrent user stop. */
   @Test
   void aUserStopHoldsAgainstAServiceSavingProgressInATightLoop() throws Exception {
     LoopingService looping = new LoopingService(manager);
@@ -271,7 +271,7 @@ class OMStatefulServiceTest {
     }
   }
 
-  /** Item 25: a save is stamped with its run's epoch and fenced on every peer. */
+  /** docs/design.md F3: a save is stamped with its run's epoch and fenced on every peer. */
   @Test
   void aSaveOfAnEndedEpochFailsAtOnceAndALateOneIsFencedWithNothingWritten() {
     AtomicReference<Long> appendTerm = new AtomicReference<>();
@@ -320,7 +320,7 @@ class OMStatefulServiceTest {
     assertTrue(ended.getCause().getMessage().contains("epoch 3"), ended.getCause().getMessage());
   }
 
-  /** Item 20: a save waiting for its commit fails as soon as its epoch ends. */
+  /** docs/design.md F3: a save waiting for its commit fails as soon as its epoch ends. */
   @Test
   void aSaveWaitingForItsCommitFailsOnceItsEpochEnds() throws Exception {
     ProgressService hanging =

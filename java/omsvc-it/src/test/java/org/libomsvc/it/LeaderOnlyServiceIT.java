@@ -49,7 +49,10 @@ import org.libomsvc.it.proto.ProgressConfiguration;
 import org.libomsvc.proto.ServiceConfigurationResponse.Outcome;
 import org.libomsvc.testkit.Await;
 
-/** Scenarios 1 to 5 of the issue (and B10) on a real three-peer Ratis group. */
+/**
+ * Leadership and configuration on a real three-peer Ratis group (docs/design.md B2, B6-B8, B10,
+ * B11, B13).
+ */
 class LeaderOnlyServiceIT {
   private static final Duration TIMEOUT = Duration.ofSeconds(20);
 
@@ -208,9 +211,10 @@ class LeaderOnlyServiceIT {
   }
 
   /**
-   * DESIGN B6: the leader's apply lags (as OM's double buffer does); a configuration is committed
-   * and, while its apply is still pending, leadership moves. The new leader's service must read
-   * that configuration when it starts: the barrier holds it back until the entry is applied.
+   * docs/design.md B6: the leader's apply lags (as OM's double buffer does); a configuration is
+   * committed and, while its apply is still pending, leadership moves. The new leader's service
+   * must read that configuration when it starts: the barrier holds it back until the entry is
+   * applied.
    */
   @Test
   void aChangeCommittedJustBeforeATransferIsWhatTheNewLeaderReadsAtStart() throws Exception {
@@ -262,7 +266,7 @@ class LeaderOnlyServiceIT {
     submitted.get(20, TimeUnit.SECONDS);
   }
 
-  /** DESIGN B10: a user's stop is persisted, so no later leader restarts the service. */
+  /** docs/design.md B10: a user's stop is persisted, so no later leader restarts the service. */
   @Test
   void aUserStopSurvivesATransfer() throws Exception {
     RatisPeer leader = cluster.awaitReadyLeader(TIMEOUT);
@@ -296,7 +300,7 @@ class LeaderOnlyServiceIT {
   }
 
   /**
-   * Item 25 of the safety issue: a save the old leader's service made in its epoch, delivered to
+   * docs/design.md B13 and F3: a save the old leader's service made in its epoch, delivered to
    * the log only after a transfer (as a client's retry reaches the new leader), is FENCED on every
    * peer: the configuration never goes backwards, and the old run's next save fails at once.
    */

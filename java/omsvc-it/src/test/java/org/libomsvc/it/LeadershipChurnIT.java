@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Scenario 6 (DESIGN B13): at least 100 leadership changes, transfers and closes/restarts mixed.
+ * docs/design.md B13: at least 100 leadership changes, transfers and closes/restarts mixed.
  * Every start of the service writes its epoch to a fenced register: no write may be refused (no
  * older epoch writes after a newer one), and no two peers may run in one epoch.
  */

@@ -42,7 +42,10 @@ import org.libomsvc.ServiceStatus;
 import org.libomsvc.ServiceStatusView;
 import org.libomsvc.testkit.Await;
 
-/** Scenario 7: misuse on a real Ratis group, and the JVM ending while a service runs Java code. */
+/**
+ * Misuse on a real Ratis group, and the JVM ending while a service runs Java code
+ * (docs/design.md B1, B12, B14).
+ */
 class MisuseIT {
   private static final Duration TIMEOUT = Duration.ofSeconds(20);
 

@@ -54,7 +54,7 @@ import org.libomsvc.testkit.Await;
  * <p>Like OM's double buffer, entries are applied asynchronously, in order, on one "apply" thread
  * (configuration commands optionally after a delay): the leader-ready barrier is the index of the
  * last entry handed to that thread, and each entry reports itself applied when it is. With a delay
- * this reproduces the race of DESIGN section 1 (a service started at leader-ready reading
+ * this reproduces the race of docs/design.md P2 (a service started at leader-ready reading
  * configuration that a committed entry is about to change).
  */
 final class OmsvcStateMachine extends BaseStateMachine {

@@ -14,6 +14,7 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
+
 package org.libomsvc.ozone;
 
 import java.time.Duration;
@@ -115,7 +116,8 @@ public final class OzoneLeadershipBridge
    * services} ({@link #close()} closes it), whose self id must be the OM's node id.
    */
   public static OzoneLeadershipBridge install(OzoneManager om, OMServiceManager services) {
-    OzoneLeadershipBridge bridge = new OzoneLeadershipBridge(new OzoneManagerRaftView(om), services);
+    OzoneLeadershipBridge bridge =
+        new OzoneLeadershipBridge(new OzoneManagerRaftView(om), services);
     om.getOMServiceManager().register(bridge);
     OmsvcMetricsSource.register(bridge.selfId, bridge);
     bridge.metricsRegistered = true;

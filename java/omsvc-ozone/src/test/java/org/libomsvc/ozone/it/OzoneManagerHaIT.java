@@ -14,6 +14,7 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
+
 package org.libomsvc.ozone.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -93,7 +94,8 @@ class OzoneManagerHaIT {
         cluster.stop(leader);
         OmNode next = cluster.waitForServiceOnLeader(WRITER, epoch);
         cluster.restart(leader);
-        cluster.waitCaughtUp(leader, next.om.getOmRatisServer().getLastAppliedTermIndex().getIndex());
+        cluster.waitCaughtUp(
+            leader, next.om.getOmRatisServer().getLastAppliedTermIndex().getIndex());
       } else {
         cluster.transfer(leader, cluster.otherThan(leader, round));
         cluster.waitForServiceOnLeader(WRITER, epoch);
@@ -102,7 +104,8 @@ class OzoneManagerHaIT {
     }
     assertTrue(changes >= 20);
     assertTrue(services.register.writes() > 0, "the services wrote to the register");
-    assertEquals(new ArrayList<String>(), services.register.refusals(), "writes from an older epoch");
+    assertEquals(
+        new ArrayList<String>(), services.register.refusals(), "writes from an older epoch");
     assertEquals(
         new ArrayList<String>(), services.register.sameEpochConflicts(), "epochs two OMs wrote in");
     Map<Long, Set<String>> omsByEpoch = new HashMap<>();
@@ -110,7 +113,8 @@ class OzoneManagerHaIT {
       omsByEpoch.computeIfAbsent(start.epoch, epoch -> new HashSet<>()).add(start.omId);
     }
     for (Map.Entry<Long, Set<String>> epoch : omsByEpoch.entrySet()) {
-      assertEquals(1, epoch.getValue().size(), "epoch " + epoch.getKey() + " ran on " + epoch.getValue());
+      assertEquals(
+          1, epoch.getValue().size(), "epoch " + epoch.getKey() + " ran on " + epoch.getValue());
     }
     assertTrue(omsByEpoch.size() > changes, "one epoch per leadership: " + omsByEpoch.keySet());
     assertStartsWereReadyAndFlushed();
@@ -146,7 +150,8 @@ class OzoneManagerHaIT {
 
     cluster.stop(follower);
     cluster.restart(follower);
-    cluster.waitCaughtUp(follower, leader.om.getOmRatisServer().getLastAppliedTermIndex().getIndex());
+    cluster.waitCaughtUp(
+        follower, leader.om.getOmRatisServer().getLastAppliedTermIndex().getIndex());
     long watchUntil = System.nanoTime() + Duration.ofSeconds(3).toNanos();
     while (System.nanoTime() < watchUntil) {
       assertEquals(ServiceStatus.PAUSING, follower.status(WRITER), cluster.describe());
@@ -229,8 +234,10 @@ class OzoneManagerHaIT {
     try {
       List<String> text = new ArrayList<>();
       for (ObjectName name : jmx.queryNames(pattern, null)) {
-        for (javax.management.MBeanAttributeInfo attribute : jmx.getMBeanInfo(name).getAttributes()) {
-          text.add(name + " " + attribute.getName() + "=" + jmx.getAttribute(name, attribute.getName()));
+        for (javax.management.MBeanAttributeInfo attribute :
+            jmx.getMBeanInfo(name).getAttributes()) {
+          text.add(
+              name + " " + attribute.getName() + "=" + jmx.getAttribute(name, attribute.getName()));
         }
       }
       return String.join("\n", text);
