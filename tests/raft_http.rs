@@ -179,9 +179,12 @@ fn agreed_leader(scrapes: &[(u64, Scrape)]) -> Result<(u64, u64), String> {
     Ok((leader, terms[0] as u64))
 }
 
+/// One scrape per node, each tagged with the node's id.
+type Scrapes = Vec<(u64, Scrape)>;
+
 /// Scrapes of `ids` that agree on the leader and the term, with both. The checks run on these
 /// very scrapes: a second round could already see a later election.
-fn settled_scrapes(http: &[String], ids: &[u64]) -> Result<(u64, u64, Vec<(u64, Scrape)>), String> {
+fn settled_scrapes(http: &[String], ids: &[u64]) -> Result<(u64, u64, Scrapes), String> {
     let scrapes = scrape_all(http, ids);
     let (leader, term) = agreed_leader(&scrapes)?;
     Ok((leader, term, scrapes))

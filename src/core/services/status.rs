@@ -51,7 +51,9 @@ pub enum ServiceWait {
     /// Its last run failed while running ([`crate::EpochToken::fail`]): it starts again after
     /// this backoff, which grows while runs keep failing soon after they start.
     RestartBackoff {
+        /// Time left.
         remaining: Duration,
+        /// Failed runs in a row.
         failures: u32,
     },
     /// The service's `should_run` answered false (e.g. its persisted configuration says stop).
