@@ -98,7 +98,7 @@ static void *checkpoint_loop(void *arg) {
 static void free_while_checkpointing(const char *dir) {
     char db[600];
     const char *seconds_env = getenv("OMSVC_STRESS_SECONDS");
-    int rounds = seconds_env != NULL ? 20 : 300;
+    int rounds = seconds_env != NULL ? 20 : 120;
     int round;
     pthread_t thread;
     snprintf(db, sizeof db, "%s/busy", dir);
