@@ -39,6 +39,8 @@
 //! ```
 
 pub mod core;
+#[cfg(test)]
+mod error_table_tests;
 pub mod ffi;
 mod handles;
 pub mod hex;
@@ -51,7 +53,7 @@ pub use crate::core::config::{
     TableOptions, TransactionInfo, MAX_CONFIGURATION_BYTES, MAX_SERVICE_NAME_BYTES,
     SUPPORTED_FORMAT_VERSION,
 };
-pub use crate::core::error::{Error, NameProblem};
+pub use crate::core::error::{Error, ErrorKind, NameProblem};
 pub use crate::core::leadership::{Blocker, EventOutcome, LogIndex, Role, Term};
 pub use crate::core::node::{DbLocation, Node, NodeOptions, NodeStatus};
 pub use crate::core::services::{

@@ -1,8 +1,13 @@
-//! The one error type of libomsvc. Adapters map each variant to their own form
-//! (a C status, a Java exception) without losing the message.
+//! The one error type of libomsvc. Each variant has an [`ErrorKind`] (its row in the one error
+//! table); adapters map the kind to their own form (a C status, a Java exception, a CLI exit
+//! code) without losing the message.
 
 use crate::core::leadership::{LogIndex, Term};
 use std::path::PathBuf;
+
+mod kind;
+
+pub use kind::ErrorKind;
 
 /// Why a service name was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +53,18 @@ pub enum Error {
     InvalidServiceName {
         /// The refused name (lossily decoded when it is not UTF-8).
         name: String,
+        /// Which rule it breaks.
+        problem: NameProblem,
+    },
+
+    /// A peer id breaks the rules of a peer id (the same as a service name's): refused when a
+    /// node is opened.
+    #[error(
+        "invalid peer id {id:?}: {problem}; a peer id is 1 to 255 bytes with no control characters"
+    )]
+    InvalidPeerId {
+        /// The refused id.
+        id: String,
         /// Which rule it breaks.
         problem: NameProblem,
     },
@@ -288,6 +305,40 @@ pub enum Error {
 }
 
 impl Error {
+    /// The error's row in the one error table.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::InvalidServiceName {
+                problem: NameProblem::NotUtf8,
+                ..
+            } => ErrorKind::InvalidUtf8,
+            Error::InvalidServiceName { .. } => ErrorKind::InvalidServiceName,
+            Error::ConfigurationTooLarge { .. } => ErrorKind::ConfigurationTooLarge,
+            Error::DuplicateService { .. } => ErrorKind::DuplicateService,
+            Error::UnknownService { .. } => ErrorKind::UnknownService,
+            Error::MalformedCommand { .. } => ErrorKind::MalformedCommand,
+            Error::CorruptConfiguration { .. } => ErrorKind::CorruptConfiguration,
+            Error::DatabaseLocked { .. } => ErrorKind::DatabaseLocked,
+            Error::DatabaseMissing { .. } => ErrorKind::DatabaseMissing,
+            Error::NotAnOmsvcDatabase { .. } => ErrorKind::NotAnOmsvcDatabase,
+            Error::UnsupportedFormatVersion { .. } => ErrorKind::UnsupportedFormat,
+            Error::ReadOnly { .. } => ErrorKind::ReadOnly,
+            Error::CheckpointExists { .. } => ErrorKind::CheckpointExists,
+            Error::Storage { .. } => ErrorKind::Storage,
+            Error::Io { .. } => ErrorKind::Io,
+            Error::ForeignDataDirectory { .. } => ErrorKind::ForeignDataDirectory,
+            Error::Replication { .. } => ErrorKind::Replication,
+            Error::SubmitFailed { .. } | Error::SubmissionNotApplied { .. } => {
+                ErrorKind::SubmitFailed
+            }
+            Error::ShutDown => ErrorKind::ShutDown,
+            Error::InvalidArgument { .. }
+            | Error::InvalidPeerId { .. }
+            | Error::TermWentBackwards { .. } => ErrorKind::InvalidArgument,
+            Error::StaleWriterEpoch { .. } | Error::EpochEnded { .. } => ErrorKind::StaleEpoch,
+        }
+    }
+
     /// True when a log entry's command itself is refused (invalid, or written in an epoch that
     /// had ended), so every peer refuses it alike and nothing was written.
     pub fn is_refused_command(&self) -> bool {

@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod leadership;
 pub mod node;
+pub(crate) mod panic_text;
 pub mod proto;
 pub mod services;
 pub mod stateful;

@@ -87,8 +87,10 @@ pub(crate) struct NodeInner {
 }
 
 impl Node {
-    /// Opens (or creates) the node's database and starts its runner thread.
+    /// Opens (or creates) the node's database and starts its runner thread. The peer id must be
+    /// 1 to 255 bytes with no control characters ([`Error::InvalidPeerId`] otherwise).
     pub fn open(options: NodeOptions) -> Result<Node, Error> {
+        crate::core::config::validate_peer_id(&options.self_id)?;
         let (path, ephemeral_dir) = match options.db {
             DbLocation::Dir(path) => (path, None),
             DbLocation::Ephemeral => {

@@ -19,8 +19,8 @@ macro_rules! ffi_boundary {
 }
 
 use super::status::{omsvc_status, set_last_error, FfiError};
+use crate::core::panic_text::panic_text;
 use std::cell::{Cell, RefCell};
-use std::panic::PanicHookInfo;
 use std::sync::Once;
 
 thread_local! {
@@ -58,7 +58,7 @@ fn install_hook() {
             // handled where it lands (a failed service, a stopped task); log it, do not print.
             tracing::error!(
                 thread = std::thread::current().name().unwrap_or(""),
-                panic = payload_text(info),
+                panic = panic_text(info.payload()),
                 place = ?info.location(),
                 "panic on a libomsvc thread"
             );
@@ -74,18 +74,6 @@ fn on_library_thread() -> bool {
         .is_some_and(|name| name.starts_with("omsvc-"))
 }
 
-fn payload_text(info: &PanicHookInfo<'_>) -> String {
-    text_of(info.payload())
-}
-
-fn text_of(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_default()
-}
-
 pub(crate) fn into_status(outcome: std::thread::Result<Result<(), FfiError>>) -> omsvc_status {
     match outcome {
         Ok(Ok(())) => omsvc_status::OMSVC_OK,
@@ -94,7 +82,7 @@ pub(crate) fn into_status(outcome: std::thread::Result<Result<(), FfiError>>) ->
             error.status
         }
         Err(panic) => {
-            let detail = text_of(panic.as_ref());
+            let detail = panic_text(panic.as_ref());
             let place = PANIC_PLACE.with(|last| last.borrow_mut().take());
             tracing::error!(detail, ?place, "panic caught at the C boundary");
             set_last_error(&match place {

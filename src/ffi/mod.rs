@@ -18,7 +18,7 @@ mod config;
 mod node;
 mod raft_node;
 mod service;
-mod status;
+pub(crate) mod status;
 mod status_view;
 
 pub use buffers::*;

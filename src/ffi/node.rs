@@ -2,7 +2,7 @@
 
 use super::args;
 use super::service::in_service_callback;
-use super::status::{omsvc_status, quoted, FfiError};
+use super::status::{omsvc_status, FfiError};
 use crate::core::config::TableOptions;
 use crate::core::leadership::EventOutcome;
 use crate::core::node::{DbLocation, Node, NodeOptions};
@@ -121,15 +121,6 @@ pub unsafe extern "C" fn omsvc_node_open(
         // bytes (NULL is refused).
         let self_id =
             unsafe { args::text(options.self_id.ptr, options.self_id.len, "options.self_id")? };
-        crate::core::config::validate_service_name(self_id).map_err(|_| {
-            FfiError::new(
-                omsvc_status::OMSVC_INVALID_ARGUMENT,
-                format!(
-                    "self_id {} must be 1 to 255 bytes with no control characters",
-                    quoted(self_id)
-                ),
-            )
-        })?;
         let db = if options.db_dir.ptr.is_null() {
             DbLocation::Ephemeral
         } else {

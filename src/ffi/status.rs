@@ -1,7 +1,7 @@
 //! `omsvc_status`: the fixed status numbers of the C ABI, and the detailed message of the last
 //! failure on the calling thread.
 
-use crate::core::error::{Error, NameProblem};
+use crate::core::error::{Error, ErrorKind};
 use std::cell::RefCell;
 use std::ffi::{c_char, c_int, CString};
 
@@ -133,39 +133,40 @@ impl FfiError {
     }
 }
 
+impl omsvc_status {
+    /// The status of each kind of the error table: its number is the kind's code.
+    fn of_kind(kind: ErrorKind) -> omsvc_status {
+        use omsvc_status::*;
+        match kind {
+            ErrorKind::InvalidUtf8 => OMSVC_INVALID_UTF8,
+            ErrorKind::InvalidServiceName => OMSVC_INVALID_NAME,
+            ErrorKind::ConfigurationTooLarge => OMSVC_VALUE_TOO_LARGE,
+            ErrorKind::DuplicateService => OMSVC_DUPLICATE_SERVICE,
+            ErrorKind::UnknownService => OMSVC_UNKNOWN_SERVICE,
+            ErrorKind::MalformedCommand => OMSVC_MALFORMED_COMMAND,
+            ErrorKind::CorruptConfiguration => OMSVC_CORRUPT_CONFIGURATION,
+            ErrorKind::DatabaseLocked => OMSVC_DATABASE_LOCKED,
+            ErrorKind::DatabaseMissing => OMSVC_DATABASE_MISSING,
+            ErrorKind::NotAnOmsvcDatabase => OMSVC_NOT_AN_OMSVC_DATABASE,
+            ErrorKind::UnsupportedFormat => OMSVC_UNSUPPORTED_FORMAT,
+            ErrorKind::ReadOnly => OMSVC_READ_ONLY,
+            ErrorKind::CheckpointExists => OMSVC_CHECKPOINT_EXISTS,
+            ErrorKind::Storage => OMSVC_STORAGE_ERROR,
+            ErrorKind::Io => OMSVC_IO_ERROR,
+            ErrorKind::SubmitFailed => OMSVC_SUBMIT_FAILED,
+            ErrorKind::ForeignDataDirectory => OMSVC_FOREIGN_DATA_DIRECTORY,
+            ErrorKind::Replication => OMSVC_REPLICATION_ERROR,
+            ErrorKind::ShutDown => OMSVC_SHUT_DOWN,
+            ErrorKind::InvalidArgument => OMSVC_INVALID_ARGUMENT,
+            ErrorKind::StaleEpoch => OMSVC_STALE_EPOCH,
+        }
+    }
+}
+
 impl From<Error> for FfiError {
     fn from(error: Error) -> Self {
-        use omsvc_status::*;
-        let status = match &error {
-            Error::InvalidServiceName {
-                problem: NameProblem::NotUtf8,
-                ..
-            } => OMSVC_INVALID_UTF8,
-            Error::InvalidServiceName { .. } => OMSVC_INVALID_NAME,
-            Error::ConfigurationTooLarge { .. } => OMSVC_VALUE_TOO_LARGE,
-            Error::DuplicateService { .. } => OMSVC_DUPLICATE_SERVICE,
-            Error::UnknownService { .. } => OMSVC_UNKNOWN_SERVICE,
-            Error::MalformedCommand { .. } => OMSVC_MALFORMED_COMMAND,
-            Error::CorruptConfiguration { .. } => OMSVC_CORRUPT_CONFIGURATION,
-            Error::DatabaseLocked { .. } => OMSVC_DATABASE_LOCKED,
-            Error::DatabaseMissing { .. } => OMSVC_DATABASE_MISSING,
-            Error::NotAnOmsvcDatabase { .. } => OMSVC_NOT_AN_OMSVC_DATABASE,
-            Error::UnsupportedFormatVersion { .. } => OMSVC_UNSUPPORTED_FORMAT,
-            Error::ReadOnly { .. } => OMSVC_READ_ONLY,
-            Error::CheckpointExists { .. } => OMSVC_CHECKPOINT_EXISTS,
-            Error::Storage { .. } => OMSVC_STORAGE_ERROR,
-            Error::Io { .. } => OMSVC_IO_ERROR,
-            Error::SubmitFailed { .. } => OMSVC_SUBMIT_FAILED,
-            Error::ForeignDataDirectory { .. } => OMSVC_FOREIGN_DATA_DIRECTORY,
-            Error::Replication { .. } => OMSVC_REPLICATION_ERROR,
-            Error::ShutDown => OMSVC_SHUT_DOWN,
-            Error::InvalidArgument { .. } => OMSVC_INVALID_ARGUMENT,
-            Error::StaleWriterEpoch { .. } | Error::EpochEnded { .. } => OMSVC_STALE_EPOCH,
-            Error::SubmissionNotApplied { .. } => OMSVC_SUBMIT_FAILED,
-            Error::TermWentBackwards { .. } => OMSVC_INVALID_ARGUMENT,
-        };
         FfiError {
-            status,
+            status: omsvc_status::of_kind(error.kind()),
             message: error.to_string(),
         }
     }

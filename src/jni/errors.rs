@@ -1,9 +1,10 @@
 //! Rust errors and panics as typed Java exceptions (`org.libomsvc.*Exception`).
 
-use crate::core::error::{Error, NameProblem};
+use crate::core::error::{Error, ErrorKind, NameProblem};
+use crate::core::panic_text::panic_text;
 use crate::handles::HandleError;
 use jni::errors::ErrorPolicy;
-use jni::strings::{JNIStr, JNIString};
+use jni::strings::JNIString;
 use jni::{jni_str, Env};
 
 /// Why a native method failed.
@@ -23,50 +24,49 @@ pub(crate) enum JniError {
 
 pub(crate) type JniResult<T> = Result<T, JniError>;
 
-fn exception_class(error: &JniError) -> &'static JNIStr {
+/// The Java exception class (binary name with `/`) thrown for each kind of the error table
+/// (`crate::core::error::ErrorKind`).
+pub(crate) fn exception_class_of(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::InvalidUtf8 | ErrorKind::InvalidArgument => "java/lang/IllegalArgumentException",
+        ErrorKind::InvalidServiceName => "org/libomsvc/InvalidServiceNameException",
+        ErrorKind::ConfigurationTooLarge => "org/libomsvc/ConfigurationTooLargeException",
+        ErrorKind::DuplicateService => "org/libomsvc/DuplicateServiceException",
+        ErrorKind::UnknownService => "org/libomsvc/UnknownServiceException",
+        ErrorKind::MalformedCommand => "org/libomsvc/MalformedCommandException",
+        ErrorKind::CorruptConfiguration => "org/libomsvc/CorruptConfigurationException",
+        ErrorKind::DatabaseLocked => "org/libomsvc/DatabaseLockedException",
+        ErrorKind::DatabaseMissing => "org/libomsvc/DatabaseMissingException",
+        ErrorKind::UnsupportedFormat => "org/libomsvc/UnsupportedFormatException",
+        ErrorKind::NotAnOmsvcDatabase => "org/libomsvc/NotAnOmsvcDatabaseException",
+        ErrorKind::CheckpointExists => "org/libomsvc/CheckpointExistsException",
+        ErrorKind::ForeignDataDirectory => "org/libomsvc/ForeignDataDirectoryException",
+        ErrorKind::ReadOnly | ErrorKind::Storage | ErrorKind::Io => "org/libomsvc/StorageException",
+        ErrorKind::ShutDown => "org/libomsvc/NodeShutDownException",
+        ErrorKind::SubmitFailed | ErrorKind::Replication => "org/libomsvc/OmsvcException",
+        ErrorKind::StaleEpoch => "org/libomsvc/StaleEpochException",
+    }
+}
+
+/// The error table as Java sees it: one `code name class` row per kind, the class by its Java
+/// name (e.g. `4 INVALID_NAME org.libomsvc.InvalidServiceNameException`).
+pub(crate) fn error_table_rows() -> Vec<String> {
+    ErrorKind::ALL
+        .iter()
+        .map(|&kind| {
+            let class = exception_class_of(kind).replace('/', ".");
+            format!("{} {} {class}", kind.code(), kind.name())
+        })
+        .collect()
+}
+
+fn exception_class(error: &JniError) -> &'static str {
     match error {
-        JniError::Null(_) => jni_str!("java/lang/NullPointerException"),
-        JniError::InvalidArgument(_) => jni_str!("java/lang/IllegalArgumentException"),
-        JniError::Handle(_) => jni_str!("org/libomsvc/InvalidHandleException"),
-        JniError::Jni(_) => jni_str!("org/libomsvc/OmsvcException"),
-        JniError::Core(error) => match error {
-            Error::InvalidServiceName { .. } => {
-                jni_str!("org/libomsvc/InvalidServiceNameException")
-            }
-            Error::ConfigurationTooLarge { .. } => {
-                jni_str!("org/libomsvc/ConfigurationTooLargeException")
-            }
-            Error::DuplicateService { .. } => jni_str!("org/libomsvc/DuplicateServiceException"),
-            Error::UnknownService { .. } => jni_str!("org/libomsvc/UnknownServiceException"),
-            Error::MalformedCommand { .. } | Error::CorruptConfiguration { .. } => {
-                jni_str!("org/libomsvc/MalformedCommandException")
-            }
-            Error::DatabaseLocked { .. } => jni_str!("org/libomsvc/DatabaseLockedException"),
-            Error::DatabaseMissing { .. } => jni_str!("org/libomsvc/DatabaseMissingException"),
-            Error::UnsupportedFormatVersion { .. } => {
-                jni_str!("org/libomsvc/UnsupportedFormatException")
-            }
-            Error::NotAnOmsvcDatabase { .. } => {
-                jni_str!("org/libomsvc/NotAnOmsvcDatabaseException")
-            }
-            Error::CheckpointExists { .. } => jni_str!("org/libomsvc/CheckpointExistsException"),
-            Error::ForeignDataDirectory { .. } => {
-                jni_str!("org/libomsvc/ForeignDataDirectoryException")
-            }
-            Error::ReadOnly { .. } | Error::Storage { .. } | Error::Io { .. } => {
-                jni_str!("org/libomsvc/StorageException")
-            }
-            Error::ShutDown => jni_str!("org/libomsvc/NodeShutDownException"),
-            Error::SubmitFailed { .. }
-            | Error::Replication { .. }
-            | Error::SubmissionNotApplied { .. } => jni_str!("org/libomsvc/OmsvcException"),
-            Error::StaleWriterEpoch { .. } | Error::EpochEnded { .. } => {
-                jni_str!("org/libomsvc/StaleEpochException")
-            }
-            Error::TermWentBackwards { .. } | Error::InvalidArgument { .. } => {
-                jni_str!("java/lang/IllegalArgumentException")
-            }
-        },
+        JniError::Null(_) => "java/lang/NullPointerException",
+        JniError::InvalidArgument(_) => "java/lang/IllegalArgumentException",
+        JniError::Handle(_) => "org/libomsvc/InvalidHandleException",
+        JniError::Jni(_) => "org/libomsvc/OmsvcException",
+        JniError::Core(error) => exception_class_of(error.kind()),
     }
 }
 
@@ -95,7 +95,7 @@ impl<T: Default> ErrorPolicy<T, JniError> for ThrowTyped {
     ) -> jni::errors::Result<T> {
         if !env.exception_check() {
             let message = JNIString::from(exception_message(&error));
-            let _ = env.throw_new(exception_class(&error), message);
+            let _ = env.throw_new(JNIString::from(exception_class(&error)), message);
         }
         Ok(T::default())
     }
@@ -105,11 +105,7 @@ impl<T: Default> ErrorPolicy<T, JniError> for ThrowTyped {
         _captures: &mut Self::Captures<'unowned_env_local, 'native_method>,
         payload: Box<dyn std::any::Any + Send + 'static>,
     ) -> jni::errors::Result<T> {
-        let detail = payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "non-string panic payload".to_owned());
+        let detail = panic_text(payload.as_ref());
         tracing::error!(detail, "panic caught at the JNI boundary");
         if !env.exception_check() {
             let message =

@@ -5,7 +5,7 @@
 //! once, as a daemon), and the library's tracing events forwarded to a Java log sink.
 
 mod daemon;
-mod errors;
+pub(crate) mod errors;
 mod logging;
 mod natives;
 mod service;

@@ -88,6 +88,23 @@ pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_version<'local>(
 }
 
 #[no_mangle]
+pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_errorTable<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+) -> JObjectArray<'local, JString<'local>> {
+    env.with_env(|env| -> JniResult<JObjectArray<'local, JString<'local>>> {
+        let rows = super::errors::error_table_rows();
+        let array = JObjectArray::<JString>::new(env, rows.len(), JString::null())?;
+        for (i, row) in rows.iter().enumerate() {
+            let row = env.new_string(row)?;
+            array.set_element(env, i, &row)?;
+        }
+        Ok(array)
+    })
+    .resolve::<ThrowTyped>()
+}
+
+#[no_mangle]
 pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_noop<'local>(
     _env: EnvUnowned<'local>,
     _class: JClass<'local>,
@@ -104,7 +121,6 @@ pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_nodeOpen<'local>(
 ) -> jlong {
     env.with_env(|env| -> JniResult<jlong> {
         let self_id = text(env, &self_id, "selfId")?;
-        crate::core::config::validate_service_name(&self_id)?;
         let db = match optional_text(env, &db_dir, "dbDir")? {
             Some(dir) => DbLocation::Dir(dir.into()),
             None => DbLocation::Ephemeral,

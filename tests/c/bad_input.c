@@ -22,6 +22,9 @@ static int32_t stop_ok(void *userdata) {
 static void misc_functions(void) {
     CHECK(strcmp(omsvc_status_message(OMSVC_OK), "ok") == 0);
     CHECK(strstr(omsvc_status_message(OMSVC_INVALID_HANDLE), "handle") != NULL);
+    for (int status = OMSVC_OK; status <= OMSVC_STALE_EPOCH; status++) {
+        CHECK(strcmp(omsvc_status_message(status), "unknown status") != 0);
+    }
     CHECK(strcmp(omsvc_status_message(9999), "unknown status") == 0);
     CHECK(strcmp(omsvc_status_message(-1), "unknown status") == 0);
     CHECK(omsvc_version() != NULL && strlen(omsvc_version()) > 0);

@@ -11,3 +11,51 @@ pub enum CliError {
     #[error("{0}")]
     Usage(String),
 }
+
+/// The exit status for bad usage (the same as clap's).
+const USAGE: u8 = 2;
+/// `NOT_LEADER` of the C ABI: the openraft node asked is not the leader.
+const NOT_LEADER: u8 = 100 + 25;
+
+impl CliError {
+    /// The process's exit status: 100 + the error's code in the error table
+    /// ([`omsvc::ErrorKind`]), the same number the C ABI returns for that error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Local(error) => error.kind().exit_code(),
+            CliError::Remote(ClientError::NotLeader { .. }) => NOT_LEADER,
+            CliError::Remote(ClientError::Refused(_)) => {
+                omsvc::ErrorKind::MalformedCommand.exit_code()
+            }
+            CliError::Remote(ClientError::Raft(_) | ClientError::Transport(_)) => {
+                omsvc::ErrorKind::Replication.exit_code()
+            }
+            CliError::Usage(_) => USAGE,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_follow_the_error_table_and_the_c_statuses() {
+        let missing = CliError::Local(omsvc::Error::DatabaseMissing {
+            path: "/nowhere".into(),
+        });
+        assert_eq!(missing.exit_code(), 111);
+        let not_leader = CliError::Remote(ClientError::NotLeader {
+            node: 2,
+            leader: None,
+            leader_addr: None,
+        });
+        assert_eq!(not_leader.exit_code(), 125);
+        let unreachable = CliError::Remote(ClientError::Transport("refused".to_owned()));
+        assert_eq!(unreachable.exit_code(), 124);
+        assert_eq!(CliError::Usage("no --db".to_owned()).exit_code(), 2);
+        for kind in omsvc::ErrorKind::ALL {
+            assert!(kind.exit_code() > 100 && kind.exit_code() < 128, "{kind:?}");
+        }
+    }
+}

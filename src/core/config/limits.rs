@@ -32,6 +32,17 @@ pub fn validate_service_name(name: &str) -> Result<(), Error> {
     }
 }
 
+/// A peer id follows a service name's rules (1 to 255 bytes, no control characters), but is
+/// refused as [`Error::InvalidPeerId`].
+pub fn validate_peer_id(id: &str) -> Result<(), Error> {
+    match validate_service_name(id) {
+        Err(Error::InvalidServiceName { name, problem }) => {
+            Err(Error::InvalidPeerId { id: name, problem })
+        }
+        other => other,
+    }
+}
+
 /// Checks a name given as raw bytes (from C, or from a decoded entry).
 pub fn validate_service_name_bytes(name: &[u8]) -> Result<&str, Error> {
     let name = std::str::from_utf8(name).map_err(|_| Error::InvalidServiceName {

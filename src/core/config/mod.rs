@@ -13,7 +13,7 @@ pub use command::{
 };
 pub use format::SUPPORTED_FORMAT_VERSION;
 pub use limits::{
-    validate_configuration, validate_service_name, validate_service_name_bytes,
+    validate_configuration, validate_peer_id, validate_service_name, validate_service_name_bytes,
     MAX_CONFIGURATION_BYTES, MAX_SERVICE_NAME_BYTES,
 };
 pub use table::{ApplyOutcome, ConfigTable, TableOptions, TransactionInfo};

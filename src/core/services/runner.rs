@@ -349,11 +349,7 @@ fn call<T>(
             Err(message)
         }
         Err(panic) => {
-            let detail = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "non-string panic payload".to_owned());
+            let detail = crate::core::panic_text::panic_text(panic.as_ref());
             let message = format!("{what} panicked: {detail}");
             tracing::error!(node, service = name, epoch, error = %message, "service call panicked");
             Err(message)

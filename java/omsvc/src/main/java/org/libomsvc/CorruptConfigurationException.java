@@ -24,6 +24,11 @@ package org.libomsvc;
 public class CorruptConfigurationException extends OmsvcException {
   private static final long serialVersionUID = 1L;
 
+  /** Thrown by the native library: a stored configuration does not decode. */
+  public CorruptConfigurationException(String message) {
+    super(message);
+  }
+
   public CorruptConfigurationException(String message, Throwable cause) {
     super(message, cause);
   }

@@ -61,6 +61,8 @@ public final class OMServiceManager implements AutoCloseable {
    * removed at close. {@code syncWrites}: fsync every applied entry.
    *
    * @throws StorageException (a subclass) when the database is locked, foreign or too new
+   * @throws IllegalArgumentException when {@code selfId} is empty, over 255 bytes or has control
+   *     characters
    */
   public static OMServiceManager open(String selfId, Path dbDir, boolean syncWrites) {
     Objects.requireNonNull(selfId, "selfId must not be null");

@@ -96,7 +96,10 @@ class NativeBoundaryTest {
           () -> NativeOmsvc.registerService(node, "", new Noop(), 0));
       assertThrows(
           InvalidServiceNameException.class, () -> NativeOmsvc.readConfiguration(node, "a\u0000b"));
-      assertThrows(OmsvcException.class, () -> NativeOmsvc.nodeOpen("", null, false));
+      IllegalArgumentException badPeerId =
+          assertThrows(
+              IllegalArgumentException.class, () -> NativeOmsvc.nodeOpen("", null, false));
+      assertTrue(badPeerId.getMessage().contains("invalid peer id"), badPeerId.getMessage());
       assertEquals(0, NativeOmsvc.listConfigurations(node).length);
     } finally {
       NativeOmsvc.nodeFree(node);

@@ -49,6 +49,12 @@ public final class NativeOmsvc {
   /** The library version, e.g. "0.1.0". */
   public static native String version();
 
+  /**
+   * The error table: one {@code "code NAME class"} row per kind of error the library throws, the
+   * class by its Java name, e.g. {@code "4 INVALID_NAME org.libomsvc.InvalidServiceNameException"}.
+   */
+  public static native String[] errorTable();
+
   /** An empty native method: the baseline of the JNI benchmarks. */
   public static native void noop();
 
