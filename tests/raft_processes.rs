@@ -690,13 +690,13 @@ fn cli_status_and_config_work_against_node_processes() {
         });
     }
 
-    // A node that is not there: exit 124 (REPLICATION_ERROR) and a message naming the address.
+    // A node that is not there: exit 34 (REPLICATION_ERROR) and a message naming the address.
     let nobody = format!("127.0.0.1:{}", free_ports(1)[0]);
     let missing = omsvc(&["config", "get", "--node", &nobody, "X"]);
     let stderr = String::from_utf8_lossy(&missing.stderr);
     assert!(
-        missing.status.code() == Some(124) && stderr.contains(&nobody),
-        "expected `omsvc config get --node {nobody} X` (nothing listens there) to exit 124 with \
+        missing.status.code() == Some(34) && stderr.contains(&nobody),
+        "expected `omsvc config get --node {nobody} X` (nothing listens there) to exit 34 with \
          a message naming {nobody}, saw {}",
         describe(&missing)
     );

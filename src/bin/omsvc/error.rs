@@ -15,10 +15,10 @@ pub enum CliError {
 /// The exit status for bad usage (the same as clap's).
 const USAGE: u8 = 2;
 /// `NOT_LEADER` of the C ABI: the openraft node asked is not the leader.
-const NOT_LEADER: u8 = 100 + 25;
+const NOT_LEADER: u8 = 10 + 25;
 
 impl CliError {
-    /// The process's exit status: 100 + the error's code in the error table
+    /// The process's exit status: 10 + the error's code in the error table
     /// ([`omsvc::ErrorKind`]), the same number the C ABI returns for that error.
     pub fn exit_code(&self) -> u8 {
         match self {
@@ -44,18 +44,18 @@ mod tests {
         let missing = CliError::Local(omsvc::Error::DatabaseMissing {
             path: "/nowhere".into(),
         });
-        assert_eq!(missing.exit_code(), 111);
+        assert_eq!(missing.exit_code(), 21);
         let not_leader = CliError::Remote(ClientError::NotLeader {
             node: 2,
             leader: None,
             leader_addr: None,
         });
-        assert_eq!(not_leader.exit_code(), 125);
+        assert_eq!(not_leader.exit_code(), 35);
         let unreachable = CliError::Remote(ClientError::Transport("refused".to_owned()));
-        assert_eq!(unreachable.exit_code(), 124);
+        assert_eq!(unreachable.exit_code(), 34);
         assert_eq!(CliError::Usage("no --db".to_owned()).exit_code(), 2);
         for kind in omsvc::ErrorKind::ALL {
-            assert!(kind.exit_code() > 100 && kind.exit_code() < 128, "{kind:?}");
+            assert!(kind.exit_code() > 10 && kind.exit_code() < 126, "{kind:?}");
         }
     }
 }

@@ -21,9 +21,9 @@ use std::process::ExitCode;
     version,
     about = "Leader-only services and their replicated configuration",
     after_help = "Exit status: 0 success, 2 bad usage, 3 the asked-for configuration is absent, \
-                  100 + N an error of code N in the error table (the C ABI's status number: \
-                  104 invalid service name, 111 no database, 110 database locked, 122 invalid \
-                  argument, 124 replication or an unreachable node, 125 not the leader...; \
+                  10 + N an error of code N in the error table (the C ABI's status number: \
+                  14 invalid service name, 21 no database, 20 database locked, 32 invalid \
+                  argument, 34 replication or an unreachable node, 35 not the leader...; \
                   see README).\n\
                   Logs go to stderr (`node run`: at info, others: warnings); set RUST_LOG \
                   (e.g. RUST_LOG=debug) for more."

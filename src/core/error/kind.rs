@@ -32,7 +32,7 @@ macro_rules! error_kinds {
         /// | 26 | `STALE_EPOCH` | [`StaleEpoch`](Self::StaleEpoch) | `StaleEpochException` |
         ///
         /// The code is the C ABI's `omsvc_status` number (`OMSVC_` + name); the CLI exits with
-        /// 100 + code. The C statuses with no kind here (1 `NULL_ARGUMENT`, 2 `INVALID_HANDLE`,
+        /// 10 + code. The C statuses with no kind here (1 `NULL_ARGUMENT`, 2 `INVALID_HANDLE`,
         /// 9 `BUFFER_TOO_SMALL`, 21 `PANIC`, 25 `NOT_LEADER` and later adapter statuses) are
         /// failures of an adapter's own arguments or of the openraft client, never of the core.
         #[non_exhaustive]
@@ -52,9 +52,10 @@ macro_rules! error_kinds {
                 }
             }
 
-            /// The exit status of the `omsvc` CLI for an error of this kind: 100 + code.
+            /// The exit status of the `omsvc` CLI for an error of this kind: 10 + code
+            /// (below 128 for up to 117 kinds, clear of the shell's 126, 127 and signal codes).
             pub fn exit_code(self) -> u8 {
-                100 + self.code()
+                10 + self.code()
             }
 
             /// The kind's stable name, e.g. `INVALID_NAME` (the C status is `OMSVC_` + name).
