@@ -45,6 +45,7 @@ pub mod ffi;
 mod handles;
 pub mod hex;
 pub mod jni;
+mod log_text;
 pub mod raft;
 
 pub use crate::core::config::{

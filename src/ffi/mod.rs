@@ -15,19 +15,23 @@ mod boundary;
 mod args;
 mod buffers;
 mod config;
+mod log;
 mod node;
 mod raft_node;
 mod service;
 pub(crate) mod status;
 mod status_view;
+mod version;
 
 pub use buffers::*;
 pub use config::*;
+pub use log::*;
 pub use node::*;
 pub use raft_node::*;
 pub use service::*;
 pub use status::*;
 pub use status_view::*;
+pub use version::*;
 
 /// Longest service name, in UTF-8 bytes.
 pub const OMSVC_MAX_SERVICE_NAME_BYTES: usize = 255;

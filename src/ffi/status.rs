@@ -68,11 +68,14 @@ pub enum omsvc_status {
     /// A write of a service's epoch that has ended: refused by every peer when its entry was
     /// appended in a later term (nothing written), or not made because the epoch had ended.
     OMSVC_STALE_EPOCH = 26,
+    /// `omsvc_check_version`: the linked libomsvc is not compatible with the header the
+    /// caller was compiled against; `omsvc_last_error` names both versions.
+    OMSVC_INCOMPATIBLE_VERSION = 27,
 }
 
 impl omsvc_status {
     /// The highest number in use; numbers are contiguous from 0.
-    const LAST: omsvc_status = omsvc_status::OMSVC_STALE_EPOCH;
+    const LAST: omsvc_status = omsvc_status::OMSVC_INCOMPATIBLE_VERSION;
 
     /// A short description of the status, for messages.
     pub fn message(self) -> &'static str {
@@ -113,6 +116,9 @@ impl omsvc_status {
                 "this node is not the leader (the detailed message names the leader)"
             }
             OMSVC_STALE_EPOCH => "the write belongs to a service epoch that has ended",
+            OMSVC_INCOMPATIBLE_VERSION => {
+                "the linked libomsvc is not compatible with the caller's omsvc.h"
+            }
         }
     }
 }

@@ -11,17 +11,16 @@
 //! delivered is preceded by a warning with the count.
 
 use super::daemon::attach_as_daemon;
+use crate::log_text::{level_number, MessageAndFields};
 use jni::objects::{JObject, JValue};
 use jni::refs::Global;
 use jni::{jni_sig, jni_str, JavaVM};
 use once_cell::sync::OnceCell;
 use std::cell::Cell;
-use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, RwLock};
-use tracing::field::{Field, Visit};
-use tracing::{Event, Level, Subscriber};
+use tracing::{Event, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::prelude::*;
 
@@ -50,17 +49,6 @@ thread_local! {
     /// Set while the log thread is inside the Java sink: what the library logs because the
     /// sink called back into it is dropped instead of feeding the queue in a loop.
     static IN_SINK: Cell<bool> = const { Cell::new(false) };
-}
-
-/// 1 error .. 5 trace, as `NativeLogSink` numbers levels.
-fn level_number(level: &Level) -> u8 {
-    match *level {
-        Level::ERROR => 1,
-        Level::WARN => 2,
-        Level::INFO => 3,
-        Level::DEBUG => 4,
-        Level::TRACE => 5,
-    }
 }
 
 pub(crate) fn install(vm: JavaVM, sink: Global<JObject<'static>>, max_level: u8) {
@@ -151,41 +139,6 @@ impl<S: Subscriber> Layer<S> for JavaLogLayer {
             Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
                 DROPPED.fetch_add(1, Ordering::Relaxed);
             }
-        }
-    }
-}
-
-/// "message key=value key=value".
-#[derive(Default)]
-struct MessageAndFields {
-    message: String,
-    fields: String,
-}
-
-impl MessageAndFields {
-    fn finish(self) -> String {
-        if self.fields.is_empty() {
-            self.message
-        } else {
-            format!("{}{}", self.message, self.fields)
-        }
-    }
-}
-
-impl Visit for MessageAndFields {
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        if field.name() == "message" {
-            let _ = write!(self.message, "{value:?}");
-        } else {
-            let _ = write!(self.fields, " {}={value:?}", field.name());
-        }
-    }
-
-    fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "message" {
-            self.message.push_str(value);
-        } else {
-            let _ = write!(self.fields, " {}={value}", field.name());
         }
     }
 }
