@@ -851,8 +851,10 @@ enum omsvc_status omsvc_node_status_json(const struct omsvc_node *node,
 /**
  * Checks that the linked libomsvc serves a caller compiled against version
  * `major`.`minor`; call it as `omsvc_check_version(OMSVC_VERSION_MAJOR,
- * OMSVC_VERSION_MINOR)` before anything else. Compatible: the same major version, and the
- * library's minor version at least `minor`.
+ * OMSVC_VERSION_MINOR)` before anything else. Compatible, as Cargo's semantic versioning
+ * reads versions: the same major version and the library's minor version at least `minor`;
+ * while the major version is 0, every minor version may break the API, so the minor versions
+ * must be equal.
  *
  * Errors: `OMSVC_INCOMPATIBLE_VERSION`, with both versions in `omsvc_last_error`.
  */

@@ -33,24 +33,42 @@ const fn number(digits: &str) -> u32 {
 
 /// Checks that the linked libomsvc serves a caller compiled against version
 /// `major`.`minor`; call it as `omsvc_check_version(OMSVC_VERSION_MAJOR,
-/// OMSVC_VERSION_MINOR)` before anything else. Compatible: the same major version, and the
-/// library's minor version at least `minor`.
+/// OMSVC_VERSION_MINOR)` before anything else. Compatible, as Cargo's semantic versioning
+/// reads versions: the same major version and the library's minor version at least `minor`;
+/// while the major version is 0, every minor version may break the API, so the minor versions
+/// must be equal.
 ///
 /// Errors: `OMSVC_INCOMPATIBLE_VERSION`, with both versions in `omsvc_last_error`.
 #[no_mangle]
 pub extern "C" fn omsvc_check_version(major: c_uint, minor: c_uint) -> omsvc_status {
     ffi_boundary!({
-        if major == OMSVC_VERSION_MAJOR && minor <= OMSVC_VERSION_MINOR {
+        if compatible(major, minor) {
             Ok(())
         } else {
+            let needed = if major == 0 {
+                format!("a library with version {major}.{minor}.x is needed (before 1.0 each minor version may break the API)")
+            } else {
+                format!("a library with major version {major} and minor version {minor} or later is needed")
+            };
             Err(FfiError::new(
                 omsvc_status::OMSVC_INCOMPATIBLE_VERSION,
                 format!(
-                    "libomsvc {} is linked, but the caller was compiled against omsvc.h {major}.{minor}: \
-                     a library with major version {major} and minor version {minor} or later is needed",
+                    "libomsvc {} is linked, but the caller was compiled against omsvc.h \
+                     {major}.{minor}: {needed}",
                     env!("CARGO_PKG_VERSION")
                 ),
             ))
         }
     })
+}
+
+fn compatible(major: u32, minor: u32) -> bool {
+    if major != OMSVC_VERSION_MAJOR {
+        return false;
+    }
+    if major == 0 {
+        minor == OMSVC_VERSION_MINOR
+    } else {
+        minor <= OMSVC_VERSION_MINOR
+    }
 }

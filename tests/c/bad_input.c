@@ -22,7 +22,7 @@ static int32_t stop_ok(void *userdata) {
 static void misc_functions(void) {
     CHECK(strcmp(omsvc_status_message(OMSVC_OK), "ok") == 0);
     CHECK(strstr(omsvc_status_message(OMSVC_INVALID_HANDLE), "handle") != NULL);
-    for (int status = OMSVC_OK; status <= OMSVC_STALE_EPOCH; status++) {
+    for (int status = OMSVC_OK; status <= OMSVC_INCOMPATIBLE_VERSION; status++) {
         CHECK(strcmp(omsvc_status_message(status), "unknown status") != 0);
     }
     CHECK(strcmp(omsvc_status_message(9999), "unknown status") == 0);

@@ -96,7 +96,12 @@ static void lead(omsvc_node *node, uint64_t term) {
 static void version_check(void) {
     char expected[64];
     OK(omsvc_check_version(OMSVC_VERSION_MAJOR, OMSVC_VERSION_MINOR));
-    OK(omsvc_check_version(OMSVC_VERSION_MAJOR, 0));
+    if (OMSVC_VERSION_MAJOR == 0 && OMSVC_VERSION_MINOR > 0) {
+        /* Before 1.0 every minor version may break the API: an older header is refused too. */
+        CHECK_STATUS(omsvc_check_version(0, OMSVC_VERSION_MINOR - 1), OMSVC_INCOMPATIBLE_VERSION);
+    } else if (OMSVC_VERSION_MAJOR > 0) {
+        OK(omsvc_check_version(OMSVC_VERSION_MAJOR, 0));
+    }
     snprintf(expected, sizeof expected, "%d.%d.%d", OMSVC_VERSION_MAJOR, OMSVC_VERSION_MINOR,
              OMSVC_VERSION_PATCH);
     CHECK(strcmp(omsvc_version(), expected) == 0);
