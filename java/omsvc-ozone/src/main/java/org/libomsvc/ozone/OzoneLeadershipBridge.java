@@ -204,9 +204,9 @@ public final class OzoneLeadershipBridge
     forwardedLeader = leader;
   }
 
+  /** Ends this OM's leadership of {@code term} in libomsvc: its services stop. */
   private void stepDown(long term) {
     appliedFollower.cancel();
-    // For a leadership whose term is still current; a newer term was entered as a follower above.
     forwarder.notifyNotLeader(term);
     leadingTerm = 0;
   }
@@ -271,12 +271,10 @@ public final class OzoneLeadershipBridge
   @Override
   public void stop() {
     synchronized (this) {
-      appliedFollower.cancel();
       if (leadingTerm != 0) {
-        forwarder.notifyNotLeader(leadingTerm);
-        leadingTerm = 0;
+        stepDown(leadingTerm);
       } else if (forwardedTerm != 0 && selfId.equals(forwardedLeader)) {
-        forwarder.notifyNotLeader(forwardedTerm);
+        stepDown(forwardedTerm);
       }
     }
     if (!services.isClosed() && !services.waitSettled(STOP_WAIT)) {
