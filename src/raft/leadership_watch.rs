@@ -211,6 +211,26 @@ mod tests {
         }
     }
 
+    /// The watch of node 1 with the test timeouts and metrics that no test reads.
+    fn watch_node_1<C, F>(
+        receiver: watch::Receiver<Metrics>,
+        confirm: C,
+        node: &Arc<Node>,
+    ) -> impl Future<Output = ()>
+    where
+        C: Fn() -> F,
+        F: Future<Output = bool>,
+    {
+        watch(
+            receiver,
+            confirm,
+            node.clone(),
+            Arc::default(),
+            1,
+            timeouts(),
+        )
+    }
+
     fn eventually(what: &str, condition: impl Fn() -> bool) {
         let deadline = Instant::now() + Duration::from_secs(5);
         while !condition() {
@@ -225,14 +245,7 @@ mod tests {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let (sender, receiver) = watch::channel(leading(2));
         sender.send_modify(|_| {});
-        let task = runtime.spawn(watch(
-            receiver,
-            || async { true },
-            node.clone(),
-            Arc::default(),
-            1,
-            timeouts(),
-        ));
+        let task = runtime.spawn(watch_node_1(receiver, || async { true }, &node));
         eventually("the service runs", || probe.running.load(Ordering::SeqCst));
         drop(sender); // openraft's core is gone
         eventually("the service stops", || {
@@ -261,14 +274,7 @@ mod tests {
                 async { true }
             }
         };
-        runtime.spawn(watch(
-            receiver,
-            confirm,
-            node.clone(),
-            Arc::default(),
-            1,
-            timeouts(),
-        ));
+        runtime.spawn(watch_node_1(receiver, confirm, &node));
         eventually("node 2 is known to lead term 3", || {
             node.status().leader.as_deref() == Some("2")
         });
@@ -299,14 +305,7 @@ mod tests {
                 }
             }
         };
-        runtime.spawn(watch(
-            receiver,
-            confirm,
-            node.clone(),
-            Arc::default(),
-            1,
-            timeouts(),
-        ));
+        runtime.spawn(watch_node_1(receiver, confirm, &node));
         eventually("the service runs", || probe.running.load(Ordering::SeqCst));
         let token = probe.token.lock().unwrap().clone().unwrap();
         assert!(token.is_current());
