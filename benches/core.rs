@@ -2,7 +2,7 @@
 //! it prints one `BENCH` line per figure from criterion's medians; BENCHMARKS.md explains them.
 
 use criterion::Criterion;
-use omsvc::{
+use omsvc_core::{
     encode_set_request, ConfigTable, DbLocation, EpochToken, EventOutcome, Node, NodeOptions,
     Service, ServiceError, ServiceOptions, TableOptions,
 };

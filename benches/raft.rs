@@ -10,8 +10,8 @@
 //! `OMSVC_RAFT_BENCH_TRANSFERS` (10), `OMSVC_RAFT_BENCH_COMMAND_KILLS` (20: leader kills with a
 //! leader-only command).
 
-use omsvc::encode_set_request;
-use omsvc::raft::{NodeReport, RaftClient};
+use omsvc_core::encode_set_request;
+use omsvc_raft::{NodeReport, RaftClient};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -24,7 +24,6 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_omsvc");
 const CLUSTER: &str = "omsvc";
 /// The defaults of `omsvc node run` and `RaftTimeouts`, passed explicitly.
 const HEARTBEAT_MS: u64 = 50;
@@ -69,9 +68,10 @@ fn main() {
         });
     println!("== raft ==");
     println!(
-        "binary: {BIN}\ntimeouts: heartbeat {HEARTBEAT_MS} ms, election {ELECTION_MIN_MS}-{ELECTION_MAX_MS} ms; \
+        "binary: {}\ntimeouts: heartbeat {HEARTBEAT_MS} ms, election {ELECTION_MIN_MS}-{ELECTION_MAX_MS} ms; \
          writes: {write_secs} s per writer count; scraping: {scrape_secs} s per writer count; \
-         kills: {kills}; transfers: {transfers}; command kills: {command_kills}"
+         kills: {kills}; transfers: {transfers}; command kills: {command_kills}",
+        omsvc_testkit::binary::omsvc_binary().display()
     );
     println!("before: {}", pressure());
 
@@ -204,7 +204,7 @@ impl NodeProc {
             .append(true)
             .open(&self.stderr_log)
             .expect("a stderr log file");
-        let mut command = Command::new(BIN);
+        let mut command = Command::new(omsvc_testkit::binary::omsvc_binary());
         command
             .args(["node", "run", "--cluster", CLUSTER])
             .args(["--id", &self.id.to_string(), "--listen", &self.addr])
@@ -222,9 +222,12 @@ impl NodeProc {
         if self.demo_service {
             command.arg("--demo-service");
         }
-        let mut child = command
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {BIN}: {e}"));
+        let mut child = command.spawn().unwrap_or_else(|e| {
+            panic!(
+                "cannot start {}: {e}",
+                omsvc_testkit::binary::omsvc_binary().display()
+            )
+        });
         let stdout = child.stdout.take().expect("piped stdout");
         let stderr = child.stderr.take().expect("piped stderr");
         let (id, events) = (self.id, self.events.clone());
@@ -236,7 +239,7 @@ impl NodeProc {
                 let Ok(line) = line else { return };
                 let at = Instant::now();
                 let _ = writeln!(stderr_log, "{line}");
-                if line.contains(COMMAND_MARKER) && line.contains("omsvc::command::output") {
+                if line.contains(COMMAND_MARKER) && line.contains("omsvc_core::command::output") {
                     let _ = command_events.send(Event {
                         node: id,
                         at,

@@ -394,8 +394,11 @@ impl Driver {
                 let entry = if garbage {
                     vec![0xff, 0x01, 0x02]
                 } else {
-                    omsvc::encode_set_request(SERVICES[index as usize % 2], &index.to_be_bytes())
-                        .unwrap()
+                    omsvc_core::encode_set_request(
+                        SERVICES[index as usize % 2],
+                        &index.to_be_bytes(),
+                    )
+                    .unwrap()
                 };
                 let mut outcome = omsvc_apply_outcome::OMSVC_APPLY_APPLIED;
                 // SAFETY: the handle may be freed or forged (the ABI checks it); `entry` and

@@ -1,10 +1,10 @@
 //! The `omsvc config` tools against a real node database, including one a node holds open.
 
-use omsvc::{encode_delete_request, encode_set_request, ConfigTable, TableOptions};
+use omsvc_core::{encode_delete_request, encode_set_request, ConfigTable, TableOptions};
 use std::process::{Command, Output};
 
 fn omsvc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_omsvc"))
+    Command::new(omsvc_testkit::binary::omsvc_binary())
         .args(args)
         .output()
         .unwrap()

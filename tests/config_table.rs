@@ -3,7 +3,7 @@
 mod common;
 
 use common::Group;
-use omsvc::{
+use omsvc_core::{
     encode_delete_request, encode_run_control_request, encode_set_request,
     encode_stamped_delete_request, encode_stamped_set_request, ApplyOutcome, ConfigTable, Error,
     NameProblem, TableOptions, TransactionInfo, MAX_CONFIGURATION_BYTES, MAX_SERVICE_NAME_BYTES,
@@ -145,10 +145,10 @@ fn bad_input_is_refused_with_a_clear_error_and_nothing_written() {
     // Hand-built entries that skip the encoder's checks must be refused by apply itself.
     let mut oversized_entry = Vec::new();
     prost::Message::encode(
-        &omsvc::core::proto::ServiceConfigurationCommand {
+        &omsvc_core::proto::ServiceConfigurationCommand {
             command: Some(
-                omsvc::core::proto::service_configuration_command::Command::Set(
-                    omsvc::core::proto::SetServiceConfigurationRequest {
+                omsvc_core::proto::service_configuration_command::Command::Set(
+                    omsvc_core::proto::SetServiceConfigurationRequest {
                         service_name: "Big".into(),
                         configuration: huge,
                     },

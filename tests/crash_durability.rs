@@ -10,7 +10,7 @@
 //! `OMSVC_CRASH_ROUNDS` sets the number of rounds (default 20); `OMSVC_CRASH_SEED` replays the
 //! kill delays of a failed run (its seed is printed on stderr and in every failure message).
 
-use omsvc::{encode_set_request, ApplyOutcome, ConfigTable, TableOptions, TransactionInfo};
+use omsvc_core::{encode_set_request, ApplyOutcome, ConfigTable, TableOptions, TransactionInfo};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -52,7 +52,7 @@ fn value_of(index: u64) -> Vec<u8> {
     value
 }
 
-fn open(dir: &Path) -> Result<ConfigTable, omsvc::Error> {
+fn open(dir: &Path) -> Result<ConfigTable, omsvc_core::Error> {
     ConfigTable::open(
         dir,
         TableOptions {

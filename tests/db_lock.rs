@@ -2,7 +2,7 @@
 //! (docs/design.md B17): within this process through the table's directory lock, across processes
 //! through RocksDB's `LOCK` file, which a second in-process open can no longer release.
 
-use omsvc::{ConfigTable, Error, TableOptions};
+use omsvc_core::{ConfigTable, Error, TableOptions};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -1,7 +1,7 @@
 //! `term_index_updated` with nothing new must not allocate (docs/design.md R6). A counting global
 //! allocator sees every allocation of this test binary, so this file holds this test alone.
 
-use omsvc::{DbLocation, EventOutcome, Node, NodeOptions};
+use omsvc_core::{DbLocation, EventOutcome, Node, NodeOptions};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 

@@ -6,7 +6,7 @@
 mod common;
 
 use common::{eventually, Recorder, SETTLE};
-use omsvc::{
+use omsvc_core::{
     DbLocation, EpochToken, EventOutcome, Node, NodeOptions, Service, ServiceError, ServiceOptions,
     ServiceStatus,
 };
@@ -87,7 +87,7 @@ fn a_term_of_u64_max_is_only_a_term() {
     let node = node("om1");
     node.term_index_updated(u64::MAX, 1);
     node.leader_changed(u64::MAX, Some("om2"));
-    let entry = omsvc::encode_set_request("svc", b"v").unwrap();
+    let entry = omsvc_core::encode_set_request("svc", b"v").unwrap();
     node.apply_entry(1, 1, &entry)
         .expect("applies still work: the node is not shut down");
     assert_eq!(node.read_configuration("svc").unwrap(), Some(b"v".to_vec()));
@@ -113,12 +113,20 @@ fn a_token_stays_false_after_a_stop_and_restart_in_the_same_epoch() {
     // should_run turns false (a configuration change), then true again: a second run in
     // the same epoch. The first run's worker must not come back to life.
     keeper.should_run.store(false, Ordering::SeqCst);
-    node.apply_entry(3, 1, &omsvc::encode_set_request("Keeper", b"off").unwrap())
-        .unwrap();
+    node.apply_entry(
+        3,
+        1,
+        &omsvc_core::encode_set_request("Keeper", b"off").unwrap(),
+    )
+    .unwrap();
     assert!(eventually(SETTLE, || !first.is_current()));
     keeper.should_run.store(true, Ordering::SeqCst);
-    node.apply_entry(3, 2, &omsvc::encode_set_request("Keeper", b"on").unwrap())
-        .unwrap();
+    node.apply_entry(
+        3,
+        2,
+        &omsvc_core::encode_set_request("Keeper", b"on").unwrap(),
+    )
+    .unwrap();
     assert!(eventually(SETTLE, || keeper.tokens.lock().unwrap().len() == 2));
     let second = keeper.tokens.lock().unwrap()[1].clone();
     assert_eq!((first.epoch(), second.epoch()), (3, 3));
@@ -257,7 +265,7 @@ fn one_slow_stop_does_not_keep_the_other_services_running_and_status_says_stoppi
     assert!(view.since >= asked - Duration::from_millis(1));
     assert_eq!(view.epoch, Some(2));
     assert_eq!(
-        omsvc::Node::status(&node).to_json()["services"][0]["status"],
+        omsvc_core::Node::status(&node).to_json()["services"][0]["status"],
         "STOPPING"
     );
 
@@ -313,6 +321,6 @@ fn a_lease_bounds_the_token_and_the_service_by_time() {
         == ServiceStatus::Pausing));
     assert_eq!(
         node.status().blocker,
-        Some(omsvc::Blocker::LeaseExpired { term: 8 })
+        Some(omsvc_core::Blocker::LeaseExpired { term: 8 })
     );
 }

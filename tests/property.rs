@@ -10,8 +10,8 @@
 mod common;
 
 use common::{Call, Recorder, SETTLE};
-use omsvc::core::services::ServiceManager;
-use omsvc::{EventOutcome, ServiceOptions, ServiceStatus};
+use omsvc_core::services::ServiceManager;
+use omsvc_core::{EventOutcome, ServiceOptions, ServiceStatus};
 use proptest::prelude::*;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};

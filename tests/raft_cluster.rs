@@ -3,8 +3,8 @@
 mod common;
 
 use common::{Recorder, SETTLE};
-use omsvc::raft::{ClientError, RaftClient, RaftNode, RaftNodeOptions};
-use omsvc::ServiceOptions;
+use omsvc_core::ServiceOptions;
+use omsvc_raft::{ClientError, RaftClient, RaftNode, RaftNodeOptions};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -134,7 +134,7 @@ fn three_nodes_replicate_configuration_and_only_the_leader_runs_the_service() {
     )
     .unwrap();
     let receipt = client
-        .write(omsvc::encode_set_request("Trash", b"bucket-7").unwrap())
+        .write(omsvc_core::encode_set_request("Trash", b"bucket-7").unwrap())
         .unwrap();
     cluster
         .node(follower)

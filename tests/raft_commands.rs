@@ -14,7 +14,7 @@
 
 mod raft_processes_support;
 
-use omsvc::raft::NodeReport;
+use omsvc_raft::NodeReport;
 use raft_processes_support::{
     describe, live_group_members, omsvc, poll, serial, service_state, Cluster, NodeProc,
 };

@@ -16,8 +16,8 @@ mod common;
 mod raft_common;
 
 use common::{Call, Recorder, Rng, SETTLE};
-use omsvc::raft::{ClientError, RaftClient, RaftNode, RaftNodeOptions, RaftTimeouts};
-use omsvc::{EpochToken, Error, Service, ServiceError};
+use omsvc_core::{EpochToken, Error, Service, ServiceError};
+use omsvc_raft::{ClientError, RaftClient, RaftNode, RaftNodeOptions, RaftTimeouts};
 use raft_common::{serial, Cluster, CLUSTER, FAST, SERVICE, WAIT};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
@@ -306,7 +306,7 @@ mod snapshot_capture {
         static ONCE: Once = Once::new();
         ONCE.call_once(|| {
             let filter =
-                Targets::new().with_target("omsvc::raft::state_machine", tracing::Level::INFO);
+                Targets::new().with_target("omsvc_raft::state_machine", tracing::Level::INFO);
             let subscriber = tracing_subscriber::registry().with(Capture.with_filter(filter));
             tracing::subscriber::set_global_default(subscriber)
                 .expect("no other global tracing subscriber in this test binary");
@@ -764,7 +764,7 @@ fn client_to_an_address_nobody_listens_on_gets_a_transport_error_naming_it() {
         ),
         other => panic!("expected a transport error for {addr}; saw {other:?}"),
     }
-    match client.write(omsvc::encode_set_request("Scanner", b"x").unwrap()) {
+    match client.write(omsvc_core::encode_set_request("Scanner", b"x").unwrap()) {
         Err(ClientError::Transport(message)) => assert!(
             message.contains(&addr),
             "expected the write's transport error to name {addr}; saw {message:?}"
@@ -934,7 +934,7 @@ fn client_of_another_cluster_is_refused_naming_both_clusters() {
     check(
         "a write",
         client
-            .write(omsvc::encode_set_request("Scanner", b"x").unwrap())
+            .write(omsvc_core::encode_set_request("Scanner", b"x").unwrap())
             .map(|r| format!("{r:?}")),
     );
     check("a read", client.read("Scanner").map(|r| format!("{r:?}")));

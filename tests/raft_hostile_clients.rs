@@ -6,8 +6,8 @@
 
 mod raft_processes_support;
 
-use omsvc::core::proto::{raft_frame::Kind, RaftFrame};
-use omsvc::raft::frame::{read_frame, write_frame, MAX_FRAME_BYTES};
+use omsvc_core::proto::{raft_frame::Kind, RaftFrame};
+use omsvc_raft::frame::{read_frame, write_frame, MAX_FRAME_BYTES};
 use raft_processes_support::{serial, Cluster, NodeProc, CLUSTER};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -140,7 +140,7 @@ fn huge_length_prefixes_and_half_frames_cost_bounded_memory_and_are_closed() {
     })
     .unwrap_or_else(|e| panic!("expected node 1 to lead: {e}\n{}", cluster.tails(30)));
     node.client()
-        .write(omsvc::encode_set_request("before", b"1").unwrap())
+        .write(omsvc_core::encode_set_request("before", b"1").unwrap())
         .unwrap();
     let (rss_start, vm_start) = (vm_kib(node, "VmRSS"), vm_kib(node, "VmSize"));
 
@@ -190,7 +190,7 @@ fn huge_length_prefixes_and_half_frames_cost_bounded_memory_and_are_closed() {
     let mut client = node.client();
     client.status().expect("status during the attack");
     client
-        .write(omsvc::encode_set_request("during", b"2").unwrap())
+        .write(omsvc_core::encode_set_request("during", b"2").unwrap())
         .expect("a write during the attack");
 
     println!(
@@ -250,7 +250,7 @@ fn huge_length_prefixes_and_half_frames_cost_bounded_memory_and_are_closed() {
         "closed before its idle timeout"
     );
     node.client()
-        .write(omsvc::encode_set_request("after", b"3").unwrap())
+        .write(omsvc_core::encode_set_request("after", b"3").unwrap())
         .expect("a write after the attack");
     let bad_frame_lines = node
         .tail(2000)
@@ -309,7 +309,7 @@ fn thousands_of_idle_connections_do_not_stop_members_or_clients() {
     let mut client = cluster.node(leader.id).client();
     for round in 0..20 {
         let receipt = client
-            .write(omsvc::encode_set_request("under-flood", &[round]).unwrap())
+            .write(omsvc_core::encode_set_request("under-flood", &[round]).unwrap())
             .unwrap_or_else(|e| {
                 panic!(
                     "write {round} failed with {} connections held: {e}\n{}",

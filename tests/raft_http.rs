@@ -15,10 +15,10 @@ mod browser_support;
 mod raft_processes_support;
 
 use browser_support::Browser;
-use omsvc::raft::{NodeReport, RaftClient};
+use omsvc_raft::{NodeReport, RaftClient};
 use prometheus_parse::{Sample, Scrape, Value};
 use raft_processes_support::{
-    poll, serial, service_state, Cluster, BIN, CALL_TIMEOUT, DEMO_SERVICE,
+    omsvc_binary, poll, serial, service_state, Cluster, CALL_TIMEOUT, DEMO_SERVICE,
 };
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -313,7 +313,7 @@ fn metrics_of_a_three_node_cluster_parse_and_agree_before_and_after_a_leader_kil
     // /status is what `omsvc status --json` prints, and the other paths answer as they should.
     let status: serde_json::Value =
         serde_json::from_str(&get(follower_http, "/status")).expect("/status is JSON");
-    let printed = Command::new(BIN)
+    let printed = Command::new(omsvc_binary())
         .args(["status", "--node", &cluster.node(follower).addr, "--json"])
         .output()
         .expect("omsvc status runs");

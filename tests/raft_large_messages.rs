@@ -4,9 +4,9 @@
 //! written concurrently, reach every node, and a node added later installs a snapshot far
 //! larger than a frame.
 
-use omsvc::raft::frame::MAX_FRAME_BYTES;
-use omsvc::raft::{RaftClient, RaftNode, RaftNodeOptions, RaftTimeouts};
-use omsvc::MAX_CONFIGURATION_BYTES;
+use omsvc_core::MAX_CONFIGURATION_BYTES;
+use omsvc_raft::frame::MAX_FRAME_BYTES;
+use omsvc_raft::{RaftClient, RaftNode, RaftNodeOptions, RaftTimeouts};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;

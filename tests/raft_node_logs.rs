@@ -7,7 +7,7 @@
 
 mod raft_processes_support;
 
-use omsvc::core::proto::{raft_frame::Kind, RaftFrame};
+use omsvc_core::proto::{raft_frame::Kind, RaftFrame};
 use prost::Message;
 use raft_processes_support::{poll, serial, Cluster, NodeProc, CLUSTER};
 use serde_json::Value;

@@ -17,9 +17,9 @@
 
 mod raft_processes_support;
 
-use omsvc::encode_set_request;
-use omsvc::raft::types::CommandResponse;
-use omsvc::raft::{ClientError, RaftClient};
+use omsvc_core::encode_set_request;
+use omsvc_raft::types::CommandResponse;
+use omsvc_raft::{ClientError, RaftClient};
 use raft_processes_support::{
     describe, free_ports, omsvc, poll, serial, service_state, Cluster, Rng, CALL_TIMEOUT, CLUSTER,
     DEMO_SERVICE, START_TIMEOUT,
@@ -62,7 +62,7 @@ fn service_starts(lines: &[String]) -> Vec<(u64, u64)> {
         .collect()
 }
 
-fn running_epoch(report: &omsvc::raft::NodeReport) -> Option<u64> {
+fn running_epoch(report: &omsvc_raft::NodeReport) -> Option<u64> {
     match service_state(report, DEMO_SERVICE) {
         Some((status, epoch)) if status == "RUNNING" => epoch,
         _ => None,
@@ -311,7 +311,7 @@ impl Writer {
         command: &[u8],
         stop: &AtomicBool,
         mut on_error: impl FnMut(String),
-    ) -> Option<omsvc::raft::WriteReceipt> {
+    ) -> Option<omsvc_raft::WriteReceipt> {
         while !stop.load(Ordering::SeqCst) {
             let client = self.client.get_or_insert_with(|| {
                 RaftClient::new(&self.addrs[self.current], CLUSTER, CALL_TIMEOUT)

@@ -3,7 +3,7 @@
 mod common;
 
 use common::{eventually, Call, Recorder, SETTLE};
-use omsvc::{
+use omsvc_core::{
     Blocker, DbLocation, Error, EventOutcome, NameProblem, Node, NodeOptions, ServiceOptions,
     ServiceStatus, ServiceWait,
 };
@@ -15,7 +15,7 @@ fn node(id: &str) -> Node {
     Node::open(NodeOptions::new(id, DbLocation::Ephemeral)).unwrap()
 }
 
-fn status(node: &Node, name: &str) -> omsvc::ServiceStatusView {
+fn status(node: &Node, name: &str) -> omsvc_core::ServiceStatusView {
     node.service_status(name).unwrap()
 }
 
@@ -253,11 +253,11 @@ fn failing_start_is_retried_with_its_error_visible_and_others_unaffected() {
 #[test]
 fn a_panicking_service_is_reported_and_does_not_kill_the_runner() {
     struct Panics;
-    impl omsvc::Service for Panics {
-        fn start(&self, _: omsvc::EpochToken) -> Result<(), omsvc::ServiceError> {
+    impl omsvc_core::Service for Panics {
+        fn start(&self, _: omsvc_core::EpochToken) -> Result<(), omsvc_core::ServiceError> {
             panic!("index out of bounds in scanner")
         }
-        fn stop(&self) -> Result<(), omsvc::ServiceError> {
+        fn stop(&self) -> Result<(), omsvc_core::ServiceError> {
             Ok(())
         }
     }
@@ -284,8 +284,8 @@ fn a_burst_of_flaps_collapses_to_the_last_wanted_state() {
         release: Mutex<mpsc::Receiver<()>>,
         epochs: Mutex<Vec<u64>>,
     }
-    impl omsvc::Service for Slow {
-        fn start(&self, epoch: omsvc::EpochToken) -> Result<(), omsvc::ServiceError> {
+    impl omsvc_core::Service for Slow {
+        fn start(&self, epoch: omsvc_core::EpochToken) -> Result<(), omsvc_core::ServiceError> {
             self.epochs.lock().unwrap().push(epoch.epoch());
             self.entered.send(epoch.epoch()).unwrap();
             if epoch.epoch() == 1 {
@@ -293,7 +293,7 @@ fn a_burst_of_flaps_collapses_to_the_last_wanted_state() {
             }
             Ok(())
         }
-        fn stop(&self) -> Result<(), omsvc::ServiceError> {
+        fn stop(&self) -> Result<(), omsvc_core::ServiceError> {
             Ok(())
         }
     }
@@ -361,20 +361,24 @@ fn should_run_false_keeps_a_service_paused_until_configuration_changes() {
         Some(ServiceWait::ShouldRunFalse)
     );
     service.should_run.store(true, Ordering::SeqCst);
-    node.apply_entry(1, 1, &omsvc::encode_set_request("Gated", b"go").unwrap())
-        .unwrap();
+    node.apply_entry(
+        1,
+        1,
+        &omsvc_core::encode_set_request("Gated", b"go").unwrap(),
+    )
+    .unwrap();
     assert!(eventually(SETTLE, || service.starts() == [1]));
 }
 
 #[test]
 fn the_epoch_token_fences_after_leadership_is_lost() {
-    struct Keeps(Mutex<Option<omsvc::EpochToken>>);
-    impl omsvc::Service for Keeps {
-        fn start(&self, epoch: omsvc::EpochToken) -> Result<(), omsvc::ServiceError> {
+    struct Keeps(Mutex<Option<omsvc_core::EpochToken>>);
+    impl omsvc_core::Service for Keeps {
+        fn start(&self, epoch: omsvc_core::EpochToken) -> Result<(), omsvc_core::ServiceError> {
             *self.0.lock().unwrap() = Some(epoch);
             Ok(())
         }
-        fn stop(&self) -> Result<(), omsvc::ServiceError> {
+        fn stop(&self) -> Result<(), omsvc_core::ServiceError> {
             Ok(())
         }
     }
@@ -412,7 +416,7 @@ fn after_shutdown_nothing_starts_and_writes_are_refused() {
         ),
         Err(Error::ShutDown)
     ));
-    let entry = omsvc::encode_set_request("Lifecycle", b"x").unwrap();
+    let entry = omsvc_core::encode_set_request("Lifecycle", b"x").unwrap();
     assert!(matches!(
         node.apply_entry(2, 1, &entry),
         Err(Error::ShutDown)
@@ -425,7 +429,7 @@ fn after_shutdown_nothing_starts_and_writes_are_refused() {
 #[test]
 fn the_observer_hears_each_successful_start_with_its_epoch_and_no_failed_one() {
     struct Starts(Mutex<Vec<(String, u64)>>);
-    impl omsvc::ServiceObserver for Starts {
+    impl omsvc_core::ServiceObserver for Starts {
         fn started(&self, service: &str, epoch: u64) {
             self.0.lock().unwrap().push((service.to_owned(), epoch));
         }
@@ -465,23 +469,23 @@ fn the_observer_hears_each_successful_start_with_its_epoch_and_no_failed_one() {
 
 /// Keeps the token of each run, so a test can fail a run from outside, as a service's worker
 /// would.
-struct Runs(Mutex<Vec<(std::time::Instant, omsvc::EpochToken)>>);
+struct Runs(Mutex<Vec<(std::time::Instant, omsvc_core::EpochToken)>>);
 
-impl omsvc::Service for Runs {
-    fn start(&self, epoch: omsvc::EpochToken) -> Result<(), omsvc::ServiceError> {
+impl omsvc_core::Service for Runs {
+    fn start(&self, epoch: omsvc_core::EpochToken) -> Result<(), omsvc_core::ServiceError> {
         self.0
             .lock()
             .unwrap()
             .push((std::time::Instant::now(), epoch));
         Ok(())
     }
-    fn stop(&self) -> Result<(), omsvc::ServiceError> {
+    fn stop(&self) -> Result<(), omsvc_core::ServiceError> {
         Ok(())
     }
 }
 
 impl Runs {
-    fn last(&self) -> omsvc::EpochToken {
+    fn last(&self) -> omsvc_core::EpochToken {
         self.0.lock().unwrap().last().expect("a run").1.clone()
     }
     fn started_at(&self, run: usize) -> std::time::Instant {
@@ -575,17 +579,17 @@ fn the_epoch_lease_follows_leadership_and_outlives_a_stopping_run() {
     node.leader_ready(5, 0);
     assert!(eventually(SETTLE, || runs.count() == 1));
     let token = runs.last();
-    assert_eq!(token.epoch_lease(), omsvc::EpochLease::Unbounded);
+    assert_eq!(token.epoch_lease(), omsvc_core::EpochLease::Unbounded);
 
     let until = std::time::Instant::now() + Duration::from_secs(30);
     node.lease_renewed(5, until);
-    assert_eq!(token.epoch_lease(), omsvc::EpochLease::Until(until));
+    assert_eq!(token.epoch_lease(), omsvc_core::EpochLease::Until(until));
 
     // A failed run is no longer current, but the node still leads its epoch.
     token.fail("exited");
     assert!(!token.is_current());
-    assert_eq!(token.epoch_lease(), omsvc::EpochLease::Until(until));
+    assert_eq!(token.epoch_lease(), omsvc_core::EpochLease::Until(until));
 
     node.not_leader(5);
-    assert_eq!(token.epoch_lease(), omsvc::EpochLease::Ended);
+    assert_eq!(token.epoch_lease(), omsvc_core::EpochLease::Ended);
 }

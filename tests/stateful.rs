@@ -4,7 +4,7 @@
 mod common;
 
 use common::{eventually, Group, SETTLE};
-use omsvc::{
+use omsvc_core::{
     encode_set_request, EpochToken, RunControlledConfiguration, Service, ServiceError,
     ServiceOptions, ServiceWait, StatefulConfig,
 };
@@ -35,7 +35,7 @@ struct Scanner {
 
 impl Scanner {
     /// Saves as the service does, stamped with the epoch of its last start.
-    fn save(&self, progress: &ScanConfig) -> Result<omsvc::SubmitReceipt, omsvc::Error> {
+    fn save(&self, progress: &ScanConfig) -> Result<omsvc_core::SubmitReceipt, omsvc_core::Error> {
         let token = self.token.lock().unwrap().clone().expect("started once");
         self.config.save(&token, progress)
     }
@@ -136,11 +136,13 @@ fn configuration_committed_before_a_leader_change_is_what_the_new_leader_reads()
     assert!(om2.wait_settled(SETTLE));
     assert_eq!(
         om2.service_status("Scanner").unwrap().waiting_for,
-        Some(ServiceWait::Leadership(omsvc::Blocker::AwaitingBarrier {
-            term: 2,
-            barrier: 2,
-            applied: 1
-        }))
+        Some(ServiceWait::Leadership(
+            omsvc_core::Blocker::AwaitingBarrier {
+                term: 2,
+                barrier: 2,
+                applied: 1
+            }
+        ))
     );
     assert!(
         starts(&scanners[1]).is_empty(),
@@ -217,9 +219,9 @@ fn step_down_keeps_configuration_and_a_user_stop_holds_across_leaders() {
 
 #[test]
 fn a_single_node_saves_through_its_local_submitter() {
-    let node = omsvc::Node::open(omsvc::NodeOptions::new(
+    let node = omsvc_core::Node::open(omsvc_core::NodeOptions::new(
         "solo",
-        omsvc::DbLocation::Ephemeral,
+        omsvc_core::DbLocation::Ephemeral,
     ))
     .unwrap();
     let config = node
@@ -248,15 +250,15 @@ fn a_single_node_saves_through_its_local_submitter() {
     assert_eq!(config.read().unwrap(), None);
     assert!(matches!(
         node.stateful_config::<ScanConfig>("", node.local_submitter()),
-        Err(omsvc::Error::InvalidServiceName { .. })
+        Err(omsvc_core::Error::InvalidServiceName { .. })
     ));
 }
 
 #[test]
 fn a_stored_value_that_is_not_the_expected_message_is_a_clear_error() {
-    let node = omsvc::Node::open(omsvc::NodeOptions::new(
+    let node = omsvc_core::Node::open(omsvc_core::NodeOptions::new(
         "solo",
-        omsvc::DbLocation::Ephemeral,
+        omsvc_core::DbLocation::Ephemeral,
     ))
     .unwrap();
     node.apply_entry(
@@ -270,7 +272,7 @@ fn a_stored_value_that_is_not_the_expected_message_is_a_clear_error() {
         .unwrap();
     let err = config.read().unwrap_err();
     assert!(
-        matches!(err, omsvc::Error::CorruptConfiguration { .. }),
+        matches!(err, omsvc_core::Error::CorruptConfiguration { .. }),
         "{err}"
     );
     assert!(err.to_string().contains("\"Scanner\""));
@@ -288,13 +290,13 @@ fn two_local_submitters_never_share_an_entry_and_every_save_is_applied() {
 
 fn two_local_submitters_save_1000_times_each() {
     const SAVES: usize = 1000;
-    let mut options = omsvc::NodeOptions::new("solo", omsvc::DbLocation::Ephemeral);
+    let mut options = omsvc_core::NodeOptions::new("solo", omsvc_core::DbLocation::Ephemeral);
     // Without an fsync per entry the writers meet far more often.
     options.table.sync_writes = false;
-    let node = omsvc::Node::open(options).unwrap();
+    let node = omsvc_core::Node::open(options).unwrap();
     let names = ["Alpha", "Beta"];
     let together = std::sync::Barrier::new(names.len());
-    let receipts: Vec<omsvc::SubmitReceipt> = std::thread::scope(|scope| {
+    let receipts: Vec<omsvc_core::SubmitReceipt> = std::thread::scope(|scope| {
         let writers: Vec<_> = names
             .iter()
             .map(|name| {
@@ -491,7 +493,7 @@ fn a_deposed_leaders_save_appended_in_a_later_term_is_refused_on_every_peer() {
         resume_from: at.into(),
     };
     scanners[0].save(&progress("key-15")).unwrap();
-    let late = omsvc::encode_stamped_set_request(
+    let late = omsvc_core::encode_stamped_set_request(
         "Scanner",
         &prost::Message::encode_to_vec(&progress("key-15-late")),
         first,
@@ -504,7 +506,7 @@ fn a_deposed_leaders_save_appended_in_a_later_term_is_refused_on_every_peer() {
 
     let err = group.replicate(&late).unwrap_err();
     assert!(
-        matches!(err, omsvc::Error::StaleWriterEpoch { writer_epoch, term, .. }
+        matches!(err, omsvc_core::Error::StaleWriterEpoch { writer_epoch, term, .. }
             if writer_epoch == first && term == second),
         "{err}"
     );
@@ -526,7 +528,7 @@ fn a_deposed_leaders_save_appended_in_a_later_term_is_refused_on_every_peer() {
     // Through the service's own API, the old run's save fails at once.
     let err = scanners[0].save(&progress("key-17")).unwrap_err();
     assert!(
-        matches!(err, omsvc::Error::EpochEnded { epoch } if epoch == first),
+        matches!(err, omsvc_core::Error::EpochEnded { epoch } if epoch == first),
         "{err}"
     );
 }
@@ -535,9 +537,9 @@ fn a_deposed_leaders_save_appended_in_a_later_term_is_refused_on_every_peer() {
 /// with no record, `should_run` still reads it; a user's start or stop then decides.
 #[test]
 fn without_a_run_control_record_the_configurations_own_flag_still_decides() {
-    let node = omsvc::Node::open(omsvc::NodeOptions::new(
+    let node = omsvc_core::Node::open(omsvc_core::NodeOptions::new(
         "solo",
-        omsvc::DbLocation::Ephemeral,
+        omsvc_core::DbLocation::Ephemeral,
     ))
     .unwrap();
     let stopped_before_upgrade = ScanConfig {

@@ -6,8 +6,8 @@ mod common;
 mod raft_common;
 
 use common::eventually;
-use omsvc::raft::RaftTimeouts;
-use omsvc::{EpochToken, Error, Service, ServiceError, StatefulConfig};
+use omsvc_core::{EpochToken, Error, Service, ServiceError, StatefulConfig};
+use omsvc_raft::RaftTimeouts;
 use raft_common::{serial, Cluster, FAST, SERVICE, WAIT};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -137,7 +137,7 @@ fn a_deposed_leaders_save_committed_in_a_later_term_is_refused_on_every_peer() {
         .unwrap();
     // A save the old leader's service made while its epoch was current, delivered to the log
     // only after the next leader's own save (as a Ratis client's retry reaches a new leader).
-    let late = omsvc::encode_stamped_set_request(
+    let late = omsvc_core::encode_stamped_set_request(
         SERVICE,
         &prost::Message::encode_to_vec(&Progress { position: 14 }),
         old_epoch,

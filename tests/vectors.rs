@@ -2,7 +2,7 @@
 //! never change, and the Java side decodes and re-encodes the same files.
 //! `OMSVC_REGENERATE_VECTORS=1 cargo test --release --test vectors` rewrites them (review the diff).
 
-use omsvc::core::proto::{
+use omsvc_core::proto::{
     service_configuration_command::Command, service_configuration_response::Outcome,
     DeleteServiceConfigurationRequest, ServiceConfigurationCommand, ServiceConfigurationResponse,
     SetRunControlRequest, SetServiceConfigurationRequest, TransactionInfo,
@@ -144,7 +144,7 @@ fn the_small_set_vector_matches_a_hand_encoding() {
         expected
     );
     assert_eq!(
-        omsvc::encode_set_request("KeyLifecycleService", b"suspended").unwrap(),
+        omsvc_core::encode_set_request("KeyLifecycleService", b"suspended").unwrap(),
         expected
     );
 }
@@ -153,16 +153,16 @@ fn the_small_set_vector_matches_a_hand_encoding() {
 fn the_library_encoders_produce_the_golden_bytes() {
     let read = |file: &str| std::fs::read(vectors_dir().join(file)).unwrap();
     assert_eq!(
-        omsvc::encode_delete_request("KeyLifecycleService").unwrap(),
+        omsvc_core::encode_delete_request("KeyLifecycleService").unwrap(),
         read("delete.bin")
     );
     assert_eq!(
-        omsvc::encode_set_request("TrashRecoveryService", b"").unwrap(),
+        omsvc_core::encode_set_request("TrashRecoveryService", b"").unwrap(),
         read("set_empty_configuration.bin")
     );
     let large = configuration("pattern:70000");
     assert_eq!(
-        omsvc::encode_set_request("ContainerBalancer", &large).unwrap(),
+        omsvc_core::encode_set_request("ContainerBalancer", &large).unwrap(),
         read("set_large_configuration.bin")
     );
 }
@@ -171,28 +171,28 @@ fn the_library_encoders_produce_the_golden_bytes() {
 fn the_library_encoders_of_stamped_writes_and_run_control_produce_the_golden_bytes() {
     let read = |file: &str| std::fs::read(vectors_dir().join(file)).unwrap();
     assert_eq!(
-        omsvc::encode_stamped_set_request("KeyLifecycleService", b"position-16", 16).unwrap(),
+        omsvc_core::encode_stamped_set_request("KeyLifecycleService", b"position-16", 16).unwrap(),
         read("set_stamped.bin")
     );
     assert_eq!(
-        omsvc::encode_stamped_set_request("KeyLifecycleService", b"", 0).unwrap(),
+        omsvc_core::encode_stamped_set_request("KeyLifecycleService", b"", 0).unwrap(),
         read("set_stamped_epoch_zero.bin")
     );
     assert_eq!(
-        omsvc::encode_stamped_delete_request("KeyLifecycleService", 4_294_967_297).unwrap(),
+        omsvc_core::encode_stamped_delete_request("KeyLifecycleService", 4_294_967_297).unwrap(),
         read("delete_stamped.bin")
     );
     assert_eq!(
-        omsvc::encode_run_control_request("KeyLifecycleService", false).unwrap(),
+        omsvc_core::encode_run_control_request("KeyLifecycleService", false).unwrap(),
         read("run_control_stop.bin")
     );
     assert_eq!(
-        omsvc::encode_run_control_request("KeyLifecycleService", true).unwrap(),
+        omsvc_core::encode_run_control_request("KeyLifecycleService", true).unwrap(),
         read("run_control_start.bin")
     );
     // An operator's write carries no epoch: its bytes are those of the first version.
     let mut stamped = read("set_stamped.bin");
-    let unstamped = omsvc::encode_set_request("KeyLifecycleService", b"position-16").unwrap();
+    let unstamped = omsvc_core::encode_set_request("KeyLifecycleService", b"position-16").unwrap();
     assert_eq!(&stamped[..unstamped.len()], unstamped.as_slice());
     stamped.truncate(unstamped.len());
     assert_eq!(stamped, unstamped, "the epoch is a trailing field 4");

@@ -2,7 +2,7 @@
 //! table); adapters map the kind to their own form (a C status, a Java exception, a CLI exit
 //! code) without losing the message.
 
-use crate::core::leadership::{LogIndex, Term};
+use crate::leadership::{LogIndex, Term};
 use std::path::PathBuf;
 
 mod kind;

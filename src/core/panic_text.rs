@@ -4,7 +4,7 @@ use std::any::Any;
 
 /// The message a panic was raised with (`panic!("...")` gives a `&str` or a `String`), or a
 /// placeholder for any other payload.
-pub(crate) fn panic_text(payload: &(dyn Any + Send)) -> String {
+pub fn panic_text(payload: &(dyn Any + Send)) -> String {
     payload
         .downcast_ref::<&str>()
         .map(|text| text.to_string())

@@ -1,7 +1,7 @@
 //! [`NodeStatus`] as JSON: one rendering for every adapter.
 
-use crate::core::leadership::Role;
-use crate::core::node::NodeStatus;
+use crate::leadership::Role;
+use crate::node::NodeStatus;
 use serde_json::json;
 use std::time::UNIX_EPOCH;
 

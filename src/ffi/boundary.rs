@@ -19,7 +19,7 @@ macro_rules! ffi_boundary {
 }
 
 use super::status::{omsvc_status, set_last_error, FfiError};
-use crate::core::panic_text::panic_text;
+use omsvc_core::panic_text::panic_text;
 use std::cell::{Cell, RefCell};
 use std::sync::Once;
 

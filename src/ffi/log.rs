@@ -7,7 +7,7 @@
 //! once `omsvc_set_log_callback` returns, the old callback and userdata are never used again.
 
 use super::status::{omsvc_status, FfiError};
-use crate::log_text::{level_number, MessageAndFields};
+use omsvc_adapter_shared::log_text::{level_number, MessageAndFields};
 use std::cell::Cell;
 use std::ffi::{c_char, c_int, c_void, CString};
 use std::sync::atomic::{AtomicU8, Ordering};

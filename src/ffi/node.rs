@@ -3,10 +3,10 @@
 use super::args;
 use super::service::in_service_callback;
 use super::status::{omsvc_status, FfiError};
-use crate::core::config::TableOptions;
-use crate::core::leadership::EventOutcome;
-use crate::core::node::{DbLocation, Node, NodeOptions};
-use crate::handles::{HandleError, HandleTable, Lease, Ownership};
+use omsvc_adapter_shared::handles::{HandleError, HandleTable, Lease, Ownership};
+use omsvc_core::config::TableOptions;
+use omsvc_core::leadership::EventOutcome;
+use omsvc_core::node::{DbLocation, Node, NodeOptions};
 use std::ffi::c_char;
 use std::sync::Arc;
 use std::time::Duration;

@@ -5,8 +5,8 @@ use super::args;
 use super::buffers::{new_bytes, omsvc_bytes};
 use super::node::{omsvc_node, omsvc_str, share_node, RAFT_NODE_HANDLE_TAG};
 use super::status::{omsvc_status, FfiError};
-use crate::handles::HandleTable;
-use crate::raft::{RaftNode, RaftNodeOptions, RaftTimeouts};
+use omsvc_adapter_shared::handles::HandleTable;
+use omsvc_raft::{RaftNode, RaftNodeOptions, RaftTimeouts};
 use std::collections::BTreeMap;
 use std::ffi::c_char;
 use std::sync::Arc;
@@ -262,7 +262,7 @@ pub unsafe extern "C" fn omsvc_raft_node_set(
         let name = unsafe { args::service_name(name, name_len)? };
         // SAFETY: the C caller passes `value` readable for `value_len` bytes (NULL only with 0).
         let value = unsafe { args::bytes(value, value_len, "value")? };
-        let request = crate::core::config::encode_set_request(name, value)?;
+        let request = omsvc_core::config::encode_set_request(name, value)?;
         // SAFETY: the C caller passes `index_out` NULL or writable.
         unsafe { propose(&node, request, index_out) }
     })
@@ -280,7 +280,7 @@ pub unsafe extern "C" fn omsvc_raft_node_delete(
         let node = raft_node(node)?;
         // SAFETY: the C caller passes `name` readable for `name_len` bytes (NULL is refused).
         let name = unsafe { args::service_name(name, name_len)? };
-        let request = crate::core::config::encode_delete_request(name)?;
+        let request = omsvc_core::config::encode_delete_request(name)?;
         // SAFETY: the C caller passes `index_out` NULL or writable.
         unsafe { propose(&node, request, index_out) }
     })
@@ -290,7 +290,7 @@ pub unsafe extern "C" fn omsvc_raft_node_delete(
 /// nothing (OMSVC_SUBMIT_FAILED), is an error, never reported saved. Safety: `index_out` is
 /// NULL or writable.
 unsafe fn propose(node: &RaftNode, request: Vec<u8>, index_out: *mut u64) -> Result<(), FfiError> {
-    let receipt = crate::raft::node::applied(node.write(request)?, node.node())?;
+    let receipt = omsvc_raft::node::applied(node.write(request)?, node.node())?;
     // SAFETY: our caller passes `index_out` NULL or writable.
     if let Some(index_out) = unsafe { index_out.as_mut() } {
         *index_out = receipt.index;

@@ -3,7 +3,7 @@
 use super::args;
 use super::node::{node, omsvc_node};
 use super::status::{omsvc_status, FfiError};
-use crate::core::services::{EpochToken, Service, ServiceError, ServiceOptions};
+use omsvc_core::services::{EpochToken, Service, ServiceError, ServiceOptions};
 use std::cell::Cell;
 use std::ffi::c_void;
 use std::sync::Arc;

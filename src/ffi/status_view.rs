@@ -45,7 +45,7 @@ pub unsafe extern "C" fn omsvc_node_service_status(
         let view = node.service_status(name)?;
         *status_out = omsvc_service_status {
             running: view.status.is_running(),
-            stopping: view.status == crate::core::services::ServiceStatus::Stopping,
+            stopping: view.status == omsvc_core::services::ServiceStatus::Stopping,
             epoch: view.epoch.unwrap_or(0),
             start_count: view.start_count,
             stop_count: view.stop_count,

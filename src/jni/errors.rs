@@ -1,11 +1,11 @@
 //! Rust errors and panics as typed Java exceptions (`org.libomsvc.*Exception`).
 
-use crate::core::error::{Error, ErrorKind, NameProblem};
-use crate::core::panic_text::panic_text;
-use crate::handles::HandleError;
 use jni::errors::ErrorPolicy;
 use jni::strings::JNIString;
 use jni::{jni_str, Env};
+use omsvc_adapter_shared::handles::HandleError;
+use omsvc_core::error::{Error, ErrorKind, NameProblem};
+use omsvc_core::panic_text::panic_text;
 
 /// Why a native method failed.
 #[derive(Debug, thiserror::Error)]
@@ -25,8 +25,8 @@ pub(crate) enum JniError {
 pub(crate) type JniResult<T> = Result<T, JniError>;
 
 /// The Java exception class (binary name with `/`) thrown for each kind of the error table
-/// (`crate::core::error::ErrorKind`).
-pub(crate) fn exception_class_of(kind: ErrorKind) -> &'static str {
+/// (`omsvc_core::error::ErrorKind`).
+pub fn exception_class_of(kind: ErrorKind) -> &'static str {
     match kind {
         ErrorKind::InvalidUtf8 | ErrorKind::InvalidArgument => "java/lang/IllegalArgumentException",
         ErrorKind::InvalidServiceName => "org/libomsvc/InvalidServiceNameException",
@@ -45,12 +45,14 @@ pub(crate) fn exception_class_of(kind: ErrorKind) -> &'static str {
         ErrorKind::ShutDown => "org/libomsvc/NodeShutDownException",
         ErrorKind::SubmitFailed | ErrorKind::Replication => "org/libomsvc/OmsvcException",
         ErrorKind::StaleEpoch => "org/libomsvc/StaleEpochException",
+        // A kind added to the core after this table: the base class until it gets its own.
+        _ => "org/libomsvc/OmsvcException",
     }
 }
 
 /// The error table as Java sees it: one `code name class` row per kind, the class by its Java
 /// name (e.g. `4 INVALID_NAME org.libomsvc.InvalidServiceNameException`).
-pub(crate) fn error_table_rows() -> Vec<String> {
+pub fn error_table_rows() -> Vec<String> {
     ErrorKind::ALL
         .iter()
         .map(|&kind| {

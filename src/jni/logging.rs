@@ -11,10 +11,10 @@
 //! delivered is preceded by a warning with the count.
 
 use super::daemon::attach_as_daemon;
-use crate::log_text::{level_number, MessageAndFields};
 use jni::objects::{JObject, JValue};
 use jni::refs::Global;
 use jni::{jni_sig, jni_str, JavaVM};
+use omsvc_adapter_shared::log_text::{level_number, MessageAndFields};
 use once_cell::sync::OnceCell;
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};

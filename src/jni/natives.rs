@@ -1,16 +1,16 @@
 //! The native methods of `org.libomsvc.internal.NativeOmsvc`, each a thin adapter over
-//! [`crate::Node`]: check arguments, look the handle up, forward, convert the result.
+//! [`omsvc_core::Node`]: check arguments, look the handle up, forward, convert the result.
 
 use super::errors::{JniError, JniResult, ThrowTyped};
 use super::service::JavaService;
-use crate::core::config::ApplyOutcome;
-use crate::core::leadership::EventOutcome;
-use crate::core::node::{DbLocation, Node, NodeOptions};
-use crate::core::services::ServiceOptions;
-use crate::handles::HandleTable;
 use jni::objects::{JByteArray, JClass, JLongArray, JObject, JObjectArray, JString};
 use jni::sys::{jboolean, jint, jlong};
 use jni::{Env, EnvUnowned};
+use omsvc_adapter_shared::handles::HandleTable;
+use omsvc_core::config::ApplyOutcome;
+use omsvc_core::leadership::EventOutcome;
+use omsvc_core::node::{DbLocation, Node, NodeOptions};
+use omsvc_core::services::ServiceOptions;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -62,7 +62,7 @@ fn outcome(outcome: EventOutcome) -> JniResult<jint> {
         EventOutcome::Unchanged => 1,
         EventOutcome::Stale => 2,
         EventOutcome::Contradicted => 3,
-        EventOutcome::AfterShutdown => return Err(JniError::Core(crate::Error::ShutDown)),
+        EventOutcome::AfterShutdown => return Err(JniError::Core(omsvc_core::Error::ShutDown)),
         EventOutcome::InvalidTerm => {
             return Err(JniError::InvalidArgument(
                 "term 0 carries no leadership (Raft terms start at 1)".to_owned(),
@@ -522,7 +522,7 @@ mod tests {
         );
         assert!(matches!(
             outcome(EventOutcome::AfterShutdown),
-            Err(JniError::Core(crate::Error::ShutDown))
+            Err(JniError::Core(omsvc_core::Error::ShutDown))
         ));
     }
 }

@@ -2,10 +2,10 @@
 //! attaches to the JVM once (the attachment lasts until the thread ends).
 
 use super::daemon::attach_as_daemon;
-use crate::core::services::{EpochToken, Service, ServiceError};
 use jni::objects::{JObject, JThrowable, JValue};
 use jni::refs::Global;
 use jni::{jni_sig, jni_str, Env, JavaVM};
+use omsvc_core::services::{EpochToken, Service, ServiceError};
 
 /// How much of a Java exception's message the status view keeps: enough to recognise the
 /// failure, never megabytes copied into every status read.

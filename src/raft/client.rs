@@ -7,7 +7,7 @@ use super::rpc::{
     RemoveMemberRequest, WriteReceipt, WriteRequest,
 };
 use super::types::{ConfigCommand, RaftNodeId};
-use crate::core::proto::raft_frame::Kind;
+use omsvc_core::proto::raft_frame::Kind;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::collections::BTreeMap;

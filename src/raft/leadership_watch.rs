@@ -17,7 +17,7 @@
 use super::metrics::NodeMetrics;
 use super::node::RaftTimeouts;
 use super::types::RaftNodeId;
-use crate::core::node::Node;
+use omsvc_core::node::Node;
 use openraft::{BasicNode, RaftMetrics, ServerState};
 use std::future::Future;
 use std::sync::Arc;
@@ -155,8 +155,8 @@ fn lead(metrics: &Metrics, lease_until: Instant, reported: &mut Reported) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::node::{DbLocation, NodeOptions};
-    use crate::core::services::{EpochToken, Service, ServiceError, ServiceOptions};
+    use omsvc_core::node::{DbLocation, NodeOptions};
+    use omsvc_core::services::{EpochToken, Service, ServiceError, ServiceOptions};
     use openraft::{CommittedLeaderId, LogId};
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Mutex;

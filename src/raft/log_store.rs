@@ -2,7 +2,7 @@
 //! openraft is told they are flushed; the vote is fsynced before it is acknowledged.
 
 use super::types::{LogId, RaftNodeId, StorageError, TypeConfig};
-use crate::core::error::Error;
+use omsvc_core::error::Error;
 use openraft::storage::{LogFlushed, LogState, RaftLogStorage};
 use openraft::{Entry, ErrorSubject, ErrorVerb, OptionalSend, RaftLogReader, StorageIOError, Vote};
 use rocksdb::{

@@ -4,8 +4,8 @@
 //! scrape time instead (see [`super::metrics_snapshot`]). Owned by one [`super::RaftNode`]:
 //! nothing here is global.
 
-use crate::core::leadership::Term;
-use crate::core::services::ServiceObserver;
+use omsvc_core::leadership::Term;
+use omsvc_core::services::ServiceObserver;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;

@@ -3,7 +3,7 @@
 //! text format (version 0.0.4) through `prometheus-client`.
 
 use super::server::ServerContext;
-use crate::core::services::{ServiceStatus, ServiceStatusView};
+use omsvc_core::services::{ServiceStatus, ServiceStatusView};
 use openraft::ServerState;
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};

@@ -5,7 +5,7 @@ use super::frame::{
     read_frame, write_frame, FRAME_ENVELOPE_BYTES, MAX_FRAME_BYTES, MAX_SNAPSHOT_PIECE_BYTES,
 };
 use super::types::{RaftNodeId, TypeConfig};
-use crate::core::proto::{raft_frame::Kind, RaftFrame};
+use omsvc_core::proto::{raft_frame::Kind, RaftFrame};
 use openraft::error::{
     InstallSnapshotError, NetworkError, PayloadTooLarge, RPCError, RaftError, RemoteError,
     Unreachable,

@@ -12,11 +12,11 @@ use super::rpc::{ClientError, NodeReport, WriteReceipt, WriteRequest};
 use super::server::{self, ServerContext};
 use super::state_machine::StateMachine;
 use super::types::{CommandResponse, ConfigCommand, Raft, RaftNodeId};
-use crate::core::config::{encode_delete_request, encode_set_request, TableOptions};
-use crate::core::error::Error;
-use crate::core::node::{DbLocation, Node, NodeOptions};
-use crate::core::services::EpochToken;
-use crate::core::stateful::{ensure_current, ConfigSubmitter, SubmitReceipt};
+use omsvc_core::config::{encode_delete_request, encode_set_request, TableOptions};
+use omsvc_core::error::Error;
+use omsvc_core::node::{DbLocation, Node, NodeOptions};
+use omsvc_core::services::EpochToken;
+use omsvc_core::stateful::{ensure_current, ConfigSubmitter, SubmitReceipt};
 use openraft::{BasicNode, Config, SnapshotPolicy};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -536,7 +536,7 @@ async fn epoch_ended(writer: &EpochToken) {
 
 /// The receipt of a write that was applied; every other answer as the error it is (a fresh
 /// write that changed nothing is never reported saved).
-pub(crate) fn applied(receipt: WriteReceipt, node: &Node) -> Result<SubmitReceipt, Error> {
+pub fn applied(receipt: WriteReceipt, node: &Node) -> Result<SubmitReceipt, Error> {
     match receipt.response {
         CommandResponse::Applied => Ok(SubmitReceipt {
             term: receipt.term,

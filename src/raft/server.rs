@@ -14,8 +14,8 @@ use super::rpc::{
     WriteRequest,
 };
 use super::types::{Raft, RaftNodeId};
-use crate::core::node::Node;
-use crate::core::proto::{raft_frame::Kind, RaftFrame};
+use omsvc_core::node::Node;
+use omsvc_core::proto::{raft_frame::Kind, RaftFrame};
 use openraft::error::{ClientWriteError, RaftError};
 use openraft::metrics::WaitError;
 use openraft::raft::AppendEntriesResponse;
@@ -373,7 +373,7 @@ pub(crate) async fn client_write(
             "a command of {} bytes exceeds the {MAX_COMMAND_BYTES}-byte limit of one entry \
              (a configuration value may hold {} bytes)",
             request.command.0.len(),
-            crate::core::config::MAX_CONFIGURATION_BYTES
+            omsvc_core::config::MAX_CONFIGURATION_BYTES
         )));
     }
     let proposed = Instant::now();

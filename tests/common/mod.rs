@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use omsvc::{
+use omsvc_core::{
     ApplyOutcome, ConfigSubmitter, DbLocation, EpochToken, Error, Node, NodeOptions, Service,
     ServiceError, SubmitReceipt,
 };

@@ -6,8 +6,8 @@
 
 #![allow(dead_code)]
 
-use omsvc::raft::{ClientError, NodeReport, RaftNode, RaftNodeOptions, RaftTimeouts, WriteReceipt};
-use omsvc::{Service, ServiceOptions};
+use omsvc_core::{Service, ServiceOptions};
+use omsvc_raft::{ClientError, NodeReport, RaftNode, RaftNodeOptions, RaftTimeouts, WriteReceipt};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -217,7 +217,7 @@ impl Cluster {
     }
 
     /// The service entry of node `id`'s report.
-    pub fn service(&self, id: u64) -> omsvc::raft::rpc::ServiceReport {
+    pub fn service(&self, id: u64) -> omsvc_raft::rpc::ServiceReport {
         let report = self.node(id).report();
         report
             .services

@@ -6,7 +6,8 @@
 
 #![allow(dead_code)]
 
-use omsvc::raft::{ClientError, NodeReport, RaftClient};
+use omsvc_raft::{ClientError, NodeReport, RaftClient};
+pub use omsvc_testkit::binary::omsvc_binary;
 use std::io::{BufRead, BufReader, Read};
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -15,7 +16,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_omsvc");
 pub const CLUSTER: &str = "omsvc";
 /// The demo's stateful service, as `--demo-service` registers it.
 pub const DEMO_SERVICE: &str = "DemoProgressService";
@@ -174,7 +174,7 @@ impl NodeProc {
             "node {} is already running; kill it before starting it again",
             self.id
         );
-        let mut command = Command::new(BIN);
+        let mut command = Command::new(omsvc_binary());
         command
             .args(["node", "run", "--cluster", CLUSTER])
             .args(["--id", &self.id.to_string(), "--listen", &self.addr])
@@ -205,9 +205,13 @@ impl NodeProc {
                 });
             }
         }
-        let mut child = command
-            .spawn()
-            .unwrap_or_else(|e| panic!("expected to start {BIN} for node {}: {e}", self.id));
+        let mut child = command.spawn().unwrap_or_else(|e| {
+            panic!(
+                "expected to start {} for node {}: {e}",
+                omsvc_binary().display(),
+                self.id
+            )
+        });
         self.generation += 1;
         let stdout = child.stdout.take().expect("piped stdout");
         let stderr = child.stderr.take().expect("piped stderr");
@@ -482,7 +486,7 @@ impl Cluster {
 
 /// Runs the `omsvc` CLI with `args` and waits for it.
 pub fn omsvc(args: &[&str]) -> Output {
-    Command::new(BIN)
+    Command::new(omsvc_binary())
         .args(args)
         .output()
         .unwrap_or_else(|e| panic!("expected to run omsvc {args:?}: {e}"))

@@ -1,9 +1,9 @@
 //! Encoding and decoding of replicated configuration commands (`ServiceConfigurationCommand`).
 
 use super::limits::{validate_configuration, validate_service_name};
-use crate::core::error::Error;
-use crate::core::leadership::Term;
-use crate::core::proto::{
+use crate::error::Error;
+use crate::leadership::Term;
+use crate::proto::{
     service_configuration_command, DeleteServiceConfigurationRequest, ServiceConfigurationCommand,
     SetRunControlRequest, SetServiceConfigurationRequest,
 };
@@ -197,7 +197,7 @@ pub fn decode_request(bytes: &[u8]) -> Result<Request, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::error::NameProblem;
+    use crate::error::NameProblem;
 
     fn operator(command: Command) -> Request {
         Request {

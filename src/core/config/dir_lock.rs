@@ -4,7 +4,7 @@
 //! spelling would open a second writer on the same files. The lock is keyed by the
 //! directory's identity (device and inode) and taken before RocksDB opens the directory.
 
-use crate::core::error::Error;
+use crate::error::Error;
 use once_cell::sync::Lazy;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};

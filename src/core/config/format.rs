@@ -2,7 +2,7 @@
 //! another version is refused before anything in it is read or written.
 
 use super::{CONFIG_COLUMN_FAMILY, META_COLUMN_FAMILY};
-use crate::core::error::Error;
+use crate::error::Error;
 use rocksdb::{Options, DB};
 use std::path::Path;
 

@@ -1,7 +1,7 @@
 //! The documented limits on service names and configuration values. Every write path checks
 //! them before anything is written.
 
-use crate::core::error::{Error, NameProblem};
+use crate::error::{Error, NameProblem};
 
 /// Longest service name, in UTF-8 bytes.
 pub const MAX_SERVICE_NAME_BYTES: usize = 255;

@@ -9,9 +9,9 @@ use super::dir_lock::DirLock;
 use super::format::{check_existing, current_format_value, FORMAT_VERSION_KEY};
 use super::limits::validate_service_name;
 use super::{CONFIG_COLUMN_FAMILY, META_COLUMN_FAMILY};
-use crate::core::error::Error;
-use crate::core::leadership::{LogIndex, Term};
-use crate::core::proto;
+use crate::error::Error;
+use crate::leadership::{LogIndex, Term};
+use crate::proto;
 use prost::Message;
 use rocksdb::checkpoint::Checkpoint;
 use rocksdb::{

@@ -2,7 +2,7 @@
 //! `EpochToken::is_current` and the host's `is_epoch_current`. Written only by the service
 //! manager under its lock, after every change of the leadership model.
 
-use crate::core::leadership::{GrantId, Term};
+use crate::leadership::{GrantId, Term};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 

@@ -6,7 +6,7 @@
 use super::manager::{ManagerState, Shared};
 use super::service::EpochToken;
 use super::slot::{Action, Next};
-use crate::core::services::ServiceError;
+use crate::services::ServiceError;
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
@@ -176,13 +176,13 @@ struct Target<'a> {
     node: &'a str,
     name: &'a str,
     /// The epoch of the run in progress, if any.
-    epoch: Option<crate::core::leadership::Term>,
+    epoch: Option<crate::leadership::Term>,
 }
 
 type StopCall = (
     Arc<dyn super::Service>,
     Arc<str>,
-    Option<crate::core::leadership::Term>,
+    Option<crate::leadership::Term>,
 );
 
 /// Runs each `stop` on its own thread (the first on this one) and waits for all of them.
@@ -349,7 +349,7 @@ fn call<T>(
             Err(message)
         }
         Err(panic) => {
-            let detail = crate::core::panic_text::panic_text(panic.as_ref());
+            let detail = crate::panic_text::panic_text(panic.as_ref());
             let message = format!("{what} panicked: {detail}");
             tracing::error!(node, service = name, epoch, error = %message, "service call panicked");
             Err(message)

@@ -2,7 +2,7 @@
 
 use super::fence::Fence;
 use super::manager::Shared;
-use crate::core::leadership::{GrantId, Term};
+use crate::leadership::{GrantId, Term};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::{Duration, Instant};

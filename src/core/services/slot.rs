@@ -2,7 +2,7 @@
 
 use super::service::{EpochToken, Service, ServiceOptions};
 use super::status::{ServiceStatus, ServiceStatusView, ServiceWait};
-use crate::core::leadership::{GrantId, Permission, Term};
+use crate::leadership::{GrantId, Permission, Term};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 

@@ -1,6 +1,6 @@
 //! The status view of one service, as an operator or a host reads it.
 
-use crate::core::leadership::{Blocker, Term};
+use crate::leadership::{Blocker, Term};
 use std::time::{Duration, SystemTime};
 
 /// Ozone's `ServiceStatus`, plus the moment between a stop request and `stop` returning.

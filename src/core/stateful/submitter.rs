@@ -1,10 +1,10 @@
 //! The replication path a configuration write takes. On OM it is a Ratis request; in openraft
 //! mode a proposal; on a single node (and in tests) [`LocalSubmitter`] applies directly.
 
-use crate::core::error::Error;
-use crate::core::leadership::{LogIndex, Term};
-use crate::core::node::NodeInner;
-use crate::core::services::EpochToken;
+use crate::error::Error;
+use crate::leadership::{LogIndex, Term};
+use crate::node::NodeInner;
+use crate::services::EpochToken;
 use std::sync::Weak;
 
 /// Where a submitted command landed in the log.

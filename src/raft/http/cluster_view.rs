@@ -4,12 +4,12 @@
 //! shows with the error. One gathering at a time, reused for [`MAX_AGE`], so any number of
 //! open pages costs the members one status call each per [`MAX_AGE`] at most.
 
-use crate::core::proto::raft_frame::Kind;
-use crate::raft::network::Connection;
-use crate::raft::rpc::NodeReport;
-use crate::raft::server::{self, ServerContext};
-use crate::raft::types::RaftNodeId;
+use crate::network::Connection;
+use crate::rpc::NodeReport;
+use crate::server::{self, ServerContext};
+use crate::types::RaftNodeId;
 use hyper::body::Bytes;
+use omsvc_core::proto::raft_frame::Kind;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -1,8 +1,8 @@
 //! What each path answers.
 
 use super::cluster_view::ClusterViews;
-use crate::raft::metrics_snapshot;
-use crate::raft::server::{self, ServerContext};
+use crate::metrics_snapshot;
+use crate::server::{self, ServerContext};
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderValue, ALLOW, CACHE_CONTROL, CONTENT_TYPE};

@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  *
  * <ol>
  *   <li>the file named by the system property {@value #PATH_PROPERTY};
- *   <li>{@code System.loadLibrary("omsvc")}: {@code libomsvc.so} in a directory of {@code
+ *   <li>{@code System.loadLibrary("omsvc_jni")}: {@code libomsvc_jni.so} in a directory of {@code
  *       java.library.path}, where a distribution installs its native libraries;
  *   <li>the library this jar carries, as resource {@code org/libomsvc/native/<os>-<arch>/<lib>},
  *       extracted to a file in the directory named by the system property {@value
@@ -59,7 +59,7 @@ public final class NativeLibrary {
   public static final String EXTRACT_DIR_PROPERTY = "omsvc.library.extract.dir";
 
   private static final Logger LOG = LoggerFactory.getLogger(NativeLibrary.class);
-  private static final String LIBRARY_NAME = "omsvc";
+  private static final String LIBRARY_NAME = "omsvc_jni";
 
   private static volatile String loadedFrom;
   private static UnsatisfiedLinkError failure;
@@ -235,7 +235,7 @@ public final class NativeLibrary {
     }
   }
 
-  /** {@code org/libomsvc/native/linux-x86_64/libomsvc.so} on the platform the jar is built for. */
+  /** {@code org/libomsvc/native/linux-x86_64/libomsvc_jni.so} on the platform the jar is built for. */
   static String jarResourceName() {
     return "org/libomsvc/native/" + platform() + "/" + System.mapLibraryName(LIBRARY_NAME);
   }

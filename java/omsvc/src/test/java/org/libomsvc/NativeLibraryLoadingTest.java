@@ -41,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * of the library was really loaded, not only what the loader says.
  */
 class NativeLibraryLoadingTest {
-  private static final String JAR_RESOURCE = "org/libomsvc/native/linux-x86_64/libomsvc.so";
+  private static final String JAR_RESOURCE = "org/libomsvc/native/linux-x86_64/libomsvc_jni.so";
 
   @TempDir Path dir;
 
@@ -56,7 +56,7 @@ class NativeLibraryLoadingTest {
   /** A directory for java.library.path holding its own copy of the library. */
   private Path libraryPathDir() throws IOException, URISyntaxException {
     Path libraryDir = Files.createDirectories(dir.resolve("library-path"));
-    Files.copy(builtLibrary(), libraryDir.resolve("libomsvc.so"));
+    Files.copy(builtLibrary(), libraryDir.resolve("libomsvc_jni.so"));
     return libraryDir.toRealPath();
   }
 
@@ -77,7 +77,7 @@ class NativeLibraryLoadingTest {
     Path libraryDir = libraryPathDir();
     String out = probe(classPath(), "-Djava.library.path=" + libraryDir);
     assertTrue(out.contains("LOADED FROM System.loadLibrary(\"omsvc\") (java.library.path)"), out);
-    assertEquals(List.of(libraryDir.resolve("libomsvc.so").toString()), mapped(out), out);
+    assertEquals(List.of(libraryDir.resolve("libomsvc_jni.so").toString()), mapped(out), out);
   }
 
   @Test
@@ -86,10 +86,10 @@ class NativeLibraryLoadingTest {
     String out =
         probe(
             classPath(),
-            "-D" + NativeLibrary.PATH_PROPERTY + "=/nonexistent/libomsvc.so",
+            "-D" + NativeLibrary.PATH_PROPERTY + "=/nonexistent/libomsvc_jni.so",
             "-Djava.library.path=" + libraryDir);
     assertTrue(out.contains("LOADED FROM System.loadLibrary(\"omsvc\")"), out);
-    assertEquals(List.of(libraryDir.resolve("libomsvc.so").toString()), mapped(out), out);
+    assertEquals(List.of(libraryDir.resolve("libomsvc_jni.so").toString()), mapped(out), out);
   }
 
   @Test
@@ -146,11 +146,11 @@ class NativeLibraryLoadingTest {
     String out =
         probe(
             classPathWithoutNativeResource(),
-            "-D" + NativeLibrary.PATH_PROPERTY + "=/nonexistent/libomsvc.so",
+            "-D" + NativeLibrary.PATH_PROPERTY + "=/nonexistent/libomsvc_jni.so",
             "-Djava.library.path=/nonexistent");
     assertTrue(out.contains("FAILED could not load the native libomsvc; tried:"), out);
     int property =
-        out.indexOf("system property omsvc.library.path=/nonexistent/libomsvc.so: no such file");
+        out.indexOf("system property omsvc.library.path=/nonexistent/libomsvc_jni.so: no such file");
     int libraryPath =
         out.indexOf("System.loadLibrary(\"omsvc\") with java.library.path=/nonexistent: ");
     int jar = out.indexOf("jar resource " + JAR_RESOURCE + ": not in the class path");
@@ -165,7 +165,7 @@ class NativeLibraryLoadingTest {
     assertEquals(1, mapped.size(), out);
     String file = mapped.get(0);
     assertTrue(file.startsWith(directory + "/libomsvc-"), out);
-    assertTrue(file.endsWith("-libomsvc.so (deleted)"), out);
+    assertTrue(file.endsWith("-libomsvc_jni.so (deleted)"), out);
     try (Stream<Path> left = Files.list(directory)) {
       assertEquals(0, left.count(), "the extracted file is removed once loaded");
     }
@@ -216,7 +216,7 @@ class NativeLibraryLoadingTest {
         Path target = copy.resolve(classes.relativize(file).toString());
         if (Files.isDirectory(file)) {
           Files.createDirectories(target);
-        } else if (!file.getFileName().toString().equals("libomsvc.so")) {
+        } else if (!file.getFileName().toString().equals("libomsvc_jni.so")) {
           Files.copy(file, target);
         }
       }

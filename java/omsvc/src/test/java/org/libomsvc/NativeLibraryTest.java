@@ -31,7 +31,7 @@ import org.libomsvc.internal.NativeOmsvc;
 class NativeLibraryTest {
   @Test
   void theBuildPutsTheLibraryWhereTheLoaderLooks() {
-    assertEquals("org/libomsvc/native/linux-x86_64/libomsvc.so", NativeLibrary.jarResourceName());
+    assertEquals("org/libomsvc/native/linux-x86_64/libomsvc_jni.so", NativeLibrary.jarResourceName());
     assertNotNull(
         getClass().getClassLoader().getResource(NativeLibrary.jarResourceName()),
         "the native library in the class path");

@@ -1,7 +1,7 @@
 //! Where a command reads from: a node's database directory, or a running node's address.
 
 use clap::Args;
-use omsvc::raft::RaftClient;
+use omsvc_raft::RaftClient;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -37,7 +37,7 @@ pub struct ClusterName {
 }
 
 impl ClusterName {
-    pub fn client(&self, addr: &str) -> Result<RaftClient, omsvc::raft::ClientError> {
+    pub fn client(&self, addr: &str) -> Result<RaftClient, omsvc_raft::ClientError> {
         RaftClient::new(addr, &self.cluster, Duration::from_millis(self.timeout_ms))
     }
 }

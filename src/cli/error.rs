@@ -1,11 +1,11 @@
 //! What a CLI command can fail with; every message says what went wrong and what to do.
 
-use omsvc::raft::ClientError;
+use omsvc_raft::ClientError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     #[error(transparent)]
-    Local(#[from] omsvc::Error),
+    Local(#[from] omsvc_core::Error),
     #[error("{0}")]
     Remote(#[from] ClientError),
     #[error("{0}")]
@@ -19,16 +19,16 @@ const NOT_LEADER: u8 = 10 + 25;
 
 impl CliError {
     /// The process's exit status: 10 + the error's code in the error table
-    /// ([`omsvc::ErrorKind`]), the same number the C ABI returns for that error.
+    /// ([`omsvc_core::ErrorKind`]), the same number the C ABI returns for that error.
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Local(error) => error.kind().exit_code(),
             CliError::Remote(ClientError::NotLeader { .. }) => NOT_LEADER,
             CliError::Remote(ClientError::Refused(_)) => {
-                omsvc::ErrorKind::MalformedCommand.exit_code()
+                omsvc_core::ErrorKind::MalformedCommand.exit_code()
             }
             CliError::Remote(ClientError::Raft(_) | ClientError::Transport(_)) => {
-                omsvc::ErrorKind::Replication.exit_code()
+                omsvc_core::ErrorKind::Replication.exit_code()
             }
             CliError::Usage(_) => USAGE,
         }
@@ -41,7 +41,7 @@ mod tests {
 
     #[test]
     fn exit_codes_follow_the_error_table_and_the_c_statuses() {
-        let missing = CliError::Local(omsvc::Error::DatabaseMissing {
+        let missing = CliError::Local(omsvc_core::Error::DatabaseMissing {
             path: "/nowhere".into(),
         });
         assert_eq!(missing.exit_code(), 21);
@@ -54,7 +54,7 @@ mod tests {
         let unreachable = CliError::Remote(ClientError::Transport("refused".to_owned()));
         assert_eq!(unreachable.exit_code(), 34);
         assert_eq!(CliError::Usage("no --db".to_owned()).exit_code(), 2);
-        for kind in omsvc::ErrorKind::ALL {
+        for kind in omsvc_core::ErrorKind::ALL {
             assert!(kind.exit_code() > 10 && kind.exit_code() < 126, "{kind:?}");
         }
     }

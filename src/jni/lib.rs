@@ -5,7 +5,8 @@
 //! once, as a daemon), and the library's tracing events forwarded to a Java log sink.
 
 mod daemon;
-pub(crate) mod errors;
+#[doc(hidden)] // Public for tests/error_table.rs only.
+pub mod errors;
 mod logging;
 mod natives;
 mod service;

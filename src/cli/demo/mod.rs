@@ -10,8 +10,8 @@ pub use progress_service::{DemoProgress, EventSink, ProgressEvent, ProgressServi
 use crate::error::CliError;
 use crate::Outcome;
 use clap::Args;
-use omsvc::raft::{RaftNode, RaftNodeOptions};
-use omsvc::ServiceOptions;
+use omsvc_core::ServiceOptions;
+use omsvc_raft::{RaftNode, RaftNodeOptions};
 use std::collections::BTreeMap;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::Arc;

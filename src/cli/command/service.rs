@@ -7,7 +7,7 @@
 
 use super::output::forward_lines;
 use super::protocol::{monotonic_ns_at, Cause, Control, Report, REPORT_FD};
-use omsvc::{EpochLease, EpochToken, Node, Service, ServiceError};
+use omsvc_core::{EpochLease, EpochToken, Node, Service, ServiceError};
 use std::io::{BufRead, BufReader, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::process::CommandExt;

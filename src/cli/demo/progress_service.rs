@@ -2,7 +2,7 @@
 //! progress through the cluster after each one, and resumes from the saved progress wherever
 //! it starts next.
 
-use omsvc::{EpochToken, RunControlledConfiguration, Service, ServiceError, StatefulConfig};
+use omsvc_core::{EpochToken, RunControlledConfiguration, Service, ServiceError, StatefulConfig};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -159,7 +159,7 @@ impl Worker {
                 }
                 // This run's epoch ended (the node lost its leadership): nothing to report, the
                 // runner is stopping the service.
-                Err(omsvc::Error::EpochEnded { .. }) => break,
+                Err(omsvc_core::Error::EpochEnded { .. }) => break,
                 Err(error) => {
                     (self.sink)(ProgressEvent::SaveFailed {
                         node: self.node.clone(),

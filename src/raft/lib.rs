@@ -1,5 +1,5 @@
 //! openraft mode: libomsvc replicating itself, for hosts without Ratis. A node is the core
-//! [`crate::Node`] (services + configuration table) plus openraft over a TCP transport:
+//! [`omsvc_core::Node`] (services + configuration table) plus openraft over a TCP transport:
 //! openraft's state machine *is* the configuration table, and its leader changes feed the same
 //! leadership model as Ratis callbacks do.
 //!
@@ -14,6 +14,7 @@
 //! - [`metrics`], [`metrics_snapshot`]: what `/metrics` reports.
 //! - [`http`]: `--http`: `/metrics`, `/status`, `/cluster` and the status page.
 //! - [`node`]: [`RaftNode`], the synchronous facade the CLI and the C ABI use.
+//! - [`hex`]: bytes as hexadecimal text in JSON reports and the CLI.
 //! - [`client`]: a synchronous client for a node's address (CLI tools).
 
 // openraft's StorageError is large by design and fixed by its trait signatures.
@@ -23,6 +24,7 @@ pub mod client;
 pub mod connections;
 pub mod election_gate;
 pub mod frame;
+pub mod hex;
 pub mod http;
 pub mod leadership_history;
 pub mod leadership_watch;

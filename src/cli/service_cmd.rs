@@ -6,7 +6,7 @@ use crate::error::CliError;
 use crate::target::Remote;
 use crate::Outcome;
 use clap::Subcommand;
-use omsvc::raft::types::CommandResponse;
+use omsvc_raft::types::CommandResponse;
 
 #[derive(Subcommand)]
 pub enum ServiceCommand {
@@ -31,7 +31,7 @@ pub fn run(command: ServiceCommand) -> Result<Outcome, CliError> {
         ServiceCommand::Stop { remote, name } => (remote, name, false),
         ServiceCommand::Start { remote, name } => (remote, name, true),
     };
-    let request = omsvc::encode_run_control_request(&name, should_run)?;
+    let request = omsvc_core::encode_run_control_request(&name, should_run)?;
     let receipt = remote.cluster.client(&remote.node)?.write(request)?;
     if let CommandResponse::Refused { reason } = receipt.response {
         return Err(CliError::Usage(format!(

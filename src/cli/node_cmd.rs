@@ -6,8 +6,8 @@ use crate::error::CliError;
 use crate::target::parse_member;
 use crate::Outcome;
 use clap::{Args, Subcommand};
-use omsvc::raft::{ConnectionLimits, RaftNode, RaftNodeOptions, RaftTimeouts};
-use omsvc::ServiceOptions;
+use omsvc_core::ServiceOptions;
+use omsvc_raft::{ConnectionLimits, RaftNode, RaftNodeOptions, RaftTimeouts};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
@@ -176,7 +176,7 @@ fn register_commands(
     node: &RaftNode,
     args: &RunArgs,
 ) -> Result<Vec<Arc<CommandService>>, CliError> {
-    let program = std::env::current_exe().map_err(|source| omsvc::Error::Io {
+    let program = std::env::current_exe().map_err(|source| omsvc_core::Error::Io {
         operation: "find the path of",
         path: "this program (for the keepers of its commands)".into(),
         source,
@@ -272,7 +272,7 @@ fn wait_for_termination() -> Result<(), CliError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|source| omsvc::Error::Io {
+        .map_err(|source| omsvc_core::Error::Io {
             operation: "start a signal runtime for",
             path: "omsvc node".into(),
             source,
@@ -281,7 +281,7 @@ fn wait_for_termination() -> Result<(), CliError> {
         let mut terminate = tokio::signal::unix::signal(
             tokio::signal::unix::SignalKind::terminate(),
         )
-        .map_err(|source| omsvc::Error::Io {
+        .map_err(|source| omsvc_core::Error::Io {
             operation: "install a SIGTERM handler for",
             path: "omsvc node".into(),
             source,

@@ -5,8 +5,8 @@ use crate::error::CliError;
 use crate::target::{ClusterName, Remote, Target};
 use crate::{hex, Outcome};
 use clap::{Args, Subcommand};
-use omsvc::raft::types::CommandResponse;
-use omsvc::{ConfigTable, Error};
+use omsvc_core::{ConfigTable, Error};
+use omsvc_raft::types::CommandResponse;
 use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
@@ -103,9 +103,8 @@ pub fn run(command: ConfigCommand) -> Result<Outcome, CliError> {
         } => {
             let value = match (value, hex_value) {
                 (Some(text), None) => text.into_bytes(),
-                (None, Some(text)) => {
-                    omsvc::hex::decode(&text).map_err(|e| CliError::Usage(format!("--hex: {e}")))?
-                }
+                (None, Some(text)) => omsvc_raft::hex::decode(&text)
+                    .map_err(|e| CliError::Usage(format!("--hex: {e}")))?,
                 _ => {
                     return Err(CliError::Usage(
                         "give the value as text or with --hex, not both".into(),
@@ -113,8 +112,8 @@ pub fn run(command: ConfigCommand) -> Result<Outcome, CliError> {
                 }
             };
             let request = match writer_epoch {
-                Some(epoch) => omsvc::encode_stamped_set_request(&name, &value, epoch)?,
-                None => omsvc::encode_set_request(&name, &value)?,
+                Some(epoch) => omsvc_core::encode_stamped_set_request(&name, &value, epoch)?,
+                None => omsvc_core::encode_set_request(&name, &value)?,
             };
             write(
                 &remote,
@@ -124,7 +123,7 @@ pub fn run(command: ConfigCommand) -> Result<Outcome, CliError> {
         }
         ConfigCommand::Delete { remote, name } => write(
             &remote,
-            omsvc::encode_delete_request(&name)?,
+            omsvc_core::encode_delete_request(&name)?,
             &format!("deleted {name}"),
         ),
     }
@@ -219,7 +218,7 @@ fn get(
             })?;
     } else if json {
         print_json(
-            json!({ "name": name, "present": true, "size": value.len(), "hex": omsvc::hex::encode(&value) }),
+            json!({ "name": name, "present": true, "size": value.len(), "hex": omsvc_raft::hex::encode(&value) }),
         );
     } else {
         println!("{name}: {} bytes", value.len());
@@ -235,17 +234,20 @@ fn dump(db: &PathBuf, json: bool) -> Result<Outcome, CliError> {
     if json {
         let entries: Vec<_> = entries
             .iter()
-            .map(|(name, value)| json!({ "name": name, "size": value.len(), "hex": omsvc::hex::encode(value) }))
+            .map(|(name, value)| json!({ "name": name, "size": value.len(), "hex": omsvc_raft::hex::encode(value) }))
             .collect();
         print_json(json!({
             "db": db,
-            "format_version": omsvc::SUPPORTED_FORMAT_VERSION,
+            "format_version": omsvc_core::SUPPORTED_FORMAT_VERSION,
             "last_applied": { "term": last.term, "index": last.index },
             "entries": entries,
         }));
     } else {
         println!("database:      {}", db.display());
-        println!("format:        version {}", omsvc::SUPPORTED_FORMAT_VERSION);
+        println!(
+            "format:        version {}",
+            omsvc_core::SUPPORTED_FORMAT_VERSION
+        );
         println!("last applied:  term {} index {}", last.term, last.index);
         println!("configurations: {}", entries.len());
         for (name, value) in entries {

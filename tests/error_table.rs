@@ -1,13 +1,13 @@
 //! Every kind of the error table, through every surface: the C status (number, name, message),
 //! the Java exception class and the CLI's exit code.
 
-use crate::core::error::{Error, ErrorKind, NameProblem};
-use crate::ffi::status::{omsvc_status_message, FfiError};
-use crate::jni::errors::{error_table_rows, exception_class_of};
+use omsvc::ffi::{omsvc_status_message, FfiError};
+use omsvc_core::error::{Error, ErrorKind, NameProblem};
+use omsvc_jni::errors::{error_table_rows, exception_class_of};
 use std::ffi::CStr;
 use std::path::PathBuf;
 
-/// A representative error of each kind (the match makes a new kind fail to compile here).
+/// A representative error of each kind (a new kind fails the test below until it has one here).
 fn sample(kind: ErrorKind) -> Error {
     let path = PathBuf::from("/var/lib/omsvc");
     let name = "KeyLifecycleService".to_owned();
@@ -74,6 +74,7 @@ fn sample(kind: ErrorKind) -> Error {
             reason: "timed out".to_owned(),
         },
         ErrorKind::StaleEpoch => Error::EpochEnded { epoch: 3 },
+        other => panic!("no sample error of kind {other:?}: add one to tests/error_table.rs"),
     }
 }
 
@@ -191,9 +192,12 @@ fn every_kind_maps_the_same_in_c_java_and_the_cli() {
 
 #[test]
 fn an_invalid_peer_id_is_an_invalid_argument_everywhere() {
-    let error = crate::Node::open(crate::NodeOptions::new("", crate::DbLocation::Ephemeral))
-        .err()
-        .expect("an empty peer id is refused");
+    let error = omsvc_core::Node::open(omsvc_core::NodeOptions::new(
+        "",
+        omsvc_core::DbLocation::Ephemeral,
+    ))
+    .err()
+    .expect("an empty peer id is refused");
     assert!(
         matches!(
             &error,
@@ -206,9 +210,9 @@ fn an_invalid_peer_id_is_an_invalid_argument_everywhere() {
     );
     assert_eq!(error.kind(), ErrorKind::InvalidArgument);
     assert!(error.to_string().contains("invalid peer id"), "{error}");
-    let control = crate::Node::open(crate::NodeOptions::new(
+    let control = omsvc_core::Node::open(omsvc_core::NodeOptions::new(
         "om\n1",
-        crate::DbLocation::Ephemeral,
+        omsvc_core::DbLocation::Ephemeral,
     ));
     assert!(matches!(control, Err(Error::InvalidPeerId { .. })));
 }

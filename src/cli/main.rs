@@ -67,7 +67,9 @@ enum Command {
 
 /// How a command ended, beyond plain success.
 pub enum Outcome {
+    /// The command did what was asked.
     Done,
+    /// What was asked for does not exist (exit status 3).
     Absent,
 }
 

@@ -10,19 +10,27 @@
 
 use std::sync::{Arc, Condvar, Mutex, RwLock};
 
+/// Why a handle was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum HandleError {
+pub enum HandleError {
     /// The handle is 0 (NULL).
     Null,
     /// Never issued, or already freed.
     Invalid(usize),
     /// A live or stale handle of another type (e.g. a raft node passed as a node).
     WrongType {
+        /// The handle as passed.
         handle: usize,
+        /// The type the function expected.
         expected: &'static str,
     },
     /// A sharing handle used for something only the owner may do.
-    NotOwner { handle: usize, kind: &'static str },
+    NotOwner {
+        /// The handle as passed.
+        handle: usize,
+        /// The type of object it refers to.
+        kind: &'static str,
+    },
 }
 
 impl std::error::Error for HandleError {}
@@ -50,7 +58,7 @@ impl std::fmt::Display for HandleError {
 
 /// Whether releasing a handle ends its object or only drops a reference to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Ownership {
+pub enum Ownership {
     /// The handle owns the object: releasing it is the object's end.
     Owner,
     /// The object is owned elsewhere; the handle holds one reference.
@@ -67,7 +75,8 @@ struct Slot<T> {
     entry: Option<Entry<T>>,
 }
 
-pub(crate) struct HandleTable<T> {
+/// The objects of one type handed out to a foreign caller, by handle.
+pub struct HandleTable<T> {
     slots: RwLock<Vec<Slot<T>>>,
     tag: u8,
     kind: &'static str,
@@ -78,7 +87,7 @@ pub(crate) struct HandleTable<T> {
 
 /// A reference to a handle's object for the length of one call, counted so that the owner's
 /// release can wait for it to end ([`HandleTable::wait_unshared`]).
-pub(crate) struct Lease<'t, T> {
+pub struct Lease<'t, T> {
     value: Option<Arc<T>>,
     table: &'t HandleTable<T>,
 }
@@ -107,6 +116,12 @@ const INDEX_BITS: u32 = 32;
 const GENERATION_BITS: u32 = 24;
 const GENERATION_MASK: u32 = (1 << GENERATION_BITS) - 1;
 const TAG_SHIFT: u32 = INDEX_BITS + GENERATION_BITS;
+
+impl<T> Default for HandleTable<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 impl<T> HandleTable<T> {
     /// A table whose handles carry tag 0 (for an adapter with one handle type).

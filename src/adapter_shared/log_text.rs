@@ -5,7 +5,7 @@ use tracing::field::{Field, Visit};
 use tracing::Level;
 
 /// 1 error .. 5 trace, as `omsvc_log_level` and Java's `NativeLogSink` number levels.
-pub(crate) fn level_number(level: &Level) -> u8 {
+pub fn level_number(level: &Level) -> u8 {
     match *level {
         Level::ERROR => 1,
         Level::WARN => 2,
@@ -17,13 +17,14 @@ pub(crate) fn level_number(level: &Level) -> u8 {
 
 /// An event's text: "message key=value key=value".
 #[derive(Default)]
-pub(crate) struct MessageAndFields {
+pub struct MessageAndFields {
     message: String,
     fields: String,
 }
 
 impl MessageAndFields {
-    pub(crate) fn finish(self) -> String {
+    /// The text: the message, then the fields.
+    pub fn finish(self) -> String {
         if self.fields.is_empty() {
             self.message
         } else {
