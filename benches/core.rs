@@ -269,7 +269,7 @@ fn open_raw(path: &Path) -> DB {
 }
 
 /// Where criterion writes its results, by criterion's own rules (minus its `cargo metadata`
-/// fallback: `bench/run` always sets CARGO_TARGET_DIR).
+/// fallback: `benches/run` always sets CARGO_TARGET_DIR).
 fn criterion_dir() -> PathBuf {
     if let Some(home) = std::env::var_os("CRITERION_HOME") {
         PathBuf::from(home)

@@ -2,7 +2,7 @@
 //! RocksDB in a temp dir, clients over TCP. Not criterion: each figure is a fixed workload
 //! (writers for a fixed time, a number of leader kills) with its baseline measured in the
 //! same run. Prints `== raft targets ==` (human lines), then one `BENCH` line per figure, and
-//! writes the raw samples as JSON for `bench/raft_plot.py`. BENCHMARKS.md explains the figures.
+//! writes the raw samples as JSON for `benches/raft_plot.py`. BENCHMARKS.md explains the figures.
 //!
 //! Environment (all optional): `OMSVC_RAFT_BENCH_DATA` (where the JSON goes, default
 //! `$CARGO_TARGET_DIR/raft-bench.json`), `OMSVC_RAFT_BENCH_WRITE_SECS` (5),

@@ -8,7 +8,7 @@
 //! - once the runner settles, a service runs exactly when its epoch is current.
 //!
 //! The normal test run makes a few thousand calls. `OMSVC_FUZZ_CASES=N` runs N sequences
-//! (bench/fuzz-c-abi runs enough for ten million calls and prints the figures).
+//! (benches/fuzz-c-abi runs enough for ten million calls and prints the figures).
 
 use omsvc::ffi::*;
 use proptest::prelude::*;

@@ -8,9 +8,7 @@ use std::path::{Path, PathBuf};
 
 const DESIGN: &str = "docs/design.md";
 /// Where code, tests and docs cite the design.
-const CITING_ROOTS: [&str; 7] = [
-    "src", "tests", "java", "examples", "include", "bench", "benches",
-];
+const CITING_ROOTS: [&str; 6] = ["src", "tests", "java", "examples", "include", "benches"];
 const CITING_FILES: [&str; 2] = ["README.md", "BENCHMARKS.md"];
 const PREFIXES: [&str; 13] = [
     "RF", "OZ", "OF", "P", "R", "S", "T", "F", "L", "O", "Z", "A", "B",

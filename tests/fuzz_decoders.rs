@@ -9,7 +9,7 @@
 //! this machine): what it finds is what mutations of valid inputs reach.
 //!
 //! Each target runs `OMSVC_FUZZ_SECONDS` (default 2) seconds, or `OMSVC_FUZZ_EXECS`
-//! executions when set; `OMSVC_FUZZ_SEED` replays a run. `bench/fuzz` runs 10 million each.
+//! executions when set; `OMSVC_FUZZ_SEED` replays a run. `benches/fuzz` runs 10 million each.
 //! A failure prints the seed and the input in hex.
 
 use omsvc_core::config::{
@@ -108,7 +108,7 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Runs `check` on mutated inputs within the budget; prints the figures `bench/fuzz` collects.
+/// Runs `check` on mutated inputs within the budget; prints the figures `benches/fuzz` collects.
 fn fuzz(target: &str, seeds: Vec<Vec<u8>>, mut check: impl FnMut(&[u8]) -> bool) {
     let (execs, duration) = budget();
     let seed = seed();

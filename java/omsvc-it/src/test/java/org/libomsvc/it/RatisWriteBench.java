@@ -49,7 +49,7 @@ import org.libomsvc.OMSetServiceConfigurationRequest;
  * when the leader applied the entry (the reply carries the applying leader's response), as an
  * openraft {@code client_write} counts when it is applied.
  *
- * <p>Prints {@code BENCH ratis_write_throughput_w64} and the p50/p99 latencies; bench/run divides
+ * <p>Prints {@code BENCH ratis_write_throughput_w64} and the p50/p99 latencies; benches/run divides
  * the openraft figure by it. Run alone (after {@code mvn -f java/pom.xml -pl omsvc-it -am
  * test-compile}): see BENCHMARKS.md.
  */
@@ -151,7 +151,7 @@ public final class RatisWriteBench {
     return status;
   }
 
-  /** A figure against itself: bench/run relates it to the openraft one. */
+  /** A figure against itself: benches/run relates it to the openraft one. */
   private static void bench(String name, double value, String unit) {
     System.out.printf(
         Locale.ROOT,

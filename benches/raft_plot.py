@@ -3,7 +3,7 @@
 failover time per kill, transfer time per trigger_election, and the write latency
 distribution per writer count (3-node cluster against the 1-node baseline).
 
-Usage: bench/raft_plot.py SAMPLES.json OUT.png
+Usage: benches/raft_plot.py SAMPLES.json OUT.png
 
 Installs matplotlib with pip if it is missing; exits with status 1 and a clear message if
 that does not work.
