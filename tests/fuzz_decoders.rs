@@ -12,11 +12,11 @@
 //! executions when set; `OMSVC_FUZZ_SEED` replays a run. `benches/fuzz` runs 10 million each.
 //! A failure prints the seed and the input in hex.
 
-use omsvc_core::config::{
-    decode_request, encode_run_control_request, encode_stamped_set_request, Command,
-};
 use omsvc_core::proto::{raft_frame::Kind, HostMetadata, RaftFrame, ServiceConfiguration};
 use omsvc_core::proto::{TableSnapshot, TransactionInfo as ProtoTransactionInfo};
+use omsvc_core::table::{
+    decode_request, encode_run_control_request, encode_stamped_set_request, Command,
+};
 use omsvc_core::{
     encode_delete_request, encode_set_request, ConfigTable, TableOptions, MAX_CONFIGURATION_BYTES,
     MAX_SERVICE_NAME_BYTES,

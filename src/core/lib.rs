@@ -7,7 +7,7 @@
 //!
 //! - [`leadership`]: what this node may do, derived from Raft events (docs/design.md R1-R9).
 //! - [`services`]: registered services and the runner that starts and stops them.
-//! - [`config`]: the RocksDB configuration table (`statefulServiceConfigTable`) and its wire format.
+//! - [`table`]: the RocksDB configuration table (`statefulServiceConfigTable`) and its wire format.
 //! - [`stateful`]: typed configuration for services, written through a replication submitter.
 //! - [`node`]: one peer: the three above wired together.
 //!
@@ -44,7 +44,6 @@
 //! # }
 //! ```
 
-pub mod config;
 pub mod error;
 pub mod leadership;
 pub mod node;
@@ -53,22 +52,23 @@ pub mod proto;
 pub mod services;
 pub mod stateful;
 pub mod status_json;
+pub mod table;
 
-pub use crate::config::{
-    encode_delete_request, encode_run_control_request, encode_set_request,
-    encode_stamped_delete_request, encode_stamped_set_request, ApplyOutcome, ConfigTable,
-    TableOptions, TransactionInfo, MAX_CONFIGURATION_BYTES, MAX_SERVICE_NAME_BYTES,
-    SUPPORTED_FORMAT_VERSION,
-};
 pub use crate::error::{Error, ErrorKind, NameProblem};
 pub use crate::leadership::{Blocker, EventOutcome, LogIndex, Role, Term};
-pub use crate::node::{DbLocation, Node, NodeOptions, NodeStatus};
+pub use crate::node::{DbLocation, LocalSubmitter, Node, NodeOptions, NodeStatus};
 pub use crate::services::{
     EpochLease, EpochToken, Service, ServiceError, ServiceObserver, ServiceOptions, ServiceStatus,
     ServiceStatusView, ServiceWait,
 };
 pub use crate::stateful::{
-    ConfigSubmitter, LocalSubmitter, RunControlledConfiguration, StatefulConfig, SubmitReceipt,
+    ConfigSubmitter, RunControlledConfiguration, StatefulConfig, SubmitReceipt,
+};
+pub use crate::table::{
+    encode_delete_request, encode_run_control_request, encode_set_request,
+    encode_stamped_delete_request, encode_stamped_set_request, ApplyOutcome, ConfigTable,
+    TableOptions, TransactionInfo, MAX_CONFIGURATION_BYTES, MAX_SERVICE_NAME_BYTES,
+    SUPPORTED_FORMAT_VERSION,
 };
 
 /// Compiles and runs the README's Rust example as a doctest.

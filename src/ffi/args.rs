@@ -1,7 +1,7 @@
 //! Checking C arguments: NULL pointers, lengths and UTF-8, before anything is done.
 
 use super::status::{omsvc_status, FfiError};
-use omsvc_core::config::validate_service_name_bytes;
+use omsvc_core::table::validate_service_name_bytes;
 use std::ffi::c_char;
 
 fn null(what: &str) -> FfiError {

@@ -5,7 +5,7 @@ use super::args;
 use super::buffers::{new_bytes, new_name_list, omsvc_bytes, omsvc_name_list};
 use super::node::{node, omsvc_node, owned_node};
 use super::status::{omsvc_status, quoted, FfiError};
-use omsvc_core::config::{
+use omsvc_core::table::{
     encode_delete_request, encode_run_control_request, encode_set_request,
     encode_stamped_delete_request, encode_stamped_set_request, ApplyOutcome,
 };

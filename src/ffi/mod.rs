@@ -37,8 +37,8 @@ pub use version::*;
 pub const OMSVC_MAX_SERVICE_NAME_BYTES: usize = 255;
 /// Largest configuration value, in bytes (4 MiB).
 pub const OMSVC_MAX_CONFIGURATION_BYTES: usize = 4194304;
-const _: () = assert!(OMSVC_MAX_SERVICE_NAME_BYTES == omsvc_core::config::MAX_SERVICE_NAME_BYTES);
-const _: () = assert!(OMSVC_MAX_CONFIGURATION_BYTES == omsvc_core::config::MAX_CONFIGURATION_BYTES);
+const _: () = assert!(OMSVC_MAX_SERVICE_NAME_BYTES == omsvc_core::table::MAX_SERVICE_NAME_BYTES);
+const _: () = assert!(OMSVC_MAX_CONFIGURATION_BYTES == omsvc_core::table::MAX_CONFIGURATION_BYTES);
 
 #[cfg(not(target_pointer_width = "64"))]
 compile_error!(

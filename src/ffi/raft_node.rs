@@ -262,7 +262,7 @@ pub unsafe extern "C" fn omsvc_raft_node_set(
         let name = unsafe { args::service_name(name, name_len)? };
         // SAFETY: the C caller passes `value` readable for `value_len` bytes (NULL only with 0).
         let value = unsafe { args::bytes(value, value_len, "value")? };
-        let request = omsvc_core::config::encode_set_request(name, value)?;
+        let request = omsvc_core::table::encode_set_request(name, value)?;
         // SAFETY: the C caller passes `index_out` NULL or writable.
         unsafe { propose(&node, request, index_out) }
     })
@@ -280,7 +280,7 @@ pub unsafe extern "C" fn omsvc_raft_node_delete(
         let node = raft_node(node)?;
         // SAFETY: the C caller passes `name` readable for `name_len` bytes (NULL is refused).
         let name = unsafe { args::service_name(name, name_len)? };
-        let request = omsvc_core::config::encode_delete_request(name)?;
+        let request = omsvc_core::table::encode_delete_request(name)?;
         // SAFETY: the C caller passes `index_out` NULL or writable.
         unsafe { propose(&node, request, index_out) }
     })

@@ -7,10 +7,10 @@ use jni::objects::{JByteArray, JClass, JLongArray, JObject, JObjectArray, JStrin
 use jni::sys::{jboolean, jint, jlong};
 use jni::{Env, EnvUnowned};
 use omsvc_adapter_shared::handles::HandleTable;
-use omsvc_core::config::ApplyOutcome;
 use omsvc_core::leadership::EventOutcome;
 use omsvc_core::node::{DbLocation, Node, NodeOptions};
 use omsvc_core::services::ServiceOptions;
+use omsvc_core::table::ApplyOutcome;
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -4,8 +4,8 @@
 //! grows only by what arrived, so a peer that announces a large frame and sends little costs
 //! little. A frame may not exceed [`MAX_FRAME_BYTES`], derived from the protocol's own limits.
 
-use omsvc_core::config::{MAX_CONFIGURATION_BYTES, MAX_SERVICE_NAME_BYTES};
 use omsvc_core::proto::{raft_frame::Kind, RaftFrame};
+use omsvc_core::table::{MAX_CONFIGURATION_BYTES, MAX_SERVICE_NAME_BYTES};
 use prost::Message;
 use std::io;
 use std::sync::Arc;

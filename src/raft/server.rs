@@ -373,7 +373,7 @@ pub(crate) async fn client_write(
             "a command of {} bytes exceeds the {MAX_COMMAND_BYTES}-byte limit of one entry \
              (a configuration value may hold {} bytes)",
             request.command.0.len(),
-            omsvc_core::config::MAX_CONFIGURATION_BYTES
+            omsvc_core::table::MAX_CONFIGURATION_BYTES
         )));
     }
     let proposed = Instant::now();

@@ -3,10 +3,10 @@
 //! applied index too). Snapshots are the table at its last applied entry.
 
 use super::types::{CommandResponse, LogId, RaftNodeId, StorageError, TypeConfig};
-use omsvc_core::config::ApplyOutcome;
 use omsvc_core::error::Error;
 use omsvc_core::node::Node;
 use omsvc_core::proto::TableSnapshot;
+use omsvc_core::table::ApplyOutcome;
 use openraft::storage::{RaftStateMachine, Snapshot};
 use openraft::{
     BasicNode, CommittedLeaderId, Entry, EntryPayload, ErrorSubject, ErrorVerb, OptionalSend,

@@ -19,7 +19,7 @@ pub fn parse_command_spec(text: &str) -> Result<(String, String), String> {
     let (name, command) = text
         .split_once('=')
         .ok_or_else(|| format!("expected NAME=COMMAND, got {text:?}"))?;
-    omsvc_core::config::validate_service_name(name)
+    omsvc_core::table::validate_service_name(name)
         .map_err(|error| format!("service name {name:?}: {error}"))?;
     if command.trim().is_empty() {
         return Err(format!("service {name} has an empty command"));

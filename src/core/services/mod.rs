@@ -5,6 +5,7 @@ mod manager;
 mod observer;
 mod runner;
 mod service;
+mod shared;
 mod slot;
 mod status;
 

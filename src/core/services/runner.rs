@@ -3,8 +3,8 @@
 //! latest wanted state, so a burst of leader flaps collapses into whatever is wanted last.
 //! Services whose permission ended stop at the same time, each on a thread of its own.
 
-use super::manager::{ManagerState, Shared};
 use super::service::EpochToken;
+use super::shared::{ManagerState, Shared};
 use super::slot::{Action, Next};
 use crate::services::ServiceError;
 use std::cell::Cell;

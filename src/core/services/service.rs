@@ -1,7 +1,7 @@
 //! What a leader-only service implements, and what it is handed when it starts.
 
 use super::fence::Fence;
-use super::manager::Shared;
+use super::shared::Shared;
 use crate::leadership::{GrantId, Term};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock, Weak};

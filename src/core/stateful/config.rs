@@ -1,12 +1,12 @@
 //! [`StatefulConfig`]: one service's typed configuration over the node's table.
 
 use super::submitter::{ConfigSubmitter, SubmitReceipt};
-use crate::config::{
+use crate::error::Error;
+use crate::services::EpochToken;
+use crate::table::{
     encode_delete_request, encode_run_control_request, encode_set_request,
     encode_stamped_delete_request, encode_stamped_set_request, validate_service_name, ConfigTable,
 };
-use crate::error::Error;
-use crate::services::EpochToken;
 use std::marker::PhantomData;
 use std::sync::Arc;
 

@@ -1,11 +1,9 @@
 //! The replication path a configuration write takes. On OM it is a Ratis request; in openraft
-//! mode a proposal; on a single node (and in tests) [`LocalSubmitter`] applies directly.
+//! mode a proposal; on a single node (and in tests) [`crate::LocalSubmitter`] applies directly.
 
 use crate::error::Error;
 use crate::leadership::{LogIndex, Term};
-use crate::node::NodeInner;
 use crate::services::EpochToken;
-use std::sync::Weak;
 
 /// Where a submitted command landed in the log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,26 +40,5 @@ pub fn ensure_current(writer: &EpochToken) -> Result<(), Error> {
         Err(Error::EpochEnded {
             epoch: writer.epoch(),
         })
-    }
-}
-
-/// Applies commands straight into one node's table as the next log entry: for a node that is
-/// its own single-peer group, and for tests. Indexes are chosen under the table's write lock,
-/// so any number of local submitters of one node never claim the same entry. It holds the node
-/// weakly, so a service that keeps one does not keep its node alive.
-pub struct LocalSubmitter {
-    node: Weak<NodeInner>,
-}
-
-impl LocalSubmitter {
-    pub(crate) fn new(node: Weak<NodeInner>) -> Self {
-        LocalSubmitter { node }
-    }
-}
-
-impl ConfigSubmitter for LocalSubmitter {
-    fn submit(&self, request: Vec<u8>) -> Result<SubmitReceipt, Error> {
-        let node = self.node.upgrade().ok_or(Error::ShutDown)?;
-        node.append_entry(&request)
     }
 }

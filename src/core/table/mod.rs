@@ -2,21 +2,21 @@
 //! changed only by applying replicated log entries.
 
 mod command;
+mod config_table;
 mod dir_lock;
 mod format;
 mod limits;
-mod table;
 
 pub use command::{
     decode_request, encode_delete_request, encode_run_control_request, encode_set_request,
     encode_stamped_delete_request, encode_stamped_set_request, Command, Request,
 };
+pub use config_table::{ApplyOutcome, ConfigTable, TableOptions, TransactionInfo};
 pub use format::SUPPORTED_FORMAT_VERSION;
 pub use limits::{
     validate_configuration, validate_peer_id, validate_service_name, validate_service_name_bytes,
     MAX_CONFIGURATION_BYTES, MAX_SERVICE_NAME_BYTES,
 };
-pub use table::{ApplyOutcome, ConfigTable, TableOptions, TransactionInfo};
 
 /// The column family holding service configurations: service name -> opaque bytes.
 pub const CONFIG_COLUMN_FAMILY: &str = "statefulServiceConfigTable";

@@ -1,14 +1,18 @@
 //! A node: one Raft peer's view of libomsvc, wiring the service manager (with its leadership
 //! model) to the configuration table. Every adapter (C, Java, openraft, CLI) drives a `Node`.
 
-use crate::config::{ApplyOutcome, ConfigTable, TableOptions, TransactionInfo};
+mod local_submitter;
+
+pub use local_submitter::LocalSubmitter;
+
 use crate::error::Error;
 use crate::leadership::{Blocker, EventOutcome, LogIndex, Permission, Role, Term};
 use crate::proto::TableSnapshot;
 use crate::services::{
     Service, ServiceManager, ServiceObserver, ServiceOptions, ServiceStatusView,
 };
-use crate::stateful::{ConfigSubmitter, LocalSubmitter, StatefulConfig, SubmitReceipt};
+use crate::stateful::{ConfigSubmitter, StatefulConfig, SubmitReceipt};
+use crate::table::{ApplyOutcome, ConfigTable, TableOptions, TransactionInfo};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -90,7 +94,7 @@ impl Node {
     /// Opens (or creates) the node's database and starts its runner thread. The peer id must be
     /// 1 to 255 bytes with no control characters ([`Error::InvalidPeerId`] otherwise).
     pub fn open(options: NodeOptions) -> Result<Node, Error> {
-        crate::config::validate_peer_id(&options.self_id)?;
+        crate::table::validate_peer_id(&options.self_id)?;
         let (path, ephemeral_dir) = match options.db {
             DbLocation::Dir(path) => (path, None),
             DbLocation::Ephemeral => {
