@@ -2,7 +2,7 @@
 //! the Java exception class and the CLI's exit code.
 
 use omsvc::ffi::{omsvc_status_message, FfiError};
-use omsvc_core::error::{Error, ErrorKind, NameProblem};
+use omsvc_core::error::{Cause, Error, ErrorKind, NameProblem};
 use omsvc_jni::errors::{error_table_rows, exception_class_of};
 use std::ffi::CStr;
 use std::path::PathBuf;
@@ -32,7 +32,7 @@ fn sample(kind: ErrorKind) -> Error {
         },
         ErrorKind::CorruptConfiguration => Error::CorruptConfiguration {
             name,
-            source: <u64 as prost::Message>::decode(&[0x08][..]).unwrap_err(),
+            source: Cause::new(<u64 as prost::Message>::decode(&[0x08][..]).unwrap_err()),
         },
         ErrorKind::DatabaseLocked => Error::DatabaseLocked { path },
         ErrorKind::DatabaseMissing => Error::DatabaseMissing { path },
@@ -46,7 +46,7 @@ fn sample(kind: ErrorKind) -> Error {
         ErrorKind::Storage => Error::Storage {
             operation: "open",
             path: path.clone(),
-            source: rocksdb_error(),
+            source: Cause::new(rocksdb_error()),
         },
         ErrorKind::Io => Error::Io {
             operation: "read",

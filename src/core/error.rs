@@ -113,7 +113,7 @@ pub enum Error {
         name: String,
         /// The decoder's error.
         #[source]
-        source: prost::DecodeError,
+        source: Cause,
     },
 
     /// Another writer holds the database directory (docs/design.md T7).
@@ -185,7 +185,7 @@ pub enum Error {
         path: PathBuf,
         /// RocksDB's error.
         #[source]
-        source: rocksdb::Error,
+        source: Cause,
     },
 
     /// A file system operation failed.
@@ -349,5 +349,29 @@ impl Error {
                 | Error::MalformedCommand { .. }
                 | Error::StaleWriterEpoch { .. }
         )
+    }
+}
+
+/// The error of a library libomsvc builds on (RocksDB, protobuf), kept as the source of an
+/// [`Error`] without making that library's type, or its version, part of libomsvc's API.
+#[derive(Debug)]
+pub struct Cause(Box<dyn std::error::Error + Send + Sync + 'static>);
+
+impl Cause {
+    /// Wraps `error`; its text and its own source stay readable through this one.
+    pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Cause(Box::new(error))
+    }
+}
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for Cause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
     }
 }

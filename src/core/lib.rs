@@ -54,7 +54,7 @@ pub mod stateful;
 pub mod status_json;
 pub mod table;
 
-pub use crate::error::{Error, ErrorKind, NameProblem};
+pub use crate::error::{Cause, Error, ErrorKind, NameProblem};
 pub use crate::leadership::{Blocker, EventOutcome, LogIndex, Role, Term};
 pub use crate::node::{DbLocation, LocalSubmitter, Node, NodeOptions, NodeStatus};
 pub use crate::services::{

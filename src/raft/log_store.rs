@@ -2,7 +2,7 @@
 //! openraft is told they are flushed; the vote is fsynced before it is acknowledged.
 
 use super::types::{LogId, RaftNodeId, StorageError, TypeConfig};
-use omsvc_core::error::Error;
+use omsvc_core::error::{Cause, Error};
 use openraft::storage::{LogFlushed, LogState, RaftLogStorage};
 use openraft::{Entry, ErrorSubject, ErrorVerb, OptionalSend, RaftLogReader, StorageIOError, Vote};
 use rocksdb::{
@@ -59,7 +59,7 @@ impl LogStore {
                 Error::Storage {
                     operation: "open the raft log",
                     path: path.to_owned(),
-                    source,
+                    source: Cause::new(source),
                 }
             }
         })?;
@@ -93,7 +93,7 @@ impl LogStore {
         let storage = |source| Error::Storage {
             operation: "read the node identity",
             path: path.to_owned(),
-            source,
+            source: Cause::new(source),
         };
         match self.db.get_cf(self.meta(), IDENTITY_KEY).map_err(storage)? {
             None => {
@@ -105,7 +105,7 @@ impl LogStore {
                     .map_err(|source| Error::Storage {
                         operation: "record the node identity",
                         path: path.to_owned(),
-                        source,
+                        source: Cause::new(source),
                     })
             }
             Some(bytes) => {

@@ -1,7 +1,7 @@
 //! [`StatefulConfig`]: one service's typed configuration over the node's table.
 
 use super::submitter::{ConfigSubmitter, SubmitReceipt};
-use crate::error::Error;
+use crate::error::{Cause, Error};
 use crate::services::EpochToken;
 use crate::table::{
     encode_delete_request, encode_run_control_request, encode_set_request,
@@ -71,7 +71,7 @@ impl<M: prost::Message + Default> StatefulConfig<M> {
             Some(bytes) => M::decode(bytes.as_slice()).map(Some).map_err(|source| {
                 Error::CorruptConfiguration {
                     name: self.name.clone(),
-                    source,
+                    source: Cause::new(source),
                 }
             }),
         }

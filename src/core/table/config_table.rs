@@ -9,7 +9,7 @@ use super::dir_lock::DirLock;
 use super::format::{check_existing, current_format_value, FORMAT_VERSION_KEY};
 use super::limits::validate_service_name;
 use super::{CONFIG_COLUMN_FAMILY, META_COLUMN_FAMILY};
-use crate::error::Error;
+use crate::error::{Cause, Error};
 use crate::leadership::{LogIndex, Term};
 use crate::proto;
 use prost::Message;
@@ -287,7 +287,7 @@ impl ConfigTable {
             .map_err(|source| Error::Storage {
                 operation: "read a run-control record",
                 path: self.path.clone(),
-                source,
+                source: Cause::new(source),
             })?;
         stored
             .map(|value| decode_run_control(&value, &self.path))
@@ -331,7 +331,7 @@ impl ConfigTable {
             .map_err(|source| Error::Storage {
                 operation: "read host metadata",
                 path: self.path.clone(),
-                source,
+                source: Cause::new(source),
             })
     }
 
@@ -383,7 +383,7 @@ impl ConfigTable {
                 item.map_err(|source| Error::Storage {
                     operation: "iterate the meta records",
                     path: self.path.clone(),
-                    source,
+                    source: Cause::new(source),
                 })
             })
             .take_while(|item| {
@@ -476,7 +476,7 @@ impl ConfigTable {
             .map_err(|source| Error::Storage {
                 operation: "read a configuration",
                 path: self.path.clone(),
-                source,
+                source: Cause::new(source),
             })?;
         Ok(value.map(|bytes| bytes.to_vec()))
     }
@@ -516,7 +516,7 @@ impl ConfigTable {
         let storage = |source| Error::Storage {
             operation: "create a checkpoint",
             path: dir.to_owned(),
-            source,
+            source: Cause::new(source),
         };
         Checkpoint::new(&self.db)
             .and_then(|checkpoint| checkpoint.create_checkpoint(dir))
@@ -571,7 +571,7 @@ impl ConfigTable {
             .map_err(|source| Error::Storage {
                 operation,
                 path: self.path.clone(),
-                source,
+                source: Cause::new(source),
             })
     }
 
@@ -582,7 +582,7 @@ impl ConfigTable {
             .map_err(|source| Error::Storage {
                 operation: "read the transaction info",
                 path: self.path.clone(),
-                source,
+                source: Cause::new(source),
             })?;
         match stored {
             None => Ok(None),
@@ -610,7 +610,7 @@ fn read_entries(db: &DB, cf: &ColumnFamily, path: &Path) -> Result<Vec<(String, 
             let (key, value) = item.map_err(|source| Error::Storage {
                 operation: "iterate the configurations",
                 path: path.to_owned(),
-                source,
+                source: Cause::new(source),
             })?;
             Ok((String::from_utf8_lossy(&key).into_owned(), value.into_vec()))
         })
@@ -692,7 +692,7 @@ fn open_error(path: &Path, source: rocksdb::Error) -> Error {
         Error::Storage {
             operation: "open the database",
             path: path.to_owned(),
-            source,
+            source: Cause::new(source),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! another version is refused before anything in it is read or written.
 
 use super::{CONFIG_COLUMN_FAMILY, META_COLUMN_FAMILY};
-use crate::error::Error;
+use crate::error::{Cause, Error};
 use rocksdb::{Options, DB};
 use std::path::Path;
 
@@ -24,7 +24,7 @@ pub(super) fn check_existing(path: &Path) -> Result<Vec<String>, Error> {
         DB::list_cf(&Options::default(), path).map_err(|source| Error::Storage {
             operation: "list the column families",
             path: path.to_owned(),
-            source,
+            source: Cause::new(source),
         })?;
     if !column_families.iter().any(|cf| cf == META_COLUMN_FAMILY)
         || !column_families.iter().any(|cf| cf == CONFIG_COLUMN_FAMILY)
@@ -37,7 +37,7 @@ pub(super) fn check_existing(path: &Path) -> Result<Vec<String>, Error> {
         .map_err(|source| Error::Storage {
             operation: "open (read-only, to check its format)",
             path: path.to_owned(),
-            source,
+            source: Cause::new(source),
         })?;
     let meta = db
         .cf_handle(META_COLUMN_FAMILY)
@@ -49,7 +49,7 @@ pub(super) fn check_existing(path: &Path) -> Result<Vec<String>, Error> {
         .map_err(|source| Error::Storage {
             operation: "read the format version",
             path: path.to_owned(),
-            source,
+            source: Cause::new(source),
         })?;
     match stored {
         None => Err(Error::NotAnOmsvcDatabase {
