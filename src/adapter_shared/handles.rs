@@ -85,11 +85,28 @@ pub struct HandleTable<T> {
     lease_lock: Mutex<()>,
 }
 
+impl<T> std::fmt::Debug for HandleTable<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HandleTable")
+            .field("kind", &self.kind)
+            .field("tag", &self.tag)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A reference to a handle's object for the length of one call, counted so that the owner's
 /// release can wait for it to end ([`HandleTable::wait_unshared`]).
 pub struct Lease<'t, T> {
     value: Option<Arc<T>>,
     table: &'t HandleTable<T>,
+}
+
+impl<T> std::fmt::Debug for Lease<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lease")
+            .field("table", self.table)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<T> std::ops::Deref for Lease<'_, T> {

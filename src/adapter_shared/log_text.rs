@@ -16,7 +16,7 @@ pub fn level_number(level: &Level) -> u8 {
 }
 
 /// An event's text: "message key=value key=value".
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct MessageAndFields {
     message: String,
     fields: String,

@@ -22,6 +22,15 @@ pub struct RaftClient {
     timeout: Duration,
 }
 
+impl std::fmt::Debug for RaftClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RaftClient")
+            .field("connection", &self.connection)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
 impl RaftClient {
     /// A client of the node at `addr` in cluster `cluster` (another cluster's node refuses it).
     pub fn new(addr: &str, cluster: &str, timeout: Duration) -> Result<RaftClient, ClientError> {

@@ -31,6 +31,15 @@ pub struct LogStore {
     committed_index: Arc<AtomicU64>,
 }
 
+impl std::fmt::Debug for LogStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LogStore")
+            .field("path", &self.db.path())
+            .field("committed_index", &self.committed_index)
+            .finish()
+    }
+}
+
 /// Which node and cluster a data directory belongs to, recorded at first start.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct Identity {

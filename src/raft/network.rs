@@ -80,6 +80,16 @@ pub struct Connection {
     next_request: u64,
 }
 
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("addr", &self.addr)
+            .field("cluster", &self.cluster)
+            .field("connected", &self.stream.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Connection {
     /// A connection to `addr` in cluster `cluster`, opened at the first call.
     pub fn new(addr: impl Into<String>, cluster: impl Into<String>) -> Self {
@@ -232,6 +242,14 @@ pub struct Network {
     pub fault: Arc<FaultSwitch>,
 }
 
+impl std::fmt::Debug for Network {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Network")
+            .field("cluster", &self.cluster)
+            .finish_non_exhaustive()
+    }
+}
+
 impl RaftNetworkFactory<TypeConfig> for Network {
     type Network = PeerClient;
 
@@ -249,6 +267,15 @@ pub struct PeerClient {
     target: RaftNodeId,
     connection: Connection,
     fault: Arc<FaultSwitch>,
+}
+
+impl std::fmt::Debug for PeerClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PeerClient")
+            .field("target", &self.target)
+            .field("connection", &self.connection)
+            .finish_non_exhaustive()
+    }
 }
 
 impl PeerClient {

@@ -170,6 +170,16 @@ pub struct RaftNode {
     _ephemeral_dir: Option<tempfile::TempDir>,
 }
 
+impl std::fmt::Debug for RaftNode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RaftNode")
+            .field("id", &self.context.id)
+            .field("addr", &self.context.addr)
+            .field("cluster", &self.context.cluster)
+            .finish_non_exhaustive()
+    }
+}
+
 impl RaftNode {
     /// Opens the data directory, starts openraft, the server and the leadership watch. A new
     /// cluster also needs [`RaftNode::initialize`] on one node.

@@ -53,6 +53,16 @@ pub struct ServerContext {
     pub metrics: Arc<NodeMetrics>,
 }
 
+impl std::fmt::Debug for ServerContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerContext")
+            .field("id", &self.id)
+            .field("addr", &self.addr)
+            .field("cluster", &self.cluster)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Accepts connections on `listener` within the connection limits and answers Raft RPCs and
 /// client requests, until the task is dropped.
 pub async fn serve(listener: TcpListener, context: Arc<ServerContext>) {

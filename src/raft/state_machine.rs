@@ -34,6 +34,15 @@ pub struct StateMachine {
     built: Arc<std::sync::atomic::AtomicU64>,
 }
 
+impl std::fmt::Debug for StateMachine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StateMachine")
+            .field("node", &self.node)
+            .field("self_id", &self.self_id)
+            .finish_non_exhaustive()
+    }
+}
+
 impl StateMachine {
     /// The state machine of node `self_id`, applying into `node`'s table.
     pub fn new(node: Arc<Node>, self_id: RaftNodeId) -> Self {

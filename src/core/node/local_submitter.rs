@@ -14,6 +14,15 @@ pub struct LocalSubmitter {
     node: Weak<NodeInner>,
 }
 
+impl std::fmt::Debug for LocalSubmitter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let node = self.node.upgrade();
+        f.debug_struct("LocalSubmitter")
+            .field("node", &node.as_ref().map(|node| node.self_id.as_str()))
+            .finish()
+    }
+}
+
 impl LocalSubmitter {
     pub(crate) fn new(node: Weak<NodeInner>) -> Self {
         LocalSubmitter { node }

@@ -82,6 +82,15 @@ pub struct Node {
     inner: Arc<NodeInner>,
 }
 
+impl std::fmt::Debug for Node {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Node")
+            .field("id", &self.inner.self_id)
+            .field("table", &self.inner.table)
+            .finish_non_exhaustive()
+    }
+}
+
 pub(crate) struct NodeInner {
     // Field order is drop order: services stop before the table closes.
     pub(crate) manager: ServiceManager,

@@ -22,6 +22,13 @@ pub struct ServiceManager {
     runner: Mutex<Option<JoinHandle<()>>>,
 }
 
+impl std::fmt::Debug for ServiceManager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Reading the state would take the manager's lock, which the caller may hold.
+        f.debug_struct("ServiceManager").finish_non_exhaustive()
+    }
+}
+
 impl ServiceManager {
     /// A manager for peer `self_id`, with its runner thread started.
     pub fn new(self_id: &str) -> Result<Self, Error> {

@@ -33,6 +33,15 @@ pub struct StatefulConfig<M> {
     _message: PhantomData<fn() -> M>,
 }
 
+impl<M> std::fmt::Debug for StatefulConfig<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StatefulConfig")
+            .field("name", &self.name)
+            .field("table", &self.table)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<M> Clone for StatefulConfig<M> {
     fn clone(&self) -> Self {
         StatefulConfig {
