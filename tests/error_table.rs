@@ -196,8 +196,7 @@ fn an_invalid_peer_id_is_an_invalid_argument_everywhere() {
         "",
         omsvc_core::DbLocation::Ephemeral,
     ))
-    .err()
-    .expect("an empty peer id is refused");
+    .expect_err("an empty peer id is refused");
     assert!(
         matches!(
             &error,
