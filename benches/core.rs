@@ -255,11 +255,7 @@ fn open_node() -> Node {
 }
 
 fn open_table(path: &Path, sync_writes: bool) -> ConfigTable {
-    let options = TableOptions {
-        sync_writes,
-        create_if_missing: true,
-    };
-    ConfigTable::open(path, options).unwrap()
+    ConfigTable::open(path, TableOptions::default().with_sync_writes(sync_writes)).unwrap()
 }
 
 fn open_raw(path: &Path) -> DB {

@@ -228,10 +228,7 @@ fn a_missing_database_is_an_error_naming_the_path_unless_creation_is_allowed() {
     let err = ConfigTable::open_read_only(&missing).unwrap_err();
     assert!(matches!(err, Error::DatabaseMissing { .. }));
     assert!(err.to_string().contains("no-such-node"), "{err}");
-    let options = TableOptions {
-        create_if_missing: false,
-        ..TableOptions::default()
-    };
+    let options = TableOptions::default().with_create_if_missing(false);
     assert!(matches!(
         ConfigTable::open(&missing, options),
         Err(Error::DatabaseMissing { .. })

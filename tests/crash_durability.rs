@@ -53,13 +53,7 @@ fn value_of(index: u64) -> Vec<u8> {
 }
 
 fn open(dir: &Path) -> Result<ConfigTable, omsvc_core::Error> {
-    ConfigTable::open(
-        dir,
-        TableOptions {
-            sync_writes: true,
-            create_if_missing: true,
-        },
-    )
+    ConfigTable::open(dir, TableOptions::default().with_sync_writes(true))
 }
 
 /// The writer run in the child process. It loops until it is killed, printing

@@ -212,10 +212,7 @@ fn fuzz_snapshot_decode_and_import() {
     let dir = tempfile::tempdir().unwrap();
     let table = ConfigTable::open(
         dir.path().join("table"),
-        TableOptions {
-            sync_writes: false,
-            create_if_missing: true,
-        },
+        TableOptions::default().with_sync_writes(false),
     )
     .unwrap();
     let entries = |table: &ConfigTable| table.entries().unwrap();

@@ -180,10 +180,7 @@ fn the_delay_after_ready_holds_on_every_path_into_leader_ready() {
     let delay = Duration::from_millis(400);
     let node = node("om1");
     let service = Recorder::new("Delayed", Arc::new(Mutex::new(Vec::new())));
-    let options = ServiceOptions {
-        delay_after_ready: delay,
-        ..ServiceOptions::default()
-    };
+    let options = ServiceOptions::default().with_delay_after_ready(delay);
     node.register_shared("Delayed", service.clone(), options)
         .unwrap();
     node.leader_changed(5, Some("om1"));

@@ -214,6 +214,7 @@ proptest! {
                     }
                     ServiceStatus::Pausing => prop_assert_eq!(allowed, None, "not running though allowed after {:?}", &events[..=step]),
                     ServiceStatus::Stopping => prop_assert!(false, "still stopping after the runner settled: {:?}", &events[..=step]),
+                    other => prop_assert!(false, "a status this test does not know: {:?}", other),
                 }
             }
         }

@@ -206,10 +206,10 @@ fn failing_start_is_retried_with_its_error_visible_and_others_unaffected() {
     let log = Arc::new(Mutex::new(Vec::new()));
     let flaky = Recorder::new("Flaky", log.clone());
     flaky.failures_left.store(2, Ordering::SeqCst);
-    let options = ServiceOptions {
-        retry_initial: Duration::from_millis(20),
-        ..ServiceOptions::default()
-    };
+    let options = ServiceOptions::default().with_retry(
+        Duration::from_millis(20),
+        ServiceOptions::default().retry_max,
+    );
     node.register_shared("Flaky", flaky.clone(), options)
         .unwrap();
     let steady = Recorder::new("Steady", log);
@@ -331,10 +331,7 @@ fn a_burst_of_flaps_collapses_to_the_last_wanted_state() {
 fn delay_after_ready_holds_the_start_back() {
     let node = node("om1");
     let service = Recorder::new("Delayed", Arc::new(Mutex::new(Vec::new())));
-    let options = ServiceOptions {
-        delay_after_ready: Duration::from_millis(1500),
-        ..ServiceOptions::default()
-    };
+    let options = ServiceOptions::default().with_delay_after_ready(Duration::from_millis(1500));
     node.register_shared("Delayed", service.clone(), options)
         .unwrap();
     node.leader_changed(1, Some("om1"));
@@ -444,10 +441,10 @@ fn the_observer_hears_each_successful_start_with_its_epoch_and_no_failed_one() {
     let log = Arc::new(Mutex::new(Vec::new()));
     let flaky = Recorder::new("Flaky", log);
     flaky.failures_left.store(1, Ordering::SeqCst);
-    let options = ServiceOptions {
-        retry_initial: Duration::from_millis(20),
-        ..ServiceOptions::default()
-    };
+    let options = ServiceOptions::default().with_retry(
+        Duration::from_millis(20),
+        ServiceOptions::default().retry_max,
+    );
     node.register_shared("Flaky", flaky.clone(), options)
         .unwrap();
 
@@ -500,11 +497,8 @@ impl Runs {
 fn a_run_that_fails_while_running_is_restarted_with_growing_backoff_and_its_reason_shown() {
     let runs = Arc::new(Runs(Mutex::new(Vec::new())));
     let node = node("om1");
-    let options = ServiceOptions {
-        retry_initial: Duration::from_millis(200),
-        retry_max: Duration::from_secs(10),
-        ..ServiceOptions::default()
-    };
+    let options =
+        ServiceOptions::default().with_retry(Duration::from_millis(200), Duration::from_secs(10));
     node.register_shared("Worker", runs.clone(), options)
         .unwrap();
     node.leader_changed(2, Some("om1"));

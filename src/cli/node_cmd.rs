@@ -194,11 +194,8 @@ fn register_commands(
         lease_margin: timeouts.service_stop_budget(),
         program,
     });
-    let options = ServiceOptions {
-        retry_initial: Duration::from_millis(500),
-        retry_max: Duration::from_secs(30),
-        ..ServiceOptions::default()
-    };
+    let options =
+        ServiceOptions::default().with_retry(Duration::from_millis(500), Duration::from_secs(30));
     let mut commands = Vec::new();
     for (name, command) in &args.services {
         let service = Arc::new(CommandService::new(

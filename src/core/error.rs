@@ -11,6 +11,7 @@ pub use kind::ErrorKind;
 
 /// Why a service name was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum NameProblem {
     /// The name has no bytes.
     Empty,
@@ -47,6 +48,7 @@ impl std::fmt::Display for NameProblem {
 
 /// Everything that can go wrong in libomsvc. Each message says what happened and what to do.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// A service name breaks the naming rules (docs/design.md S1).
     #[error("invalid service name {name:?}: {problem}")]

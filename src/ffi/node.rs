@@ -132,10 +132,9 @@ pub unsafe extern "C" fn omsvc_node_open(
             )
         };
         let mut node_options = NodeOptions::new(self_id, db);
-        node_options.table = TableOptions {
-            sync_writes: options.sync_writes,
-            create_if_missing: options.create_if_missing,
-        };
+        node_options.table = TableOptions::default()
+            .with_sync_writes(options.sync_writes)
+            .with_create_if_missing(options.create_if_missing);
         let node = Node::open(node_options)?;
         *node_out = NODES.insert(node) as *mut omsvc_node;
         Ok(())

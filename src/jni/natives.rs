@@ -340,10 +340,8 @@ pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_registerService<'l
         }
         let node = node(handle)?;
         let service = JavaService::new(env.get_java_vm()?, env.new_global_ref(&service)?);
-        let options = ServiceOptions {
-            delay_after_ready: Duration::from_millis(delay_after_ready_millis.max(0) as u64),
-            ..ServiceOptions::default()
-        };
+        let options = ServiceOptions::default()
+            .with_delay_after_ready(Duration::from_millis(delay_after_ready_millis.max(0) as u64));
         node.register(&name, service, options)?;
         Ok(())
     })

@@ -16,7 +16,7 @@ use omsvc_core::error::Error;
 use omsvc_core::node::{DbLocation, Node, NodeOptions};
 use omsvc_core::services::EpochToken;
 use omsvc_core::stateful::{ensure_current, ConfigSubmitter, SubmitReceipt};
-use omsvc_core::table::{encode_delete_request, encode_set_request, TableOptions};
+use omsvc_core::table::{encode_delete_request, encode_set_request};
 use openraft::{BasicNode, Config, SnapshotPolicy};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -202,15 +202,11 @@ impl RaftNode {
         };
         let log_store = LogStore::open(&data_dir.join("raft"), id, &options.cluster)?;
         let metrics = Arc::new(NodeMetrics::new(log_store.committed_index()));
-        let table = TableOptions {
-            sync_writes: true,
-            create_if_missing: true,
-        };
-        let node = Arc::new(Node::open(NodeOptions {
-            self_id: id.to_string(),
-            db: DbLocation::Dir(data_dir.join("table")),
-            table,
-        })?);
+        let mut node_options =
+            NodeOptions::new(id.to_string(), DbLocation::Dir(data_dir.join("table")));
+        // openraft hears "applied" from the state machine: the entry must be on disk by then.
+        node_options.table.sync_writes = true;
+        let node = Arc::new(Node::open(node_options)?);
         node.set_service_observer(metrics.clone());
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)

@@ -14,6 +14,7 @@ use std::time::Instant;
 
 /// This node's role in the current term.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Role {
     /// Another peer leads, or no leader is known.
     Follower,
@@ -23,7 +24,8 @@ pub enum Role {
     LeaderReady,
 }
 
-/// What an event did to the model.
+/// What an event did to the model. Exhaustive on purpose: the adapters map each outcome to a
+/// fixed number, so a new outcome must be a deliberate change to each of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventOutcome {
     /// The state changed.

@@ -27,6 +27,7 @@ pub enum Permission {
 
 /// Why leader-only services may not run on this node now.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Blocker {
     /// Another peer leads, or no leader is known.
     NotLeader {

@@ -19,6 +19,7 @@ use std::time::Duration;
 
 /// Where a node keeps its RocksDB database.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum DbLocation {
     /// A directory the host owns; configuration survives restarts.
     Dir(PathBuf),
@@ -29,6 +30,7 @@ pub enum DbLocation {
 
 /// How a node is opened.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct NodeOptions {
     /// This peer's id as the Raft group names it (Ratis's RaftPeerId, openraft's node id).
     pub self_id: String,
@@ -51,6 +53,7 @@ impl NodeOptions {
 
 /// Everything an operator needs to see why a service runs or not.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct NodeStatus {
     /// This peer's id.
     pub self_id: String,

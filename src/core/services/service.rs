@@ -69,6 +69,7 @@ impl std::fmt::Debug for EpochToken {
 
 /// How long this node may still act as the leader of an epoch, for work that must stop by
 /// itself in time (a child process, say) when this process cannot tell it to.
+/// Exhaustive on purpose: a user must treat every case, as a wrong guess would outlive the epoch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EpochLease {
     /// Leadership of the epoch holds until this instant unless the host renews it.
@@ -155,6 +156,7 @@ impl EpochToken {
 
 /// Per-service gates and retry policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ServiceOptions {
     /// Wait this long after the node becomes leader-ready before starting (like SCM's
     /// BackgroundSCMService wait time), so a flapping leader does not churn the service.
@@ -176,6 +178,19 @@ impl Default for ServiceOptions {
 }
 
 impl ServiceOptions {
+    /// These options with `delay` as [`ServiceOptions::delay_after_ready`].
+    pub fn with_delay_after_ready(mut self, delay: Duration) -> Self {
+        self.delay_after_ready = delay;
+        self
+    }
+
+    /// These options retrying a failed start after `initial`, doubling up to `max`.
+    pub fn with_retry(mut self, initial: Duration, max: Duration) -> Self {
+        self.retry_initial = initial;
+        self.retry_max = max;
+        self
+    }
+
     /// The wait before retry number `failures` (1 for the first retry).
     pub(crate) fn backoff(&self, failures: u32) -> Duration {
         let doublings = failures.saturating_sub(1).min(31);

@@ -5,6 +5,7 @@ use std::time::{Duration, SystemTime};
 
 /// Ozone's `ServiceStatus`, plus the moment between a stop request and `stop` returning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ServiceStatus {
     /// Started and still permitted to run.
     Running,
@@ -33,6 +34,7 @@ impl ServiceStatus {
 
 /// Why a service that is not running has not started.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ServiceWait {
     /// This node may not run services now.
     Leadership(Blocker),
@@ -93,6 +95,7 @@ impl std::fmt::Display for ServiceWait {
 
 /// One service's status and counters.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ServiceStatusView {
     /// The name it was registered with.
     pub name: String,

@@ -38,7 +38,7 @@ pub struct TransactionInfo {
     pub index: LogIndex,
 }
 
-/// What applying an entry did.
+/// What applying an entry did. Exhaustive on purpose: a host must handle every outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApplyOutcome {
     /// The entry changed the table; `info` is now the last applied entry.
@@ -55,12 +55,27 @@ pub enum ApplyOutcome {
 
 /// How a table is opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TableOptions {
     /// fsync the write-ahead log before an apply returns, so an acknowledged entry survives a
     /// machine crash. Without it, entries survive a process crash only.
     pub sync_writes: bool,
     /// Create the directory and a new database when none exists.
     pub create_if_missing: bool,
+}
+
+impl TableOptions {
+    /// These options with [`TableOptions::sync_writes`] set to `sync`.
+    pub fn with_sync_writes(mut self, sync: bool) -> Self {
+        self.sync_writes = sync;
+        self
+    }
+
+    /// These options with [`TableOptions::create_if_missing`] set to `create`.
+    pub fn with_create_if_missing(mut self, create: bool) -> Self {
+        self.create_if_missing = create;
+        self
+    }
 }
 
 impl Default for TableOptions {
