@@ -12,14 +12,16 @@
 //! The tests run one at a time (see [`serial`]).
 
 mod browser_support;
-mod raft_processes_support;
 
 use browser_support::Browser;
 use omsvc_raft::{NodeReport, RaftClient};
+use omsvc_testkit::binary::omsvc_binary;
+use omsvc_testkit::node_process::{CALL_TIMEOUT, DEMO_SERVICE};
+use omsvc_testkit::node_report::service_state;
+use omsvc_testkit::poll::poll;
+use omsvc_testkit::process_cluster::Cluster;
+use omsvc_testkit::serial::serial;
 use prometheus_parse::{Sample, Scrape, Value};
-use raft_processes_support::{
-    omsvc_binary, poll, serial, service_state, Cluster, CALL_TIMEOUT, DEMO_SERVICE,
-};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::Command;

@@ -6,9 +6,11 @@
 //!   it resumes; the saves of all leaders, in log order, never go back to an older epoch (a
 //!   fenced register over the committed log); figures printed for BENCHMARKS.md (docs/design.md B15).
 
-mod raft_processes_support;
-
-use raft_processes_support::{poll, serial, service_state, Cluster, DEMO_SERVICE};
+use omsvc_testkit::node_process::DEMO_SERVICE;
+use omsvc_testkit::node_report::service_state;
+use omsvc_testkit::poll::poll;
+use omsvc_testkit::process_cluster::Cluster;
+use omsvc_testkit::serial::serial;
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 

@@ -421,25 +421,6 @@ impl RaftNode {
         &self.context.fault
     }
 
-    /// Waits until this node's state matches `condition`; on timeout, the last report.
-    pub fn wait_for(
-        &self,
-        timeout: Duration,
-        condition: impl Fn(&NodeReport) -> bool,
-    ) -> Result<NodeReport, Box<NodeReport>> {
-        let deadline = std::time::Instant::now() + timeout;
-        loop {
-            let report = self.report();
-            if condition(&report) {
-                return Ok(report);
-            }
-            if std::time::Instant::now() >= deadline {
-                return Err(Box::new(report));
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
     /// Stops Raft and the server, then the services (reverse registration order).
     pub fn shutdown(self) {
         self.stop();

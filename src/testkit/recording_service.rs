@@ -2,6 +2,7 @@
 //! instants, overlapping calls, and failures it was told to give.
 
 use omsvc_core::{EpochToken, Service, ServiceError};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -128,4 +129,28 @@ impl Service for Recorder {
     fn should_run(&self) -> Result<bool, ServiceError> {
         Ok(self.should_run.load(Ordering::SeqCst))
     }
+}
+
+/// The [`Recorder`] each node registered, by node id.
+pub type Recorders = Arc<Mutex<BTreeMap<u64, Arc<Recorder>>>>;
+
+/// A service factory for a cluster (`raft_cluster::Cluster::start`): a [`Recorder`] named
+/// `svc@{id}` on each node, all sharing one call log; and where to find them.
+pub fn recorders() -> (Recorders, impl Fn(u64) -> Arc<dyn Service> + 'static) {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let by_node: Recorders = Default::default();
+    let factory = {
+        let by_node = by_node.clone();
+        move |id: u64| -> Arc<dyn Service> {
+            let recorder = Recorder::new(&format!("svc@{id}"), log.clone());
+            by_node.lock().unwrap().insert(id, recorder.clone());
+            recorder
+        }
+    };
+    (by_node, factory)
+}
+
+/// The [`Recorder`] node `id` registered; panics if it registered none.
+pub fn recorder(by_node: &Recorders, id: u64) -> Arc<Recorder> {
+    by_node.lock().unwrap()[&id].clone()
 }
