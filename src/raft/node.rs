@@ -417,6 +417,8 @@ impl RaftNode {
     }
 
     /// Fault injection for tests: isolate this node's Raft traffic (a partition around it).
+    /// Only with the `fault-injection` feature, which no production build enables.
+    #[cfg(feature = "fault-injection")]
     pub fn fault_switch(&self) -> &FaultSwitch {
         &self.context.fault
     }
