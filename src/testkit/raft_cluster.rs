@@ -22,14 +22,15 @@ pub type Registrar = Box<dyn Fn(&RaftNode) -> Result<(), Error>>;
 /// Nodes `1..=size` of one cluster in this process, each with its data directory under one
 /// temp dir, kept across restarts.
 pub struct Cluster {
+    /// Index `id - 1`; None once shut down. Before `dir`: fields drop in order, so the nodes
+    /// stop before their data directories are removed.
+    nodes: Vec<Option<RaftNode>>,
     /// Where the nodes' data directories are.
     pub dir: tempfile::TempDir,
     /// The Raft timings every node starts with.
     pub timeouts: RaftTimeouts,
     /// Every node snapshots after this many log entries.
     pub snapshot_every: u64,
-    /// Index `id - 1`; None once shut down.
-    nodes: Vec<Option<RaftNode>>,
     registrar: Registrar,
 }
 
