@@ -13,11 +13,9 @@
 use omsvc_core::encode_set_request;
 use omsvc_raft::{NodeReport, RaftClient, RaftTimeouts};
 use omsvc_testkit::binary::omsvc_binary;
-use omsvc_testkit::node_process::{
-    Line, LineWatcher, NodeProc, CALL_TIMEOUT, CLUSTER, START_TIMEOUT,
-};
+use omsvc_testkit::http_request::request;
+use omsvc_testkit::node_process::{Line, LineWatcher, NodeProc, CLUSTER, START_TIMEOUT};
 use omsvc_testkit::poll::poll_every;
-use omsvc_testkit::ports::free_ports;
 use omsvc_testkit::{process_cluster, timings};
 use serde_json::json;
 use std::path::PathBuf;
@@ -216,21 +214,19 @@ impl Cluster {
     /// `extra_args` given to every start of every node.
     fn start_with(size: u64, demo_service: bool, http: bool, extra_args: &[String]) -> Cluster {
         let (tx, events) = mpsc::channel();
-        let http: Vec<String> = if http {
-            free_ports(size as usize)
-                .into_iter()
-                .map(|port| format!("127.0.0.1:{port}"))
-                .collect()
-        } else {
-            Vec::new()
-        };
         let processes = process_cluster::Cluster::start_with(size, demo_service, |node| {
             node.extra_args = extra_args.to_vec();
-            if let Some(addr) = http.get((node.id - 1) as usize) {
-                node.extra_args.extend(["--http".to_owned(), addr.clone()]);
+            if http {
+                node.extra_args
+                    .extend(["--http".to_owned(), "127.0.0.1:0".to_owned()]);
             }
             node.watcher = Some(service_starts(node.id, tx.clone()));
         });
+        let http = if http {
+            processes.http_addrs(START_TIMEOUT)
+        } else {
+            Vec::new()
+        };
         Cluster {
             processes,
             http,
@@ -609,28 +605,13 @@ impl Scraper {
 
 /// `GET path` over a fresh connection, as Prometheus does with keep-alive off: the body's size.
 fn http_get(addr: &str, path: &str) -> Result<usize, String> {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(addr).map_err(|e| format!("connect: {e}"))?;
-    stream
-        .set_read_timeout(Some(CALL_TIMEOUT))
-        .map_err(|e| e.to_string())?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .map_err(|e| format!("send: {e}"))?;
-    let mut response = Vec::new();
-    stream
-        .read_to_end(&mut response)
-        .map_err(|e| format!("read: {e}"))?;
-    if !response.starts_with(b"HTTP/1.1 200") {
-        return Err(String::from_utf8_lossy(&response[..response.len().min(200)]).into_owned());
+    match request(addr, "GET", path)? {
+        (200, body) => Ok(body.len()),
+        (status, body) => Err(format!(
+            "{status}: {}",
+            body.chars().take(200).collect::<String>()
+        )),
     }
-    let head = response
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or("no end of headers")?;
-    Ok(response.len() - head - 4)
 }
 
 /// A 3-node cluster (no services) whose nodes serve `/metrics`: for each writer count, write

@@ -6,6 +6,7 @@
 
 pub mod binary;
 pub mod cli_run;
+pub mod http_request;
 pub mod node_process;
 pub mod node_report;
 pub mod poll;

@@ -2,8 +2,10 @@
 //! directory in one temp dir.
 
 use crate::node_process::{NodeProc, START_TIMEOUT};
+use crate::poll::poll;
 use crate::ports::free_ports;
 use omsvc_raft::NodeReport;
+use std::time::Duration;
 
 /// Nodes `1..=size` in one temp dir, each on its own fixed port.
 pub struct Cluster {
@@ -69,6 +71,26 @@ impl Cluster {
     /// Every node's address, by id.
     pub fn addrs(&self) -> Vec<String> {
         self.nodes.iter().map(|node| node.addr.clone()).collect()
+    }
+
+    /// The address each node serves HTTP on (given `--http`), by id, from the `serving http
+    /// on` line of its current start; panics if one does not print it within `timeout`.
+    pub fn http_addrs(&self, timeout: Duration) -> Vec<String> {
+        self.nodes
+            .iter()
+            .map(|node| {
+                let prefix = format!("omsvc node {} serving http on ", node.id);
+                poll(timeout, || {
+                    node.stdout_lines(node.generation())
+                        .iter()
+                        .find_map(|line| line.strip_prefix(&prefix))
+                        .and_then(|rest| rest.split_whitespace().next())
+                        .map(str::to_owned)
+                        .ok_or_else(|| format!("node {} printed no {prefix:?} line", node.id))
+                })
+                .unwrap_or_else(|reason| panic!("{reason}\n{}", self.tails(20)))
+            })
+            .collect()
     }
 
     /// Every node's output tail, for failure messages.
