@@ -14,7 +14,7 @@
 
 use omsvc_core::{EpochToken, Error, Service, ServiceError};
 use omsvc_raft::{ClientError, RaftClient, RaftNode, RaftNodeOptions, RaftTimeouts};
-use omsvc_testkit::poll::{wait_for_report, SETTLE};
+use omsvc_testkit::poll::{poll, wait_for_report, SETTLE};
 use omsvc_testkit::raft_cluster::{Cluster, CLUSTER, SERVICE, WAIT};
 use omsvc_testkit::recording_service::{recorder, recorders, Call};
 use omsvc_testkit::rng::Rng;
@@ -365,40 +365,23 @@ fn node_added_after_the_log_was_purged_installs_a_snapshot_with_the_leaders_conf
         .ids()
         .into_iter()
         .map(|id| {
-            let deadline = Instant::now() + WAIT;
-            loop {
-                let state = raft_log_state(&cluster.data_dir(id));
-                match &state {
-                    Ok((Some(purged), _)) if *purged >= 20 => break (id, state.unwrap()),
-                    _ if Instant::now() >= deadline => panic!(
-                        "expected node {id} to purge its Raft log past index 20 (snapshot every \
-                         10 entries, {last} entries written) within {WAIT:?}; saw {state:?}"
-                    ),
-                    _ => std::thread::sleep(Duration::from_millis(50)),
-                }
-            }
+            let purged = poll(WAIT, || match raft_log_state(&cluster.data_dir(id)) {
+                Ok((Some(purged), last)) if purged >= 20 => Ok((Some(purged), last)),
+                state => Err(format!("{state:?}")),
+            })
+            .unwrap_or_else(|state| {
+                panic!(
+                    "expected node {id} to purge its Raft log past index 20 (snapshot every 10 \
+                     entries, {last} entries written) within {WAIT:?}; saw {state}"
+                )
+            });
+            (id, purged)
         })
         .collect();
 
     let new = 4;
     let new_addr = cluster.start_node(new).addr().to_owned();
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let (leader, _) = cluster.leader();
-        let mut client =
-            RaftClient::new(cluster.node(leader).addr(), CLUSTER, WAIT).expect("a client");
-        match client.add_member(new, &new_addr) {
-            Ok(()) => break,
-            Err(error) if Instant::now() < deadline => {
-                println!("add_member through node {leader} failed, retrying: {error}");
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            Err(error) => panic!(
-                "expected node {leader} to add node {new} at {new_addr} within {WAIT:?}; \
-                 saw {error}"
-            ),
-        }
-    }
+    cluster.add_member(new, &new_addr);
 
     let (leader, _) = cluster.leader();
     // Caught up: a voter whose table applied the same last entry as the leader's.
@@ -1036,19 +1019,7 @@ fn adding_a_member_that_is_another_node_or_cannot_catch_up_fails_clearly() {
 
     // Once it can catch up, adding it again makes it a voter.
     cluster.node(4).fault_switch().set_isolated(false);
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let (leader, _) = cluster.leader();
-        let mut client = RaftClient::new(cluster.node(leader).addr(), CLUSTER, WAIT).unwrap();
-        match client.add_member(4, &addr) {
-            Ok(()) => break,
-            Err(error) if Instant::now() < deadline => {
-                println!("adding node 4 again through node {leader} failed, retrying: {error}");
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            Err(error) => panic!("expected node 4 to be added once healed; saw {error}"),
-        }
-    }
+    cluster.add_member(4, &addr);
     let joined = cluster.wait_for_node(
         4,
         WAIT,

@@ -4,7 +4,9 @@
 
 use crate::poll::poll_every;
 use omsvc_core::{Error, Service, ServiceOptions};
-use omsvc_raft::{ClientError, NodeReport, RaftNode, RaftNodeOptions, RaftTimeouts, WriteReceipt};
+use omsvc_raft::{
+    ClientError, NodeReport, RaftClient, RaftNode, RaftNodeOptions, RaftTimeouts, WriteReceipt,
+};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -277,6 +279,24 @@ impl Cluster {
         })
         .unwrap_or_else(|error| {
             panic!("expected {what} to commit within {WAIT:?}; the last attempt saw: {error}")
+        })
+    }
+
+    /// Adds node `id` at `addr` as a voter through whichever node leads (by a client over TCP,
+    /// as an operator would), retrying every 100 ms while that fails, for up to [`WAIT`].
+    pub fn add_member(&self, id: u64, addr: &str) {
+        poll_every(Duration::from_millis(100), WAIT, || {
+            let (leader, _) = self.leader();
+            let mut client = RaftClient::new(self.node(leader).addr(), CLUSTER, WAIT)
+                .unwrap_or_else(|e| panic!("expected a client of node {leader}, got {e}"));
+            client.add_member(id, addr).map_err(|error| {
+                let error = format!("node {leader} answered {error}");
+                println!("adding node {id} at {addr} failed, retrying: {error}");
+                error
+            })
+        })
+        .unwrap_or_else(|error| {
+            panic!("expected node {id} at {addr} to be added within {WAIT:?}; the last attempt: {error}")
         })
     }
 
