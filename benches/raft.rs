@@ -185,7 +185,7 @@ fn service_starts(node: u64, events: Sender<Event>) -> LineWatcher {
     let demo_started = format!("node {node}: service STARTED");
     Arc::new(move |line: &Line, at: Instant| {
         let started = if line.stderr {
-            line.text.contains(COMMAND_MARKER) && line.text.contains("omsvc_core::command::output")
+            line.text.contains(COMMAND_MARKER) && line.text.contains("::command::output")
         } else {
             line.text.starts_with(&demo_started)
         };
