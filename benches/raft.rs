@@ -11,35 +11,29 @@
 //! leader-only command).
 
 use omsvc_core::encode_set_request;
-use omsvc_raft::{NodeReport, RaftClient};
+use omsvc_raft::{NodeReport, RaftClient, RaftTimeouts};
+use omsvc_testkit::binary::omsvc_binary;
+use omsvc_testkit::http_request::request;
+use omsvc_testkit::node_process::{Line, LineWatcher, NodeProc, CLUSTER, START_TIMEOUT};
+use omsvc_testkit::poll::poll_every;
+use omsvc_testkit::{process_cluster, timings};
 use serde_json::json;
-use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-const CLUSTER: &str = "omsvc";
 /// The defaults of `omsvc node run` and `RaftTimeouts`, passed explicitly.
-const HEARTBEAT_MS: u64 = 50;
-const ELECTION_MIN_MS: u64 = 250;
-const ELECTION_MAX_MS: u64 = 500;
+const TIMINGS: RaftTimeouts = timings::PROCESS;
 const WRITER_COUNTS: [usize; 3] = [1, 16, 64];
 const VALUE: [u8; 1024] = [0x5a; 1024];
-/// How long a node may take to print `listening on`, and a cluster to settle.
-const START_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a leader change may take before the round counts as failed.
 const CHANGE_TIMEOUT: Duration = Duration::from_secs(15);
 /// How long a `trigger_election` may take to move the service before it counts as no move.
 const TRANSFER_TIMEOUT: Duration = Duration::from_secs(5);
 /// Quiet time after the cluster is whole again, before the next kill or transfer.
 const SETTLE: Duration = Duration::from_millis(1000);
-const CALL_TIMEOUT: Duration = Duration::from_secs(2);
 /// Idle time before the idle memory figure.
 const IDLE: Duration = Duration::from_secs(5);
 const FSYNC_PROBE: Duration = Duration::from_secs(2);
@@ -68,10 +62,13 @@ fn main() {
         });
     println!("== raft ==");
     println!(
-        "binary: {}\ntimeouts: heartbeat {HEARTBEAT_MS} ms, election {ELECTION_MIN_MS}-{ELECTION_MAX_MS} ms; \
+        "binary: {}\ntimeouts: heartbeat {} ms, election {}-{} ms; \
          writes: {write_secs} s per writer count; scraping: {scrape_secs} s per writer count; \
          kills: {kills}; transfers: {transfers}; command kills: {command_kills}",
-        omsvc_testkit::binary::omsvc_binary().display()
+        omsvc_binary().display(),
+        TIMINGS.heartbeat.as_millis(),
+        TIMINGS.election_min.as_millis(),
+        TIMINGS.election_max.as_millis(),
     );
     println!("before: {}", pressure());
 
@@ -92,9 +89,9 @@ fn main() {
     println!("after: {}", pressure());
 
     let data = json!({
-        "election_min_ms": ELECTION_MIN_MS,
-        "election_max_ms": ELECTION_MAX_MS,
-        "heartbeat_ms": HEARTBEAT_MS,
+        "election_min_ms": TIMINGS.election_min.as_millis() as u64,
+        "election_max_ms": TIMINGS.election_max.as_millis() as u64,
+        "heartbeat_ms": TIMINGS.heartbeat.as_millis() as u64,
         "raw_fsync_per_s": fsync,
         "writes": writes.runs.iter().map(|run| json!({
             "nodes": run.nodes,
@@ -175,155 +172,36 @@ fn pressure() -> String {
 // ---------------------------------------------------------------------------------------------
 // Node processes
 
-/// What a node process printed that the bench cares about, stamped when it was read.
+/// A service start a node process printed (the demo service's `STARTED` line on stdout, or a
+/// leader-only command's first line in the log), stamped when it was read.
 struct Event {
     node: u64,
     at: Instant,
-    started_service: bool,
 }
 
-struct NodeProc {
-    id: u64,
-    addr: String,
-    data: PathBuf,
-    stderr_log: PathBuf,
-    demo_service: bool,
-    /// `--http` address, when the node serves /metrics.
-    http: Option<String>,
-    /// Arguments given to every start of this node.
-    extra_args: Vec<String>,
-    child: Option<Child>,
-    events: Sender<Event>,
-    client: RaftClient,
-}
-
-impl NodeProc {
-    fn spawn(&mut self, extra: &[String]) {
-        let mut stderr_log = File::options()
-            .create(true)
-            .append(true)
-            .open(&self.stderr_log)
-            .expect("a stderr log file");
-        let mut command = Command::new(omsvc_testkit::binary::omsvc_binary());
-        command
-            .args(["node", "run", "--cluster", CLUSTER])
-            .args(["--id", &self.id.to_string(), "--listen", &self.addr])
-            .arg("--data")
-            .arg(&self.data)
-            .args(["--heartbeat-ms", &HEARTBEAT_MS.to_string()])
-            .args(["--election-min-ms", &ELECTION_MIN_MS.to_string()])
-            .args(["--election-max-ms", &ELECTION_MAX_MS.to_string()])
-            .args(&self.extra_args)
-            .args(extra)
-            .args(self.http.iter().flat_map(|addr| ["--http", addr.as_str()]))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        if self.demo_service {
-            command.arg("--demo-service");
+/// Sends node `node`'s service starts to `events`.
+fn service_starts(node: u64, events: Sender<Event>) -> LineWatcher {
+    // The demo service prints "node N: service STARTED at epoch E, ..." in start().
+    let demo_started = format!("node {node}: service STARTED");
+    Arc::new(move |line: &Line, at: Instant| {
+        let started = if line.stderr {
+            line.text.contains(COMMAND_MARKER) && line.text.contains("::command::output")
+        } else {
+            line.text.starts_with(&demo_started)
+        };
+        if started {
+            let _ = events.send(Event { node, at });
         }
-        let mut child = command.spawn().unwrap_or_else(|e| {
-            panic!(
-                "cannot start {}: {e}",
-                omsvc_testkit::binary::omsvc_binary().display()
-            )
-        });
-        let stdout = child.stdout.take().expect("piped stdout");
-        let stderr = child.stderr.take().expect("piped stderr");
-        let (id, events) = (self.id, self.events.clone());
-        // The node's log goes to its file; a leader-only command's first line in it is the
-        // moment the command runs.
-        let command_events = events.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { return };
-                let at = Instant::now();
-                let _ = writeln!(stderr_log, "{line}");
-                if line.contains(COMMAND_MARKER) && line.contains("omsvc_core::command::output") {
-                    let _ = command_events.send(Event {
-                        node: id,
-                        at,
-                        started_service: true,
-                    });
-                }
-            }
-        });
-        let (listening_tx, listening) = mpsc::channel();
-        let expected = format!("omsvc node {id} listening on {}", self.addr);
-        let listening_line = expected.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { return };
-                let at = Instant::now();
-                if line == listening_line {
-                    let _ = listening_tx.send(());
-                }
-                // The demo service prints "node N: service STARTED at epoch E, ..." in start().
-                if line.starts_with(&format!("node {id}: service STARTED")) {
-                    let _ = events.send(Event {
-                        node: id,
-                        at,
-                        started_service: true,
-                    });
-                }
-            }
-        });
-        self.child = Some(child);
-        if listening.recv_timeout(START_TIMEOUT).is_err() {
-            panic!(
-                "node {} did not print {expected:?} within {START_TIMEOUT:?}; its stderr:\n{}",
-                self.id,
-                tail(&self.stderr_log, 20)
-            );
-        }
-    }
-
-    /// SIGKILL, then reap.
-    fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.as_ref().expect("a running node").id()
-    }
-
-    fn status(&mut self) -> Option<NodeReport> {
-        self.child.as_ref()?;
-        self.client.status().ok()
-    }
+    })
 }
 
-impl Drop for NodeProc {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-fn tail(path: &Path, n: usize) -> String {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(n)..].join("\n")
-}
-
-/// `n` ports that were free a moment ago (all bound at once, then released).
-fn free_ports(n: usize) -> Vec<u16> {
-    let listeners: Vec<TcpListener> = (0..n)
-        .map(|_| TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0"))
-        .collect();
-    listeners
-        .iter()
-        .map(|l| l.local_addr().expect("bound").port())
-        .collect()
-}
-
-/// Nodes `1..=size`, each on a fixed port and data directory across restarts.
+/// A cluster of node processes (nodes `1..=size`, each on a fixed port and data directory
+/// across restarts) and the service starts they print.
 struct Cluster {
-    nodes: BTreeMap<u64, NodeProc>,
+    processes: process_cluster::Cluster,
+    /// Each node's `--http` address (`/metrics`), when the nodes serve it.
+    http: Vec<String>,
     events: Receiver<Event>,
-    _dir: tempfile::TempDir,
 }
 
 impl Cluster {
@@ -335,71 +213,67 @@ impl Cluster {
     /// [`Cluster::start`], each node also serving `/metrics` (`--http`) when `http`, and with
     /// `extra_args` given to every start of every node.
     fn start_with(size: u64, demo_service: bool, http: bool, extra_args: &[String]) -> Cluster {
-        let dir = tempfile::Builder::new()
-            .prefix("omsvc-raft-bench-")
-            .tempdir()
-            .expect("a temp dir");
         let (tx, events) = mpsc::channel();
-        let mut nodes = BTreeMap::new();
-        let ports = free_ports(2 * size as usize);
-        for (id, ports) in (1..=size).zip(ports.chunks(2)) {
-            let addr = format!("127.0.0.1:{}", ports[0]);
-            let http = http.then(|| format!("127.0.0.1:{}", ports[1]));
-            let client = RaftClient::new(&addr, CLUSTER, CALL_TIMEOUT).expect("a client");
-            nodes.insert(
-                id,
-                NodeProc {
-                    id,
-                    addr,
-                    data: dir.path().join(format!("n{id}")),
-                    stderr_log: dir.path().join(format!("n{id}.stderr")),
-                    demo_service,
-                    http,
-                    extra_args: extra_args.to_vec(),
-                    child: None,
-                    events: tx.clone(),
-                    client,
-                },
-            );
-        }
-        let mut init = vec!["--init".to_owned()];
-        for node in nodes.values().filter(|node| node.id != 1) {
-            init.push("--peer".to_owned());
-            init.push(format!("{}={}", node.id, node.addr));
-        }
-        for (id, node) in nodes.iter_mut().rev() {
-            node.spawn(if *id == 1 { &init } else { &[] });
-        }
+        let processes = process_cluster::Cluster::start_with(size, demo_service, |node| {
+            node.extra_args = extra_args.to_vec();
+            if http {
+                node.extra_args
+                    .extend(["--http".to_owned(), "127.0.0.1:0".to_owned()]);
+            }
+            node.watcher = Some(service_starts(node.id, tx.clone()));
+        });
+        let http = if http {
+            processes.http_addrs(START_TIMEOUT)
+        } else {
+            Vec::new()
+        };
         Cluster {
-            nodes,
+            processes,
+            http,
             events,
-            _dir: dir,
         }
     }
 
-    fn node(&mut self, id: u64) -> &mut NodeProc {
-        self.nodes.get_mut(&id).expect("a node of this cluster")
+    fn node(&self, id: u64) -> &NodeProc {
+        self.processes.node(id)
+    }
+
+    fn nodes(&self) -> impl Iterator<Item = &NodeProc> {
+        self.processes.nodes.iter()
+    }
+
+    /// SIGKILL, then reap.
+    fn kill(&mut self, id: u64) {
+        self.processes.node_mut(id).kill();
+    }
+
+    /// Starts node `id` again and waits until it listens.
+    fn restart(&mut self, id: u64) {
+        let node = self.processes.node_mut(id);
+        node.spawn(&[]);
+        if let Err(message) = node.wait_listening(START_TIMEOUT) {
+            panic!("{message}\n{}", self.processes.tails(15));
+        }
     }
 
     /// Waits until every node is up and agrees on one leader that leads by its own account,
     /// every follower has applied nearly as far as the leader, and (with the demo service)
     /// the leader's service runs. Returns the leader's id.
-    fn wait_whole(&mut self, need_service: bool) -> u64 {
-        let deadline = Instant::now() + START_TIMEOUT;
-        loop {
-            let reports: Vec<Option<NodeReport>> =
-                self.nodes.values_mut().map(|node| node.status()).collect();
-            if let Some(leader) = whole(&reports, need_service) {
-                return leader;
-            }
-            if Instant::now() >= deadline {
-                panic!(
-                    "the cluster did not become whole within {START_TIMEOUT:?}: {reports:#?}\n{}",
-                    self.tails()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
+    fn wait_whole(&self, need_service: bool) -> u64 {
+        let mut reports = Vec::new();
+        poll_every(Duration::from_millis(20), START_TIMEOUT, || {
+            reports = self
+                .nodes()
+                .map(|node| node.is_running().then(|| node.status().ok()).flatten())
+                .collect();
+            whole(&reports, need_service).ok_or_else(String::new)
+        })
+        .unwrap_or_else(|_| {
+            panic!(
+                "the cluster did not become whole within {START_TIMEOUT:?}: {reports:#?}\n{}",
+                self.processes.tails(15)
+            )
+        })
     }
 
     /// Events received so far, without waiting.
@@ -414,11 +288,7 @@ impl Cluster {
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.events.recv_timeout(left) {
-                Ok(event)
-                    if event.started_service && Some(event.node) != old && event.at >= since =>
-                {
-                    return Some(event)
-                }
+                Ok(event) if Some(event.node) != old && event.at >= since => return Some(event),
                 Ok(_) => {}
                 Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {
                     return None
@@ -428,16 +298,7 @@ impl Cluster {
     }
 
     fn tails(&self) -> String {
-        self.nodes
-            .values()
-            .map(|node| {
-                format!(
-                    "--- node {} stderr:\n{}\n",
-                    node.id,
-                    tail(&node.stderr_log, 15)
-                )
-            })
-            .collect()
+        self.processes.tails(15)
     }
 }
 
@@ -453,15 +314,10 @@ fn whole(reports: &[Option<NodeReport>], need_service: bool) -> Option<u64> {
     (agreed && caught_up && running && leader.state == "Leader").then_some(leader_id)
 }
 
-/// Peak resident set size of a process, in KiB.
-fn vmhwm_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_else(|e| panic!("cannot read /proc/{pid}/status: {e}"));
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or_else(|| panic!("no VmHWM in /proc/{pid}/status"))
+/// Peak resident set size of a running node, in KiB.
+fn vmhwm_kib(node: &NodeProc) -> u64 {
+    node.vmhwm_kib()
+        .unwrap_or_else(|| panic!("no VmHWM of node {} in /proc", node.id))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -521,20 +377,18 @@ impl WriteFigures {
 /// A 3-node and a 1-node cluster (no services): the 3-node leader's VmHWM after 5 s idle, then
 /// each writer count on both clusters in alternating slices, then the leader's VmHWM again.
 fn write_figures(duration: Duration) -> WriteFigures {
-    let mut three = Cluster::start(3, false);
-    let mut one = Cluster::start(1, false);
+    let three = Cluster::start(3, false);
+    let one = Cluster::start(1, false);
     let leader3 = three.wait_whole(false);
     let leader1 = one.wait_whole(false);
     let leader3_addr = three.node(leader3).addr.clone();
     let leader1_addr = one.node(leader1).addr.clone();
 
     std::thread::sleep(IDLE);
-    let pid = three.node(leader3).pid();
-    let idle_kib = vmhwm_kib(pid);
+    let idle_kib = vmhwm_kib(three.node(leader3));
     let idle_all: Vec<String> = three
-        .nodes
-        .values()
-        .map(|n| format!("node {}: {} KiB", n.id, vmhwm_kib(n.pid())))
+        .nodes()
+        .map(|n| format!("node {}: {} KiB", n.id, vmhwm_kib(n)))
         .collect();
     println!(
         "idle VmHWM after {} s (3-node cluster, leader is node {leader3}): {}",
@@ -571,11 +425,10 @@ fn write_figures(duration: Duration) -> WriteFigures {
             );
         }
         if writers == 64 {
-            loaded_kib = vmhwm_kib(pid);
+            loaded_kib = vmhwm_kib(three.node(leader3));
             let all: Vec<String> = three
-                .nodes
-                .values()
-                .map(|n| format!("node {}: {} KiB", n.id, vmhwm_kib(n.pid())))
+                .nodes()
+                .map(|n| format!("node {}: {} KiB", n.id, vmhwm_kib(n)))
                 .collect();
             println!(
                 "VmHWM after the 64-writer runs (3-node cluster): {}",
@@ -752,42 +605,22 @@ impl Scraper {
 
 /// `GET path` over a fresh connection, as Prometheus does with keep-alive off: the body's size.
 fn http_get(addr: &str, path: &str) -> Result<usize, String> {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(addr).map_err(|e| format!("connect: {e}"))?;
-    stream
-        .set_read_timeout(Some(CALL_TIMEOUT))
-        .map_err(|e| e.to_string())?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .map_err(|e| format!("send: {e}"))?;
-    let mut response = Vec::new();
-    stream
-        .read_to_end(&mut response)
-        .map_err(|e| format!("read: {e}"))?;
-    if !response.starts_with(b"HTTP/1.1 200") {
-        return Err(String::from_utf8_lossy(&response[..response.len().min(200)]).into_owned());
+    match request(addr, "GET", path)? {
+        (200, body) => Ok(body.len()),
+        (status, body) => Err(format!(
+            "{status}: {}",
+            body.chars().take(200).collect::<String>()
+        )),
     }
-    let head = response
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or("no end of headers")?;
-    Ok(response.len() - head - 4)
 }
 
 /// A 3-node cluster (no services) whose nodes serve `/metrics`: for each writer count, write
 /// slices with every node scraped every second alternate with slices without scraping.
 fn scrape_figures(duration: Duration) -> ScrapeFigures {
-    let mut cluster = Cluster::start_with(3, false, true, &[]);
+    let cluster = Cluster::start_with(3, false, true, &[]);
     let leader = cluster.wait_whole(false);
     let leader_addr = cluster.node(leader).addr.clone();
-    let http: Vec<String> = cluster
-        .nodes
-        .values()
-        .filter_map(|node| node.http.clone())
-        .collect();
-    let scraper = Scraper::start(http);
+    let scraper = Scraper::start(cluster.http.clone());
     let slices = (duration.as_millis() / (2 * SCRAPE_SLICE.as_millis())).max(1) as u32;
     let mut runs = Vec::new();
     for writers in SCRAPE_WRITER_COUNTS {
@@ -890,15 +723,14 @@ fn failover_figures(kills: usize, transfers: usize) -> FailoverFigures {
     };
     for round in 1..=transfers {
         let followers: Vec<u64> = cluster
-            .nodes
-            .keys()
-            .copied()
+            .nodes()
+            .map(|node| node.id)
             .filter(|id| *id != leader)
             .collect();
         let triggered = followers[round % followers.len()];
         cluster.drain();
         let began = Instant::now();
-        if let Err(error) = cluster.node(triggered).client.trigger_election() {
+        if let Err(error) = cluster.node(triggered).client().trigger_election() {
             println!("transfer {round:>2}: trigger_election on node {triggered} failed: {error}");
         }
         let started = cluster.wait_start(None, began, TRANSFER_TIMEOUT);
@@ -946,7 +778,7 @@ fn kill_rounds(
     for round in 1..=kills {
         cluster.drain();
         let killed_at = Instant::now();
-        cluster.node(*leader).kill();
+        cluster.kill(*leader);
         let Some(started) = cluster.wait_start(Some(*leader), killed_at, CHANGE_TIMEOUT) else {
             panic!(
                 "{label} {round}: nothing started within {CHANGE_TIMEOUT:?} after killing node {leader}\n{}",
@@ -954,10 +786,10 @@ fn kill_rounds(
             );
         };
         let ms = (started.at - killed_at).as_secs_f64() * 1e3;
-        cluster.node(*leader).spawn(&[]);
+        cluster.restart(*leader);
         let whole = cluster.wait_whole(true);
         std::thread::sleep(SETTLE);
-        let disrupted_after = cluster.drain().iter().filter(|e| e.started_service).count();
+        let disrupted_after = cluster.drain().len();
         println!(
             "{label} {round:>2}: node {leader} SIGKILLed, {started_what} on node {} after {ms:.1} ms{}",
             started.node,
@@ -1102,7 +934,7 @@ fn summarize(
     }
     let kills = failover.kill_ms();
     let (median, p99) = (percentile(&kills, 0.5), percentile(&kills, 0.99));
-    let election_max = ELECTION_MAX_MS as f64;
+    let election_max = TIMINGS.election_max.as_secs_f64() * 1e3;
     let moved = failover
         .kills
         .iter()

@@ -1,13 +1,11 @@
 //! The RocksDB configuration table (docs/design.md T1-T11; B7, B8, B9 and the limits).
 
-mod common;
-
-use common::Group;
 use omsvc_core::{
     encode_delete_request, encode_run_control_request, encode_set_request,
     encode_stamped_delete_request, encode_stamped_set_request, ApplyOutcome, ConfigTable, Error,
     NameProblem, TableOptions, TransactionInfo, MAX_CONFIGURATION_BYTES, MAX_SERVICE_NAME_BYTES,
 };
+use omsvc_testkit::replicated_group::Group;
 
 fn open(dir: &std::path::Path) -> ConfigTable {
     ConfigTable::open(dir, TableOptions::default()).unwrap()

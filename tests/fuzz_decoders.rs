@@ -22,9 +22,8 @@ use omsvc_core::{
     MAX_SERVICE_NAME_BYTES,
 };
 use omsvc_raft::frame::{read_frame, MAX_FRAME_BYTES};
-mod common;
+use omsvc_testkit::rng::Rng;
 
-use common::Rng;
 use prost::Message;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
@@ -35,7 +34,7 @@ const INTERESTING: [u8; 10] = [0x00, 0x01, 0x7f, 0x80, 0xff, 0x0a, 0x12, 0x1a, 0
 fn mutate(rng: &mut Rng, seeds: &[Vec<u8>]) -> Vec<u8> {
     if rng.chance(16) {
         let len = rng.below(64);
-        return (0..len).map(|_| rng.next() as u8).collect();
+        return (0..len).map(|_| rng.next_u64() as u8).collect();
     }
     let mut input = seeds[rng.below(seeds.len())].clone();
     for _ in 0..1 + rng.below(4) {
@@ -51,7 +50,9 @@ fn mutate(rng: &mut Rng, seeds: &[Vec<u8>]) -> Vec<u8> {
             }
             2 => {
                 let at = rng.below(len + 1);
-                let bytes: Vec<u8> = (0..1 + rng.below(8)).map(|_| rng.next() as u8).collect();
+                let bytes: Vec<u8> = (0..1 + rng.below(8))
+                    .map(|_| rng.next_u64() as u8)
+                    .collect();
                 input.splice(at..at, bytes);
             }
             3 if len > 0 => {

@@ -3,13 +3,12 @@
 //! u64::MAX, tokens that came back to life, starts on an epoch that ended during `should_run`,
 //! the delay after ready, STOPPING, and one slow `stop` holding the others up.
 
-mod common;
-
-use common::{eventually, Recorder, SETTLE};
 use omsvc_core::{
     DbLocation, EpochToken, EventOutcome, Node, NodeOptions, Service, ServiceError, ServiceOptions,
     ServiceStatus,
 };
+use omsvc_testkit::poll::{eventually, SETTLE};
+use omsvc_testkit::recording_service::Recorder;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{mpsc, Arc, Mutex, Weak};
 use std::time::{Duration, Instant};

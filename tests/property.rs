@@ -7,11 +7,10 @@
 //!   wanted state), in the current epoch;
 //! - a stale event never starts anything.
 
-mod common;
-
-use common::{Call, Recorder, SETTLE};
 use omsvc_core::services::ServiceManager;
 use omsvc_core::{EventOutcome, ServiceOptions, ServiceStatus};
+use omsvc_testkit::poll::SETTLE;
+use omsvc_testkit::recording_service::{Call, Recorder};
 use proptest::prelude::*;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};

@@ -12,12 +12,14 @@
 //!   its configuration through its node, fenced by its epoch; SIGTERM and SIGINT to the node
 //!   end its commands' whole process groups.
 
-mod raft_processes_support;
-
 use omsvc_raft::NodeReport;
-use raft_processes_support::{
-    describe, live_group_members, omsvc, poll, serial, service_state, Cluster, NodeProc,
-};
+use omsvc_testkit::cli_run::{describe, omsvc};
+use omsvc_testkit::node_process::NodeProc;
+use omsvc_testkit::node_report::service_state;
+use omsvc_testkit::poll::poll;
+use omsvc_testkit::proc_fs::live_group_members;
+use omsvc_testkit::process_cluster::Cluster;
+use omsvc_testkit::serial::serial;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::Duration;

@@ -9,45 +9,23 @@
 //! - bad input: unreachable addresses, foreign data directories, garbage bytes, another
 //!   cluster's name, an unreachable new member, an empty initial membership.
 //!
-//! The cluster tests run one at a time ([`raft_common::serial`]): on 2 cores, several clusters
+//! The cluster tests run one at a time ([`omsvc_testkit::serial::serial`]): on 2 cores, several clusters
 //! with short election timeouts side by side cause spurious elections.
 
-mod common;
-mod raft_common;
-
-use common::{Call, Recorder, Rng, SETTLE};
 use omsvc_core::{EpochToken, Error, Service, ServiceError};
 use omsvc_raft::{ClientError, RaftClient, RaftNode, RaftNodeOptions, RaftTimeouts};
-use raft_common::{serial, Cluster, CLUSTER, FAST, SERVICE, WAIT};
+use omsvc_testkit::poll::{poll, wait_for_report, SETTLE};
+use omsvc_testkit::raft_cluster::{Cluster, CLUSTER, SERVICE, WAIT};
+use omsvc_testkit::recording_service::{recorder, recorders, Call};
+use omsvc_testkit::rng::Rng;
+use omsvc_testkit::serial::serial;
+use omsvc_testkit::timings::IN_PROCESS;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-
-/// The [`Recorder`] each node registered, by node id.
-type Recorders = Arc<Mutex<BTreeMap<u64, Arc<Recorder>>>>;
-
-/// A factory registering a [`Recorder`] named `svc@{id}` on each node (all sharing one call
-/// log), and where to find them.
-fn recorders() -> (Recorders, impl Fn(u64) -> Arc<dyn Service> + 'static) {
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let by_node: Recorders = Default::default();
-    let factory = {
-        let by_node = by_node.clone();
-        move |id: u64| -> Arc<dyn Service> {
-            let recorder = Recorder::new(&format!("svc@{id}"), log.clone());
-            by_node.lock().unwrap().insert(id, recorder.clone());
-            recorder
-        }
-    };
-    (by_node, factory)
-}
-
-fn recorder(by_node: &Recorders, id: u64) -> Arc<Recorder> {
-    by_node.lock().unwrap()[&id].clone()
-}
 
 // ---------------------------------------------------------------------------------------------
 // 1. Partitions
@@ -58,7 +36,7 @@ fn partitioned_leader_stops_on_quorum_loss_and_follows_after_healing() {
     let _serial = serial();
     let began = Instant::now();
     let (by_node, factory) = recorders();
-    let cluster = Cluster::start(3, FAST, 1000, factory);
+    let cluster = Cluster::start(3, IN_PROCESS, 1000, factory);
     let (old, old_epoch) = cluster.leader();
 
     let isolated_at = Instant::now();
@@ -91,17 +69,17 @@ fn partitioned_leader_stops_on_quorum_loss_and_follows_after_healing() {
         "expected isolated leader {old}'s service to stop within a few seconds; it took \
          {stopped_after:?}"
     );
-    let lease = FAST.leader_lease();
+    let lease = IN_PROCESS.leader_lease();
     assert!(
-        stopped_after + FAST.heartbeat * 2 >= lease,
+        stopped_after + IN_PROCESS.heartbeat * 2 >= lease,
         "expected the service to stop only when the leader lease ({lease:?} after the last \
          quorum round) ran out; it stopped {stopped_after:?} after isolation"
     );
     assert!(
-        stopped_after < FAST.election_max,
+        stopped_after < IN_PROCESS.election_max,
         "expected the service to stop before any follower could grant another candidate its \
          vote ({:?} after the last heartbeat); it stopped {stopped_after:?} after isolation",
-        FAST.election_max
+        IN_PROCESS.election_max
     );
     assert!(
         stopped.blocker.is_some(),
@@ -362,7 +340,7 @@ fn node_added_after_the_log_was_purged_installs_a_snapshot_with_the_leaders_conf
     let began = Instant::now();
     snapshot_capture::install();
     let (_, factory) = recorders();
-    let mut cluster = Cluster::start(3, FAST, 10, factory);
+    let mut cluster = Cluster::start(3, IN_PROCESS, 10, factory);
     cluster.leader();
 
     let mut expected: BTreeMap<String, Vec<u8>> = BTreeMap::new();
@@ -387,40 +365,23 @@ fn node_added_after_the_log_was_purged_installs_a_snapshot_with_the_leaders_conf
         .ids()
         .into_iter()
         .map(|id| {
-            let deadline = Instant::now() + WAIT;
-            loop {
-                let state = raft_log_state(&cluster.data_dir(id));
-                match &state {
-                    Ok((Some(purged), _)) if *purged >= 20 => break (id, state.unwrap()),
-                    _ if Instant::now() >= deadline => panic!(
-                        "expected node {id} to purge its Raft log past index 20 (snapshot every \
-                         10 entries, {last} entries written) within {WAIT:?}; saw {state:?}"
-                    ),
-                    _ => std::thread::sleep(Duration::from_millis(50)),
-                }
-            }
+            let purged = poll(WAIT, || match raft_log_state(&cluster.data_dir(id)) {
+                Ok((Some(purged), last)) if purged >= 20 => Ok((Some(purged), last)),
+                state => Err(format!("{state:?}")),
+            })
+            .unwrap_or_else(|state| {
+                panic!(
+                    "expected node {id} to purge its Raft log past index 20 (snapshot every 10 \
+                     entries, {last} entries written) within {WAIT:?}; saw {state}"
+                )
+            });
+            (id, purged)
         })
         .collect();
 
     let new = 4;
     let new_addr = cluster.start_node(new).addr().to_owned();
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let (leader, _) = cluster.leader();
-        let mut client =
-            RaftClient::new(cluster.node(leader).addr(), CLUSTER, WAIT).expect("a client");
-        match client.add_member(new, &new_addr) {
-            Ok(()) => break,
-            Err(error) if Instant::now() < deadline => {
-                println!("add_member through node {leader} failed, retrying: {error}");
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            Err(error) => panic!(
-                "expected node {leader} to add node {new} at {new_addr} within {WAIT:?}; \
-                 saw {error}"
-            ),
-        }
-    }
+    cluster.add_member(new, &new_addr);
 
     let (leader, _) = cluster.leader();
     // Caught up: a voter whose table applied the same last entry as the leader's.
@@ -609,7 +570,7 @@ fn hundreds_of_leader_changes_never_share_an_epoch_and_the_fence_never_refuses()
                     std::thread::sleep(Duration::from_millis(10));
                     cluster.running().into_iter().find(|(_, e)| *e > epoch)
                 } else {
-                    let candidate = candidates[(rng.next() % candidates.len() as u64) as usize];
+                    let candidate = candidates[(rng.next_u64() % candidates.len() as u64) as usize];
                     // The election may fail to move the term (e.g. the candidate hears the
                     // leader first): then look again, and campaign again.
                     let _ = cluster.node(candidate).trigger_election();
@@ -786,7 +747,7 @@ fn data_directory_of_another_node_or_cluster_is_refused_naming_both() {
     let options = |id: u64, cluster: &str| {
         let mut options = RaftNodeOptions::new(id, "127.0.0.1:0", Some(data.clone()));
         options.cluster = cluster.to_owned();
-        options.timeouts = FAST;
+        options.timeouts = IN_PROCESS;
         options
     };
     RaftNode::start(options(1, "omsvc"))
@@ -855,11 +816,11 @@ fn expect_closed_after(addr: &str, what: &str, bytes: &[u8], close_write: bool) 
 fn garbage_bytes_close_the_connection_and_the_node_keeps_serving() {
     let _serial = serial();
     let (_, factory) = recorders();
-    let cluster = Cluster::start(3, FAST, 1000, factory);
+    let cluster = Cluster::start(3, IN_PROCESS, 1000, factory);
     let (leader, _) = cluster.leader();
     let mut garbage = vec![0xff, 0xff, 0xff, 0xff];
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    garbage.extend((0..4096).map(|_| rng.next() as u8));
+    garbage.extend((0..4096).map(|_| rng.next_u64() as u8));
     for id in cluster.ids() {
         let addr = cluster.node(id).addr().to_owned();
         expect_closed_after(
@@ -912,7 +873,7 @@ fn garbage_bytes_close_the_connection_and_the_node_keeps_serving() {
 fn client_of_another_cluster_is_refused_naming_both_clusters() {
     let _serial = serial();
     let (_, factory) = recorders();
-    let cluster = Cluster::start(1, FAST, 1000, factory);
+    let cluster = Cluster::start(1, IN_PROCESS, 1000, factory);
     cluster.leader();
     let addr = cluster.node(1).addr().to_owned();
     let mut client = RaftClient::new(&addr, "payments", WAIT).unwrap();
@@ -963,7 +924,7 @@ fn adding_an_unreachable_member_fails_clearly_and_the_cluster_keeps_serving() {
 fn adding_an_unreachable_member(size: u64) {
     let _serial = serial();
     let (_, factory) = recorders();
-    let cluster = Cluster::start(size, FAST, 1000, factory);
+    let cluster = Cluster::start(size, IN_PROCESS, 1000, factory);
     let (leader, _) = cluster.leader();
     let addr = dead_address();
     let mut client = RaftClient::new(
@@ -1008,7 +969,7 @@ fn adding_an_unreachable_member(size: u64) {
 fn adding_a_member_that_is_another_node_or_cannot_catch_up_fails_clearly() {
     let _serial = serial();
     let (_, factory) = recorders();
-    let mut cluster = Cluster::start(3, FAST, 1000, factory);
+    let mut cluster = Cluster::start(3, IN_PROCESS, 1000, factory);
     let (leader, _) = cluster.leader();
     let addr = cluster.start_node(4).addr().to_owned();
     let leader_addr = cluster.node(leader).addr().to_owned();
@@ -1058,19 +1019,7 @@ fn adding_a_member_that_is_another_node_or_cannot_catch_up_fails_clearly() {
 
     // Once it can catch up, adding it again makes it a voter.
     cluster.node(4).fault_switch().set_isolated(false);
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let (leader, _) = cluster.leader();
-        let mut client = RaftClient::new(cluster.node(leader).addr(), CLUSTER, WAIT).unwrap();
-        match client.add_member(4, &addr) {
-            Ok(()) => break,
-            Err(error) if Instant::now() < deadline => {
-                println!("adding node 4 again through node {leader} failed, retrying: {error}");
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            Err(error) => panic!("expected node 4 to be added once healed; saw {error}"),
-        }
-    }
+    cluster.add_member(4, &addr);
     let joined = cluster.wait_for_node(
         4,
         WAIT,
@@ -1088,7 +1037,7 @@ fn initialize_with_no_members_fails_clearly() {
     let _serial = serial();
     let node = RaftNode::start({
         let mut options = RaftNodeOptions::new(1, "127.0.0.1:0", None);
-        options.timeouts = FAST;
+        options.timeouts = IN_PROCESS;
         options
     })
     .unwrap();
@@ -1116,7 +1065,7 @@ fn initialize_with_no_members_fails_clearly() {
     node.initialize(members).unwrap_or_else(|e| {
         panic!("expected initialize with node 1 to succeed afterwards; saw {e}")
     });
-    node.wait_for(WAIT, |r| r.state == "Leader")
+    wait_for_report(&node, WAIT, |r| r.state == "Leader")
         .unwrap_or_else(|r| panic!("expected node 1 to lead its one-node cluster; saw {r:#?}"));
 }
 
@@ -1127,7 +1076,7 @@ fn initialize_with_no_members_fails_clearly() {
 fn a_write_on_a_leader_without_quorum_fails_within_the_write_timeout() {
     let _serial = serial();
     let (_by_node, factory) = recorders();
-    let cluster = Cluster::start(3, FAST, 1000, factory);
+    let cluster = Cluster::start(3, IN_PROCESS, 1000, factory);
     let (leader, _) = cluster.leader();
     cluster.node(leader).fault_switch().set_isolated(true);
 
@@ -1143,7 +1092,7 @@ fn a_write_on_a_leader_without_quorum_fails_within_the_write_timeout() {
         Err(ClientError::NotLeader { .. }) => {}
         other => panic!("expected a write on an isolated leader to fail, got {other:?}"),
     }
-    let bound = FAST.election_max * 10 + Duration::from_secs(5);
+    let bound = IN_PROCESS.election_max * 10 + Duration::from_secs(5);
     assert!(
         took < bound,
         "the write took {took:?}; expected it to fail within {bound:?}"

@@ -4,11 +4,12 @@
 //! (docs/design.md B16). Attackers connect from other loopback addresses (127.0.0.2 and up) than the members
 //! (127.0.0.1), as a remote host would.
 
-mod raft_processes_support;
-
 use omsvc_core::proto::{raft_frame::Kind, RaftFrame};
 use omsvc_raft::frame::{read_frame, write_frame, MAX_FRAME_BYTES};
-use raft_processes_support::{serial, Cluster, NodeProc, CLUSTER};
+use omsvc_testkit::node_process::{NodeProc, CLUSTER};
+use omsvc_testkit::poll::poll;
+use omsvc_testkit::process_cluster::Cluster;
+use omsvc_testkit::serial::serial;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
@@ -135,7 +136,7 @@ fn huge_length_prefixes_and_half_frames_cost_bounded_memory_and_are_closed() {
             .to_vec();
     });
     let node = cluster.node(1);
-    raft_processes_support::poll(Duration::from_secs(20), || {
+    poll(Duration::from_secs(20), || {
         cluster.leader_where(&[1], |_| true).map(|_| ())
     })
     .unwrap_or_else(|e| panic!("expected node 1 to lead: {e}\n{}", cluster.tails(30)));
@@ -273,7 +274,7 @@ fn thousands_of_idle_connections_do_not_stop_members_or_clients() {
     // A node with 1,024 file descriptors: before connection limits, idle connections took them
     // all, and with them the node's writes and its peers' connections.
     let cluster = Cluster::start_with(3, false, |node| node.file_limit = Some(1024));
-    let leader = raft_processes_support::poll(Duration::from_secs(30), || {
+    let leader = poll(Duration::from_secs(30), || {
         cluster.leader_where(&[1, 2, 3], |_| true)
     })
     .unwrap_or_else(|e| panic!("expected a leader: {e}\n{}", cluster.tails(30)));

@@ -12,14 +12,17 @@
 //! The tests run one at a time (see [`serial`]).
 
 mod browser_support;
-mod raft_processes_support;
 
 use browser_support::Browser;
 use omsvc_raft::{NodeReport, RaftClient};
+use omsvc_testkit::binary::omsvc_binary;
+use omsvc_testkit::http_request::request;
+use omsvc_testkit::node_process::{CALL_TIMEOUT, DEMO_SERVICE};
+use omsvc_testkit::node_report::service_state;
+use omsvc_testkit::poll::poll;
+use omsvc_testkit::process_cluster::Cluster;
+use omsvc_testkit::serial::serial;
 use prometheus_parse::{Sample, Scrape, Value};
-use raft_processes_support::{
-    omsvc_binary, poll, serial, service_state, Cluster, CALL_TIMEOUT, DEMO_SERVICE,
-};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::Command;
@@ -34,49 +37,8 @@ fn cluster_with_http() -> (Cluster, Vec<String>) {
     let cluster = Cluster::start_with(3, true, |node| {
         node.extra_args = vec!["--http".to_owned(), "127.0.0.1:0".to_owned()];
     });
-    let http = ALL
-        .iter()
-        .map(|&id| {
-            let node = cluster.node(id);
-            let prefix = format!("omsvc node {id} serving http on ");
-            poll(WAIT, || {
-                node.stdout_lines(node.generation())
-                    .iter()
-                    .find_map(|line| line.strip_prefix(&prefix))
-                    .and_then(|rest| rest.split_whitespace().next())
-                    .map(str::to_owned)
-                    .ok_or_else(|| format!("node {id} printed no {prefix:?} line"))
-            })
-            .unwrap_or_else(|reason| panic!("{reason}\n{}", cluster.tails(20)))
-        })
-        .collect();
+    let http = cluster.http_addrs(WAIT);
     (cluster, http)
-}
-
-/// `GET path` (or another method) over a fresh connection: the status code and the body.
-fn request(addr: &str, method: &str, path: &str) -> Result<(u16, String), String> {
-    let mut stream = TcpStream::connect(addr).map_err(|e| format!("connect {addr}: {e}"))?;
-    stream
-        .set_read_timeout(Some(CALL_TIMEOUT))
-        .map_err(|e| e.to_string())?;
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .map_err(|e| format!("send to {addr}: {e}"))?;
-    let mut response = String::new();
-    stream
-        .read_to_string(&mut response)
-        .map_err(|e| format!("read from {addr}: {e}"))?;
-    let (head, body) = response
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| format!("no header end in {response:?}"))?;
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .ok_or_else(|| format!("no status in {head:?}"))?;
-    Ok((status, body.to_owned()))
 }
 
 fn get(addr: &str, path: &str) -> String {

@@ -7,6 +7,7 @@
 use omsvc_core::MAX_CONFIGURATION_BYTES;
 use omsvc_raft::frame::MAX_FRAME_BYTES;
 use omsvc_raft::{RaftClient, RaftNode, RaftNodeOptions, RaftTimeouts};
+use omsvc_testkit::poll::wait_for_report;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,7 +38,7 @@ fn values_at_the_limit_replicate_and_a_new_node_installs_a_snapshot_larger_than_
         .into_iter()
         .collect();
     one.initialize(members).unwrap();
-    one.wait_for(WAIT, |r| r.leader == Some(1) && r.state == "Leader")
+    wait_for_report(&one, WAIT, |r| r.leader == Some(1) && r.state == "Leader")
         .expect("node 1 leads");
 
     // 12 values of 4 MiB from 4 writers at once: appends carry several of them (48 MiB in
@@ -63,7 +64,7 @@ fn values_at_the_limit_replicate_and_a_new_node_installs_a_snapshot_larger_than_
         all
     };
     let applied = one.report().last_applied_index;
-    two.wait_for(WAIT, |r| r.last_applied_index >= applied)
+    wait_for_report(&two, WAIT, |r| r.last_applied_index >= applied)
         .expect("node 2 applies every entry");
     for (name, bytes) in &expected {
         assert_eq!(
@@ -86,9 +87,7 @@ fn values_at_the_limit_replicate_and_a_new_node_installs_a_snapshot_larger_than_
             "adding node 3: {error}"
         );
     }
-    three
-        .wait_for(WAIT, |r| r.last_applied_index >= applied)
-        .expect("node 3 catches up");
+    wait_for_report(&three, WAIT, |r| r.last_applied_index >= applied).expect("node 3 catches up");
     for (name, bytes) in &expected {
         assert_eq!(
             three.node().read_configuration(name).unwrap().as_ref(),

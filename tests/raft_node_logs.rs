@@ -5,11 +5,12 @@
 //! - clients that disconnect (between frames, inside a header, inside a payload, before
 //!   reading the answer, with a reset) are not reported as bad frames; a garbled frame is.
 
-mod raft_processes_support;
-
 use omsvc_core::proto::{raft_frame::Kind, RaftFrame};
+use omsvc_testkit::node_process::{NodeProc, CLUSTER};
+use omsvc_testkit::poll::poll;
+use omsvc_testkit::process_cluster::Cluster;
+use omsvc_testkit::serial::serial;
 use prost::Message;
-use raft_processes_support::{poll, serial, Cluster, NodeProc, CLUSTER};
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::TcpStream;

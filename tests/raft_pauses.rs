@@ -6,14 +6,17 @@
 //!   it resumes; the saves of all leaders, in log order, never go back to an older epoch (a
 //!   fenced register over the committed log); figures printed for BENCHMARKS.md (docs/design.md B15).
 
-mod raft_processes_support;
-
-use raft_processes_support::{poll, serial, service_state, Cluster, DEMO_SERVICE};
+use omsvc_testkit::node_process::DEMO_SERVICE;
+use omsvc_testkit::node_report::service_state;
+use omsvc_testkit::poll::poll;
+use omsvc_testkit::process_cluster::Cluster;
+use omsvc_testkit::serial::serial;
+use omsvc_testkit::timings;
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
 /// The harness's timing: elections after 250..500 ms (plus the 500 ms lease).
-const ELECTION_MAX: Duration = Duration::from_millis(500);
+const ELECTION_MAX: Duration = timings::PROCESS.election_max;
 const ALL: [u64; 3] = [1, 2, 3];
 
 fn unix_ms() -> u64 {
@@ -48,6 +51,12 @@ fn a_paused_follower_that_resumes_does_not_depose_the_leader() {
             .contains("no service registered"),
         "{}",
         cluster.node(leader.id).tail(20)
+    );
+    assert_eq!(
+        service_state(&leader, DEMO_SERVICE),
+        None,
+        "expected a node without --demo-service to report no demo service; saw {:?}",
+        leader.services
     );
     let pauses = [2500, 10_000, 2500, 10_000];
     for (round, pause_ms) in pauses.into_iter().enumerate() {

@@ -15,15 +15,17 @@
 //! The tests run one at a time (see [`serial`]): on 2 cores, clusters side by side would cause
 //! spurious elections.
 
-mod raft_processes_support;
-
 use omsvc_core::encode_set_request;
 use omsvc_raft::types::CommandResponse;
 use omsvc_raft::{ClientError, RaftClient};
-use raft_processes_support::{
-    describe, free_ports, omsvc, poll, serial, service_state, Cluster, Rng, CALL_TIMEOUT, CLUSTER,
-    DEMO_SERVICE, START_TIMEOUT,
-};
+use omsvc_testkit::cli_run::{describe, omsvc};
+use omsvc_testkit::node_process::{CALL_TIMEOUT, CLUSTER, DEMO_SERVICE, START_TIMEOUT};
+use omsvc_testkit::node_report::service_state;
+use omsvc_testkit::poll::poll;
+use omsvc_testkit::ports::free_ports;
+use omsvc_testkit::process_cluster::Cluster;
+use omsvc_testkit::rng::Rng;
+use omsvc_testkit::serial::serial;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -424,8 +426,8 @@ fn sigkill_rounds_during_durable_writes_lose_no_acknowledged_write() {
     let mut kills = BTreeMap::<u64, u32>::new();
     let mut slowest_restart = Duration::ZERO;
     for round in 1..=rounds {
-        std::thread::sleep(Duration::from_millis(rng.below(300)));
-        let id = 1 + rng.below(3);
+        std::thread::sleep(Duration::from_millis(rng.below(300) as u64));
+        let id = 1 + rng.below(3) as u64;
         *kills.entry(id).or_default() += 1;
         let restart_started = Instant::now();
         let node = cluster.node_mut(id);

@@ -1,12 +1,11 @@
 //! Service lifecycle on one node, driven through the Rust API (docs/design.md B1-B5, B12).
 
-mod common;
-
-use common::{eventually, Call, Recorder, SETTLE};
 use omsvc_core::{
     Blocker, DbLocation, Error, EventOutcome, NameProblem, Node, NodeOptions, ServiceOptions,
     ServiceStatus, ServiceWait,
 };
+use omsvc_testkit::poll::{eventually, SETTLE};
+use omsvc_testkit::recording_service::{Call, Recorder};
 use std::sync::atomic::Ordering;
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;

@@ -1,13 +1,12 @@
 //! Stateful services across a group of nodes: configuration that survives failover
 //! (docs/design.md B6, B10, B11).
 
-mod common;
-
-use common::{eventually, Group, SETTLE};
 use omsvc_core::{
     encode_set_request, EpochToken, RunControlledConfiguration, Service, ServiceError,
     ServiceOptions, ServiceWait, StatefulConfig,
 };
+use omsvc_testkit::poll::{eventually, SETTLE};
+use omsvc_testkit::replicated_group::Group;
 use std::sync::{Arc, Mutex};
 
 /// The configuration of a scanning service, like KeyLifecycleService's.

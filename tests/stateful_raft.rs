@@ -2,13 +2,12 @@
 //! 127.0.0.1, real RocksDB in temp dirs): a deposed leader's save never takes the
 //! configuration backwards, and a save of an epoch that has ended fails at once.
 
-mod common;
-mod raft_common;
-
-use common::eventually;
 use omsvc_core::{EpochToken, Error, Service, ServiceError, StatefulConfig};
 use omsvc_raft::RaftTimeouts;
-use raft_common::{serial, Cluster, FAST, SERVICE, WAIT};
+use omsvc_testkit::poll::eventually;
+use omsvc_testkit::raft_cluster::{Cluster, SERVICE, WAIT};
+use omsvc_testkit::serial::serial;
+use omsvc_testkit::timings::IN_PROCESS;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -128,7 +127,7 @@ fn stored(cluster: &Cluster, id: u64) -> Option<Progress> {
 #[test]
 fn a_deposed_leaders_save_committed_in_a_later_term_is_refused_on_every_peer() {
     let _serial = serial();
-    let (cluster, savers) = cluster_of_savers(FAST, false);
+    let (cluster, savers) = cluster_of_savers(IN_PROCESS, false);
     let (old, old_epoch) = cluster.leader();
     let old_token = savers[&old].token();
     savers[&old]

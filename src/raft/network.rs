@@ -19,26 +19,38 @@ use openraft::BasicNode;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::io;
+#[cfg(feature = "fault-injection")]
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpStream;
 
 /// A transport-level fault switch for tests: while isolated, a node neither sends nor answers
-/// Raft RPCs (client requests still work), like a network partition around it.
+/// Raft RPCs (client requests still work), like a network partition around it. It can be
+/// thrown only with the `fault-injection` feature; without it a node is never isolated.
 #[derive(Debug, Default)]
 pub struct FaultSwitch {
+    #[cfg(feature = "fault-injection")]
     isolated: AtomicBool,
 }
 
 impl FaultSwitch {
     /// Cuts the node off (`true`) or reconnects it (`false`).
+    #[cfg(feature = "fault-injection")]
     pub fn set_isolated(&self, isolated: bool) {
         self.isolated.store(isolated, Ordering::SeqCst);
     }
+
     /// Whether the node is cut off now.
+    #[cfg(feature = "fault-injection")]
     pub fn is_isolated(&self) -> bool {
         self.isolated.load(Ordering::SeqCst)
+    }
+
+    /// Whether the node is cut off now: never, without the `fault-injection` feature.
+    #[cfg(not(feature = "fault-injection"))]
+    pub fn is_isolated(&self) -> bool {
+        false
     }
 }
 

@@ -423,27 +423,10 @@ impl RaftNode {
     }
 
     /// Fault injection for tests: isolate this node's Raft traffic (a partition around it).
+    /// Only with the `fault-injection` feature, which no production build enables.
+    #[cfg(feature = "fault-injection")]
     pub fn fault_switch(&self) -> &FaultSwitch {
         &self.context.fault
-    }
-
-    /// Waits until this node's state matches `condition`; on timeout, the last report.
-    pub fn wait_for(
-        &self,
-        timeout: Duration,
-        condition: impl Fn(&NodeReport) -> bool,
-    ) -> Result<NodeReport, Box<NodeReport>> {
-        let deadline = std::time::Instant::now() + timeout;
-        loop {
-            let report = self.report();
-            if condition(&report) {
-                return Ok(report);
-            }
-            if std::time::Instant::now() >= deadline {
-                return Err(Box::new(report));
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
     }
 
     /// Stops Raft and the server, then the services (reverse registration order).

@@ -11,8 +11,8 @@ use crate::error::CliError;
 use crate::Outcome;
 use clap::Args;
 use omsvc_core::ServiceOptions;
-use omsvc_raft::{RaftNode, RaftNodeOptions};
-use std::collections::BTreeMap;
+use omsvc_raft::{RaftNode, RaftNodeOptions, RaftTimeouts};
+use omsvc_testkit::raft_cluster::Cluster;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -45,31 +45,31 @@ pub fn run(args: DemoArgs) -> Result<Outcome, CliError> {
     let sink: EventSink = Arc::new(move |event| {
         let _ = events_tx.send(event);
     });
-    let mut nodes: BTreeMap<u64, RaftNode> = BTreeMap::new();
-    for id in 1..=args.nodes {
-        let node = RaftNode::start(RaftNodeOptions::new(id, "127.0.0.1:0", None))?;
+    let step = Duration::from_millis(args.step_ms);
+    let register = move |node: &RaftNode| {
         let config = node
             .node()
             .stateful_config::<DemoProgress>(SERVICE, node.submitter())?;
-        let service = ProgressService::new(
-            format!("node {id}"),
-            config,
-            Duration::from_millis(args.step_ms),
-            sink.clone(),
-        );
+        let name = format!("node {}", node.id());
+        let service = ProgressService::new(name, config, step, sink.clone());
         node.node()
-            .register(SERVICE, service, ServiceOptions::default())?;
-        timeline.say(format!("node {id} listening on {}", node.addr()));
-        nodes.insert(id, node);
+            .register(SERVICE, service, ServiceOptions::default())
+    };
+    // The node defaults, as `omsvc node run` starts with.
+    let snapshot_every = RaftNodeOptions::new(1, "127.0.0.1:0", None).snapshot_every;
+    let mut cluster = Cluster::try_start_nodes(
+        args.nodes,
+        RaftTimeouts::default(),
+        snapshot_every,
+        register,
+    )?;
+    for node in cluster.nodes() {
+        timeline.say(format!("node {} listening on {}", node.id(), node.addr()));
     }
-    let members = nodes
-        .iter()
-        .map(|(id, node)| (*id, node.addr().to_owned()))
-        .collect();
-    nodes[&1].initialize(members)?;
+    cluster.initialize()?;
     timeline.say("cluster initialized; waiting for an election");
 
-    let first = wait_for_start(&events, &timeline, &nodes, None)?;
+    let first = wait_for_start(&events, &timeline, &cluster, None)?;
     let leader = first.node_id;
     timeline.say(format!("node {leader} leads term {}", first.term));
     let mut last_saved = first.resume_from;
@@ -96,12 +96,10 @@ pub fn run(args: DemoArgs) -> Result<Outcome, CliError> {
         "killing the leader, node {leader}: its raft, server and services stop with no hand-over (last saved progress: next item {last_saved})"
     ));
     let killed_at = Instant::now();
-    if let Some(node) = nodes.remove(&leader) {
-        node.shutdown();
-    }
+    cluster.stop_node(leader);
     // Saves acknowledged just before the kill may still arrive on the channel.
     let second = loop {
-        let started = wait_for_start(&events, &timeline, &nodes, Some(&mut last_saved))?;
+        let started = wait_for_start(&events, &timeline, &cluster, Some(&mut last_saved))?;
         if started.node_id != leader {
             break started;
         }
@@ -127,9 +125,10 @@ pub fn run(args: DemoArgs) -> Result<Outcome, CliError> {
             print_event(&timeline, &event);
         }
     }
-    for (_, node) in std::mem::take(&mut nodes) {
-        node.shutdown();
+    for id in cluster.ids() {
+        cluster.stop_node(id);
     }
+    drop(cluster);
     timeline.say("all nodes stopped; temporary directories removed");
     println!();
     println!("summary:");
@@ -162,7 +161,7 @@ struct Started {
 fn wait_for_start(
     events: &Receiver<ProgressEvent>,
     timeline: &Timeline,
-    nodes: &BTreeMap<u64, RaftNode>,
+    cluster: &Cluster,
     mut last_saved: Option<&mut u64>,
 ) -> Result<Started, CliError> {
     let deadline = Instant::now() + WAIT;
@@ -180,7 +179,10 @@ fn wait_for_start(
                     "{node}: service STARTED at epoch {epoch}, resuming at item {resume_from}"
                 ));
                 let node_id = node.trim_start_matches("node ").parse().unwrap_or(0);
-                let term = nodes.get(&node_id).map_or(epoch, |n| n.report().term);
+                let term = cluster
+                    .nodes()
+                    .find(|n| n.id() == node_id)
+                    .map_or(epoch, |n| n.report().term);
                 let saved_by = if saved_by.is_empty() {
                     "nobody yet".to_owned()
                 } else {

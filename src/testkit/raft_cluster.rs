@@ -1,17 +1,16 @@
-//! Helpers for the openraft-mode tests: a cluster of real `RaftNode`s in this process (real
-//! TCP on 127.0.0.1, real RocksDB in a temp dir), each with one registered service, and
-//! observations of which nodes run that service in which epoch.
-//!
-//! Use with `mod raft_common;` from a test file.
+//! A cluster of real `RaftNode`s in this process (real TCP on 127.0.0.1, real RocksDB in a
+//! temp dir), each with one registered service, and observations of which nodes run that
+//! service in which epoch.
 
-#![allow(dead_code)]
-
-use omsvc_core::{Service, ServiceOptions};
-use omsvc_raft::{ClientError, NodeReport, RaftNode, RaftNodeOptions, RaftTimeouts, WriteReceipt};
+use crate::poll::poll_every;
+use omsvc_core::{Error, Service, ServiceOptions};
+use omsvc_raft::{
+    ClientError, NodeReport, RaftClient, RaftNode, RaftNodeOptions, RaftTimeouts, WriteReceipt,
+};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// The cluster name every helper node uses.
 pub const CLUSTER: &str = "omsvc";
@@ -19,62 +18,77 @@ pub const CLUSTER: &str = "omsvc";
 pub const SERVICE: &str = "Scanner";
 /// How long any single wait may take: generous, for a loaded 2-core machine.
 pub const WAIT: Duration = Duration::from_secs(20);
-/// Short Raft timings so failovers take well under a second.
-pub const FAST: RaftTimeouts = RaftTimeouts {
-    heartbeat: Duration::from_millis(50),
-    election_min: Duration::from_millis(150),
-    election_max: Duration::from_millis(300),
-};
+/// Registers a node's services once the node has started (and before it is a member).
+pub type Registrar = Box<dyn Fn(&RaftNode) -> Result<(), Error>>;
 
-/// Serializes the cluster tests of one test binary: several 3-node clusters with short
-/// election timeouts side by side on 2 cores cause spurious elections and slow every test.
-pub fn serial() -> MutexGuard<'static, ()> {
-    static SERIAL: Mutex<()> = Mutex::new(());
-    SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// Makes the service a node registers, given the node id.
-pub type ServiceFactory = Box<dyn Fn(u64) -> Arc<dyn Service>>;
-
+/// Nodes `1..=size` of one cluster in this process, each with its data directory under one
+/// temp dir, kept across restarts.
 pub struct Cluster {
-    pub dir: tempfile::TempDir,
-    pub timeouts: RaftTimeouts,
-    pub snapshot_every: u64,
-    /// Index `id - 1`; None once shut down.
+    /// Index `id - 1`; None once shut down. Before `dir`: fields drop in order, so the nodes
+    /// stop before their data directories are removed.
     nodes: Vec<Option<RaftNode>>,
-    factory: ServiceFactory,
+    /// Where the nodes' data directories are.
+    pub dir: tempfile::TempDir,
+    /// The Raft timings every node starts with.
+    pub timeouts: RaftTimeouts,
+    /// Every node snapshots after this many log entries.
+    pub snapshot_every: u64,
+    registrar: Registrar,
 }
 
 impl Cluster {
     /// Starts nodes 1..=size, registers `factory(id)` as [`SERVICE`] on each, and initializes
-    /// the cluster with all of them as voters (through node 1).
+    /// the cluster with all of them as voters (through node 1). Panics if any step fails.
     pub fn start(
         size: u64,
         timeouts: RaftTimeouts,
         snapshot_every: u64,
         factory: impl Fn(u64) -> Arc<dyn Service> + 'static,
     ) -> Cluster {
+        let register = move |node: &RaftNode| {
+            node.node()
+                .register_shared(SERVICE, factory(node.id()), ServiceOptions::default())
+        };
+        let cluster = Cluster::try_start_nodes(size, timeouts, snapshot_every, register)
+            .unwrap_or_else(|e| panic!("expected {size} nodes to start with {SERVICE}, got {e}"));
+        cluster
+            .initialize()
+            .unwrap_or_else(|e| panic!("expected the cluster to initialize, got {e}"));
+        cluster
+    }
+
+    /// Starts nodes 1..=size and lets `register` register each node's services; the cluster
+    /// is not initialized yet ([`Cluster::initialize`]).
+    pub fn try_start_nodes(
+        size: u64,
+        timeouts: RaftTimeouts,
+        snapshot_every: u64,
+        register: impl Fn(&RaftNode) -> Result<(), Error> + 'static,
+    ) -> Result<Cluster, Error> {
         let mut cluster = Cluster {
-            dir: tempfile::tempdir().expect("a temp dir for the cluster"),
+            dir: tempfile::tempdir().map_err(|source| Error::Io {
+                operation: "create a temp dir in",
+                path: std::env::temp_dir(),
+                source,
+            })?,
             timeouts,
             snapshot_every,
             nodes: Vec::new(),
-            factory: Box::new(factory),
+            registrar: Box::new(register),
         };
         for id in 1..=size {
-            cluster.start_node(id);
+            cluster.try_start_node(id)?;
         }
-        let members: BTreeMap<u64, String> = cluster
+        Ok(cluster)
+    }
+
+    /// Initializes the cluster with every running node as a voter, through node 1.
+    pub fn initialize(&self) -> Result<(), ClientError> {
+        let members: BTreeMap<u64, String> = self
             .nodes()
             .map(|node| (node.id(), node.addr().to_owned()))
             .collect();
-        cluster
-            .node(1)
-            .initialize(members.clone())
-            .unwrap_or_else(|e| panic!("expected initialize({members:?}) to succeed, got {e}"));
-        cluster
+        self.node(1).initialize(members)
     }
 
     /// The options node `id` starts with: its own data dir under the cluster's temp dir.
@@ -86,26 +100,42 @@ impl Cluster {
         options
     }
 
+    /// Node `id`'s data directory.
     pub fn data_dir(&self, id: u64) -> PathBuf {
         self.dir.path().join(format!("n{id}"))
     }
 
-    /// Starts node `id` (not yet a member unless the cluster is initialized with it).
+    /// Starts node `id` (not yet a member unless the cluster is initialized with it) and
+    /// registers its services; panics if either fails.
     pub fn start_node(&mut self, id: u64) -> &RaftNode {
-        let node = RaftNode::start(self.options(id))
-            .unwrap_or_else(|e| panic!("expected node {id} to start, got {e}"));
-        node.node()
-            .register_shared(SERVICE, (self.factory)(id), ServiceOptions::default())
-            .unwrap_or_else(|e| panic!("expected {SERVICE} to register on node {id}, got {e}"));
+        self.try_start_node(id)
+            .unwrap_or_else(|e| panic!("expected node {id} to start with its services, got {e}"))
+    }
+
+    /// [`Cluster::start_node`], returning the error instead.
+    pub fn try_start_node(&mut self, id: u64) -> Result<&RaftNode, Error> {
         let slot = (id - 1) as usize;
         if self.nodes.len() <= slot {
             self.nodes.resize_with(slot + 1, || None);
         }
         assert!(self.nodes[slot].is_none(), "node {id} is already running");
+        let node = RaftNode::start(self.options(id))?;
+        (self.registrar)(&node)?;
         self.nodes[slot] = Some(node);
-        self.node(id)
+        Ok(self.node(id))
     }
 
+    /// Shuts node `id` down (Raft, server, then its services) and forgets it; its data
+    /// directory stays. Panics if it is not running.
+    pub fn stop_node(&mut self, id: u64) {
+        self.nodes
+            .get_mut((id - 1) as usize)
+            .and_then(Option::take)
+            .unwrap_or_else(|| panic!("node {id} is not running"))
+            .shutdown();
+    }
+
+    /// Node `id`; panics if it is not running.
     pub fn node(&self, id: u64) -> &RaftNode {
         self.nodes
             .get((id - 1) as usize)
@@ -113,10 +143,12 @@ impl Cluster {
             .unwrap_or_else(|| panic!("node {id} is not running"))
     }
 
+    /// The running nodes, by id.
     pub fn nodes(&self) -> impl Iterator<Item = &RaftNode> {
         self.nodes.iter().flatten()
     }
 
+    /// The ids of the running nodes.
     pub fn ids(&self) -> Vec<u64> {
         self.nodes().map(RaftNode::id).collect()
     }
@@ -162,21 +194,21 @@ impl Cluster {
         what: &str,
         wanted: impl Fn(u64, u64) -> bool,
     ) -> (u64, u64) {
-        let deadline = Instant::now() + timeout;
-        loop {
+        poll_every(Duration::from_millis(5), timeout, || {
             let running = self.running();
-            if let Some(found) = running.iter().copied().find(|(n, e)| wanted(*n, *e)) {
-                return found;
-            }
-            if Instant::now() >= deadline {
-                let reports: Vec<NodeReport> = self.nodes().map(RaftNode::report).collect();
-                panic!(
-                    "expected {what} within {timeout:?}; saw RUNNING (node, epoch) {running:?}; \
-                     reports: {reports:#?}"
-                );
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
+            running
+                .iter()
+                .copied()
+                .find(|(n, e)| wanted(*n, *e))
+                .ok_or_else(|| format!("{running:?}"))
+        })
+        .unwrap_or_else(|running| {
+            let reports: Vec<NodeReport> = self.nodes().map(RaftNode::report).collect();
+            panic!(
+                "expected {what} within {timeout:?}; saw RUNNING (node, epoch) {running}; \
+                 reports: {reports:#?}"
+            )
+        })
     }
 
     /// Polls every node (checking B13 each time) until `condition` holds for node `id`'s
@@ -188,18 +220,18 @@ impl Cluster {
         what: &str,
         condition: impl Fn(&NodeReport) -> bool,
     ) -> NodeReport {
-        let deadline = Instant::now() + timeout;
-        loop {
+        poll_every(Duration::from_millis(5), timeout, || {
             self.running();
             let report = self.node(id).report();
             if condition(&report) {
-                return report;
+                Ok(report)
+            } else {
+                Err(format!("{report:#?}"))
             }
-            if Instant::now() >= deadline {
-                panic!("expected {what} within {timeout:?}; node {id} reports {report:#?}");
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        })
+        .unwrap_or_else(|report| {
+            panic!("expected {what} within {timeout:?}; node {id} reports {report}")
+        })
     }
 
     /// The node that leads and runs the service once the cluster settles: (node, epoch).
@@ -233,23 +265,39 @@ impl Cluster {
         what: &str,
         write: impl Fn(&RaftNode) -> Result<WriteReceipt, ClientError>,
     ) -> WriteReceipt {
-        let deadline = Instant::now() + WAIT;
-        loop {
+        poll_every(Duration::from_millis(20), WAIT, || {
             let leader = self
                 .nodes()
                 .map(RaftNode::report)
                 .find(|r| r.state == "Leader")
                 .map(|r| r.id);
-            let error = match leader.map(|id| write(self.node(id))) {
-                Some(Ok(receipt)) => return receipt,
-                Some(Err(error)) => error.to_string(),
-                None => "no node leads".to_owned(),
-            };
-            if Instant::now() >= deadline {
-                panic!("expected {what} to commit within {WAIT:?}; the last attempt saw: {error}");
+            match leader.map(|id| write(self.node(id))) {
+                Some(Ok(receipt)) => Ok(receipt),
+                Some(Err(error)) => Err(error.to_string()),
+                None => Err("no node leads".to_owned()),
             }
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        })
+        .unwrap_or_else(|error| {
+            panic!("expected {what} to commit within {WAIT:?}; the last attempt saw: {error}")
+        })
+    }
+
+    /// Adds node `id` at `addr` as a voter through whichever node leads (by a client over TCP,
+    /// as an operator would), retrying every 100 ms while that fails, for up to [`WAIT`].
+    pub fn add_member(&self, id: u64, addr: &str) {
+        poll_every(Duration::from_millis(100), WAIT, || {
+            let (leader, _) = self.leader();
+            let mut client = RaftClient::new(self.node(leader).addr(), CLUSTER, WAIT)
+                .unwrap_or_else(|e| panic!("expected a client of node {leader}, got {e}"));
+            client.add_member(id, addr).map_err(|error| {
+                let error = format!("node {leader} answered {error}");
+                println!("adding node {id} at {addr} failed, retrying: {error}");
+                error
+            })
+        })
+        .unwrap_or_else(|error| {
+            panic!("expected node {id} at {addr} to be added within {WAIT:?}; the last attempt: {error}")
+        })
     }
 
     /// Sets a configuration through the leader; see [`Cluster::write`].
