@@ -4,17 +4,17 @@
 //!
 //! Events are often emitted while a native lock is held (the service manager logs under its
 //! state lock), so the emitting thread never calls Java: it formats the record and puts it on
-//! a bounded queue, and one thread of its own (`omsvc-log`, attached to the JVM as a daemon)
-//! hands the records to the sink in order. A Java logger may therefore call back into the
+//! a bounded queue, and one thread of its own (`omsvc-log`, attached to the JVM while it has
+//! records to deliver) hands the records to the sink in order. A Java logger may therefore call back into the
 //! library (read a status, forward an event) without deadlocking. When the sink falls
 //! behind and the queue is full, records are dropped and counted, and the next record
 //! delivered is preceded by a warning with the count.
 
-use super::daemon::attach_as_daemon;
+use super::attach::with_attached;
 use crate::log_text::{level_number, MessageAndFields};
 use jni::objects::{JObject, JValue};
 use jni::refs::Global;
-use jni::{jni_sig, jni_str, JavaVM};
+use jni::{jni_sig, jni_str, Env, JavaVM};
 use once_cell::sync::OnceCell;
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
@@ -72,47 +72,64 @@ pub(crate) fn install(vm: JavaVM, sink: Global<JObject<'static>>, max_level: u8)
     tracing::callsite::rebuild_interest_cache();
 }
 
-/// The log thread: hands each record to the sink installed at the time, in order.
+/// The log thread: hands each record to the sink installed at the time, in order. It attaches
+/// to the JVM while it has records to deliver (at most a queue's worth per attachment) and
+/// waits for the next ones detached, so it never keeps the JVM from ending.
 fn deliver(records: Receiver<Record>) {
-    for record in records {
-        let Some(sink) = SINK.read().unwrap_or_else(|p| p.into_inner()).clone() else {
+    while let Ok(first) = records.recv() {
+        let Some(vm) = current_sink().map(|sink| sink.vm.clone()) else {
             continue;
         };
-        attach_as_daemon(&sink.vm);
-        IN_SINK.with(|flag| flag.set(true));
-        let dropped = DROPPED.swap(0, Ordering::Relaxed);
-        if dropped > 0 {
-            let warning = format!(
-                "dropped {dropped} native log records: the Java log sink fell more than \
-                 {QUEUE_CAPACITY} records behind"
-            );
-            call_sink(&sink, 2, module_path!(), &warning);
-        }
-        call_sink(&sink, record.level, record.target, &record.text);
-        IN_SINK.with(|flag| flag.set(false));
+        let _ = with_attached(&vm, |env| -> jni::errors::Result<()> {
+            IN_SINK.with(|flag| flag.set(true));
+            deliver_one(env, first);
+            for record in records.try_iter().take(QUEUE_CAPACITY) {
+                deliver_one(env, record);
+            }
+            IN_SINK.with(|flag| flag.set(false));
+            Ok(())
+        });
     }
 }
 
-/// One call of `NativeLogSink.log`; an exception it throws is caught (and cleared) by jni
-/// and ignored: a failing logger must not stop the log thread.
-fn call_sink(sink: &Sink, level: u8, target: &str, text: &str) {
-    let _ = sink
-        .vm
-        .attach_current_thread(|env| -> jni::errors::Result<()> {
-            let target = env.new_string(target)?;
-            let text = env.new_string(text)?;
-            env.call_method(
-                &sink.sink,
-                jni_str!("log"),
-                jni_sig!("(ILjava/lang/String;Ljava/lang/String;)V"),
-                &[
-                    JValue::Int(i32::from(level)),
-                    JValue::Object(&target),
-                    JValue::Object(&text),
-                ],
-            )?;
-            Ok(())
-        });
+fn current_sink() -> Option<Arc<Sink>> {
+    SINK.read().unwrap_or_else(|p| p.into_inner()).clone()
+}
+
+fn deliver_one(env: &mut Env, record: Record) {
+    let Some(sink) = current_sink() else { return };
+    let dropped = DROPPED.swap(0, Ordering::Relaxed);
+    if dropped > 0 {
+        let warning = format!(
+            "dropped {dropped} native log records: the Java log sink fell more than \
+             {QUEUE_CAPACITY} records behind"
+        );
+        call_sink(env, &sink, 2, module_path!(), &warning);
+    }
+    call_sink(env, &sink, record.level, record.target, &record.text);
+}
+
+/// One call of `NativeLogSink.log`; an exception it throws is cleared and ignored: a failing
+/// logger must not stop the log thread.
+fn call_sink(env: &mut Env, sink: &Sink, level: u8, target: &str, text: &str) {
+    let outcome = env.with_local_frame(4, |env| -> jni::errors::Result<()> {
+        let target = env.new_string(target)?;
+        let text = env.new_string(text)?;
+        env.call_method(
+            &sink.sink,
+            jni_str!("log"),
+            jni_sig!("(ILjava/lang/String;Ljava/lang/String;)V"),
+            &[
+                JValue::Int(i32::from(level)),
+                JValue::Object(&target),
+                JValue::Object(&text),
+            ],
+        )?;
+        Ok(())
+    });
+    if outcome.is_err() {
+        env.exception_clear();
+    }
 }
 
 struct JavaLogLayer;

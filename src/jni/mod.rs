@@ -2,9 +2,9 @@
 //! Like the C ABI it only converts and forwards: handles in a `long` checked against a handle
 //! table (several nodes in one JVM never share state), errors and panics thrown as typed
 //! `org.libomsvc` exceptions, Java services called from the runner thread (attached to the JVM
-//! once, as a daemon), and the library's tracing events forwarded to a Java log sink.
+//! for each call), and the library's tracing events forwarded to a Java log sink.
 
-mod daemon;
+mod attach;
 pub(crate) mod errors;
 mod logging;
 mod natives;

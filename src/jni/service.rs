@@ -1,7 +1,7 @@
 //! A Java `NativeService` as a core service: the runner calls it from its own thread, which
-//! attaches to the JVM once (the attachment lasts until the thread ends).
+//! is attached to the JVM for the length of each call.
 
-use super::daemon::attach_as_daemon;
+use super::attach::with_attached;
 use crate::core::services::{EpochToken, Service, ServiceError};
 use jni::objects::{JObject, JThrowable, JValue};
 use jni::refs::Global;
@@ -28,16 +28,13 @@ impl JavaService {
         &self,
         call: impl FnOnce(&mut Env, &JObject) -> jni::errors::Result<T>,
     ) -> Result<T, ServiceError> {
-        attach_as_daemon(&self.vm);
-        let outcome =
-            self.vm
-                .attach_current_thread(|env| -> jni::errors::Result<Result<T, String>> {
-                    match call(env, &self.service) {
-                        Ok(value) => Ok(Ok(value)),
-                        Err(jni::errors::Error::JavaException) => Ok(Err(take_pending(env))),
-                        Err(other) => Ok(Err(format!("JNI: {other}"))),
-                    }
-                });
+        let outcome = with_attached(&self.vm, |env| -> jni::errors::Result<Result<T, String>> {
+            match call(env, &self.service) {
+                Ok(value) => Ok(Ok(value)),
+                Err(jni::errors::Error::JavaException) => Ok(Err(take_pending(env))),
+                Err(other) => Ok(Err(format!("JNI: {other}"))),
+            }
+        });
         match outcome {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(description)) => Err(description.into()),

@@ -35,6 +35,14 @@ import org.libomsvc.internal.NativeOmsvc;
  * <p>Each manager owns its own native node (leadership state, runner thread, RocksDB): several
  * managers in one JVM share nothing. {@link #close()} stops the services and releases the node
  * once; any later call throws {@link ClosedHandleException}.
+ *
+ * <p>A manager still open when the JVM shuts down (System.exit, a signal, or the end of the last
+ * non-daemon thread) is closed by a shutdown hook, so its services are stopped and no native
+ * thread is inside Java when the JVM goes. The hook interrupts a service call still under way
+ * after {@code omsvc.shutdown.interrupt.ms} (system property, default 5000) and gives up waiting
+ * after {@code omsvc.shutdown.timeout.ms} (default 20000). A service whose {@code start} never
+ * returns keeps the JVM alive after the last non-daemon thread ends, as a non-daemon thread would:
+ * the JVM runs its shutdown hooks only after that.
  */
 public final class OMServiceManager implements AutoCloseable {
   private final NodeHandle handle;
@@ -68,7 +76,9 @@ public final class OMServiceManager implements AutoCloseable {
     Objects.requireNonNull(selfId, "selfId must not be null");
     NativeLibrary.ensureLoaded();
     long node = NativeOmsvc.nodeOpen(selfId, dbDir == null ? null : dbDir.toString(), syncWrites);
-    return new OMServiceManager(new NodeHandle(node, selfId));
+    NodeHandle handle = new NodeHandle(node, selfId);
+    OpenNodes.add(handle);
+    return new OMServiceManager(handle);
   }
 
   public String getSelfId() {

@@ -109,7 +109,7 @@ public final class NativeOmsvc {
   /**
    * Registers a service. The native runner calls {@link NativeService#start}, {@link
    * NativeService#stop} and {@link NativeService#shouldRun} on {@code service} from a thread it
-   * attached to the JVM once. Throws {@code InvalidServiceNameException}, {@code
+   * attaches to the JVM for each call. Throws {@code InvalidServiceNameException}, {@code
    * DuplicateServiceException}, {@code NodeShutDownException}.
    */
   public static native void registerService(
