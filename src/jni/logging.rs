@@ -11,10 +11,11 @@
 //! delivered is preceded by a warning with the count.
 
 use super::attach::with_attached;
+use super::upcalls::LogSinkMethods;
 use crate::log_text::{level_number, MessageAndFields};
-use jni::objects::{JObject, JValue};
+use jni::objects::JObject;
 use jni::refs::Global;
-use jni::{jni_sig, jni_str, Env, JavaVM};
+use jni::{Env, JavaVM};
 use once_cell::sync::OnceCell;
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
@@ -31,6 +32,7 @@ pub(crate) const QUEUE_CAPACITY: usize = 4096;
 struct Sink {
     vm: JavaVM,
     sink: Global<JObject<'static>>,
+    methods: &'static LogSinkMethods,
 }
 
 struct Record {
@@ -51,9 +53,16 @@ thread_local! {
     static IN_SINK: Cell<bool> = const { Cell::new(false) };
 }
 
-pub(crate) fn install(vm: JavaVM, sink: Global<JObject<'static>>, max_level: u8) {
+/// `sink` must be a `NativeLogSink`.
+pub(crate) fn install(
+    vm: JavaVM,
+    sink: Global<JObject<'static>>,
+    methods: &'static LogSinkMethods,
+    max_level: u8,
+) {
     MAX_LEVEL.store(max_level.clamp(1, 5), Ordering::Relaxed);
-    *SINK.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(Sink { vm, sink }));
+    let sink = Sink { vm, sink, methods };
+    *SINK.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(sink));
     INSTALLED.get_or_init(|| {
         let (sender, receiver) = sync_channel(QUEUE_CAPACITY);
         let spawned = std::thread::Builder::new()
@@ -115,17 +124,8 @@ fn call_sink(env: &mut Env, sink: &Sink, level: u8, target: &str, text: &str) {
     let outcome = env.with_local_frame(4, |env| -> jni::errors::Result<()> {
         let target = env.new_string(target)?;
         let text = env.new_string(text)?;
-        env.call_method(
-            &sink.sink,
-            jni_str!("log"),
-            jni_sig!("(ILjava/lang/String;Ljava/lang/String;)V"),
-            &[
-                JValue::Int(i32::from(level)),
-                JValue::Object(&target),
-                JValue::Object(&text),
-            ],
-        )?;
-        Ok(())
+        sink.methods
+            .log(env, &sink.sink, i32::from(level), &target, &text)
     });
     if outcome.is_err() {
         env.exception_clear();

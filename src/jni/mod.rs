@@ -9,3 +9,4 @@ pub(crate) mod errors;
 mod logging;
 mod natives;
 mod service;
+mod upcalls;

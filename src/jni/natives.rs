@@ -339,7 +339,8 @@ pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_registerService<'l
             return Err(JniError::Null("service"));
         }
         let node = node(handle)?;
-        let service = JavaService::new(env.get_java_vm()?, env.new_global_ref(&service)?);
+        let methods = super::upcalls::service_methods(env)?;
+        let service = JavaService::new(env.get_java_vm()?, env.new_global_ref(&service)?, methods);
         let options = ServiceOptions {
             delay_after_ready: Duration::from_millis(delay_after_ready_millis.max(0) as u64),
             ..ServiceOptions::default()
@@ -501,6 +502,7 @@ pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_installLogSink<'lo
         super::logging::install(
             env.get_java_vm()?,
             env.new_global_ref(&sink)?,
+            super::upcalls::log_sink_methods(env)?,
             max_level.clamp(1, 5) as u8,
         );
         Ok(())

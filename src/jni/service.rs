@@ -2,10 +2,11 @@
 //! is attached to the JVM for the length of each call.
 
 use super::attach::with_attached;
+use super::upcalls::ServiceMethods;
 use crate::core::services::{EpochToken, Service, ServiceError};
-use jni::objects::{JObject, JThrowable, JValue};
+use jni::objects::{JObject, JThrowable};
 use jni::refs::Global;
-use jni::{jni_sig, jni_str, Env, JavaVM};
+use jni::{Env, JavaVM};
 
 /// How much of a Java exception's message the status view keeps: enough to recognise the
 /// failure, never megabytes copied into every status read.
@@ -14,11 +15,21 @@ pub(crate) const MAX_MESSAGE_BYTES: usize = 4096;
 pub(crate) struct JavaService {
     vm: JavaVM,
     service: Global<JObject<'static>>,
+    methods: &'static ServiceMethods,
 }
 
 impl JavaService {
-    pub fn new(vm: JavaVM, service: Global<JObject<'static>>) -> Self {
-        JavaService { vm, service }
+    /// `service` must be a `NativeService`.
+    pub fn new(
+        vm: JavaVM,
+        service: Global<JObject<'static>>,
+        methods: &'static ServiceMethods,
+    ) -> Self {
+        JavaService {
+            vm,
+            service,
+            methods,
+        }
     }
 
     /// Runs one call into the service. A Java exception it throws becomes the service's
@@ -105,29 +116,15 @@ pub(crate) fn cut(mut message: String) -> String {
 impl Service for JavaService {
     fn start(&self, epoch: EpochToken) -> Result<(), ServiceError> {
         let epoch = epoch.epoch() as i64;
-        self.call(|env, service| {
-            env.call_method(
-                service,
-                jni_str!("start"),
-                jni_sig!("(J)V"),
-                &[JValue::Long(epoch)],
-            )
-            .map(|_| ())
-        })
+        self.call(|env, service| self.methods.start(env, service, epoch))
     }
 
     fn stop(&self) -> Result<(), ServiceError> {
-        self.call(|env, service| {
-            env.call_method(service, jni_str!("stop"), jni_sig!("()V"), &[])
-                .map(|_| ())
-        })
+        self.call(|env, service| self.methods.stop(env, service))
     }
 
     fn should_run(&self) -> Result<bool, ServiceError> {
-        self.call(|env, service| {
-            env.call_method(service, jni_str!("shouldRun"), jni_sig!("()Z"), &[])
-                .and_then(|value| value.z())
-        })
+        self.call(|env, service| self.methods.should_run(env, service))
     }
 }
 
