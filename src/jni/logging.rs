@@ -5,10 +5,10 @@
 //! Events are often emitted while a native lock is held (the service manager logs under its
 //! state lock), so the emitting thread never calls Java: it formats the record and puts it on
 //! a bounded queue, and one thread of its own (`omsvc-log`, attached to the JVM while it has
-//! records to deliver) hands the records to the sink in order. A Java logger may therefore call back into the
-//! library (read a status, forward an event) without deadlocking. When the sink falls
-//! behind and the queue is full, records are dropped and counted, and the next record
-//! delivered is preceded by a warning with the count.
+//! records to deliver) hands the records to the sink in order. A Java logger may therefore
+//! call back into the library (read a status, forward an event) without deadlocking. When the
+//! sink falls behind and the queue is full, records are dropped and counted, and the next
+//! record delivered is preceded by a warning with the count.
 
 use super::attach::with_attached;
 use super::upcalls::LogSinkMethods;

@@ -8,5 +8,6 @@ mod attach;
 pub(crate) mod errors;
 mod logging;
 mod natives;
+mod onload;
 mod service;
 mod upcalls;
