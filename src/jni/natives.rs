@@ -148,6 +148,8 @@ pub(crate) const METHODS: &[NativeMethod] = &[
             name: JString,
             service: org.libomsvc.internal.NativeService,
             delay_after_ready_millis: jlong,
+            retry_initial_millis: jlong,
+            retry_max_millis: jlong,
         ),
         error_policy = ThrowTyped,
     },
@@ -386,6 +388,8 @@ fn is_epoch_current<'local>(
     Ok(node(handle)?.is_epoch_current(term(epoch, "epoch")?))
 }
 
+// The Java method's parameters, one by one, as JNI passes them.
+#[allow(clippy::too_many_arguments)]
 fn register_service<'local>(
     env: &mut Env<'local>,
     _class: JClass<'local>,
@@ -393,20 +397,43 @@ fn register_service<'local>(
     name: JString<'local>,
     service: JObject<'local>,
     delay_after_ready_millis: jlong,
+    retry_initial_millis: jlong,
+    retry_max_millis: jlong,
 ) -> JniResult<()> {
     let name = text(env, &name, "name")?;
     if service.is_null() {
         return Err(JniError::Null("service"));
     }
+    let options = service_options(
+        delay_after_ready_millis,
+        retry_initial_millis,
+        retry_max_millis,
+    )?;
     let node = node(handle)?;
     let methods = super::upcalls::service_methods(env)?;
     let service = JavaService::new(env.get_java_vm()?, env.new_global_ref(&service)?, methods);
-    let options = ServiceOptions {
-        delay_after_ready: Duration::from_millis(delay_after_ready_millis.max(0) as u64),
-        ..ServiceOptions::default()
-    };
     node.register(&name, service, options)?;
     Ok(())
+}
+
+/// A service's options from Java's milliseconds: the delay at least 0, the first retry wait at
+/// least 1 ms and the longest no shorter than the first (what `StartRetryPolicy` allows).
+fn service_options(
+    delay_after_ready_millis: jlong,
+    retry_initial_millis: jlong,
+    retry_max_millis: jlong,
+) -> JniResult<ServiceOptions> {
+    if retry_initial_millis < 1 || retry_max_millis < retry_initial_millis {
+        return Err(JniError::InvalidArgument(format!(
+            "the start retry waits must be 1 ms <= initial <= max, got initial \
+             {retry_initial_millis} ms and max {retry_max_millis} ms"
+        )));
+    }
+    Ok(ServiceOptions {
+        delay_after_ready: Duration::from_millis(delay_after_ready_millis.max(0) as u64),
+        retry_initial: Duration::from_millis(retry_initial_millis as u64),
+        retry_max: Duration::from_millis(retry_max_millis as u64),
+    })
 }
 
 fn status_json<'local>(
@@ -535,6 +562,18 @@ fn install_log_sink<'local>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_retry_policy_reaches_the_service_options_and_a_bad_one_is_an_illegal_argument() {
+        let options = service_options(5, 20, 400).unwrap();
+        assert_eq!(options.delay_after_ready, Duration::from_millis(5));
+        assert_eq!(options.retry_initial, Duration::from_millis(20));
+        assert_eq!(options.retry_max, Duration::from_millis(400));
+        for (initial, max) in [(0, 10), (-1, 10), (20, 10)] {
+            let error = service_options(0, initial, max).unwrap_err();
+            assert!(matches!(error, JniError::InvalidArgument(_)), "{error:?}");
+        }
+    }
 
     #[test]
     fn a_leadership_event_for_term_0_is_an_illegal_argument_naming_the_rule() {

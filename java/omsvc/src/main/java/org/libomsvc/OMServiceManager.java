@@ -85,21 +85,37 @@ public final class OMServiceManager implements AutoCloseable {
     return handle.selfId();
   }
 
-  /** Registers {@code service}; it starts as soon as this peer may run it. */
+  /**
+   * Registers {@code service}; it starts as soon as this peer may run it, and a failed start is
+   * retried as {@link StartRetryPolicy#DEFAULT} says.
+   */
   public void register(OMService service) {
     register(service, Duration.ZERO);
   }
 
   /**
    * Registers {@code service}, which starts no earlier than {@code delayAfterReady} after this peer
-   * became the ready leader (as SCM's BackgroundSCMService wait time).
+   * became the ready leader (as SCM's BackgroundSCMService wait time); a failed start is retried as
+   * {@link StartRetryPolicy#DEFAULT} says.
    *
    * @throws InvalidServiceNameException for a null, empty, over-long or control-character name
    * @throws DuplicateServiceException when a service of that name is registered
    */
   public void register(OMService service, Duration delayAfterReady) {
+    register(service, delayAfterReady, StartRetryPolicy.DEFAULT);
+  }
+
+  /**
+   * Registers {@code service}, which starts no earlier than {@code delayAfterReady} after this peer
+   * became the ready leader; a start that throws is retried as {@code startRetry} says.
+   *
+   * @throws InvalidServiceNameException for a null, empty, over-long or control-character name
+   * @throws DuplicateServiceException when a service of that name is registered
+   */
+  public void register(OMService service, Duration delayAfterReady, StartRetryPolicy startRetry) {
     Objects.requireNonNull(service, "service must not be null");
     Objects.requireNonNull(delayAfterReady, "delayAfterReady must not be null");
+    Objects.requireNonNull(startRetry, "startRetry must not be null");
     String name = service.getServiceName();
     if (name == null) {
       throw new InvalidServiceNameException(
@@ -114,7 +130,13 @@ public final class OMServiceManager implements AutoCloseable {
     try {
       handle.call(
           node -> {
-            NativeOmsvc.registerService(node, name, registered, delayAfterReady.toMillis());
+            NativeOmsvc.registerService(
+                node,
+                name,
+                registered,
+                delayAfterReady.toMillis(),
+                startRetry.initialDelay().toMillis(),
+                startRetry.maxDelay().toMillis());
             return null;
           });
     } catch (RuntimeException e) {
@@ -201,6 +223,24 @@ public final class OMServiceManager implements AutoCloseable {
    */
   public void shutdown() {
     NativeOmsvc.shutdown(handle.get());
+  }
+
+  /**
+   * Asks the runner to stop every running service, in reverse registration order, and returns
+   * without waiting for them; later events are ignored ({@link EventOutcome#SHUT_DOWN}) and writes
+   * throw {@link NodeShutDownException}. Unlike {@link #shutdown()} it may be called where waiting
+   * is not possible: from a Ratis callback, or from a service's own {@code start}, {@code stop} or
+   * {@code shouldRun}. {@link #waitSettled} (from another thread) waits for the services to stop;
+   * {@link #close()} is still needed to release the node. Calling it again does nothing.
+   *
+   * @throws ClosedHandleException when the manager is released
+   */
+  public void requestShutdown() {
+    handle.call(
+        node -> {
+          NativeOmsvc.requestShutdown(node);
+          return null;
+        });
   }
 
   /** Whether {@link #close()} was called (the services may still be stopping). */
