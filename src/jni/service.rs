@@ -57,7 +57,7 @@ impl JavaService {
 /// Clears the pending exception and describes it as "class: message", the message cut to
 /// [`MAX_MESSAGE_BYTES`]. The class name is read first and without running the exception's
 /// own code, so an exception whose `getMessage()` throws is still named.
-fn take_pending(env: &mut Env) -> String {
+pub(crate) fn take_pending(env: &mut Env) -> String {
     let Some(throwable) = env.exception_occurred() else {
         return "the service failed with a Java exception that was no longer pending".to_owned();
     };
