@@ -21,6 +21,7 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 use tracing::{Event, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::prelude::*;
@@ -81,9 +82,13 @@ pub(crate) fn install(
     tracing::callsite::rebuild_interest_cache();
 }
 
+/// How long the log thread stays attached waiting for another record: a burst of records
+/// costs one attachment, and an idle thread is detached soon.
+const LINGER: Duration = Duration::from_millis(20);
+
 /// The log thread: hands each record to the sink installed at the time, in order. It attaches
-/// to the JVM while it has records to deliver (at most a queue's worth per attachment) and
-/// waits for the next ones detached, so it never keeps the JVM from ending.
+/// to the JVM while records keep coming (at most a queue's worth per attachment) and waits for
+/// the next burst detached, so it never keeps the JVM from ending.
 fn deliver(records: Receiver<Record>) {
     while let Ok(first) = records.recv() {
         let Some(vm) = current_sink().map(|sink| sink.vm.clone()) else {
@@ -92,8 +97,11 @@ fn deliver(records: Receiver<Record>) {
         let _ = with_attached(&vm, |env| -> jni::errors::Result<()> {
             IN_SINK.with(|flag| flag.set(true));
             deliver_one(env, first);
-            for record in records.try_iter().take(QUEUE_CAPACITY) {
-                deliver_one(env, record);
+            for _ in 1..QUEUE_CAPACITY {
+                match records.recv_timeout(LINGER) {
+                    Ok(record) => deliver_one(env, record),
+                    Err(_) => break,
+                }
             }
             IN_SINK.with(|flag| flag.set(false));
             Ok(())
