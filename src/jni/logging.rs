@@ -18,10 +18,10 @@ use jni::refs::Global;
 use jni::{Env, JavaVM};
 use once_cell::sync::OnceCell;
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tracing::{Event, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::prelude::*;
@@ -45,13 +45,17 @@ struct Record {
 static SINK: RwLock<Option<Arc<Sink>>> = RwLock::new(None);
 static QUEUE: OnceCell<SyncSender<Record>> = OnceCell::new();
 static DROPPED: AtomicU64 = AtomicU64::new(0);
+/// Records queued and not yet handed to the sink.
+static PENDING: AtomicU64 = AtomicU64::new(0);
+/// Whether the log thread is attached to the JVM now.
+static ATTACHED: AtomicBool = AtomicBool::new(false);
 static MAX_LEVEL: AtomicU8 = AtomicU8::new(3);
 static INSTALLED: OnceCell<()> = OnceCell::new();
 
 thread_local! {
-    /// Set while the log thread is inside the Java sink: what the library logs because the
-    /// sink called back into it is dropped instead of feeding the queue in a loop.
-    static IN_SINK: Cell<bool> = const { Cell::new(false) };
+    /// Set on the log thread: what is logged there (jni attaching and detaching it, the
+    /// library called back by the sink) is dropped instead of feeding the queue in a loop.
+    static ON_LOG_THREAD: Cell<bool> = const { Cell::new(false) };
 }
 
 /// `sink` must be a `NativeLogSink`.
@@ -90,22 +94,45 @@ const LINGER: Duration = Duration::from_millis(20);
 /// to the JVM while records keep coming (at most a queue's worth per attachment) and waits for
 /// the next burst detached, so it never keeps the JVM from ending.
 fn deliver(records: Receiver<Record>) {
+    ON_LOG_THREAD.with(|flag| flag.set(true));
     while let Ok(first) = records.recv() {
-        let Some(vm) = current_sink().map(|sink| sink.vm.clone()) else {
-            continue;
-        };
-        let _ = with_attached(&vm, |env| -> jni::errors::Result<()> {
-            IN_SINK.with(|flag| flag.set(true));
-            deliver_one(env, first);
-            for _ in 1..QUEUE_CAPACITY {
-                match records.recv_timeout(LINGER) {
-                    Ok(record) => deliver_one(env, record),
-                    Err(_) => break,
+        let mut first = Some(first);
+        if let Some(vm) = current_sink().map(|sink| sink.vm.clone()) {
+            ATTACHED.store(true, Ordering::SeqCst);
+            let _ = with_attached(&vm, |env| -> jni::errors::Result<()> {
+                if let Some(record) = first.take() {
+                    deliver_one(env, record);
                 }
-            }
-            IN_SINK.with(|flag| flag.set(false));
-            Ok(())
-        });
+                for _ in 1..QUEUE_CAPACITY {
+                    match records.recv_timeout(LINGER) {
+                        Ok(record) => deliver_one(env, record),
+                        Err(_) => break,
+                    }
+                }
+                Ok(())
+            });
+            ATTACHED.store(false, Ordering::SeqCst);
+        }
+        if first.is_some() {
+            // No sink, or the thread could not attach: the record is lost.
+            PENDING.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+}
+
+/// Waits until every record queued so far reached the sink and the log thread is detached
+/// from the JVM; false on timeout. The JVM shutdown hook calls it last, so that the log thread
+/// is not inside Java when the JVM goes.
+pub(crate) fn await_delivered(timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if PENDING.load(Ordering::SeqCst) == 0 && !ATTACHED.load(Ordering::SeqCst) {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(2));
     }
 }
 
@@ -114,6 +141,11 @@ fn current_sink() -> Option<Arc<Sink>> {
 }
 
 fn deliver_one(env: &mut Env, record: Record) {
+    hand_to_sink(env, record);
+    PENDING.fetch_sub(1, Ordering::SeqCst);
+}
+
+fn hand_to_sink(env: &mut Env, record: Record) {
     let Some(sink) = current_sink() else { return };
     let dropped = DROPPED.swap(0, Ordering::Relaxed);
     if dropped > 0 {
@@ -148,7 +180,7 @@ impl<S: Subscriber> Layer<S> for JavaLogLayer {
     }
 
     fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
-        if IN_SINK.with(Cell::get) {
+        if ON_LOG_THREAD.with(Cell::get) {
             return;
         }
         let Some(queue) = QUEUE.get() else { return };
@@ -159,9 +191,12 @@ impl<S: Subscriber> Layer<S> for JavaLogLayer {
             target: event.metadata().target(),
             text: message.finish(),
         };
+        // Counted before it can be delivered, so PENDING never goes below zero.
+        PENDING.fetch_add(1, Ordering::SeqCst);
         match queue.try_send(record) {
             Ok(()) => {}
             Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
+                PENDING.fetch_sub(1, Ordering::SeqCst);
                 DROPPED.fetch_add(1, Ordering::Relaxed);
             }
         }

@@ -191,6 +191,10 @@ pub(crate) const METHODS: &[NativeMethod] = &[
         static fn install_log_sink(sink: org.libomsvc.internal.NativeLogSink, max_level: jint),
         error_policy = ThrowTyped,
     },
+    native_method! {
+        static fn await_logs_delivered(timeout_millis: jlong) -> jboolean,
+        error_policy = ThrowTyped,
+    },
 ];
 
 fn version<'local>(env: &mut Env<'local>, _class: JClass<'local>) -> JniResult<JString<'local>> {
@@ -557,6 +561,15 @@ fn install_log_sink<'local>(
         max_level.clamp(1, 5) as u8,
     );
     Ok(())
+}
+
+fn await_logs_delivered<'local>(
+    _env: &mut Env<'local>,
+    _class: JClass<'local>,
+    timeout_millis: jlong,
+) -> JniResult<jboolean> {
+    let timeout = Duration::from_millis(timeout_millis.max(0) as u64);
+    Ok(super::logging::await_delivered(timeout))
 }
 
 #[cfg(test)]

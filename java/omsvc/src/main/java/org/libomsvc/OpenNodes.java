@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import org.libomsvc.internal.NativeOmsvc;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,13 +32,15 @@ import org.slf4j.LoggerFactory;
  * call is under way when the JVM goes: it asks every open node to stop its services, releases the
  * nodes (which joins their runners), interrupts the service calls still under way after {@value
  * #INTERRUPT_PROPERTY} ms, and gives up after {@value #TIMEOUT_PROPERTY} ms, so that a service that
- * ignores interrupts cannot keep the JVM from exiting.
+ * ignores interrupts cannot keep the JVM from exiting. Last it lets the native log thread hand the
+ * shutdown's records to slf4j and detach (for at most {@value #LOG_DRAIN_MILLIS} ms).
  */
 final class OpenNodes {
   static final String INTERRUPT_PROPERTY = "omsvc.shutdown.interrupt.ms";
   static final String TIMEOUT_PROPERTY = "omsvc.shutdown.timeout.ms";
   private static final long DEFAULT_INTERRUPT_MILLIS = 5_000;
   private static final long DEFAULT_TIMEOUT_MILLIS = 20_000;
+  static final long LOG_DRAIN_MILLIS = 2_000;
 
   private static final Logger LOG = LoggerFactory.getLogger(OpenNodes.class);
   private static final Set<NodeHandle> OPEN = ConcurrentHashMap.newKeySet();
@@ -118,6 +121,9 @@ final class OpenNodes {
             nodes.get(i).selfId(),
             giveUpAfterMillis);
       }
+    }
+    if (!NativeOmsvc.awaitLogsDelivered(LOG_DRAIN_MILLIS)) {
+      LOG.warn("JVM shutdown: native log records still undelivered after {} ms", LOG_DRAIN_MILLIS);
     }
     return stuck;
   }

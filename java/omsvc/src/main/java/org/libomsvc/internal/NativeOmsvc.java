@@ -157,4 +157,11 @@ public final class NativeOmsvc {
    * calls replace the sink.
    */
   public static native void installLogSink(NativeLogSink sink, int maxLevel);
+
+  /**
+   * Waits until every native log record queued so far reached the sink and the native log thread
+   * is no longer attached to the JVM; false after {@code timeoutMillis}. The JVM shutdown hook
+   * calls it after closing the open nodes.
+   */
+  public static native boolean awaitLogsDelivered(long timeoutMillis);
 }
