@@ -152,6 +152,22 @@ final class NodeHandle implements AutoCloseable {
     return interrupted;
   }
 
+  /**
+   * Whether a thread inside one of this node's service calls is the one ending the JVM (a service
+   * called {@code System.exit}): it waits for the shutdown hooks, so the runner never returns from
+   * that call while they run.
+   */
+  boolean aServiceCallIsExitingTheJvm() {
+    for (Thread thread : inServiceCalls) {
+      for (StackTraceElement frame : thread.getStackTrace()) {
+        if (frame.getClassName().equals("java.lang.Shutdown")) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   /** Asks the runner to stop the services, without waiting; nothing once the node is released. */
   void requestShutdown() {
     if (state.get() == CLOSED) {

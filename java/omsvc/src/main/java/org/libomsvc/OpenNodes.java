@@ -80,7 +80,8 @@ final class OpenNodes {
 
   /**
    * Closes every open node on a thread of its own, all at the same time; returns the nodes whose
-   * release did not end within {@code giveUpAfterMillis}.
+   * release did not end within {@code giveUpAfterMillis}, and those not waited for because one of
+   * their service calls is the {@code System.exit} that runs this hook.
    */
   static List<NodeHandle> closeAll(long interruptAfterMillis, long giveUpAfterMillis) {
     List<NodeHandle> nodes = new ArrayList<>(OPEN);
@@ -91,6 +92,21 @@ final class OpenNodes {
     for (NodeHandle node : nodes) {
       node.requestShutdown();
     }
+    List<NodeHandle> closing = new ArrayList<>();
+    List<NodeHandle> stuck = new ArrayList<>();
+    for (NodeHandle node : nodes) {
+      if (node.aServiceCallIsExitingTheJvm()) {
+        stuck.add(node);
+        // Its runner is inside System.exit, which waits for this hook: waiting here would only
+        // burn the whole timeout.
+        LOG.warn(
+            "JVM shutdown: a service of node {} called System.exit; its services are not stopped",
+            node.selfId());
+      } else {
+        closing.add(node);
+      }
+    }
+    nodes = closing;
     List<Thread> closers = new ArrayList<>();
     for (NodeHandle node : nodes) {
       Thread closer = new Thread(node::close, "omsvc-shutdown-" + node.selfId());
@@ -111,7 +127,6 @@ final class OpenNodes {
       }
     }
     joinUntil(closers, start + TimeUnit.MILLISECONDS.toNanos(giveUpAfterMillis));
-    List<NodeHandle> stuck = new ArrayList<>();
     for (int i = 0; i < nodes.size(); i++) {
       if (closers.get(i).isAlive()) {
         stuck.add(nodes.get(i));

@@ -28,7 +28,8 @@ import org.libomsvc.ServiceEpoch;
  * service, then ends the JVM without closing the manager, with {@code System.exit(42)} ("exit") or
  * by returning from main ("return"). Where the runner is at that moment is the second argument:
  * "inStart" (inside a start that never returns by itself: it sleeps in a loop, calling back into
- * the library, until interrupted) or "running" (the start returned; the runner is idle). The
+ * the library, until interrupted), "running" (the start returned; the runner is idle) or
+ * "exitsInStart" (the start itself calls {@code System.exit(42)}, whatever the first argument). The
  * service prints what happens to it, so the parent sees whether the shutdown hook stopped it.
  */
 public final class ExitWhileInServiceMain {
@@ -43,6 +44,7 @@ public final class ExitWhileInServiceMain {
   public static void main(String[] args) throws Exception {
     String how = args[0];
     boolean staysInStart = args[1].equals("inStart");
+    boolean exitsInStart = args[1].equals("exitsInStart");
     CountDownLatch started = new CountDownLatch(1);
     OMServiceManager manager = OMServiceManager.open("om1", null, false);
     manager.register(
@@ -54,6 +56,9 @@ public final class ExitWhileInServiceMain {
 
           @Override
           public void start(ServiceEpoch epoch) throws InterruptedException {
+            if (exitsInStart) {
+              System.exit(EXIT_CODE);
+            }
             if (!staysInStart) {
               started.countDown();
               return;

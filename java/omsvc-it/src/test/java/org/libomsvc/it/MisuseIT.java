@@ -151,6 +151,15 @@ class MisuseIT {
   }
 
   @Test
+  void aServiceThatCallsSystemExitIsNotWaitedForByTheShutdownHook() throws Exception {
+    String log = assertChildExits("exit", "exitsInStart", ExitWhileInServiceMain.EXIT_CODE);
+    // The runner is inside System.exit, which waits for the hook: waiting for the runner in the
+    // hook would last until the hook gives up.
+    assertTrue(log.contains("called System.exit; its services are not stopped"), log);
+    assertFalse(log.contains("did not stop within"), log);
+  }
+
+  @Test
   void whenMainReturnsTheJvmEndsAndTheShutdownHookStopsARunningService() throws Exception {
     // An idle runner is not attached to the JVM, so it does not keep the JVM alive.
     String log = assertChildExits("return", "running", 0);
