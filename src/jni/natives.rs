@@ -1,11 +1,12 @@
 //! The native methods of `org.libomsvc.internal.NativeOmsvc`, each a thin adapter over
-//! [`omsvc_core::Node`]: check arguments, look the handle up, forward, convert the result.
+//! [`omsvc_core::Node`]: check arguments, look the handle up, forward, convert the result. They are
+//! registered by `JNI_OnLoad` from [`METHODS`] rather than found by exported symbol names.
 
 use super::errors::{JniError, JniResult, ThrowTyped};
 use super::service::JavaService;
 use jni::objects::{JByteArray, JClass, JLongArray, JObject, JObjectArray, JString};
 use jni::sys::{jboolean, jint, jlong};
-use jni::{Env, EnvUnowned};
+use jni::{native_method, Env, EnvUnowned, NativeMethod};
 use omsvc_adapter_shared::handles::HandleTable;
 use omsvc_core::leadership::EventOutcome;
 use omsvc_core::node::{DbLocation, Node, NodeOptions};
@@ -76,97 +77,188 @@ fn term(value: jlong, what: &'static str) -> JniResult<u64> {
         .map_err(|_| JniError::InvalidArgument(format!("{what} must not be negative, got {value}")))
 }
 
-#[no_mangle]
-pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_version<'local>(
-    mut env: EnvUnowned<'local>,
-    _class: JClass<'local>,
-) -> JString<'local> {
-    env.with_env(|env| -> JniResult<JString<'local>> {
-        Ok(env.new_string(env!("CARGO_PKG_VERSION"))?)
-    })
-    .resolve::<ThrowTyped>()
+/// Every native method of `NativeOmsvc`, registered by `JNI_OnLoad`: the macro checks each
+/// Rust signature against the Java one at compile time.
+pub(crate) const METHODS: &[NativeMethod] = &[
+    native_method! {
+        static fn version() -> JString,
+        error_policy = ThrowTyped,
+    },
+    native_method! {
+        static fn error_table() -> JString[],
+        error_policy = ThrowTyped,
+    },
+    native_method! {
+        static raw fn noop(),
+    },
+    native_method! {
+        static fn node_open(self_id: JString, db_dir: JString, sync_writes: jboolean) -> jlong,
+        error_policy = ThrowTyped,
+    },
+    native_method! {
+        static fn node_free(handle: jlong),
+        error_policy = ThrowTyped,
+    },
+    native_method! {
+        static fn leader_changed(handle: jlong, term_value: jlong, leader: JString) -> jint,
+        error_policy = ThrowTyped,
+    },
+    native_method! {
+        static raw fn not_leader(handle: jlong, term_value: jlong) -> jint,
+    },
+    native_method! {
+        static raw fn leader_ready(handle: jlong, term_value: jlong, barrier: jlong) -> jint,
+    },
+    native_method! {
+        static raw fn term_index_updated(handle: jlong, term_value: jlong, index: jlong) -> jint,
+    },
+    native_method! {
+        static fn configuration_changed(
+            handle: jlong, term_value: jlong, index: jlong, peers: JString[]
+        ) -> jint,
+        error_policy = ThrowTyped,
+    },
+    native_method! {
+        static raw fn applied(handle: jlong, term_value: jlong, index: jlong) -> jint,
+    },
+    native_method! {
+        static raw fn lease_renewed(
+            handle: jlong, term_value: jlong, valid_for_millis: jlong
+        ) -> jint,
+    },
+    native_method! {
+        static fn shutdown(handle: jlong),
+        error_policy = ThrowTyped,
+    },
+    native_method! {
+        static fn request_shutdown(handle: jlong),
+        error_policy = ThrowTyped,
+    },
+    native_method! {
+        static fn wait_settled(handle: jlong, timeout_millis: jlong) -> jboolean,
+        error_policy = ThrowTyped,
+    },
+    native_method! {
+        static fn is_epoch_current(handle: jlong, epoch: jlong) -> jboolean,
+        error_policy = ThrowTyped,
+    },
+    native_method! {
+        static fn register_service(
+            handle: jlong,
+            name: JString,
+            service: org.libomsvc.internal.NativeService,
+            delay_after_ready_millis: jlong,
+            retry_initial_millis: jlong,
+            retry_max_millis: jlong,
+        ),
+        error_policy = ThrowTyped,
+    },
+    native_method! {
+        static fn status_json(handle: jlong) -> JString,
+        error_policy = ThrowTyped,
+    },
+    native_method! {
+        static fn apply_entry(
+            handle: jlong, term_value: jlong, index: jlong, request: jbyte[]
+        ) -> jint,
+        error_policy = ThrowTyped,
+    },
+    native_method! {
+        static fn read_configuration(handle: jlong, name: JString) -> jbyte[],
+        error_policy = ThrowTyped,
+    },
+    native_method! {
+        static fn read_run_control(handle: jlong, name: JString) -> jint,
+        error_policy = ThrowTyped,
+    },
+    native_method! {
+        static fn list_configurations(handle: jlong) -> JString[],
+        error_policy = ThrowTyped,
+    },
+    native_method! {
+        static fn last_applied_entry(handle: jlong) -> jlong[],
+        error_policy = ThrowTyped,
+    },
+    native_method! {
+        static fn checkpoint(handle: jlong, dir: JString),
+        error_policy = ThrowTyped,
+    },
+    native_method! {
+        static fn reinitialize(handle: jlong, dir: JString),
+        error_policy = ThrowTyped,
+    },
+    native_method! {
+        static fn install_log_sink(sink: org.libomsvc.internal.NativeLogSink, max_level: jint),
+        error_policy = ThrowTyped,
+    },
+    native_method! {
+        static fn await_logs_delivered(timeout_millis: jlong) -> jboolean,
+        error_policy = ThrowTyped,
+    },
+];
+
+fn version<'local>(env: &mut Env<'local>, _class: JClass<'local>) -> JniResult<JString<'local>> {
+    Ok(env.new_string(env!("CARGO_PKG_VERSION"))?)
 }
 
-#[no_mangle]
-pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_errorTable<'local>(
-    mut env: EnvUnowned<'local>,
+fn error_table<'local>(
+    env: &mut Env<'local>,
     _class: JClass<'local>,
-) -> JObjectArray<'local, JString<'local>> {
-    env.with_env(|env| -> JniResult<JObjectArray<'local, JString<'local>>> {
-        let rows = super::errors::error_table_rows();
-        let array = JObjectArray::<JString>::new(env, rows.len(), JString::null())?;
-        for (i, row) in rows.iter().enumerate() {
-            let row = env.new_string(row)?;
-            array.set_element(env, i, &row)?;
-        }
-        Ok(array)
-    })
-    .resolve::<ThrowTyped>()
+) -> JniResult<JObjectArray<'local, JString<'local>>> {
+    let rows = super::errors::error_table_rows();
+    let array = JObjectArray::<JString>::new(env, rows.len(), JString::null())?;
+    for (i, row) in rows.iter().enumerate() {
+        let row = env.new_string(row)?;
+        array.set_element(env, i, &row)?;
+    }
+    Ok(array)
 }
 
-#[no_mangle]
-pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_noop<'local>(
-    _env: EnvUnowned<'local>,
-    _class: JClass<'local>,
-) {
-}
+fn noop<'local>(_env: EnvUnowned<'local>, _class: JClass<'local>) {}
 
-#[no_mangle]
-pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_nodeOpen<'local>(
-    mut env: EnvUnowned<'local>,
+fn node_open<'local>(
+    env: &mut Env<'local>,
     _class: JClass<'local>,
     self_id: JString<'local>,
     db_dir: JString<'local>,
     sync_writes: jboolean,
-) -> jlong {
-    env.with_env(|env| -> JniResult<jlong> {
-        let self_id = text(env, &self_id, "selfId")?;
-        let db = match optional_text(env, &db_dir, "dbDir")? {
-            Some(dir) => DbLocation::Dir(dir.into()),
-            None => DbLocation::Ephemeral,
-        };
-        let mut options = NodeOptions::new(self_id, db);
-        options.table.sync_writes = sync_writes;
-        let node = Node::open(options)?;
-        Ok(NODES.insert(node) as jlong)
-    })
-    .resolve::<ThrowTyped>()
+) -> JniResult<jlong> {
+    let self_id = text(env, &self_id, "selfId")?;
+    let db = match optional_text(env, &db_dir, "dbDir")? {
+        Some(dir) => DbLocation::Dir(dir.into()),
+        None => DbLocation::Ephemeral,
+    };
+    let mut options = NodeOptions::new(self_id, db);
+    options.table.sync_writes = sync_writes;
+    let node = Node::open(options)?;
+    Ok(NODES.insert(node) as jlong)
 }
 
-#[no_mangle]
-pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_nodeFree<'local>(
-    mut env: EnvUnowned<'local>,
+fn node_free<'local>(
+    _env: &mut Env<'local>,
     _class: JClass<'local>,
     handle: jlong,
-) {
-    env.with_env(|_env| -> JniResult<()> {
-        // Shut down while the handle still resolves: a service's stop may read the node
-        // (its status, its configuration) until the runner has stopped everything.
-        node(handle)?.shutdown();
-        NODES.remove(handle as usize)?;
-        Ok(())
-    })
-    .resolve::<ThrowTyped>()
+) -> JniResult<()> {
+    // Shut down while the handle still resolves: a service's stop may read the node
+    // (its status, its configuration) until the runner has stopped everything.
+    node(handle)?.shutdown();
+    NODES.remove(handle as usize)?;
+    Ok(())
 }
 
-#[no_mangle]
-pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_leaderChanged<'local>(
-    mut env: EnvUnowned<'local>,
+fn leader_changed<'local>(
+    env: &mut Env<'local>,
     _class: JClass<'local>,
     handle: jlong,
     term_value: jlong,
     leader: JString<'local>,
-) -> jint {
-    env.with_env(|env| -> JniResult<jint> {
-        let leader = optional_text(env, &leader, "leaderId")?;
-        let term = term(term_value, "term")?;
-        forward(handle, |node| node.leader_changed(term, leader.as_deref()))
-    })
-    .resolve::<ThrowTyped>()
+) -> JniResult<jint> {
+    let leader = optional_text(env, &leader, "leaderId")?;
+    let term = term(term_value, "term")?;
+    forward(handle, |node| node.leader_changed(term, leader.as_deref()))
 }
 
-#[no_mangle]
-pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_notLeader<'local>(
+fn not_leader<'local>(
     mut env: EnvUnowned<'local>,
     _class: JClass<'local>,
     handle: jlong,
@@ -178,8 +270,7 @@ pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_notLeader<'local>(
     })
 }
 
-#[no_mangle]
-pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_leaderReady<'local>(
+fn leader_ready<'local>(
     mut env: EnvUnowned<'local>,
     _class: JClass<'local>,
     handle: jlong,
@@ -192,8 +283,7 @@ pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_leaderReady<'local
     })
 }
 
-#[no_mangle]
-pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_termIndexUpdated<'local>(
+fn term_index_updated<'local>(
     mut env: EnvUnowned<'local>,
     _class: JClass<'local>,
     handle: jlong,
@@ -206,32 +296,27 @@ pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_termIndexUpdated<'
     })
 }
 
-#[no_mangle]
-pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_configurationChanged<'local>(
-    mut env: EnvUnowned<'local>,
+fn configuration_changed<'local>(
+    env: &mut Env<'local>,
     _class: JClass<'local>,
     handle: jlong,
     term_value: jlong,
     index: jlong,
     peers: JObjectArray<'local, JString<'local>>,
-) -> jint {
-    env.with_env(|env| -> JniResult<jint> {
-        if peers.is_null() {
-            return Err(JniError::Null("peers"));
-        }
-        let mut ids = Vec::new();
-        for i in 0..peers.len(env)? {
-            let peer = peers.get_element(env, i)?;
-            ids.push(text(env, &peer, "a peer id")?);
-        }
-        let (term, index) = (term(term_value, "term")?, term(index, "index")?);
-        forward(handle, |node| node.configuration_changed(term, index, &ids))
-    })
-    .resolve::<ThrowTyped>()
+) -> JniResult<jint> {
+    if peers.is_null() {
+        return Err(JniError::Null("peers"));
+    }
+    let mut ids = Vec::new();
+    for i in 0..peers.len(env)? {
+        let peer = peers.get_element(env, i)?;
+        ids.push(text(env, &peer, "a peer id")?);
+    }
+    let (term, index) = (term(term_value, "term")?, term(index, "index")?);
+    forward(handle, |node| node.configuration_changed(term, index, &ids))
 }
 
-#[no_mangle]
-pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_applied<'local>(
+fn applied<'local>(
     mut env: EnvUnowned<'local>,
     _class: JClass<'local>,
     handle: jlong,
@@ -244,8 +329,7 @@ pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_applied<'local>(
     })
 }
 
-#[no_mangle]
-pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_leaseRenewed<'local>(
+fn lease_renewed<'local>(
     mut env: EnvUnowned<'local>,
     _class: JClass<'local>,
     handle: jlong,
@@ -271,244 +355,239 @@ pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_leaseRenewed<'loca
 /// A lease outlives an election timeout by nothing: an hour is already absurd.
 const LONGEST_LEASE_MILLIS: u64 = 3_600_000;
 
-#[no_mangle]
-pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_shutdown<'local>(
-    mut env: EnvUnowned<'local>,
+fn shutdown<'local>(
+    _env: &mut Env<'local>,
     _class: JClass<'local>,
     handle: jlong,
-) {
-    env.with_env(|_env| -> JniResult<()> {
-        node(handle)?.shutdown();
-        Ok(())
-    })
-    .resolve::<ThrowTyped>()
+) -> JniResult<()> {
+    node(handle)?.shutdown();
+    Ok(())
 }
 
-#[no_mangle]
-pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_requestShutdown<'local>(
-    mut env: EnvUnowned<'local>,
+fn request_shutdown<'local>(
+    _env: &mut Env<'local>,
     _class: JClass<'local>,
     handle: jlong,
-) {
-    env.with_env(|_env| -> JniResult<()> {
-        node(handle)?.request_shutdown();
-        Ok(())
-    })
-    .resolve::<ThrowTyped>()
+) -> JniResult<()> {
+    node(handle)?.request_shutdown();
+    Ok(())
 }
 
-#[no_mangle]
-pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_waitSettled<'local>(
-    mut env: EnvUnowned<'local>,
+fn wait_settled<'local>(
+    _env: &mut Env<'local>,
     _class: JClass<'local>,
     handle: jlong,
     timeout_millis: jlong,
-) -> jboolean {
-    env.with_env(|_env| -> JniResult<jboolean> {
-        let timeout = Duration::from_millis(timeout_millis.max(0) as u64);
-        Ok(node(handle)?.wait_settled(timeout))
-    })
-    .resolve::<ThrowTyped>()
+) -> JniResult<jboolean> {
+    let timeout = Duration::from_millis(timeout_millis.max(0) as u64);
+    Ok(node(handle)?.wait_settled(timeout))
 }
 
-#[no_mangle]
-pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_isEpochCurrent<'local>(
-    mut env: EnvUnowned<'local>,
+fn is_epoch_current<'local>(
+    _env: &mut Env<'local>,
     _class: JClass<'local>,
     handle: jlong,
     epoch: jlong,
-) -> jboolean {
-    env.with_env(|_env| -> JniResult<jboolean> {
-        Ok(node(handle)?.is_epoch_current(term(epoch, "epoch")?))
-    })
-    .resolve::<ThrowTyped>()
+) -> JniResult<jboolean> {
+    Ok(node(handle)?.is_epoch_current(term(epoch, "epoch")?))
 }
 
-#[no_mangle]
-pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_registerService<'local>(
-    mut env: EnvUnowned<'local>,
+// The Java method's parameters, one by one, as JNI passes them.
+#[allow(clippy::too_many_arguments)]
+fn register_service<'local>(
+    env: &mut Env<'local>,
     _class: JClass<'local>,
     handle: jlong,
     name: JString<'local>,
     service: JObject<'local>,
     delay_after_ready_millis: jlong,
-) {
-    env.with_env(|env| -> JniResult<()> {
-        let name = text(env, &name, "name")?;
-        if service.is_null() {
-            return Err(JniError::Null("service"));
-        }
-        let node = node(handle)?;
-        let service = JavaService::new(env.get_java_vm()?, env.new_global_ref(&service)?);
-        let options = ServiceOptions::default()
-            .with_delay_after_ready(Duration::from_millis(delay_after_ready_millis.max(0) as u64));
-        node.register(&name, service, options)?;
-        Ok(())
-    })
-    .resolve::<ThrowTyped>()
+    retry_initial_millis: jlong,
+    retry_max_millis: jlong,
+) -> JniResult<()> {
+    let name = text(env, &name, "name")?;
+    if service.is_null() {
+        return Err(JniError::Null("service"));
+    }
+    let options = service_options(
+        delay_after_ready_millis,
+        retry_initial_millis,
+        retry_max_millis,
+    )?;
+    let node = node(handle)?;
+    let methods = super::upcalls::service_methods(env)?;
+    let service = JavaService::new(env.get_java_vm()?, env.new_global_ref(&service)?, methods);
+    node.register(&name, service, options)?;
+    Ok(())
 }
 
-#[no_mangle]
-pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_statusJson<'local>(
-    mut env: EnvUnowned<'local>,
+/// A service's options from Java's milliseconds: the delay at least 0, the first retry wait at
+/// least 1 ms and the longest no shorter than the first (what `StartRetryPolicy` allows).
+fn service_options(
+    delay_after_ready_millis: jlong,
+    retry_initial_millis: jlong,
+    retry_max_millis: jlong,
+) -> JniResult<ServiceOptions> {
+    if retry_initial_millis < 1 || retry_max_millis < retry_initial_millis {
+        return Err(JniError::InvalidArgument(format!(
+            "the start retry waits must be 1 ms <= initial <= max, got initial \
+             {retry_initial_millis} ms and max {retry_max_millis} ms"
+        )));
+    }
+    Ok(ServiceOptions::default()
+        .with_delay_after_ready(Duration::from_millis(delay_after_ready_millis.max(0) as u64))
+        .with_retry(
+            Duration::from_millis(retry_initial_millis as u64),
+            Duration::from_millis(retry_max_millis as u64),
+        ))
+}
+
+fn status_json<'local>(
+    env: &mut Env<'local>,
     _class: JClass<'local>,
     handle: jlong,
-) -> JString<'local> {
-    env.with_env(|env| -> JniResult<JString<'local>> {
-        let status = node(handle)?.status().to_json();
-        Ok(env.new_string(status.to_string())?)
-    })
-    .resolve::<ThrowTyped>()
+) -> JniResult<JString<'local>> {
+    let status = node(handle)?.status().to_json();
+    Ok(env.new_string(status.to_string())?)
 }
 
-#[no_mangle]
-pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_applyEntry<'local>(
-    mut env: EnvUnowned<'local>,
+fn apply_entry<'local>(
+    env: &mut Env<'local>,
     _class: JClass<'local>,
     handle: jlong,
     term_value: jlong,
     index: jlong,
     request: JByteArray<'local>,
-) -> jint {
-    env.with_env(|env| -> JniResult<jint> {
-        if request.is_null() {
-            return Err(JniError::Null("request"));
-        }
-        let request = env.convert_byte_array(&request)?;
-        let node = node(handle)?;
-        Ok(
-            match node.apply_entry(term(term_value, "term")?, term(index, "index")?, &request)? {
-                ApplyOutcome::Applied { .. } => 0,
-                ApplyOutcome::AlreadyApplied { .. } => 1,
-            },
-        )
-    })
-    .resolve::<ThrowTyped>()
+) -> JniResult<jint> {
+    if request.is_null() {
+        return Err(JniError::Null("request"));
+    }
+    let request = env.convert_byte_array(&request)?;
+    let node = node(handle)?;
+    Ok(
+        match node.apply_entry(term(term_value, "term")?, term(index, "index")?, &request)? {
+            ApplyOutcome::Applied { .. } => 0,
+            ApplyOutcome::AlreadyApplied { .. } => 1,
+        },
+    )
 }
 
-#[no_mangle]
-pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_readConfiguration<'local>(
-    mut env: EnvUnowned<'local>,
+fn read_configuration<'local>(
+    env: &mut Env<'local>,
     _class: JClass<'local>,
     handle: jlong,
     name: JString<'local>,
-) -> JByteArray<'local> {
-    env.with_env(|env| -> JniResult<JByteArray<'local>> {
-        let name = text(env, &name, "name")?;
-        match node(handle)?.read_configuration(&name)? {
-            Some(value) => Ok(env.byte_array_from_slice(&value)?),
-            None => Ok(JByteArray::default()),
-        }
-    })
-    .resolve::<ThrowTyped>()
+) -> JniResult<JByteArray<'local>> {
+    let name = text(env, &name, "name")?;
+    match node(handle)?.read_configuration(&name)? {
+        Some(value) => Ok(env.byte_array_from_slice(&value)?),
+        None => Ok(JByteArray::default()),
+    }
 }
 
 /// A user's start (1) or stop (0) of `name`, or -1 when none was recorded.
-#[no_mangle]
-pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_readRunControl<'local>(
-    mut env: EnvUnowned<'local>,
+fn read_run_control<'local>(
+    env: &mut Env<'local>,
     _class: JClass<'local>,
     handle: jlong,
     name: JString<'local>,
-) -> jint {
-    env.with_env(|env| -> JniResult<jint> {
-        let name = text(env, &name, "name")?;
-        Ok(match node(handle)?.read_run_control(&name)? {
-            Some(true) => 1,
-            Some(false) => 0,
-            None => -1,
-        })
+) -> JniResult<jint> {
+    let name = text(env, &name, "name")?;
+    Ok(match node(handle)?.read_run_control(&name)? {
+        Some(true) => 1,
+        Some(false) => 0,
+        None => -1,
     })
-    .resolve::<ThrowTyped>()
 }
 
-#[no_mangle]
-pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_listConfigurations<'local>(
-    mut env: EnvUnowned<'local>,
+fn list_configurations<'local>(
+    env: &mut Env<'local>,
     _class: JClass<'local>,
     handle: jlong,
-) -> JObjectArray<'local, JString<'local>> {
-    env.with_env(|env| -> JniResult<JObjectArray<'local, JString<'local>>> {
-        let names = node(handle)?.list_configurations()?;
-        let array = JObjectArray::<JString>::new(env, names.len(), JString::null())?;
-        for (i, name) in names.iter().enumerate() {
-            let name = env.new_string(name)?;
-            array.set_element(env, i, &name)?;
-        }
-        Ok(array)
-    })
-    .resolve::<ThrowTyped>()
+) -> JniResult<JObjectArray<'local, JString<'local>>> {
+    let names = node(handle)?.list_configurations()?;
+    let array = JObjectArray::<JString>::new(env, names.len(), JString::null())?;
+    for (i, name) in names.iter().enumerate() {
+        let name = env.new_string(name)?;
+        array.set_element(env, i, &name)?;
+    }
+    Ok(array)
 }
 
-#[no_mangle]
-pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_lastAppliedEntry<'local>(
-    mut env: EnvUnowned<'local>,
+fn last_applied_entry<'local>(
+    env: &mut Env<'local>,
     _class: JClass<'local>,
     handle: jlong,
-) -> JLongArray<'local> {
-    env.with_env(|env| -> JniResult<JLongArray<'local>> {
-        let last = node(handle)?.last_applied_entry();
-        let array = env.new_long_array(2)?;
-        array.set_region(env, 0, &[last.term as i64, last.index as i64])?;
-        Ok(array)
-    })
-    .resolve::<ThrowTyped>()
+) -> JniResult<JLongArray<'local>> {
+    let last = node(handle)?.last_applied_entry();
+    let array = env.new_long_array(2)?;
+    array.set_region(env, 0, &[last.term as i64, last.index as i64])?;
+    Ok(array)
 }
 
-#[no_mangle]
-pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_checkpoint<'local>(
-    mut env: EnvUnowned<'local>,
+fn checkpoint<'local>(
+    env: &mut Env<'local>,
     _class: JClass<'local>,
     handle: jlong,
     dir: JString<'local>,
-) {
-    env.with_env(|env| -> JniResult<()> {
-        let dir = text(env, &dir, "dir")?;
-        node(handle)?.checkpoint(dir)?;
-        Ok(())
-    })
-    .resolve::<ThrowTyped>()
+) -> JniResult<()> {
+    let dir = text(env, &dir, "dir")?;
+    node(handle)?.checkpoint(dir)?;
+    Ok(())
 }
 
-#[no_mangle]
-pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_reinitialize<'local>(
-    mut env: EnvUnowned<'local>,
+fn reinitialize<'local>(
+    env: &mut Env<'local>,
     _class: JClass<'local>,
     handle: jlong,
     dir: JString<'local>,
-) {
-    env.with_env(|env| -> JniResult<()> {
-        let dir = text(env, &dir, "dir")?;
-        node(handle)?.reinitialize(dir)?;
-        Ok(())
-    })
-    .resolve::<ThrowTyped>()
+) -> JniResult<()> {
+    let dir = text(env, &dir, "dir")?;
+    node(handle)?.reinitialize(dir)?;
+    Ok(())
 }
 
-#[no_mangle]
-pub extern "system" fn Java_org_libomsvc_internal_NativeOmsvc_installLogSink<'local>(
-    mut env: EnvUnowned<'local>,
+fn install_log_sink<'local>(
+    env: &mut Env<'local>,
     _class: JClass<'local>,
     sink: JObject<'local>,
     max_level: jint,
-) {
-    env.with_env(|env| -> JniResult<()> {
-        if sink.is_null() {
-            return Err(JniError::Null("sink"));
-        }
-        super::logging::install(
-            env.get_java_vm()?,
-            env.new_global_ref(&sink)?,
-            max_level.clamp(1, 5) as u8,
-        );
-        Ok(())
-    })
-    .resolve::<ThrowTyped>()
+) -> JniResult<()> {
+    if sink.is_null() {
+        return Err(JniError::Null("sink"));
+    }
+    super::logging::install(
+        env.get_java_vm()?,
+        env.new_global_ref(&sink)?,
+        super::upcalls::log_sink_methods(env)?,
+        max_level.clamp(1, 5) as u8,
+    );
+    Ok(())
+}
+
+fn await_logs_delivered<'local>(
+    _env: &mut Env<'local>,
+    _class: JClass<'local>,
+    timeout_millis: jlong,
+) -> JniResult<jboolean> {
+    let timeout = Duration::from_millis(timeout_millis.max(0) as u64);
+    Ok(super::logging::await_delivered(timeout))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_retry_policy_reaches_the_service_options_and_a_bad_one_is_an_illegal_argument() {
+        let options = service_options(5, 20, 400).unwrap();
+        assert_eq!(options.delay_after_ready, Duration::from_millis(5));
+        assert_eq!(options.retry_initial, Duration::from_millis(20));
+        assert_eq!(options.retry_max, Duration::from_millis(400));
+        for (initial, max) in [(0, 10), (-1, 10), (20, 10)] {
+            let error = service_options(0, initial, max).unwrap_err();
+            assert!(matches!(error, JniError::InvalidArgument(_)), "{error:?}");
+        }
+    }
 
     #[test]
     fn a_leadership_event_for_term_0_is_an_illegal_argument_naming_the_rule() {

@@ -1,10 +1,11 @@
 //! A Java `NativeService` as a core service: the runner calls it from its own thread, which
-//! attaches to the JVM once (the attachment lasts until the thread ends).
+//! is attached to the JVM for the length of each call.
 
-use super::daemon::attach_as_daemon;
-use jni::objects::{JObject, JThrowable, JValue};
+use super::attach::with_attached;
+use super::upcalls::ServiceMethods;
+use jni::objects::{JObject, JThrowable};
 use jni::refs::Global;
-use jni::{jni_sig, jni_str, Env, JavaVM};
+use jni::{Env, JavaVM};
 use omsvc_core::services::{EpochToken, Service, ServiceError};
 
 /// How much of a Java exception's message the status view keeps: enough to recognise the
@@ -14,11 +15,21 @@ pub(crate) const MAX_MESSAGE_BYTES: usize = 4096;
 pub(crate) struct JavaService {
     vm: JavaVM,
     service: Global<JObject<'static>>,
+    methods: &'static ServiceMethods,
 }
 
 impl JavaService {
-    pub fn new(vm: JavaVM, service: Global<JObject<'static>>) -> Self {
-        JavaService { vm, service }
+    /// `service` must be a `NativeService`.
+    pub fn new(
+        vm: JavaVM,
+        service: Global<JObject<'static>>,
+        methods: &'static ServiceMethods,
+    ) -> Self {
+        JavaService {
+            vm,
+            service,
+            methods,
+        }
     }
 
     /// Runs one call into the service. A Java exception it throws becomes the service's
@@ -28,16 +39,13 @@ impl JavaService {
         &self,
         call: impl FnOnce(&mut Env, &JObject) -> jni::errors::Result<T>,
     ) -> Result<T, ServiceError> {
-        attach_as_daemon(&self.vm);
-        let outcome =
-            self.vm
-                .attach_current_thread(|env| -> jni::errors::Result<Result<T, String>> {
-                    match call(env, &self.service) {
-                        Ok(value) => Ok(Ok(value)),
-                        Err(jni::errors::Error::JavaException) => Ok(Err(take_pending(env))),
-                        Err(other) => Ok(Err(format!("JNI: {other}"))),
-                    }
-                });
+        let outcome = with_attached(&self.vm, |env| -> jni::errors::Result<Result<T, String>> {
+            match call(env, &self.service) {
+                Ok(value) => Ok(Ok(value)),
+                Err(jni::errors::Error::JavaException) => Ok(Err(take_pending(env))),
+                Err(other) => Ok(Err(format!("JNI: {other}"))),
+            }
+        });
         match outcome {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(description)) => Err(description.into()),
@@ -49,7 +57,7 @@ impl JavaService {
 /// Clears the pending exception and describes it as "class: message", the message cut to
 /// [`MAX_MESSAGE_BYTES`]. The class name is read first and without running the exception's
 /// own code, so an exception whose `getMessage()` throws is still named.
-fn take_pending(env: &mut Env) -> String {
+pub(crate) fn take_pending(env: &mut Env) -> String {
     let Some(throwable) = env.exception_occurred() else {
         return "the service failed with a Java exception that was no longer pending".to_owned();
     };
@@ -108,29 +116,15 @@ pub(crate) fn cut(mut message: String) -> String {
 impl Service for JavaService {
     fn start(&self, epoch: EpochToken) -> Result<(), ServiceError> {
         let epoch = epoch.epoch() as i64;
-        self.call(|env, service| {
-            env.call_method(
-                service,
-                jni_str!("start"),
-                jni_sig!("(J)V"),
-                &[JValue::Long(epoch)],
-            )
-            .map(|_| ())
-        })
+        self.call(|env, service| self.methods.start(env, service, epoch))
     }
 
     fn stop(&self) -> Result<(), ServiceError> {
-        self.call(|env, service| {
-            env.call_method(service, jni_str!("stop"), jni_sig!("()V"), &[])
-                .map(|_| ())
-        })
+        self.call(|env, service| self.methods.stop(env, service))
     }
 
     fn should_run(&self) -> Result<bool, ServiceError> {
-        self.call(|env, service| {
-            env.call_method(service, jni_str!("shouldRun"), jni_sig!("()Z"), &[])
-                .and_then(|value| value.z())
-        })
+        self.call(|env, service| self.methods.should_run(env, service))
     }
 }
 

@@ -17,6 +17,8 @@
 
 package org.libomsvc;
 
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.libomsvc.internal.NativeOmsvc;
@@ -51,6 +53,9 @@ final class NodeHandle implements AutoCloseable {
    * ends (those stops run at the same time).
    */
   private static final ThreadLocal<NodeHandle> IN_SERVICE = new ThreadLocal<>();
+
+  /** The threads inside a call into one of this node's services now. */
+  private final Set<Thread> inServiceCalls = ConcurrentHashMap.newKeySet();
 
   NodeHandle(long handle, String selfId) {
     this.handle = handle;
@@ -116,15 +121,62 @@ final class NodeHandle implements AutoCloseable {
   NodeHandle enteringService() {
     NodeHandle outer = IN_SERVICE.get();
     IN_SERVICE.set(this);
+    if (outer != this) {
+      inServiceCalls.add(Thread.currentThread());
+    }
     return outer;
   }
 
   /** Called when the service call that {@link #enteringService} began ends. */
-  static void leavingService(NodeHandle outer) {
+  void leavingService(NodeHandle outer) {
+    if (outer != this) {
+      inServiceCalls.remove(Thread.currentThread());
+    }
     if (outer == null) {
       IN_SERVICE.remove();
     } else {
       IN_SERVICE.set(outer);
+    }
+  }
+
+  /**
+   * Interrupts the threads inside a call into one of this node's services (a start that does not
+   * return holds up the shutdown of the JVM); returns how many there were.
+   */
+  int interruptServiceCalls() {
+    int interrupted = 0;
+    for (Thread thread : inServiceCalls) {
+      thread.interrupt();
+      interrupted++;
+    }
+    return interrupted;
+  }
+
+  /**
+   * Whether a thread inside one of this node's service calls is the one ending the JVM (a service
+   * called {@code System.exit}): it waits for the shutdown hooks, so the runner never returns from
+   * that call while they run.
+   */
+  boolean aServiceCallIsExitingTheJvm() {
+    for (Thread thread : inServiceCalls) {
+      for (StackTraceElement frame : thread.getStackTrace()) {
+        if (frame.getClassName().equals("java.lang.Shutdown")) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Asks the runner to stop the services, without waiting; nothing once the node is released. */
+  void requestShutdown() {
+    if (state.get() == CLOSED) {
+      return;
+    }
+    try {
+      NativeOmsvc.requestShutdown(handle);
+    } catch (InvalidHandleException released) {
+      // Released by a close on another thread in the meantime: nothing left to stop.
     }
   }
 
@@ -164,6 +216,7 @@ final class NodeHandle implements AutoCloseable {
       NativeOmsvc.nodeFree(handle);
     } finally {
       state.set(CLOSED);
+      OpenNodes.remove(this);
       released.countDown();
     }
   }

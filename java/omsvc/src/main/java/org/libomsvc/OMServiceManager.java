@@ -35,6 +35,14 @@ import org.libomsvc.internal.NativeOmsvc;
  * <p>Each manager owns its own native node (leadership state, runner thread, RocksDB): several
  * managers in one JVM share nothing. {@link #close()} stops the services and releases the node
  * once; any later call throws {@link ClosedHandleException}.
+ *
+ * <p>A manager still open when the JVM shuts down (System.exit, a signal, or the end of the last
+ * non-daemon thread) is closed by a shutdown hook, so its services are stopped and no native
+ * thread is inside Java when the JVM goes. The hook interrupts a service call still under way
+ * after {@code omsvc.shutdown.interrupt.ms} (system property, default 5000) and gives up waiting
+ * after {@code omsvc.shutdown.timeout.ms} (default 20000). A service whose {@code start} never
+ * returns keeps the JVM alive after the last non-daemon thread ends, as a non-daemon thread would:
+ * the JVM runs its shutdown hooks only after that.
  */
 public final class OMServiceManager implements AutoCloseable {
   private final NodeHandle handle;
@@ -68,28 +76,46 @@ public final class OMServiceManager implements AutoCloseable {
     Objects.requireNonNull(selfId, "selfId must not be null");
     NativeLibrary.ensureLoaded();
     long node = NativeOmsvc.nodeOpen(selfId, dbDir == null ? null : dbDir.toString(), syncWrites);
-    return new OMServiceManager(new NodeHandle(node, selfId));
+    NodeHandle handle = new NodeHandle(node, selfId);
+    OpenNodes.add(handle);
+    return new OMServiceManager(handle);
   }
 
   public String getSelfId() {
     return handle.selfId();
   }
 
-  /** Registers {@code service}; it starts as soon as this peer may run it. */
+  /**
+   * Registers {@code service}; it starts as soon as this peer may run it, and a failed start is
+   * retried as {@link StartRetryPolicy#DEFAULT} says.
+   */
   public void register(OMService service) {
     register(service, Duration.ZERO);
   }
 
   /**
    * Registers {@code service}, which starts no earlier than {@code delayAfterReady} after this peer
-   * became the ready leader (as SCM's BackgroundSCMService wait time).
+   * became the ready leader (as SCM's BackgroundSCMService wait time); a failed start is retried as
+   * {@link StartRetryPolicy#DEFAULT} says.
    *
    * @throws InvalidServiceNameException for a null, empty, over-long or control-character name
    * @throws DuplicateServiceException when a service of that name is registered
    */
   public void register(OMService service, Duration delayAfterReady) {
+    register(service, delayAfterReady, StartRetryPolicy.DEFAULT);
+  }
+
+  /**
+   * Registers {@code service}, which starts no earlier than {@code delayAfterReady} after this peer
+   * became the ready leader; a start that throws is retried as {@code startRetry} says.
+   *
+   * @throws InvalidServiceNameException for a null, empty, over-long or control-character name
+   * @throws DuplicateServiceException when a service of that name is registered
+   */
+  public void register(OMService service, Duration delayAfterReady, StartRetryPolicy startRetry) {
     Objects.requireNonNull(service, "service must not be null");
     Objects.requireNonNull(delayAfterReady, "delayAfterReady must not be null");
+    Objects.requireNonNull(startRetry, "startRetry must not be null");
     String name = service.getServiceName();
     if (name == null) {
       throw new InvalidServiceNameException(
@@ -104,7 +130,13 @@ public final class OMServiceManager implements AutoCloseable {
     try {
       handle.call(
           node -> {
-            NativeOmsvc.registerService(node, name, registered, delayAfterReady.toMillis());
+            NativeOmsvc.registerService(
+                node,
+                name,
+                registered,
+                delayAfterReady.toMillis(),
+                startRetry.initialDelay().toMillis(),
+                startRetry.maxDelay().toMillis());
             return null;
           });
     } catch (RuntimeException e) {
@@ -191,6 +223,24 @@ public final class OMServiceManager implements AutoCloseable {
    */
   public void shutdown() {
     NativeOmsvc.shutdown(handle.get());
+  }
+
+  /**
+   * Asks the runner to stop every running service, in reverse registration order, and returns
+   * without waiting for them; later events are ignored ({@link EventOutcome#SHUT_DOWN}) and writes
+   * throw {@link NodeShutDownException}. Unlike {@link #shutdown()} it may be called where waiting
+   * is not possible: from a Ratis callback, or from a service's own {@code start}, {@code stop} or
+   * {@code shouldRun}. {@link #waitSettled} (from another thread) waits for the services to stop;
+   * {@link #close()} is still needed to release the node. Calling it again does nothing.
+   *
+   * @throws ClosedHandleException when the manager is released
+   */
+  public void requestShutdown() {
+    handle.call(
+        node -> {
+          NativeOmsvc.requestShutdown(node);
+          return null;
+        });
   }
 
   /** Whether {@link #close()} was called (the services may still be stopping). */

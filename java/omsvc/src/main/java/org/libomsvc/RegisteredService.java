@@ -73,7 +73,7 @@ final class RegisteredService implements NativeService {
       status = ServiceStatus.RUNNING;
       notifyStatusChanged();
     } finally {
-      NodeHandle.leavingService(outer);
+      node.leavingService(outer);
     }
   }
 
@@ -90,7 +90,7 @@ final class RegisteredService implements NativeService {
       status = ServiceStatus.PAUSING;
       epoch = 0;
       notifyStatusChanged();
-      NodeHandle.leavingService(outer);
+      node.leavingService(outer);
     }
   }
 
@@ -100,7 +100,7 @@ final class RegisteredService implements NativeService {
     try {
       return service.shouldRun();
     } finally {
-      NodeHandle.leavingService(outer);
+      node.leavingService(outer);
     }
   }
 

@@ -60,9 +60,11 @@ class NativeBoundaryTest {
     long node = NativeOmsvc.nodeOpen("om1", null, false);
     try {
       assertThrows(
-          NullPointerException.class, () -> NativeOmsvc.registerService(node, null, new Noop(), 0));
+          NullPointerException.class,
+          () -> NativeOmsvc.registerService(node, null, new Noop(), 0, 100, 30_000));
       assertThrows(
-          NullPointerException.class, () -> NativeOmsvc.registerService(node, "svc", null, 0));
+          NullPointerException.class,
+          () -> NativeOmsvc.registerService(node, "svc", null, 0, 100, 30_000));
       assertThrows(
           NullPointerException.class, () -> NativeOmsvc.configurationChanged(node, 1, 1, null));
       assertThrows(
@@ -93,7 +95,16 @@ class NativeBoundaryTest {
       assertThrows(IllegalArgumentException.class, () -> NativeOmsvc.applied(node, 1, -5));
       assertThrows(
           InvalidServiceNameException.class,
-          () -> NativeOmsvc.registerService(node, "", new Noop(), 0));
+          () -> NativeOmsvc.registerService(node, "", new Noop(), 0, 100, 30_000));
+      IllegalArgumentException badRetry =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> NativeOmsvc.registerService(node, "svc", new Noop(), 0, 200, 100));
+      assertTrue(
+          badRetry.getMessage().contains("initial 200 ms and max 100 ms"), badRetry.getMessage());
+      assertThrows(
+          IllegalArgumentException.class,
+          () -> NativeOmsvc.registerService(node, "svc", new Noop(), 0, 0, 100));
       assertThrows(
           InvalidServiceNameException.class, () -> NativeOmsvc.readConfiguration(node, "a\u0000b"));
       IllegalArgumentException badPeerId =

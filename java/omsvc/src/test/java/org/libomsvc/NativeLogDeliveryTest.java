@@ -18,6 +18,7 @@
 package org.libomsvc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -98,6 +99,26 @@ class NativeLogDeliveryTest {
 
     assertEquals(null, failure.get());
     assertEquals(200, manager.getStatus().term(), "every event was taken");
+  }
+
+  @Test
+  void awaitLogsDeliveredWaitsForAStalledLoggerUntilItCaughtUp() throws Exception {
+    CountDownLatch unblock = new CountDownLatch(1);
+    NativeLogSink stalled =
+        (level, target, message) -> {
+          try {
+            unblock.await(BOUND.toMillis(), TimeUnit.MILLISECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        };
+    NativeOmsvc.installLogSink(stalled, TRACE);
+
+    flap(10);
+
+    assertFalse(NativeOmsvc.awaitLogsDelivered(200), "the records wait in the stalled logger");
+    unblock.countDown();
+    assertTrue(NativeOmsvc.awaitLogsDelivered(BOUND.toMillis()), "never delivered");
   }
 
   @Test

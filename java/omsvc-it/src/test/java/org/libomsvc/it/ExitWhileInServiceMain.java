@@ -17,26 +17,35 @@
 
 package org.libomsvc.it;
 
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import org.libomsvc.OMService;
 import org.libomsvc.OMServiceManager;
 import org.libomsvc.ServiceEpoch;
 
 /**
- * Run in a child JVM by {@link MisuseIT}: makes this node leader so its runner thread enters a Java
- * service's start, which never returns and keeps calling back into the library, then ends the JVM
- * while the runner is inside Java: with {@code System.exit(42)} ("exit") or by returning from main
- * without closing anything ("return").
+ * Run in a child JVM by {@link MisuseIT}: makes this node leader so its runner starts a Java
+ * service, then ends the JVM without closing the manager, with {@code System.exit(42)} ("exit") or
+ * by returning from main ("return"). Where the runner is at that moment is the second argument:
+ * "inStart" (inside a start that never returns by itself: it sleeps in a loop, calling back into
+ * the library, until interrupted), "running" (the start returned; the runner is idle) or
+ * "exitsInStart" (the start itself calls {@code System.exit(42)}, whatever the first argument). The
+ * service prints what happens to it, so the parent sees whether the shutdown hook stopped it.
  */
 public final class ExitWhileInServiceMain {
   static final String IN_START = "runner is inside start";
+  static final String RUNNING = "service is running";
+  static final String START_INTERRUPTED = "start was interrupted";
+  static final String STOPPED = "service was stopped";
   static final int EXIT_CODE = 42;
 
   private ExitWhileInServiceMain() {}
 
   public static void main(String[] args) throws Exception {
-    String mode = args[0];
-    CountDownLatch inStart = new CountDownLatch(1);
+    String how = args[0];
+    boolean staysInStart = args[1].equals("inStart");
+    boolean exitsInStart = args[1].equals("exitsInStart");
+    CountDownLatch started = new CountDownLatch(1);
     OMServiceManager manager = OMServiceManager.open("om1", null, false);
     manager.register(
         new OMService() {
@@ -47,22 +56,43 @@ public final class ExitWhileInServiceMain {
 
           @Override
           public void start(ServiceEpoch epoch) throws InterruptedException {
-            inStart.countDown();
-            while (true) {
-              epoch.isCurrent();
-              Thread.sleep(1);
+            if (exitsInStart) {
+              System.exit(EXIT_CODE);
+            }
+            if (!staysInStart) {
+              started.countDown();
+              return;
+            }
+            System.out.println(IN_START);
+            System.out.flush();
+            started.countDown();
+            try {
+              while (true) {
+                epoch.isCurrent();
+                Thread.sleep(1);
+              }
+            } catch (InterruptedException e) {
+              System.out.println(START_INTERRUPTED);
+              System.out.flush();
+              throw e;
             }
           }
 
           @Override
-          public void stop() {}
+          public void stop() {
+            System.out.println(STOPPED);
+            System.out.flush();
+          }
         });
     manager.getEventForwarder().notifyLeaderChanged(1, "om1");
     manager.getEventForwarder().notifyLeaderReady(1, 0);
-    inStart.await();
-    System.out.println(IN_START);
-    System.out.flush();
-    if (mode.equals("exit")) {
+    started.await();
+    if (!staysInStart) {
+      manager.waitSettled(Duration.ofSeconds(10));
+      System.out.println(RUNNING);
+      System.out.flush();
+    }
+    if (how.equals("exit")) {
       System.exit(EXIT_CODE);
     }
   }

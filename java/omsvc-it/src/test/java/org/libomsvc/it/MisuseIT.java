@@ -135,25 +135,52 @@ class MisuseIT {
   }
 
   @Test
-  void theJvmExitsWhileTheRunnerIsInsideAJavaService() throws Exception {
-    assertChildExits("exit", ExitWhileInServiceMain.EXIT_CODE);
+  void atExitTheShutdownHookInterruptsAStartThatDoesNotReturnAndTheJvmEnds() throws Exception {
+    String log = assertChildExits("exit", "inStart", ExitWhileInServiceMain.EXIT_CODE);
+    assertTrue(log.contains(ExitWhileInServiceMain.IN_START), log);
+    // Only the hook interrupts the start: without it the JVM would go with the runner in Java.
+    assertTrue(log.contains(ExitWhileInServiceMain.START_INTERRUPTED), log);
+    assertFalse(log.contains(ExitWhileInServiceMain.STOPPED), "a failed start is not stopped");
   }
 
   @Test
-  void theJvmEndsWhenMainReturnsWhileTheRunnerIsInsideAJavaService() throws Exception {
-    assertChildExits("return", 0);
+  void atExitTheShutdownHookStopsARunningService() throws Exception {
+    String log = assertChildExits("exit", "running", ExitWhileInServiceMain.EXIT_CODE);
+    assertTrue(log.contains(ExitWhileInServiceMain.RUNNING), log);
+    assertTrue(log.contains(ExitWhileInServiceMain.STOPPED), log);
   }
 
-  private void assertChildExits(String mode, int expectedCode) throws Exception {
-    Path output = dir.resolve("child-" + mode + ".log");
+  @Test
+  void aServiceThatCallsSystemExitIsNotWaitedForByTheShutdownHook() throws Exception {
+    String log = assertChildExits("exit", "exitsInStart", ExitWhileInServiceMain.EXIT_CODE);
+    // The runner is inside System.exit, which waits for the hook: waiting for the runner in the
+    // hook would last until the hook gives up.
+    assertTrue(log.contains("called System.exit; its services are not stopped"), log);
+    assertFalse(log.contains("did not stop within"), log);
+  }
+
+  @Test
+  void whenMainReturnsTheJvmEndsAndTheShutdownHookStopsARunningService() throws Exception {
+    // An idle runner is not attached to the JVM, so it does not keep the JVM alive.
+    String log = assertChildExits("return", "running", 0);
+    assertTrue(log.contains(ExitWhileInServiceMain.RUNNING), log);
+    assertTrue(log.contains(ExitWhileInServiceMain.STOPPED), log);
+  }
+
+  /** Runs the child JVM to its end; returns its output. */
+  private String assertChildExits(String how, String where, int expectedCode) throws Exception {
+    Path output = dir.resolve("child-" + how + "-" + where + ".log");
     Process child =
         new ProcessBuilder(
                 Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp",
                 testClassPath(),
                 "-XX:ErrorFile=" + dir.resolve("hs_err_%p.log"),
+                // Interrupt a start that does not return after 0.5 s rather than 5 s.
+                "-Domsvc.shutdown.interrupt.ms=500",
                 ExitWhileInServiceMain.class.getName(),
-                mode)
+                how,
+                where)
             .directory(dir.toFile())
             .redirectErrorStream(true)
             .redirectOutput(output.toFile())
@@ -164,10 +191,10 @@ class MisuseIT {
     }
     String log = Files.readString(output, StandardCharsets.UTF_8);
     assertTrue(exited, "the child JVM did not end within 30 s:\n" + log);
-    assertTrue(log.contains(ExitWhileInServiceMain.IN_START), log);
     assertEquals(expectedCode, child.exitValue(), log);
     assertFalse(log.contains("A fatal error has been detected"), log);
     assertEquals(List.of(), hsErrFiles(), "JVM crash logs");
+    return log;
   }
 
   private List<Path> hsErrFiles() throws IOException {

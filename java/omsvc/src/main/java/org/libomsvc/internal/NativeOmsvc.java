@@ -109,11 +109,18 @@ public final class NativeOmsvc {
   /**
    * Registers a service. The native runner calls {@link NativeService#start}, {@link
    * NativeService#stop} and {@link NativeService#shouldRun} on {@code service} from a thread it
-   * attached to the JVM once. Throws {@code InvalidServiceNameException}, {@code
+   * attaches to the JVM for each call. A failed start is retried after {@code retryInitialMillis}
+   * (at least 1), doubling up to {@code retryMaxMillis} (at least the initial wait; else {@link
+   * IllegalArgumentException}). Throws {@code InvalidServiceNameException}, {@code
    * DuplicateServiceException}, {@code NodeShutDownException}.
    */
   public static native void registerService(
-      long node, String name, NativeService service, long delayAfterReadyMillis);
+      long node,
+      String name,
+      NativeService service,
+      long delayAfterReadyMillis,
+      long retryInitialMillis,
+      long retryMaxMillis);
 
   /** The node's status as JSON (term, leader, role, barrier, applied, services, ...). */
   public static native String statusJson(long node);
@@ -150,4 +157,11 @@ public final class NativeOmsvc {
    * calls replace the sink.
    */
   public static native void installLogSink(NativeLogSink sink, int maxLevel);
+
+  /**
+   * Waits until every native log record queued so far reached the sink and the native log thread
+   * is no longer attached to the JVM; false after {@code timeoutMillis}. The JVM shutdown hook
+   * calls it after closing the open nodes.
+   */
+  public static native boolean awaitLogsDelivered(long timeoutMillis);
 }
