@@ -255,7 +255,7 @@ typedef struct omsvc_raft_node omsvc_raft_node;
 
 /**
  * Receives one log event: its level, its target (the Rust module that logged, e.g.
- * "omsvc::core::services::runner") and its message with its fields ("service started
+ * "omsvc_core::services::runner") and its message with its fields ("service started
  * service=KeyLifecycleService epoch=3"), both NUL-terminated and valid only during the
  * call, and the `userdata` given to `omsvc_set_log_callback`.
  */

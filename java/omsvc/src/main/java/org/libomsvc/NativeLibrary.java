@@ -235,7 +235,10 @@ public final class NativeLibrary {
     }
   }
 
-  /** {@code org/libomsvc/native/linux-x86_64/libomsvc_jni.so} on the platform the jar is built for. */
+  /**
+   * {@code org/libomsvc/native/linux-x86_64/libomsvc_jni.so} on the platform the jar is built
+   * for.
+   */
   static String jarResourceName() {
     return "org/libomsvc/native/" + platform() + "/" + System.mapLibraryName(LIBRARY_NAME);
   }

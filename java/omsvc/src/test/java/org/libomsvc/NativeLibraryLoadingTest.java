@@ -76,7 +76,8 @@ class NativeLibraryLoadingTest {
   void theLibraryPathComesBeforeTheJar() throws Exception {
     Path libraryDir = libraryPathDir();
     String out = probe(classPath(), "-Djava.library.path=" + libraryDir);
-    assertTrue(out.contains("LOADED FROM System.loadLibrary(\"omsvc\") (java.library.path)"), out);
+    assertTrue(
+        out.contains("LOADED FROM System.loadLibrary(\"omsvc_jni\") (java.library.path)"), out);
     assertEquals(List.of(libraryDir.resolve("libomsvc_jni.so").toString()), mapped(out), out);
   }
 
@@ -88,7 +89,7 @@ class NativeLibraryLoadingTest {
             classPath(),
             "-D" + NativeLibrary.PATH_PROPERTY + "=/nonexistent/libomsvc_jni.so",
             "-Djava.library.path=" + libraryDir);
-    assertTrue(out.contains("LOADED FROM System.loadLibrary(\"omsvc\")"), out);
+    assertTrue(out.contains("LOADED FROM System.loadLibrary(\"omsvc_jni\")"), out);
     assertEquals(List.of(libraryDir.resolve("libomsvc_jni.so").toString()), mapped(out), out);
   }
 
@@ -150,9 +151,10 @@ class NativeLibraryLoadingTest {
             "-Djava.library.path=/nonexistent");
     assertTrue(out.contains("FAILED could not load the native libomsvc; tried:"), out);
     int property =
-        out.indexOf("system property omsvc.library.path=/nonexistent/libomsvc_jni.so: no such file");
+        out.indexOf(
+            "system property omsvc.library.path=/nonexistent/libomsvc_jni.so: no such file");
     int libraryPath =
-        out.indexOf("System.loadLibrary(\"omsvc\") with java.library.path=/nonexistent: ");
+        out.indexOf("System.loadLibrary(\"omsvc_jni\") with java.library.path=/nonexistent: ");
     int jar = out.indexOf("jar resource " + JAR_RESOURCE + ": not in the class path");
     assertTrue(property >= 0 && libraryPath >= 0 && jar >= 0, out);
     assertTrue(property < libraryPath && libraryPath < jar, out);

@@ -31,7 +31,8 @@ import org.libomsvc.internal.NativeOmsvc;
 class NativeLibraryTest {
   @Test
   void theBuildPutsTheLibraryWhereTheLoaderLooks() {
-    assertEquals("org/libomsvc/native/linux-x86_64/libomsvc_jni.so", NativeLibrary.jarResourceName());
+    assertEquals(
+        "org/libomsvc/native/linux-x86_64/libomsvc_jni.so", NativeLibrary.jarResourceName());
     assertNotNull(
         getClass().getClassLoader().getResource(NativeLibrary.jarResourceName()),
         "the native library in the class path");
@@ -62,7 +63,7 @@ class NativeLibraryTest {
       System.setErr(original);
     }
     String log = captured.toString(StandardCharsets.UTF_8);
-    assertTrue(log.contains("INFO omsvc.omsvc::core::node"), log);
+    assertTrue(log.contains("INFO omsvc.omsvc_core::node"), log);
     assertTrue(log.contains("node opened"), log);
     assertTrue(log.contains("self_id=log-test-node"), log);
   }

@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Forwards the native library's log events to slf4j, each to logger {@code "omsvc." + target} (e.g.
- * {@code omsvc.omsvc::core::services::runner}) at the event's level, its fields appended to the
+ * {@code omsvc.omsvc_core::services::runner}) at the event's level, its fields appended to the
  * message as {@code key=value}.
  */
 public final class Slf4jLogSink implements NativeLogSink {
