@@ -239,12 +239,22 @@ typedef struct omsvc_bytes omsvc_bytes;
 typedef struct omsvc_name_list omsvc_name_list;
 
 /**
- * One Raft peer: its leadership model, services and configuration table. Opaque; obtained
- * from `omsvc_node_open` (the handle owns the node) or `omsvc_raft_node_core` (the handle
- * shares a raft node's core), released with `omsvc_node_free`. Handles are checked: a freed
- * handle, or a handle of another type, gives `OMSVC_INVALID_HANDLE`.
+ * One Raft peer: its leadership model, services and configuration table. Opaque; from
+ * `omsvc_node_open`, which makes the handle the node's owner: `omsvc_node_free` shuts the
+ * node down. Handles are checked: a freed handle, or a handle of another type (an
+ * `omsvc_node_core`, an `omsvc_raft_node`), gives `OMSVC_INVALID_HANDLE`.
  */
 typedef struct omsvc_node omsvc_node;
+
+/**
+ * A raft node's core, shared with the raft node that owns it. Opaque; from
+ * `omsvc_raft_node_core`, released with `omsvc_node_core_release` (which only drops this
+ * handle: the raft node and its services keep running). The `omsvc_node_core_*` functions
+ * register services and read configuration and status; Raft events, applied entries and
+ * shutdown belong to the raft node. Passed where an `omsvc_node` or `omsvc_raft_node` is
+ * expected (or the reverse), it gives OMSVC_INVALID_HANDLE.
+ */
+typedef struct omsvc_node_core omsvc_node_core;
 
 /**
  * A replicated node (openraft over TCP). Opaque; from `omsvc_raft_node_start`, released with
@@ -252,6 +262,86 @@ typedef struct omsvc_node omsvc_node;
  * never stand for each other: either passed as the other gives OMSVC_INVALID_HANDLE.
  */
 typedef struct omsvc_raft_node omsvc_raft_node;
+
+/**
+ * One service's status, as `omsvc_node_service_status` reads it.
+ */
+typedef struct omsvc_service_status {
+  /**
+   * Started and still permitted to run.
+   */
+  bool running;
+  /**
+   * Its permission to run ended (or should_run turned false) and its `stop` has not
+   * returned yet; its epoch is no longer current. Never true together with `running`.
+   */
+  bool stopping;
+  /**
+   * The epoch it runs (or is stopping) in; 0 otherwise.
+   */
+  uint64_t epoch;
+  /**
+   * Successful starts since registration.
+   */
+  uint64_t start_count;
+  /**
+   * Stops since registration.
+   */
+  uint64_t stop_count;
+  /**
+   * Failed starts since the last successful one.
+   */
+  uint32_t consecutive_failures;
+  /**
+   * Whether a start, stop or should_run has failed (details in the JSON status).
+   */
+  bool has_error;
+} omsvc_service_status;
+
+/**
+ * A C service. Its callbacks never overlap one another. `start` and `should_run` run on the
+ * node's runner thread; when leadership ends, the `stop`s of the node's services run at the
+ * same time, each on a thread of its own, so `userdata` must be usable from any thread.
+ * Callbacks may call back into libomsvc. Each gets the `userdata` given at registration. From inside a
+ * callback, `omsvc_node_free` and `omsvc_node_shutdown` (of any node) only request the
+ * shutdown and do not wait for it, so callbacks that free each other's nodes cannot
+ * deadlock.
+ */
+typedef struct omsvc_service_callbacks {
+  /**
+   * Required. Starts the service as the leader of `epoch`; returns 0 on success, anything
+   * else on failure (retried with backoff while the node should still run it).
+   */
+  int32_t (*start)(void *userdata, uint64_t epoch);
+  /**
+   * Required. Stops the service; returns 0 on success (a failure is recorded and the
+   * service counts as stopped).
+   */
+  int32_t (*stop)(void *userdata);
+  /**
+   * Optional (NULL: always run). The service's own gate: 1 run, 0 do not run, anything
+   * else: failed (treated as a failed start).
+   */
+  int32_t (*should_run)(void *userdata);
+} omsvc_service_callbacks;
+
+/**
+ * Per-service gates and retry policy for `omsvc_node_register_service`.
+ */
+typedef struct omsvc_service_options {
+  /**
+   * Wait this long after the node becomes leader-ready before starting.
+   */
+  uint64_t delay_after_ready_ms;
+  /**
+   * First retry wait after a failed start (doubles each time); 0 means the default 100 ms.
+   */
+  uint64_t retry_initial_ms;
+  /**
+   * Longest retry wait; 0 means the default 30 s.
+   */
+  uint64_t retry_max_ms;
+} omsvc_service_options;
 
 /**
  * Receives one log event: its level, its target (the Rust module that logged, e.g.
@@ -340,86 +430,6 @@ typedef struct omsvc_raft_node_options {
    */
   uint64_t election_max_ms;
 } omsvc_raft_node_options;
-
-/**
- * A C service. Its callbacks never overlap one another. `start` and `should_run` run on the
- * node's runner thread; when leadership ends, the `stop`s of the node's services run at the
- * same time, each on a thread of its own, so `userdata` must be usable from any thread.
- * Callbacks may call back into libomsvc. Each gets the `userdata` given at registration. From inside a
- * callback, `omsvc_node_free` and `omsvc_node_shutdown` (of any node) only request the
- * shutdown and do not wait for it, so callbacks that free each other's nodes cannot
- * deadlock.
- */
-typedef struct omsvc_service_callbacks {
-  /**
-   * Required. Starts the service as the leader of `epoch`; returns 0 on success, anything
-   * else on failure (retried with backoff while the node should still run it).
-   */
-  int32_t (*start)(void *userdata, uint64_t epoch);
-  /**
-   * Required. Stops the service; returns 0 on success (a failure is recorded and the
-   * service counts as stopped).
-   */
-  int32_t (*stop)(void *userdata);
-  /**
-   * Optional (NULL: always run). The service's own gate: 1 run, 0 do not run, anything
-   * else: failed (treated as a failed start).
-   */
-  int32_t (*should_run)(void *userdata);
-} omsvc_service_callbacks;
-
-/**
- * Per-service gates and retry policy for `omsvc_node_register_service`.
- */
-typedef struct omsvc_service_options {
-  /**
-   * Wait this long after the node becomes leader-ready before starting.
-   */
-  uint64_t delay_after_ready_ms;
-  /**
-   * First retry wait after a failed start (doubles each time); 0 means the default 100 ms.
-   */
-  uint64_t retry_initial_ms;
-  /**
-   * Longest retry wait; 0 means the default 30 s.
-   */
-  uint64_t retry_max_ms;
-} omsvc_service_options;
-
-/**
- * One service's status, as `omsvc_node_service_status` reads it.
- */
-typedef struct omsvc_service_status {
-  /**
-   * Started and still permitted to run.
-   */
-  bool running;
-  /**
-   * Its permission to run ended (or should_run turned false) and its `stop` has not
-   * returned yet; its epoch is no longer current. Never true together with `running`.
-   */
-  bool stopping;
-  /**
-   * The epoch it runs (or is stopping) in; 0 otherwise.
-   */
-  uint64_t epoch;
-  /**
-   * Successful starts since registration.
-   */
-  uint64_t start_count;
-  /**
-   * Stops since registration.
-   */
-  uint64_t stop_count;
-  /**
-   * Failed starts since the last successful one.
-   */
-  uint32_t consecutive_failures;
-  /**
-   * Whether a start, stop or should_run has failed (details in the JSON status).
-   */
-  bool has_error;
-} omsvc_service_status;
 
 #ifdef __cplusplus
 extern "C" {
@@ -521,8 +531,7 @@ enum omsvc_status omsvc_node_read_run_control(const struct omsvc_node *node,
  * and counts it as applied. An invalid request, or one stamped with a writer epoch other than
  * `term` (OMSVC_STALE_EPOCH), writes nothing, still counts as applied, and returns its status.
  * A `term` below the last applied entry's is OMSVC_INVALID_ARGUMENT: nothing is written and
- * the entry does not count. `outcome_out` may be NULL. Not on a raft node's core
- * (OMSVC_INVALID_HANDLE).
+ * the entry does not count. `outcome_out` may be NULL.
  */
 enum omsvc_status omsvc_node_apply_entry(struct omsvc_node *node,
                                          uint64_t term,
@@ -575,10 +584,98 @@ enum omsvc_status omsvc_node_checkpoint(const struct omsvc_node *node,
                                         size_t dir_len);
 
 /**
- * Replaces the table with a checkpoint's content (installing a snapshot). Not on a raft
- * node's core (OMSVC_INVALID_HANDLE).
+ * Replaces the table with a checkpoint's content (installing a snapshot).
  */
 enum omsvc_status omsvc_node_reinitialize(struct omsvc_node *node, const char *dir, size_t dir_len);
+
+/**
+ * Releases a core handle: drops its reference only. NULL is allowed (OMSVC_OK); a handle
+ * released before, or a handle of another type, gives OMSVC_INVALID_HANDLE. Callable at any
+ * time, before or after the raft node stops.
+ *
+ * # Safety
+ * `core` is NULL or a value libomsvc returned (checked: any other value is refused).
+ */
+enum omsvc_status omsvc_node_core_release(struct omsvc_node_core *core);
+
+/**
+ * `omsvc_node_read_run_control` on a raft node's core.
+ */
+enum omsvc_status omsvc_node_core_read_run_control(const struct omsvc_node_core *core,
+                                                   const char *name,
+                                                   size_t name_len,
+                                                   bool *present_out,
+                                                   bool *should_run_out);
+
+/**
+ * `omsvc_node_read_configuration` on a raft node's core.
+ */
+enum omsvc_status omsvc_node_core_read_configuration(const struct omsvc_node_core *core,
+                                                     const char *name,
+                                                     size_t name_len,
+                                                     uint8_t *buf,
+                                                     size_t buf_len,
+                                                     bool *present_out,
+                                                     size_t *len_out);
+
+/**
+ * `omsvc_node_read_configuration_owned` on a raft node's core.
+ */
+enum omsvc_status omsvc_node_core_read_configuration_owned(const struct omsvc_node_core *core,
+                                                           const char *name,
+                                                           size_t name_len,
+                                                           struct omsvc_bytes **value_out);
+
+/**
+ * `omsvc_node_list_configurations` on a raft node's core.
+ */
+enum omsvc_status omsvc_node_core_list_configurations(const struct omsvc_node_core *core,
+                                                      struct omsvc_name_list **names_out);
+
+/**
+ * `omsvc_node_last_applied_entry` on a raft node's core.
+ */
+enum omsvc_status omsvc_node_core_last_applied_entry(const struct omsvc_node_core *core,
+                                                     uint64_t *term_out,
+                                                     uint64_t *index_out);
+
+/**
+ * `omsvc_node_service_status` on a raft node's core.
+ */
+enum omsvc_status omsvc_node_core_service_status(const struct omsvc_node_core *core,
+                                                 const char *name,
+                                                 size_t name_len,
+                                                 struct omsvc_service_status *status_out);
+
+/**
+ * `omsvc_node_status_json` on a raft node's core.
+ */
+enum omsvc_status omsvc_node_core_status_json(const struct omsvc_node_core *core,
+                                              struct omsvc_bytes **json_out);
+
+/**
+ * `omsvc_node_wait_settled` on a raft node's core.
+ */
+enum omsvc_status omsvc_node_core_wait_settled(const struct omsvc_node_core *core,
+                                               uint64_t timeout_ms,
+                                               bool *settled_out);
+
+/**
+ * `omsvc_node_epoch_is_current` on a raft node's core.
+ */
+enum omsvc_status omsvc_node_core_epoch_is_current(const struct omsvc_node_core *core,
+                                                   uint64_t epoch,
+                                                   bool *current_out);
+
+/**
+ * `omsvc_node_register_service` on a raft node's core.
+ */
+enum omsvc_status omsvc_node_core_register_service(const struct omsvc_node_core *core,
+                                                   const char *name,
+                                                   size_t name_len,
+                                                   const struct omsvc_service_callbacks *callbacks,
+                                                   void *userdata,
+                                                   const struct omsvc_service_options *options);
 
 /**
  * Sets the function that receives the library's log events at `max_level` (an
@@ -612,14 +709,13 @@ enum omsvc_status omsvc_node_open(const struct omsvc_node_options *options,
                                   struct omsvc_node **node_out);
 
 /**
- * Releases the handle. NULL is allowed (OMSVC_OK); a handle freed before, or a handle of
+ * Shuts the node down and releases the handle. NULL is allowed (OMSVC_OK); a handle freed before, or a handle of
  * another type, gives OMSVC_INVALID_HANDLE.
  *
  * A handle from `omsvc_node_open` owns its node: free shuts it down (stopping its services in
  * reverse registration order and waiting for them), waits for calls on the node that other
  * threads are inside (e.g. a checkpoint), and closes the database before it returns, so the
- * directory can be opened again at once. A handle from `omsvc_raft_node_core` only drops its
- * reference: the raft node keeps running.
+ * directory can be opened again at once.
  *
  * Called from a service callback (of this or any other node), free only requests the
  * shutdown and returns: waiting there could wait on the calling thread itself, or on a
@@ -700,8 +796,7 @@ enum omsvc_status omsvc_node_lease_renewed(struct omsvc_node *node,
 /**
  * Stops every running service (reverse registration order) and waits, unless called from a
  * service callback of any node (then it only requests it). Later events give
- * OMSVC_SHUT_DOWN. The handle stays valid for reads until `omsvc_node_free`. Not on a raft
- * node's core (OMSVC_INVALID_HANDLE): stop the raft node instead.
+ * OMSVC_SHUT_DOWN. The handle stays valid for reads until `omsvc_node_free`.
  */
 enum omsvc_status omsvc_node_shutdown(struct omsvc_node *node);
 
@@ -731,19 +826,18 @@ enum omsvc_status omsvc_raft_node_start(const struct omsvc_raft_node_options *op
  * Stops Raft, the server and the node's services (their `stop` callbacks have returned when
  * this returns, even if other threads are inside calls on this node: those calls fail), and
  * releases the handle. NULL is allowed; a handle stopped before gives OMSVC_INVALID_HANDLE.
- * `omsvc_node` handles from `omsvc_raft_node_core` stay valid for reads until freed.
+ * `omsvc_node_core` handles stay valid for reads until released.
  */
 enum omsvc_status omsvc_raft_node_stop(struct omsvc_raft_node *node);
 
 /**
- * An `omsvc_node` handle sharing this node's core: register C services on it and read
- * configuration and status with the `omsvc_node_*` functions. Raft events, applied entries,
- * snapshots and `omsvc_node_shutdown` on it give OMSVC_INVALID_HANDLE: the replicated node
- * drives its own leadership. Free it with `omsvc_node_free`, at any time: that drops only this
- * handle, and the raft node and its services keep running.
+ * A handle sharing this node's core: register C services on it and read configuration and
+ * status with the `omsvc_node_core_*` functions (the replicated node drives its own
+ * leadership, so the core has no event functions). Release it with `omsvc_node_core_release`,
+ * at any time: that drops only this handle, and the raft node and its services keep running.
  */
 enum omsvc_status omsvc_raft_node_core(const struct omsvc_raft_node *node,
-                                       struct omsvc_node **core_out);
+                                       struct omsvc_node_core **core_out);
 
 /**
  * The address this node listens on, as UTF-8 bytes (free with `omsvc_bytes_free`).

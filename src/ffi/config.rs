@@ -3,7 +3,8 @@
 
 use super::args;
 use super::buffers::{new_bytes, new_name_list, omsvc_bytes, omsvc_name_list};
-use super::node::{node, omsvc_node, owned_node};
+use super::core_handle::NodeRef;
+use super::node::{node, omsvc_node};
 use super::status::{omsvc_status, quoted, FfiError};
 use crate::core::config::{
     encode_delete_request, encode_run_control_request, encode_set_request,
@@ -134,8 +135,28 @@ pub unsafe extern "C" fn omsvc_node_read_run_control(
     present_out: *mut bool,
     should_run_out: *mut bool,
 ) -> omsvc_status {
+    // SAFETY: the C caller's promises for the arguments are `read_run_control`'s.
+    unsafe {
+        read_run_control(
+            NodeRef::Owner(node),
+            name,
+            name_len,
+            present_out,
+            should_run_out,
+        )
+    }
+}
+
+/// The body of `omsvc_node_read_run_control` and `omsvc_node_core_read_run_control`.
+pub(crate) unsafe fn read_run_control(
+    node: NodeRef,
+    name: *const c_char,
+    name_len: usize,
+    present_out: *mut bool,
+    should_run_out: *mut bool,
+) -> omsvc_status {
     ffi_boundary!({
-        let node = self::node(node)?;
+        let node = node.lease()?;
         // SAFETY: the C caller passes `name` readable for `name_len` bytes (NULL is refused).
         let name = unsafe { args::service_name(name, name_len)? };
         // SAFETY: the C caller passes `present_out` writable (NULL is refused).
@@ -153,8 +174,7 @@ pub unsafe extern "C" fn omsvc_node_read_run_control(
 /// and counts it as applied. An invalid request, or one stamped with a writer epoch other than
 /// `term` (OMSVC_STALE_EPOCH), writes nothing, still counts as applied, and returns its status.
 /// A `term` below the last applied entry's is OMSVC_INVALID_ARGUMENT: nothing is written and
-/// the entry does not count. `outcome_out` may be NULL. Not on a raft node's core
-/// (OMSVC_INVALID_HANDLE).
+/// the entry does not count. `outcome_out` may be NULL.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_apply_entry(
     node: *mut omsvc_node,
@@ -165,7 +185,7 @@ pub unsafe extern "C" fn omsvc_node_apply_entry(
     outcome_out: *mut omsvc_apply_outcome,
 ) -> omsvc_status {
     ffi_boundary!({
-        let node = owned_node(node)?;
+        let node = self::node(node)?;
         // SAFETY: the C caller passes `request` readable for `request_len` bytes (NULL only with
         // 0).
         let request = unsafe { args::bytes(request, request_len, "request")? };
@@ -195,8 +215,32 @@ pub unsafe extern "C" fn omsvc_node_read_configuration(
     present_out: *mut bool,
     len_out: *mut usize,
 ) -> omsvc_status {
+    // SAFETY: the C caller's promises for the arguments are `read_configuration`'s.
+    unsafe {
+        read_configuration(
+            NodeRef::Owner(node),
+            name,
+            name_len,
+            buf,
+            buf_len,
+            present_out,
+            len_out,
+        )
+    }
+}
+
+/// The body of `omsvc_node_read_configuration` and `omsvc_node_core_read_configuration`.
+pub(crate) unsafe fn read_configuration(
+    node: NodeRef,
+    name: *const c_char,
+    name_len: usize,
+    buf: *mut u8,
+    buf_len: usize,
+    present_out: *mut bool,
+    len_out: *mut usize,
+) -> omsvc_status {
     ffi_boundary!({
-        let node = self::node(node)?;
+        let node = node.lease()?;
         // SAFETY: the C caller passes `name` readable for `name_len` bytes (NULL is refused).
         let name = unsafe { args::service_name(name, name_len)? };
         // SAFETY: the C caller passes `present_out` writable (NULL is refused).
@@ -243,8 +287,19 @@ pub unsafe extern "C" fn omsvc_node_read_configuration_owned(
     name_len: usize,
     value_out: *mut *mut omsvc_bytes,
 ) -> omsvc_status {
+    // SAFETY: the C caller's promises for the arguments are `read_configuration_owned`'s.
+    unsafe { read_configuration_owned(NodeRef::Owner(node), name, name_len, value_out) }
+}
+
+/// The body of `omsvc_node_read_configuration_owned` and `omsvc_node_core_read_configuration_owned`.
+pub(crate) unsafe fn read_configuration_owned(
+    node: NodeRef,
+    name: *const c_char,
+    name_len: usize,
+    value_out: *mut *mut omsvc_bytes,
+) -> omsvc_status {
     ffi_boundary!({
-        let node = self::node(node)?;
+        let node = node.lease()?;
         // SAFETY: the C caller passes `name` readable for `name_len` bytes (NULL is refused).
         let name = unsafe { args::service_name(name, name_len)? };
         // SAFETY: the C caller passes `value_out` writable (NULL is refused).
@@ -263,8 +318,17 @@ pub unsafe extern "C" fn omsvc_node_list_configurations(
     node: *const omsvc_node,
     names_out: *mut *mut omsvc_name_list,
 ) -> omsvc_status {
+    // SAFETY: the C caller's promises for the arguments are `list_configurations`'s.
+    unsafe { list_configurations(NodeRef::Owner(node), names_out) }
+}
+
+/// The body of `omsvc_node_list_configurations` and `omsvc_node_core_list_configurations`.
+pub(crate) unsafe fn list_configurations(
+    node: NodeRef,
+    names_out: *mut *mut omsvc_name_list,
+) -> omsvc_status {
     ffi_boundary!({
-        let node = self::node(node)?;
+        let node = node.lease()?;
         // SAFETY: the C caller passes `names_out` writable (NULL is refused).
         let names_out = unsafe { args::out(names_out, "names_out")? };
         *names_out = new_name_list(node.list_configurations()?);
@@ -279,8 +343,18 @@ pub unsafe extern "C" fn omsvc_node_last_applied_entry(
     term_out: *mut u64,
     index_out: *mut u64,
 ) -> omsvc_status {
+    // SAFETY: the C caller's promises for the arguments are `last_applied_entry`'s.
+    unsafe { last_applied_entry(NodeRef::Owner(node), term_out, index_out) }
+}
+
+/// The body of `omsvc_node_last_applied_entry` and `omsvc_node_core_last_applied_entry`.
+pub(crate) unsafe fn last_applied_entry(
+    node: NodeRef,
+    term_out: *mut u64,
+    index_out: *mut u64,
+) -> omsvc_status {
     ffi_boundary!({
-        let node = self::node(node)?;
+        let node = node.lease()?;
         // SAFETY: the C caller passes `term_out` writable (NULL is refused).
         let term_out = unsafe { args::out(term_out, "term_out")? };
         // SAFETY: the C caller passes `index_out` writable (NULL is refused).
@@ -308,8 +382,7 @@ pub unsafe extern "C" fn omsvc_node_checkpoint(
     })
 }
 
-/// Replaces the table with a checkpoint's content (installing a snapshot). Not on a raft
-/// node's core (OMSVC_INVALID_HANDLE).
+/// Replaces the table with a checkpoint's content (installing a snapshot).
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_reinitialize(
     node: *mut omsvc_node,
@@ -317,7 +390,7 @@ pub unsafe extern "C" fn omsvc_node_reinitialize(
     dir_len: usize,
 ) -> omsvc_status {
     ffi_boundary!({
-        let node = owned_node(node)?;
+        let node = self::node(node)?;
         // SAFETY: the C caller passes `dir` readable for `dir_len` bytes (NULL is refused).
         let dir = unsafe { args::text(dir, dir_len, "dir")? };
         node.reinitialize(dir)?;

@@ -15,6 +15,7 @@ mod boundary;
 mod args;
 mod buffers;
 mod config;
+mod core_handle;
 mod log;
 mod node;
 mod raft_node;
@@ -25,6 +26,7 @@ mod version;
 
 pub use buffers::*;
 pub use config::*;
+pub use core_handle::*;
 pub use log::*;
 pub use node::*;
 pub use raft_node::*;

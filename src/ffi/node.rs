@@ -1,20 +1,21 @@
 //! Node handles and the Raft events a host forwards, 1:1 (docs/design.md, section 3).
 
 use super::args;
+use super::core_handle::NodeRef;
 use super::service::in_service_callback;
 use super::status::{omsvc_status, FfiError};
 use crate::core::config::TableOptions;
 use crate::core::leadership::EventOutcome;
 use crate::core::node::{DbLocation, Node, NodeOptions};
-use crate::handles::{HandleError, HandleTable, Lease, Ownership};
+use crate::handles::{HandleTable, Lease};
 use std::ffi::c_char;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// One Raft peer: its leadership model, services and configuration table. Opaque; obtained
-/// from `omsvc_node_open` (the handle owns the node) or `omsvc_raft_node_core` (the handle
-/// shares a raft node's core), released with `omsvc_node_free`. Handles are checked: a freed
-/// handle, or a handle of another type, gives `OMSVC_INVALID_HANDLE`.
+/// One Raft peer: its leadership model, services and configuration table. Opaque; from
+/// `omsvc_node_open`, which makes the handle the node's owner: `omsvc_node_free` shuts the
+/// node down. Handles are checked: a freed handle, or a handle of another type (an
+/// `omsvc_node_core`, an `omsvc_raft_node`), gives `OMSVC_INVALID_HANDLE`.
 pub struct omsvc_node {
     _private: [u8; 0],
 }
@@ -63,46 +64,20 @@ pub enum omsvc_event_outcome {
 pub(crate) const NODE_HANDLE_TAG: u8 = 0x4e;
 pub(crate) const RAFT_NODE_HANDLE_TAG: u8 = 0x52;
 
+/// Only owning handles: a raft node's core has a table and a type of its own.
 static NODES: HandleTable<Node> = HandleTable::of_type(NODE_HANDLE_TAG, "omsvc_node");
 
-/// Forwards an event (which never blocks) to the node behind `handle`. Only a handle that
-/// owns its node may: a raft node's core gets its events from openraft.
+/// Forwards an event (which never blocks) to the node behind `handle`.
 fn forward(
     handle: *mut omsvc_node,
     event: impl FnOnce(&Node) -> EventOutcome,
 ) -> Result<EventOutcome, FfiError> {
-    NODES
-        .with_owner(handle as usize, event)
-        .map_err(owner_error)
+    Ok(NODES.with(handle as usize, event)?)
 }
 
-fn owner_error(error: HandleError) -> FfiError {
-    match error {
-        HandleError::NotOwner { .. } => FfiError::new(
-            omsvc_status::OMSVC_INVALID_HANDLE,
-            "this omsvc_node handle is a raft node's core (from omsvc_raft_node_core): the raft \
-             node forwards its own Raft events and applies its own entries; use the handle to \
-             register services and read configuration and status only",
-        ),
-        other => other.into(),
-    }
-}
-
-/// The node behind `handle` for the length of one call (`omsvc_node_free` of an owning handle
-/// waits for it).
+/// The node behind `handle` for the length of one call (`omsvc_node_free` waits for it).
 pub(crate) fn node(handle: *const omsvc_node) -> Result<Lease<'static, Node>, FfiError> {
     Ok(NODES.lease(handle as usize)?)
-}
-
-/// Like [`node`], for what changes the node's Raft state (events, applied entries, snapshots):
-/// refused on a raft node's core.
-pub(crate) fn owned_node(handle: *const omsvc_node) -> Result<Lease<'static, Node>, FfiError> {
-    NODES.lease_owner(handle as usize).map_err(owner_error)
-}
-
-/// Issues an `omsvc_node` handle for a node owned elsewhere (a raft node's core).
-pub(crate) fn share_node(node: Arc<Node>) -> *mut omsvc_node {
-    NODES.insert_shared(node) as *mut omsvc_node
 }
 
 /// Opens a node. On success writes the handle to `*node_out`.
@@ -142,14 +117,13 @@ pub unsafe extern "C" fn omsvc_node_open(
     })
 }
 
-/// Releases the handle. NULL is allowed (OMSVC_OK); a handle freed before, or a handle of
+/// Shuts the node down and releases the handle. NULL is allowed (OMSVC_OK); a handle freed before, or a handle of
 /// another type, gives OMSVC_INVALID_HANDLE.
 ///
 /// A handle from `omsvc_node_open` owns its node: free shuts it down (stopping its services in
 /// reverse registration order and waiting for them), waits for calls on the node that other
 /// threads are inside (e.g. a checkpoint), and closes the database before it returns, so the
-/// directory can be opened again at once. A handle from `omsvc_raft_node_core` only drops its
-/// reference: the raft node keeps running.
+/// directory can be opened again at once.
 ///
 /// Called from a service callback (of this or any other node), free only requests the
 /// shutdown and returns: waiting there could wait on the calling thread itself, or on a
@@ -162,11 +136,11 @@ pub unsafe extern "C" fn omsvc_node_free(node: *mut omsvc_node) -> omsvc_status 
         return omsvc_status::OMSVC_OK;
     }
     ffi_boundary!({
-        let (node, ownership) = NODES.release(node as usize)?;
-        match ownership {
-            Ownership::Sharer => drop(node),
-            Ownership::Owner if in_service_callback() => close_later(node),
-            Ownership::Owner => close(node),
+        let node = NODES.remove(node as usize)?;
+        if in_service_callback() {
+            close_later(node);
+        } else {
+            close(node);
         }
         Ok(())
     })
@@ -376,12 +350,11 @@ pub unsafe extern "C" fn omsvc_node_lease_renewed(
 
 /// Stops every running service (reverse registration order) and waits, unless called from a
 /// service callback of any node (then it only requests it). Later events give
-/// OMSVC_SHUT_DOWN. The handle stays valid for reads until `omsvc_node_free`. Not on a raft
-/// node's core (OMSVC_INVALID_HANDLE): stop the raft node instead.
+/// OMSVC_SHUT_DOWN. The handle stays valid for reads until `omsvc_node_free`.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_shutdown(node: *mut omsvc_node) -> omsvc_status {
     ffi_boundary!({
-        let node = owned_node(node)?;
+        let node = self::node(node)?;
         if in_service_callback() {
             node.request_shutdown();
         } else {
@@ -399,8 +372,18 @@ pub unsafe extern "C" fn omsvc_node_wait_settled(
     timeout_ms: u64,
     settled_out: *mut bool,
 ) -> omsvc_status {
+    // SAFETY: the C caller's promises for the arguments are `wait_settled`'s.
+    unsafe { wait_settled(NodeRef::Owner(node), timeout_ms, settled_out) }
+}
+
+/// The body of `omsvc_node_wait_settled` and `omsvc_node_core_wait_settled`.
+pub(crate) unsafe fn wait_settled(
+    node: NodeRef,
+    timeout_ms: u64,
+    settled_out: *mut bool,
+) -> omsvc_status {
     ffi_boundary!({
-        let node = self::node(node)?;
+        let node = node.lease()?;
         // SAFETY: the C caller passes `settled_out` writable (NULL is refused).
         let settled_out = unsafe { args::out(settled_out, "settled_out")? };
         *settled_out = node.wait_settled(Duration::from_millis(timeout_ms));
@@ -415,8 +398,18 @@ pub unsafe extern "C" fn omsvc_node_epoch_is_current(
     epoch: u64,
     current_out: *mut bool,
 ) -> omsvc_status {
+    // SAFETY: the C caller's promises for the arguments are `epoch_is_current`'s.
+    unsafe { epoch_is_current(NodeRef::Owner(node), epoch, current_out) }
+}
+
+/// The body of `omsvc_node_epoch_is_current` and `omsvc_node_core_epoch_is_current`.
+pub(crate) unsafe fn epoch_is_current(
+    node: NodeRef,
+    epoch: u64,
+    current_out: *mut bool,
+) -> omsvc_status {
     ffi_boundary!({
-        let node = self::node(node)?;
+        let node = node.lease()?;
         // SAFETY: the C caller passes `current_out` writable (NULL is refused).
         let current_out = unsafe { args::out(current_out, "current_out")? };
         *current_out = node.is_epoch_current(epoch);

@@ -3,7 +3,8 @@
 
 use super::args;
 use super::buffers::{new_bytes, omsvc_bytes};
-use super::node::{omsvc_node, omsvc_str, share_node, RAFT_NODE_HANDLE_TAG};
+use super::core_handle::{issue_core, omsvc_node_core};
+use super::node::{omsvc_str, RAFT_NODE_HANDLE_TAG};
 use super::status::{omsvc_status, FfiError};
 use crate::handles::HandleTable;
 use crate::raft::{RaftNode, RaftNodeOptions, RaftTimeouts};
@@ -134,7 +135,7 @@ pub unsafe extern "C" fn omsvc_raft_node_start(
 /// Stops Raft, the server and the node's services (their `stop` callbacks have returned when
 /// this returns, even if other threads are inside calls on this node: those calls fail), and
 /// releases the handle. NULL is allowed; a handle stopped before gives OMSVC_INVALID_HANDLE.
-/// `omsvc_node` handles from `omsvc_raft_node_core` stay valid for reads until freed.
+/// `omsvc_node_core` handles stay valid for reads until released.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_raft_node_stop(node: *mut omsvc_raft_node) -> omsvc_status {
     if node.is_null() {
@@ -149,21 +150,20 @@ pub unsafe extern "C" fn omsvc_raft_node_stop(node: *mut omsvc_raft_node) -> oms
     })
 }
 
-/// An `omsvc_node` handle sharing this node's core: register C services on it and read
-/// configuration and status with the `omsvc_node_*` functions. Raft events, applied entries,
-/// snapshots and `omsvc_node_shutdown` on it give OMSVC_INVALID_HANDLE: the replicated node
-/// drives its own leadership. Free it with `omsvc_node_free`, at any time: that drops only this
-/// handle, and the raft node and its services keep running.
+/// A handle sharing this node's core: register C services on it and read configuration and
+/// status with the `omsvc_node_core_*` functions (the replicated node drives its own
+/// leadership, so the core has no event functions). Release it with `omsvc_node_core_release`,
+/// at any time: that drops only this handle, and the raft node and its services keep running.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_raft_node_core(
     node: *const omsvc_raft_node,
-    core_out: *mut *mut omsvc_node,
+    core_out: *mut *mut omsvc_node_core,
 ) -> omsvc_status {
     ffi_boundary!({
         let node = raft_node(node)?;
         // SAFETY: the C caller passes `core_out` writable (NULL is refused).
         let core_out = unsafe { args::out(core_out, "core_out")? };
-        *core_out = share_node(node.shared_node());
+        *core_out = issue_core(node.shared_node());
         Ok(())
     })
 }

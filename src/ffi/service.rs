@@ -1,7 +1,8 @@
 //! Services written in C: callbacks plus `userdata`, called by the node's runner.
 
 use super::args;
-use super::node::{node, omsvc_node};
+use super::core_handle::NodeRef;
+use super::node::omsvc_node;
 use super::status::{omsvc_status, FfiError};
 use crate::core::services::{EpochToken, Service, ServiceError, ServiceOptions};
 use std::cell::Cell;
@@ -127,8 +128,30 @@ pub unsafe extern "C" fn omsvc_node_register_service(
     userdata: *mut c_void,
     options: *const omsvc_service_options,
 ) -> omsvc_status {
+    // SAFETY: the C caller's promises for the arguments are `register_service`'s.
+    unsafe {
+        register_service(
+            NodeRef::Owner(node),
+            name,
+            name_len,
+            callbacks,
+            userdata,
+            options,
+        )
+    }
+}
+
+/// The body of `omsvc_node_register_service` and `omsvc_node_core_register_service`.
+pub(crate) unsafe fn register_service(
+    node: NodeRef,
+    name: *const std::ffi::c_char,
+    name_len: usize,
+    callbacks: *const omsvc_service_callbacks,
+    userdata: *mut c_void,
+    options: *const omsvc_service_options,
+) -> omsvc_status {
     ffi_boundary!({
-        let node = self::node(node)?;
+        let node = node.lease()?;
         // SAFETY: the C caller passes `name` readable for `name_len` bytes (NULL is refused).
         let name = unsafe { args::service_name(name, name_len)? };
         // SAFETY: the C caller passes `callbacks` NULL or readable.

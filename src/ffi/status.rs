@@ -199,8 +199,7 @@ impl From<crate::handles::HandleError> for FfiError {
         let status = match error {
             crate::handles::HandleError::Null => omsvc_status::OMSVC_NULL_ARGUMENT,
             crate::handles::HandleError::Invalid(_)
-            | crate::handles::HandleError::WrongType { .. }
-            | crate::handles::HandleError::NotOwner { .. } => omsvc_status::OMSVC_INVALID_HANDLE,
+            | crate::handles::HandleError::WrongType { .. } => omsvc_status::OMSVC_INVALID_HANDLE,
         };
         FfiError {
             status,

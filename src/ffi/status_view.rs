@@ -3,7 +3,8 @@
 
 use super::args;
 use super::buffers::{new_bytes, omsvc_bytes};
-use super::node::{node, omsvc_node};
+use super::core_handle::NodeRef;
+use super::node::omsvc_node;
 use super::status::omsvc_status;
 use std::ffi::c_char;
 
@@ -36,8 +37,19 @@ pub unsafe extern "C" fn omsvc_node_service_status(
     name_len: usize,
     status_out: *mut omsvc_service_status,
 ) -> omsvc_status {
+    // SAFETY: the C caller's promises for the arguments are `service_status`'s.
+    unsafe { service_status(NodeRef::Owner(node), name, name_len, status_out) }
+}
+
+/// The body of `omsvc_node_service_status` and `omsvc_node_core_service_status`.
+pub(crate) unsafe fn service_status(
+    node: NodeRef,
+    name: *const c_char,
+    name_len: usize,
+    status_out: *mut omsvc_service_status,
+) -> omsvc_status {
     ffi_boundary!({
-        let node = self::node(node)?;
+        let node = node.lease()?;
         // SAFETY: the C caller passes `name` readable for `name_len` bytes (NULL is refused).
         let name = unsafe { args::service_name(name, name_len)? };
         // SAFETY: the C caller passes `status_out` writable (NULL is refused).
@@ -64,8 +76,14 @@ pub unsafe extern "C" fn omsvc_node_status_json(
     node: *const omsvc_node,
     json_out: *mut *mut omsvc_bytes,
 ) -> omsvc_status {
+    // SAFETY: the C caller's promises for the arguments are `status_json`'s.
+    unsafe { status_json(NodeRef::Owner(node), json_out) }
+}
+
+/// The body of `omsvc_node_status_json` and `omsvc_node_core_status_json`.
+pub(crate) unsafe fn status_json(node: NodeRef, json_out: *mut *mut omsvc_bytes) -> omsvc_status {
     ffi_boundary!({
-        let node = self::node(node)?;
+        let node = node.lease()?;
         // SAFETY: the C caller passes `json_out` writable (NULL is refused).
         let json_out = unsafe { args::out(json_out, "json_out")? };
         *json_out = new_bytes(node.status().to_json().to_string().into_bytes());

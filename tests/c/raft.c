@@ -66,11 +66,11 @@ static uint64_t wait_for_leader(uint64_t not_this) {
 
 /* Reads `name` on node `id` through a core handle taken for the purpose. */
 static int read_value(uint64_t id, const char *name, uint8_t *buf, size_t size, size_t *len) {
-    omsvc_node *core = NULL;
+    omsvc_node_core *core = NULL;
     bool present = false;
     OK(omsvc_raft_node_core(nodes[id], &core));
-    OK(omsvc_node_read_configuration(core, name, strlen(name), buf, size, &present, len));
-    OK(omsvc_node_free(core));
+    OK(omsvc_node_core_read_configuration(core, name, strlen(name), buf, size, &present, len));
+    OK(omsvc_node_core_release(core));
     return present;
 }
 
@@ -182,6 +182,42 @@ static void bad_input(void) {
     start_quietly(&options, OMSVC_INVALID_ARGUMENT, "heartbeat");
 }
 
+/* The core shares the raft node; it has no event functions, and a handle of one type passed
+ * as another (each cast below) is refused, never taken for an object of the other type (the
+ * first handle of each table used to be the same number). */
+static void check_handle_types(omsvc_raft_node *raft, omsvc_node_core *core) {
+    omsvc_bytes *request = NULL;
+    uint64_t leader_id;
+    bool known, present, settled;
+    size_t len;
+    CHECK_STATUS(omsvc_node_leader_changed((omsvc_node *)core, 1, str_of("1"), NULL),
+                 OMSVC_INVALID_HANDLE);
+    CHECK(strstr(omsvc_last_error(), "omsvc_node") != NULL);
+    CHECK_STATUS(omsvc_node_leader_ready((omsvc_node *)core, 1, 0, NULL), OMSVC_INVALID_HANDLE);
+    CHECK_STATUS(omsvc_node_not_leader((omsvc_node *)core, 1, NULL), OMSVC_INVALID_HANDLE);
+    CHECK_STATUS(omsvc_node_shutdown((omsvc_node *)core), OMSVC_INVALID_HANDLE);
+    OK(omsvc_encode_set_request("x", 1, (const uint8_t *)"y", 1, &request));
+    CHECK_STATUS(omsvc_node_apply_entry((omsvc_node *)core, 1, 1, omsvc_bytes_data(request),
+                                        omsvc_bytes_len(request), NULL),
+                 OMSVC_INVALID_HANDLE);
+    omsvc_bytes_free(request);
+    CHECK_STATUS(omsvc_node_read_configuration((omsvc_node *)core, "x", 1, NULL, 0, &present,
+                                               &len),
+                 OMSVC_INVALID_HANDLE);
+    CHECK_STATUS(omsvc_node_free((omsvc_node *)core), OMSVC_INVALID_HANDLE);
+    CHECK_STATUS(omsvc_node_free((omsvc_node *)raft), OMSVC_INVALID_HANDLE);
+    CHECK_STATUS(omsvc_raft_node_stop((omsvc_raft_node *)core), OMSVC_INVALID_HANDLE);
+    CHECK_STATUS(omsvc_raft_node_trigger_election((omsvc_raft_node *)core),
+                 OMSVC_INVALID_HANDLE);
+    CHECK_STATUS(omsvc_node_core_release((omsvc_node_core *)raft), OMSVC_INVALID_HANDLE);
+    CHECK(strstr(omsvc_last_error(), "omsvc_node_core") != NULL);
+    CHECK_STATUS(omsvc_node_core_wait_settled((omsvc_node_core *)raft, 0, &settled),
+                 OMSVC_INVALID_HANDLE);
+    /* Both still alive after every refusal. */
+    OK(omsvc_raft_node_leader(raft, &leader_id, &known));
+    OK(omsvc_node_core_read_configuration(core, "x", 1, NULL, 0, &present, &len));
+}
+
 int main(void) {
     omsvc_service_callbacks callbacks;
     uint64_t ids[PEERS];
@@ -196,41 +232,15 @@ int main(void) {
     callbacks.start = start_service;
     callbacks.stop = stop_service;
     for (id = 1; id <= PEERS; id++) {
-        omsvc_node *core = NULL;
+        omsvc_node_core *core = NULL;
         /* Generous timing: this test also runs under valgrind. */
         nodes[id] = start_raft_node(dir, id, 100, 1500, 3000);
         OK(omsvc_raft_node_core(nodes[id], &core));
-        OK(omsvc_node_register_service(core, "Scanner", 7, &callbacks, (void *)(size_t)id, NULL));
-        if (id == 1) {
-            /* The core shares the raft node: Raft state changes through it are refused. */
-            omsvc_bytes *request = NULL;
-            CHECK_STATUS(omsvc_node_leader_changed(core, 1, str_of("1"), NULL),
-                         OMSVC_INVALID_HANDLE);
-            CHECK(strstr(omsvc_last_error(), "omsvc_raft_node_core") != NULL);
-            CHECK_STATUS(omsvc_node_leader_ready(core, 1, 0, NULL), OMSVC_INVALID_HANDLE);
-            CHECK_STATUS(omsvc_node_not_leader(core, 1, NULL), OMSVC_INVALID_HANDLE);
-            CHECK_STATUS(omsvc_node_shutdown(core), OMSVC_INVALID_HANDLE);
-            OK(omsvc_encode_set_request("x", 1, (const uint8_t *)"y", 1, &request));
-            CHECK_STATUS(omsvc_node_apply_entry(core, 1, 1, omsvc_bytes_data(request),
-                                                omsvc_bytes_len(request), NULL),
-                         OMSVC_INVALID_HANDLE);
-            omsvc_bytes_free(request);
-            /* A handle of one type is never taken for the other (the first handle of each
-             * table used to be the same number). */
-            CHECK_STATUS(omsvc_node_free((omsvc_node *)nodes[id]), OMSVC_INVALID_HANDLE);
-            CHECK_STATUS(omsvc_raft_node_stop((omsvc_raft_node *)core), OMSVC_INVALID_HANDLE);
-            CHECK_STATUS(omsvc_raft_node_trigger_election((omsvc_raft_node *)core),
-                         OMSVC_INVALID_HANDLE);
-            {
-                uint64_t leader_id;
-                bool known, present;
-                size_t len;
-                OK(omsvc_raft_node_leader(nodes[id], &leader_id, &known)); /* still alive */
-                OK(omsvc_node_read_configuration(core, "x", 1, NULL, 0, &present, &len));
-            }
-        }
-        /* Freeing a core drops only the handle: the raft node keeps its core running. */
-        OK(omsvc_node_free(core));
+        OK(omsvc_node_core_register_service(core, "Scanner", 7, &callbacks, (void *)(size_t)id,
+                                            NULL));
+        if (id == 1) check_handle_types(nodes[id], core);
+        /* Releasing a core drops only the handle: the raft node keeps its core running. */
+        OK(omsvc_node_core_release(core));
         ids[id - 1] = id;
         addrs[id - 1] = member_addr(nodes[id], &addr_bytes[id - 1]);
     }

@@ -63,13 +63,14 @@ int main(void) {
     callbacks.start = start_service;
     callbacks.stop = stop_service;
     for (id = 1; id <= PEERS; id++) {
-        omsvc_node *core = NULL;
+        omsvc_node_core *core = NULL;
         /* Long election timeouts: the leader keeps its service running well past the moment
          * its followers stop (it pauses only when its leader lease runs out, 7.8 s here). */
         nodes[id] = start_raft_node(dir, id, 200, 5000, 10000);
         OK(omsvc_raft_node_core(nodes[id], &core));
-        OK(omsvc_node_register_service(core, "Scanner", 7, &callbacks, (void *)(size_t)id, NULL));
-        OK(omsvc_node_free(core));
+        OK(omsvc_node_core_register_service(core, "Scanner", 7, &callbacks, (void *)(size_t)id,
+                                            NULL));
+        OK(omsvc_node_core_release(core));
         ids[id - 1] = id;
         addrs[id - 1] = member_addr(nodes[id], &addr_bytes[id - 1]);
     }
