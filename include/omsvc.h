@@ -299,13 +299,26 @@ typedef struct omsvc_service_status {
 } omsvc_service_status;
 
 /**
- * A C service. Its callbacks never overlap one another. `start` and `should_run` run on the
- * node's runner thread; when leadership ends, the `stop`s of the node's services run at the
- * same time, each on a thread of its own, so `userdata` must be usable from any thread.
- * Callbacks may call back into libomsvc. Each gets the `userdata` given at registration. From inside a
- * callback, `omsvc_node_free` and `omsvc_node_shutdown` (of any node) only request the
- * shutdown and do not wait for it, so callbacks that free each other's nodes cannot
- * deadlock.
+ * A C service's callbacks, each called with the `userdata` given at registration.
+ *
+ * Threads: a service's callbacks never overlap one another, but they do not all run on one
+ * thread. `start` and `should_run` run on the node's runner thread; when leadership ends, the
+ * `stop`s of the node's services run at the same time, each on a thread of its own; `release`
+ * runs on whichever thread drops the service last (the caller of `omsvc_node_free`,
+ * `omsvc_raft_node_stop`, `omsvc_node_core_release` or `omsvc_node_register_service`, or a
+ * library thread). So `userdata` must be usable from any thread, one callback at a time;
+ * memory written by one callback is visible to the next.
+ *
+ * Callbacks may call back into libomsvc. From inside a callback (`release` included),
+ * `omsvc_node_free` and `omsvc_node_shutdown` (of any node) only request the shutdown and do
+ * not wait for it, so callbacks that free each other's nodes cannot deadlock.
+ *
+ * Lifetime of `userdata`: once `omsvc_node_register_service` (or its core variant) is called
+ * with non-NULL `callbacks`, libomsvc owns the `userdata` until it calls `release` (when that
+ * is not NULL) exactly once, whatever the status: on failure before the registration function
+ * returns, on success after the last callback of the service has returned, at the latest while
+ * the node is freed (for a raft node: stopped, with every core handle released). After
+ * `release`, no callback of that service runs again.
  */
 typedef struct omsvc_service_callbacks {
   /**
@@ -323,6 +336,11 @@ typedef struct omsvc_service_callbacks {
    * else: failed (treated as a failed start).
    */
   int32_t (*should_run)(void *userdata);
+  /**
+   * Optional (NULL: nothing to release). Called exactly once, after the last callback (see
+   * above), to free `userdata`.
+   */
+  void (*release)(void *userdata);
 } omsvc_service_callbacks;
 
 /**
@@ -899,7 +917,8 @@ enum omsvc_status omsvc_raft_node_leader(const struct omsvc_raft_node *node,
 
 /**
  * Registers a C service named `name` (1 to 255 bytes of UTF-8). `options` may be NULL for
- * the defaults. The service starts once this node may run it.
+ * the defaults. The service starts once this node may run it. With `callbacks` not NULL,
+ * `userdata` is released exactly once whatever this returns (see `omsvc_service_callbacks`).
  */
 enum omsvc_status omsvc_node_register_service(struct omsvc_node *node,
                                               const char *name,

@@ -423,6 +423,7 @@ impl Driver {
                     start: Some(on_start),
                     stop: Some(on_stop),
                     should_run: None,
+                    release: None,
                 };
                 let name = SERVICES[service];
                 // SAFETY: the handle may be freed or forged (the ABI checks it); the name is

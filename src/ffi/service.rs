@@ -10,13 +10,26 @@ use std::ffi::c_void;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// A C service. Its callbacks never overlap one another. `start` and `should_run` run on the
-/// node's runner thread; when leadership ends, the `stop`s of the node's services run at the
-/// same time, each on a thread of its own, so `userdata` must be usable from any thread.
-/// Callbacks may call back into libomsvc. Each gets the `userdata` given at registration. From inside a
-/// callback, `omsvc_node_free` and `omsvc_node_shutdown` (of any node) only request the
-/// shutdown and do not wait for it, so callbacks that free each other's nodes cannot
-/// deadlock.
+/// A C service's callbacks, each called with the `userdata` given at registration.
+///
+/// Threads: a service's callbacks never overlap one another, but they do not all run on one
+/// thread. `start` and `should_run` run on the node's runner thread; when leadership ends, the
+/// `stop`s of the node's services run at the same time, each on a thread of its own; `release`
+/// runs on whichever thread drops the service last (the caller of `omsvc_node_free`,
+/// `omsvc_raft_node_stop`, `omsvc_node_core_release` or `omsvc_node_register_service`, or a
+/// library thread). So `userdata` must be usable from any thread, one callback at a time;
+/// memory written by one callback is visible to the next.
+///
+/// Callbacks may call back into libomsvc. From inside a callback (`release` included),
+/// `omsvc_node_free` and `omsvc_node_shutdown` (of any node) only request the shutdown and do
+/// not wait for it, so callbacks that free each other's nodes cannot deadlock.
+///
+/// Lifetime of `userdata`: once `omsvc_node_register_service` (or its core variant) is called
+/// with non-NULL `callbacks`, libomsvc owns the `userdata` until it calls `release` (when that
+/// is not NULL) exactly once, whatever the status: on failure before the registration function
+/// returns, on success after the last callback of the service has returned, at the latest while
+/// the node is freed (for a raft node: stopped, with every core handle released). After
+/// `release`, no callback of that service runs again.
 #[repr(C)]
 pub struct omsvc_service_callbacks {
     /// Required. Starts the service as the leader of `epoch`; returns 0 on success, anything
@@ -28,11 +41,15 @@ pub struct omsvc_service_callbacks {
     /// Optional (NULL: always run). The service's own gate: 1 run, 0 do not run, anything
     /// else: failed (treated as a failed start).
     pub should_run: Option<unsafe extern "C" fn(userdata: *mut c_void) -> i32>,
+    /// Optional (NULL: nothing to release). Called exactly once, after the last callback (see
+    /// above), to free `userdata`.
+    pub release: Option<unsafe extern "C" fn(userdata: *mut c_void)>,
 }
 
 type StartFn = unsafe extern "C" fn(*mut c_void, u64) -> i32;
 type StopFn = unsafe extern "C" fn(*mut c_void) -> i32;
 type ShouldRunFn = unsafe extern "C" fn(*mut c_void) -> i32;
+type ReleaseFn = unsafe extern "C" fn(*mut c_void);
 
 /// Per-service gates and retry policy for `omsvc_node_register_service`.
 #[repr(C)]
@@ -49,8 +66,30 @@ struct CService {
     start: StartFn,
     stop: StopFn,
     should_run: Option<ShouldRunFn>,
-    userdata: *mut c_void,
+    userdata: Userdata,
 }
+
+/// The host's `userdata`, released with its `release` callback when dropped: after the last
+/// callback (every callback borrows the service), or when registration fails.
+struct Userdata {
+    pointer: *mut c_void,
+    release: Option<ReleaseFn>,
+}
+
+impl Drop for Userdata {
+    fn drop(&mut self) {
+        if let Some(release) = self.release {
+            // SAFETY: `release` is the function the host registered with this `userdata`, as
+            // `omsvc_service_callbacks` defines it; a drop happens once.
+            callback(|| unsafe { release(self.pointer) });
+        }
+    }
+}
+
+// SAFETY: as for `CService` below: the header requires `userdata` to be usable from any thread.
+unsafe impl Send for Userdata {}
+// SAFETY: a `&Userdata` only hands the pointer to the host's callbacks (see `CService`).
+unsafe impl Sync for Userdata {}
 
 // SAFETY: the header documents that callbacks run on the runner thread or, for concurrent
 // stops, on threads of their own, and that `userdata` must be usable from any thread;
@@ -88,7 +127,7 @@ impl Service for CService {
     fn start(&self, epoch: EpochToken) -> Result<(), ServiceError> {
         // SAFETY: `start` is the non-NULL function the host registered with this `userdata`, as
         // `omsvc_service_callbacks` defines it.
-        match callback(|| unsafe { (self.start)(self.userdata, epoch.epoch()) }) {
+        match callback(|| unsafe { (self.start)(self.userdata.pointer, epoch.epoch()) }) {
             0 => Ok(()),
             code => Err(format!("the C start callback returned {code}").into()),
         }
@@ -97,7 +136,7 @@ impl Service for CService {
     fn stop(&self) -> Result<(), ServiceError> {
         // SAFETY: `stop` is the non-NULL function the host registered with this `userdata`, as
         // `omsvc_service_callbacks` defines it.
-        match callback(|| unsafe { (self.stop)(self.userdata) }) {
+        match callback(|| unsafe { (self.stop)(self.userdata.pointer) }) {
             0 => Ok(()),
             code => Err(format!("the C stop callback returned {code}").into()),
         }
@@ -109,7 +148,7 @@ impl Service for CService {
         };
         // SAFETY: `should_run` is the function the host registered with this `userdata`, as
         // `omsvc_service_callbacks` defines it.
-        match callback(|| unsafe { should_run(self.userdata) }) {
+        match callback(|| unsafe { should_run(self.userdata.pointer) }) {
             0 => Ok(false),
             1 => Ok(true),
             code => Err(format!("the C should_run callback returned {code}").into()),
@@ -118,7 +157,8 @@ impl Service for CService {
 }
 
 /// Registers a C service named `name` (1 to 255 bytes of UTF-8). `options` may be NULL for
-/// the defaults. The service starts once this node may run it.
+/// the defaults. The service starts once this node may run it. With `callbacks` not NULL,
+/// `userdata` is released exactly once whatever this returns (see `omsvc_service_callbacks`).
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_register_service(
     node: *mut omsvc_node,
@@ -151,12 +191,17 @@ pub(crate) unsafe fn register_service(
     options: *const omsvc_service_options,
 ) -> omsvc_status {
     ffi_boundary!({
-        let node = node.lease()?;
-        // SAFETY: the C caller passes `name` readable for `name_len` bytes (NULL is refused).
-        let name = unsafe { args::service_name(name, name_len)? };
         // SAFETY: the C caller passes `callbacks` NULL or readable.
         let callbacks = unsafe { callbacks.as_ref() }
             .ok_or_else(|| FfiError::new(omsvc_status::OMSVC_NULL_ARGUMENT, "callbacks is NULL"))?;
+        // From here on every return, failures included, releases `userdata` exactly once.
+        let userdata = Userdata {
+            pointer: userdata,
+            release: callbacks.release,
+        };
+        let node = node.lease()?;
+        // SAFETY: the C caller passes `name` readable for `name_len` bytes (NULL is refused).
+        let name = unsafe { args::service_name(name, name_len)? };
         let (Some(start), Some(stop)) = (callbacks.start, callbacks.stop) else {
             return Err(FfiError::new(
                 omsvc_status::OMSVC_NULL_ARGUMENT,

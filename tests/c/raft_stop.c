@@ -1,8 +1,8 @@
 /* omsvc_raft_node_stop stops what it says before it returns, even while another thread is
  * inside a call on the node: here a write blocked on a leader that has lost its followers
  * (they were stopped, so the write cannot commit). When stop returns, the leader's C service
- * has been stopped (a host may free the service's userdata right then), and the blocked
- * write has failed. */
+ * has been stopped, and the blocked write has failed; each service's userdata is released
+ * exactly once. */
 #include "check.h"
 
 #include <pthread.h>
@@ -12,6 +12,7 @@
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static int running[PEERS + 1];
 static int stops[PEERS + 1];
+static int releases[PEERS + 1];
 
 static int32_t start_service(void *userdata, uint64_t epoch) {
     size_t id = (size_t)userdata;
@@ -29,6 +30,13 @@ static int32_t stop_service(void *userdata) {
     stops[id]++;
     pthread_mutex_unlock(&lock);
     return 0;
+}
+
+static void release_service(void *userdata) {
+    size_t id = (size_t)userdata;
+    pthread_mutex_lock(&lock);
+    releases[id]++;
+    pthread_mutex_unlock(&lock);
 }
 
 static omsvc_raft_node *nodes[PEERS + 1];
@@ -62,6 +70,7 @@ int main(void) {
     memset(&callbacks, 0, sizeof callbacks);
     callbacks.start = start_service;
     callbacks.stop = stop_service;
+    callbacks.release = release_service;
     for (id = 1; id <= PEERS; id++) {
         omsvc_node_core *core = NULL;
         /* Long election timeouts: the leader keeps its service running well past the moment
@@ -108,6 +117,11 @@ int main(void) {
     pthread_mutex_unlock(&lock);
     CHECK(pthread_join(thread, NULL) == 0);
     CHECK(write.status != OMSVC_OK);
+    /* Every service's userdata was released once, once its raft node stopped (the core
+     * handles were released long before) and the last call on it ended. */
+    pthread_mutex_lock(&lock);
+    for (id = 1; id <= PEERS; id++) CHECK(releases[id] == 1);
+    pthread_mutex_unlock(&lock);
 
     for (id = 0; id < PEERS; id++) omsvc_bytes_free(addr_bytes[id]);
     printf("raft_stop: the leader's service stopped before stop returned; the blocked write failed "
