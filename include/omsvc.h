@@ -344,19 +344,27 @@ typedef struct omsvc_service_callbacks {
 } omsvc_service_callbacks;
 
 /**
- * Per-service gates and retry policy for `omsvc_node_register_service`.
+ * Per-service gates and retry policy for `omsvc_node_register_service` (NULL there: the
+ * defaults). Initialize it with `omsvc_service_options_init`, then set the fields; a zeroed
+ * struct is refused (OMSVC_INVALID_ARGUMENT).
  */
 typedef struct omsvc_service_options {
   /**
-   * Wait this long after the node becomes leader-ready before starting.
+   * `sizeof(omsvc_service_options)`, set by `omsvc_service_options_init`. 0 (a zeroed
+   * struct) or another size gives OMSVC_INVALID_ARGUMENT.
+   */
+  size_t struct_size;
+  /**
+   * Wait this long after the node becomes leader-ready before starting. Default: 0.
    */
   uint64_t delay_after_ready_ms;
   /**
-   * First retry wait after a failed start (doubles each time); 0 means the default 100 ms.
+   * First retry wait after a failed start (doubles each time). Default: 100; 0 also means
+   * the default.
    */
   uint64_t retry_initial_ms;
   /**
-   * Longest retry wait; 0 means the default 30 s.
+   * Longest retry wait. Default: 30000; 0 also means the default.
    */
   uint64_t retry_max_ms;
 } omsvc_service_options;
@@ -388,9 +396,16 @@ typedef struct omsvc_str {
 } omsvc_str;
 
 /**
- * How `omsvc_node_open` opens a node.
+ * How `omsvc_node_open` opens a node. Initialize it with `omsvc_node_options_init`, then set
+ * the fields: a zeroed struct is refused (OMSVC_INVALID_ARGUMENT), never read as options with
+ * fsync off.
  */
 typedef struct omsvc_node_options {
+  /**
+   * `sizeof(omsvc_node_options)`, set by `omsvc_node_options_init`: lets fields be added in
+   * later versions. 0 (a zeroed struct) or another size gives OMSVC_INVALID_ARGUMENT.
+   */
+  size_t struct_size;
   /**
    * This peer's id as the Raft group names it. Required, 1 to 255 bytes of UTF-8.
    */
@@ -401,19 +416,27 @@ typedef struct omsvc_node_options {
    */
   struct omsvc_str db_dir;
   /**
-   * fsync each applied entry before returning (recommended: true).
+   * fsync each applied entry before returning. Default: true.
    */
   bool sync_writes;
   /**
    * Create the directory and database when missing (otherwise OMSVC_DATABASE_MISSING).
+   * Default: true.
    */
   bool create_if_missing;
 } omsvc_node_options;
 
 /**
- * How `omsvc_raft_node_start` starts an openraft-mode node.
+ * How `omsvc_raft_node_start` starts an openraft-mode node. Initialize it with
+ * `omsvc_raft_node_options_init`, then set the fields; a zeroed struct is refused
+ * (OMSVC_INVALID_ARGUMENT).
  */
 typedef struct omsvc_raft_node_options {
+  /**
+   * `sizeof(omsvc_raft_node_options)`, set by `omsvc_raft_node_options_init`. 0 (a zeroed
+   * struct) or another size gives OMSVC_INVALID_ARGUMENT.
+   */
+  size_t struct_size;
   /**
    * This node's id: positive and unique in the cluster.
    */
@@ -721,6 +744,16 @@ enum omsvc_status omsvc_set_log_callback(omsvc_log_callback callback,
                                          int max_level);
 
 /**
+ * Fills `*options` with the defaults: `struct_size` set, `self_id` unset (NULL, which
+ * `omsvc_node_open` refuses: set it), `db_dir` NULL (a temporary directory), `sync_writes`
+ * and `create_if_missing` true. NULL is ignored.
+ *
+ * # Safety
+ * `options` is NULL or points to writable memory for one `omsvc_node_options`.
+ */
+void omsvc_node_options_init(struct omsvc_node_options *options);
+
+/**
  * Opens a node. On success writes the handle to `*node_out`.
  */
 enum omsvc_status omsvc_node_open(const struct omsvc_node_options *options,
@@ -834,6 +867,17 @@ enum omsvc_status omsvc_node_epoch_is_current(const struct omsvc_node *node,
                                               bool *current_out);
 
 /**
+ * Fills `*options` with the defaults: `struct_size` set, `id` 0 and `listen` unset (both
+ * required: set them), `data_dir` NULL (a temporary directory), `cluster` NULL ("omsvc"),
+ * and the default timeouts (50 ms heartbeat, elections between 250 and 500 ms). NULL is
+ * ignored.
+ *
+ * # Safety
+ * `options` is NULL or points to writable memory for one `omsvc_raft_node_options`.
+ */
+void omsvc_raft_node_options_init(struct omsvc_raft_node_options *options);
+
+/**
  * Starts a replicated node: opens its data directory, listens, and joins Raft. On success
  * writes the handle to `*node_out`.
  */
@@ -914,6 +958,14 @@ enum omsvc_status omsvc_raft_node_status_json(const struct omsvc_raft_node *node
 enum omsvc_status omsvc_raft_node_leader(const struct omsvc_raft_node *node,
                                          uint64_t *leader_out,
                                          bool *known_out);
+
+/**
+ * Fills `*options` with the defaults (see the fields). NULL is ignored.
+ *
+ * # Safety
+ * `options` is NULL or points to writable memory for one `omsvc_service_options`.
+ */
+void omsvc_service_options_init(struct omsvc_service_options *options);
 
 /**
  * Registers a C service named `name` (1 to 255 bytes of UTF-8). `options` may be NULL for

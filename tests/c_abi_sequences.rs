@@ -217,6 +217,7 @@ impl Driver {
                     return Ok(()); // opening costs milliseconds: a few nodes per sequence
                 }
                 let options = omsvc_node_options {
+                    struct_size: std::mem::size_of::<omsvc_node_options>(),
                     self_id: text(SELF),
                     db_dir: omsvc_str {
                         ptr: std::ptr::null(),

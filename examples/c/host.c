@@ -79,9 +79,7 @@ int main(void) {
     memset(&callbacks, 0, sizeof callbacks);
     callbacks.start = start_scanner;
     callbacks.stop = stop_scanner;
-    memset(&options, 0, sizeof options);
-    options.sync_writes = true;
-    options.create_if_missing = true;
+    omsvc_node_options_init(&options); /* the defaults: fsync on, create if missing */
 
     printf("libomsvc %s: 3 peers in one process\n", omsvc_version());
     for (i = 0; i < PEERS; i++) {

@@ -31,18 +31,53 @@ pub struct omsvc_str {
     pub len: usize,
 }
 
-/// How `omsvc_node_open` opens a node.
+/// How `omsvc_node_open` opens a node. Initialize it with `omsvc_node_options_init`, then set
+/// the fields: a zeroed struct is refused (OMSVC_INVALID_ARGUMENT), never read as options with
+/// fsync off.
 #[repr(C)]
 pub struct omsvc_node_options {
+    /// `sizeof(omsvc_node_options)`, set by `omsvc_node_options_init`: lets fields be added in
+    /// later versions. 0 (a zeroed struct) or another size gives OMSVC_INVALID_ARGUMENT.
+    pub struct_size: usize,
     /// This peer's id as the Raft group names it. Required, 1 to 255 bytes of UTF-8.
     pub self_id: omsvc_str,
     /// The RocksDB directory. `ptr` NULL: a private temporary directory removed at free
     /// (nothing survives a restart).
     pub db_dir: omsvc_str,
-    /// fsync each applied entry before returning (recommended: true).
+    /// fsync each applied entry before returning. Default: true.
     pub sync_writes: bool,
     /// Create the directory and database when missing (otherwise OMSVC_DATABASE_MISSING).
+    /// Default: true.
     pub create_if_missing: bool,
+}
+
+/// Fills `*options` with the defaults: `struct_size` set, `self_id` unset (NULL, which
+/// `omsvc_node_open` refuses: set it), `db_dir` NULL (a temporary directory), `sync_writes`
+/// and `create_if_missing` true. NULL is ignored.
+///
+/// # Safety
+/// `options` is NULL or points to writable memory for one `omsvc_node_options`.
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_node_options_init(options: *mut omsvc_node_options) {
+    let defaults = TableOptions::default();
+    // SAFETY: the C caller passes `options` NULL or writable.
+    if let Some(options) = unsafe { options.as_mut() } {
+        *options = omsvc_node_options {
+            struct_size: std::mem::size_of::<omsvc_node_options>(),
+            self_id: omsvc_str::NULL,
+            db_dir: omsvc_str::NULL,
+            sync_writes: defaults.sync_writes,
+            create_if_missing: defaults.create_if_missing,
+        };
+    }
+}
+
+impl omsvc_str {
+    /// No string (`ptr` NULL).
+    pub(crate) const NULL: omsvc_str = omsvc_str {
+        ptr: std::ptr::null(),
+        len: 0,
+    };
 }
 
 /// What an event did.
@@ -92,6 +127,12 @@ pub unsafe extern "C" fn omsvc_node_open(
             .ok_or_else(|| FfiError::new(omsvc_status::OMSVC_NULL_ARGUMENT, "options is NULL"))?;
         // SAFETY: the C caller passes `node_out` writable (NULL is refused).
         let node_out = unsafe { args::out(node_out, "node_out")? };
+        args::struct_size(
+            options.struct_size,
+            std::mem::size_of::<omsvc_node_options>(),
+            "options",
+            "omsvc_node_options_init",
+        )?;
         // SAFETY: the C caller passes `options.self_id.ptr` readable for `options.self_id.len`
         // bytes (NULL is refused).
         let self_id =

@@ -20,9 +20,14 @@ pub struct omsvc_raft_node {
     _private: [u8; 0],
 }
 
-/// How `omsvc_raft_node_start` starts an openraft-mode node.
+/// How `omsvc_raft_node_start` starts an openraft-mode node. Initialize it with
+/// `omsvc_raft_node_options_init`, then set the fields; a zeroed struct is refused
+/// (OMSVC_INVALID_ARGUMENT).
 #[repr(C)]
 pub struct omsvc_raft_node_options {
+    /// `sizeof(omsvc_raft_node_options)`, set by `omsvc_raft_node_options_init`. 0 (a zeroed
+    /// struct) or another size gives OMSVC_INVALID_ARGUMENT.
+    pub struct_size: usize,
     /// This node's id: positive and unique in the cluster.
     pub id: u64,
     /// Address to listen on, e.g. "127.0.0.1:7001" (port 0: any free port, see
@@ -42,6 +47,31 @@ pub struct omsvc_raft_node_options {
     /// The longest election timeout, in milliseconds (0: the default); a follower withholds its
     /// vote this long after hearing from its leader.
     pub election_max_ms: u64,
+}
+
+/// Fills `*options` with the defaults: `struct_size` set, `id` 0 and `listen` unset (both
+/// required: set them), `data_dir` NULL (a temporary directory), `cluster` NULL ("omsvc"),
+/// and the default timeouts (50 ms heartbeat, elections between 250 and 500 ms). NULL is
+/// ignored.
+///
+/// # Safety
+/// `options` is NULL or points to writable memory for one `omsvc_raft_node_options`.
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_raft_node_options_init(options: *mut omsvc_raft_node_options) {
+    let defaults = RaftTimeouts::default();
+    // SAFETY: the C caller passes `options` NULL or writable.
+    if let Some(options) = unsafe { options.as_mut() } {
+        *options = omsvc_raft_node_options {
+            struct_size: std::mem::size_of::<omsvc_raft_node_options>(),
+            id: 0,
+            listen: omsvc_str::NULL,
+            data_dir: omsvc_str::NULL,
+            cluster: omsvc_str::NULL,
+            heartbeat_ms: defaults.heartbeat.as_millis() as u64,
+            election_min_ms: defaults.election_min.as_millis() as u64,
+            election_max_ms: defaults.election_max.as_millis() as u64,
+        };
+    }
 }
 
 static RAFT_NODES: HandleTable<RaftNode> =
@@ -92,6 +122,12 @@ pub unsafe extern "C" fn omsvc_raft_node_start(
             .ok_or_else(|| FfiError::new(omsvc_status::OMSVC_NULL_ARGUMENT, "options is NULL"))?;
         // SAFETY: the C caller passes `node_out` writable (NULL is refused).
         let node_out = unsafe { args::out(node_out, "node_out")? };
+        args::struct_size(
+            options.struct_size,
+            std::mem::size_of::<omsvc_raft_node_options>(),
+            "options",
+            "omsvc_raft_node_options_init",
+        )?;
         if options.id == 0 {
             return Err(FfiError::new(
                 omsvc_status::OMSVC_INVALID_ARGUMENT,

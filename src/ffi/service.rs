@@ -51,15 +51,39 @@ type StopFn = unsafe extern "C" fn(*mut c_void) -> i32;
 type ShouldRunFn = unsafe extern "C" fn(*mut c_void) -> i32;
 type ReleaseFn = unsafe extern "C" fn(*mut c_void);
 
-/// Per-service gates and retry policy for `omsvc_node_register_service`.
+/// Per-service gates and retry policy for `omsvc_node_register_service` (NULL there: the
+/// defaults). Initialize it with `omsvc_service_options_init`, then set the fields; a zeroed
+/// struct is refused (OMSVC_INVALID_ARGUMENT).
 #[repr(C)]
 pub struct omsvc_service_options {
-    /// Wait this long after the node becomes leader-ready before starting.
+    /// `sizeof(omsvc_service_options)`, set by `omsvc_service_options_init`. 0 (a zeroed
+    /// struct) or another size gives OMSVC_INVALID_ARGUMENT.
+    pub struct_size: usize,
+    /// Wait this long after the node becomes leader-ready before starting. Default: 0.
     pub delay_after_ready_ms: u64,
-    /// First retry wait after a failed start (doubles each time); 0 means the default 100 ms.
+    /// First retry wait after a failed start (doubles each time). Default: 100; 0 also means
+    /// the default.
     pub retry_initial_ms: u64,
-    /// Longest retry wait; 0 means the default 30 s.
+    /// Longest retry wait. Default: 30000; 0 also means the default.
     pub retry_max_ms: u64,
+}
+
+/// Fills `*options` with the defaults (see the fields). NULL is ignored.
+///
+/// # Safety
+/// `options` is NULL or points to writable memory for one `omsvc_service_options`.
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_service_options_init(options: *mut omsvc_service_options) {
+    let defaults = ServiceOptions::default();
+    // SAFETY: the C caller passes `options` NULL or writable.
+    if let Some(options) = unsafe { options.as_mut() } {
+        *options = omsvc_service_options {
+            struct_size: std::mem::size_of::<omsvc_service_options>(),
+            delay_after_ready_ms: defaults.delay_after_ready.as_millis() as u64,
+            retry_initial_ms: defaults.retry_initial.as_millis() as u64,
+            retry_max_ms: defaults.retry_max.as_millis() as u64,
+        };
+    }
 }
 
 struct CService {
@@ -211,6 +235,12 @@ pub(crate) unsafe fn register_service(
         let mut service_options = ServiceOptions::default();
         // SAFETY: the C caller passes `options` NULL or readable.
         if let Some(options) = unsafe { options.as_ref() } {
+            args::struct_size(
+                options.struct_size,
+                std::mem::size_of::<omsvc_service_options>(),
+                "options",
+                "omsvc_service_options_init",
+            )?;
             service_options.delay_after_ready = Duration::from_millis(options.delay_after_ready_ms);
             if options.retry_initial_ms > 0 {
                 service_options.retry_initial = Duration::from_millis(options.retry_initial_ms);

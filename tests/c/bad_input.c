@@ -77,9 +77,20 @@ static void opening(const char *dir) {
     omsvc_node *holder;
     char missing[600];
 
+    /* A zeroed struct is refused, not read as "fsync off, create nothing". */
     memset(&options, 0, sizeof options);
     options.self_id = str_of("om1");
-    options.create_if_missing = true;
+    CHECK_STATUS(omsvc_node_open(&options, &node), OMSVC_INVALID_ARGUMENT);
+    CHECK(strstr(omsvc_last_error(), "omsvc_node_options_init") != NULL);
+    options.struct_size = sizeof options + 8; /* a struct of another header version */
+    CHECK_STATUS(omsvc_node_open(&options, &node), OMSVC_INVALID_ARGUMENT);
+    CHECK(node == sentinel);
+    omsvc_node_options_init(NULL);
+    omsvc_node_options_init(&options);
+    CHECK(options.struct_size == sizeof options);
+    CHECK(options.sync_writes && options.create_if_missing);
+    CHECK(options.self_id.ptr == NULL && options.db_dir.ptr == NULL);
+    options.self_id = str_of("om1");
     CHECK_STATUS(omsvc_node_open(NULL, &node), OMSVC_NULL_ARGUMENT);
     CHECK_STATUS(omsvc_node_open(&options, NULL), OMSVC_NULL_ARGUMENT);
     options.self_id = str_of(NULL);
@@ -343,7 +354,7 @@ static void bounded_messages(void) {
     {
         omsvc_node_options options;
         omsvc_node *other = NULL;
-        memset(&options, 0, sizeof options);
+        omsvc_node_options_init(&options);
         options.self_id.ptr = huge;
         options.self_id.len = 300; /* valid UTF-8, too long for an id */
         CHECK_STATUS(omsvc_node_open(&options, &other), OMSVC_INVALID_ARGUMENT);

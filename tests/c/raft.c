@@ -149,6 +149,15 @@ static void bad_input(void) {
     omsvc_raft_node_options options;
     omsvc_raft_node *node = (omsvc_raft_node *)0x1;
     memset(&options, 0, sizeof options);
+    options.id = 9;
+    options.listen = str_of("127.0.0.1:0");
+    CHECK_STATUS(omsvc_raft_node_start(&options, &node), OMSVC_INVALID_ARGUMENT); /* zeroed */
+    CHECK(strstr(omsvc_last_error(), "omsvc_raft_node_options_init") != NULL);
+    omsvc_raft_node_options_init(&options);
+    CHECK(options.struct_size == sizeof options && options.id == 0);
+    CHECK(options.heartbeat_ms == 50 && options.election_min_ms == 250 &&
+          options.election_max_ms == 500);
+    CHECK(options.listen.ptr == NULL && options.data_dir.ptr == NULL && options.cluster.ptr == NULL);
     CHECK_STATUS(omsvc_raft_node_start(NULL, &node), OMSVC_NULL_ARGUMENT);
     options.listen = str_of("127.0.0.1:0");
     CHECK_STATUS(omsvc_raft_node_start(&options, &node), OMSVC_INVALID_ARGUMENT); /* id 0 */

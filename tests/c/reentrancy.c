@@ -142,7 +142,8 @@ static void stops_that_free_each_other(void) {
             omsvc_node_options options;
             omsvc_node *again = NULL;
             enum omsvc_status status = OMSVC_DATABASE_LOCKED;
-            memset(&options, 0, sizeof options);
+            omsvc_node_options_init(&options);
+            options.sync_writes = false;
             options.self_id = str_of("solo");
             options.db_dir = str_of(dirs[i]);
             for (waited = 0; status == OMSVC_DATABASE_LOCKED && waited < 20000; waited += 10) {

@@ -1,5 +1,5 @@
 /* The life of a service's userdata: `release` is called exactly once, whatever happens. A failed
- * registration (bad handle, bad name, missing callback, duplicate name) releases it before the
+ * registration (bad handle, bad name, missing callback, zeroed options, duplicate name) releases it before the
  * call returns; a registered service keeps it through shutdown and releases it after its last
  * callback, before omsvc_node_free returns. Each userdata is heap memory that release frees, so
  * valgrind and LeakSanitizer also see a missing or doubled release. */
@@ -67,14 +67,27 @@ static void failed_registrations_release_at_once(void) {
                                              NULL),
                  OMSVC_NULL_ARGUMENT);
     CHECK(releases == 3);
+    {
+        omsvc_service_options zeroed;
+        omsvc_service_options defaults;
+        memset(&zeroed, 0, sizeof zeroed);
+        CHECK_STATUS(omsvc_node_register_service(node, "svc", 3, &callbacks,
+                                                 new_counters(&releases), &zeroed),
+                     OMSVC_INVALID_ARGUMENT);
+        CHECK(strstr(omsvc_last_error(), "omsvc_service_options_init") != NULL);
+        CHECK(releases == 4);
+        omsvc_service_options_init(&defaults);
+        CHECK(defaults.struct_size == sizeof defaults && defaults.delay_after_ready_ms == 0);
+        CHECK(defaults.retry_initial_ms == 100 && defaults.retry_max_ms == 30000);
+    }
     OK(omsvc_node_register_service(node, "svc", 3, &callbacks, new_counters(&releases), NULL));
-    CHECK(releases == 3);
+    CHECK(releases == 4);
     CHECK_STATUS(omsvc_node_register_service(node, "svc", 3, &callbacks, new_counters(&releases),
                                              NULL),
                  OMSVC_DUPLICATE_SERVICE);
-    CHECK(releases == 4);
-    OK(omsvc_node_free(node));
     CHECK(releases == 5);
+    OK(omsvc_node_free(node));
+    CHECK(releases == 6);
 }
 
 static void a_running_service_releases_after_its_last_stop(void) {
