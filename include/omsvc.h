@@ -7,6 +7,17 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+/**
+ * An `omsvc_str` for a string literal (its length without the NUL), in C99 and C++:
+ * `omsvc_node_read_configuration(node, OMSVC_STR("Scanner"), ...)`. For a runtime
+ * NUL-terminated string `s`, write `omsvc_str s_str = { s, strlen(s) };`.
+ */
+#ifdef __cplusplus
+#define OMSVC_STR(literal) (omsvc_str{("" literal), sizeof("" literal) - 1})
+#else
+#define OMSVC_STR(literal) ((omsvc_str){("" literal), sizeof("" literal) - 1})
+#endif
+
 
 /**
  * Longest service name, in UTF-8 bytes.
@@ -228,8 +239,10 @@ typedef enum omsvc_event_outcome {
 } omsvc_event_outcome;
 
 /**
- * Bytes owned by libomsvc (a configuration value, an encoded request, a JSON text). Free
- * with `omsvc_bytes_free`.
+ * Bytes owned by libomsvc (a configuration value, an encoded request, a JSON text, an
+ * address). A NUL byte always follows the data (not counted in `omsvc_bytes_len`), so a text
+ * result can be printed with `%s`; binary data may hold NULs of its own, so use the length
+ * for it. Free with `omsvc_bytes_free`.
  */
 typedef struct omsvc_bytes omsvc_bytes;
 
@@ -262,6 +275,21 @@ typedef struct omsvc_node_core omsvc_node_core;
  * never stand for each other: either passed as the other gives OMSVC_INVALID_HANDLE.
  */
 typedef struct omsvc_raft_node omsvc_raft_node;
+
+/**
+ * A UTF-8 string as pointer and length (no NUL terminator needed).
+ */
+typedef struct omsvc_str {
+  /**
+   * The first byte. NULL only where a field or function gives NULL a meaning (then `len` is
+   * ignored).
+   */
+  const char *ptr;
+  /**
+   * The length in bytes.
+   */
+  size_t len;
+} omsvc_str;
 
 /**
  * One service's status, as `omsvc_node_service_status` reads it.
@@ -381,21 +409,6 @@ typedef void (*omsvc_log_callback)(enum omsvc_log_level level,
                                    void *userdata);
 
 /**
- * A UTF-8 string as pointer and length (no NUL terminator needed).
- */
-typedef struct omsvc_str {
-  /**
-   * The first byte. NULL only where a field or function gives NULL a meaning (then `len` is
-   * ignored).
-   */
-  const char *ptr;
-  /**
-   * The length in bytes.
-   */
-  size_t len;
-} omsvc_str;
-
-/**
  * How `omsvc_node_open` opens a node. Initialize it with `omsvc_node_options_init`, then set
  * the fields: a zeroed struct is refused (OMSVC_INVALID_ARGUMENT), never read as options with
  * fsync off.
@@ -477,7 +490,8 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * The bytes' start (NULL if `bytes` is NULL; not NUL-terminated unless documented).
+ * The bytes' start, followed by a NUL byte after `omsvc_bytes_len` bytes (NULL if `bytes`
+ * is NULL).
  */
 const uint8_t *omsvc_bytes_data(const struct omsvc_bytes *bytes);
 
@@ -512,8 +526,7 @@ void omsvc_name_list_free(struct omsvc_name_list *list);
  * Builds the request bytes (a ServiceConfigurationCommand) that set `name`'s configuration,
  * for the host to replicate as a log entry. `value` may be NULL when `value_len` is 0.
  */
-enum omsvc_status omsvc_encode_set_request(const char *name,
-                                           size_t name_len,
+enum omsvc_status omsvc_encode_set_request(struct omsvc_str name,
                                            const uint8_t *value,
                                            size_t value_len,
                                            struct omsvc_bytes **request_out);
@@ -521,8 +534,7 @@ enum omsvc_status omsvc_encode_set_request(const char *name,
 /**
  * Builds the request bytes that delete `name`'s configuration.
  */
-enum omsvc_status omsvc_encode_delete_request(const char *name,
-                                              size_t name_len,
+enum omsvc_status omsvc_encode_delete_request(struct omsvc_str name,
                                               struct omsvc_bytes **request_out);
 
 /**
@@ -531,8 +543,7 @@ enum omsvc_status omsvc_encode_delete_request(const char *name,
  * it is appended in term `writer_epoch`, so a deposed leader never takes the configuration
  * backwards. Check `omsvc_node_epoch_is_current` before submitting.
  */
-enum omsvc_status omsvc_encode_stamped_set_request(const char *name,
-                                                   size_t name_len,
+enum omsvc_status omsvc_encode_stamped_set_request(struct omsvc_str name,
                                                    const uint8_t *value,
                                                    size_t value_len,
                                                    uint64_t writer_epoch,
@@ -542,8 +553,7 @@ enum omsvc_status omsvc_encode_stamped_set_request(const char *name,
  * Like `omsvc_encode_delete_request`, stamped with the writer's epoch (see
  * `omsvc_encode_stamped_set_request`).
  */
-enum omsvc_status omsvc_encode_stamped_delete_request(const char *name,
-                                                      size_t name_len,
+enum omsvc_status omsvc_encode_stamped_delete_request(struct omsvc_str name,
                                                       uint64_t writer_epoch,
                                                       struct omsvc_bytes **request_out);
 
@@ -552,8 +562,7 @@ enum omsvc_status omsvc_encode_stamped_delete_request(const char *name,
  * service's run-control record, apart from its configuration, so no save of the
  * configuration undoes it (read it with `omsvc_node_read_run_control`).
  */
-enum omsvc_status omsvc_encode_run_control_request(const char *name,
-                                                   size_t name_len,
+enum omsvc_status omsvc_encode_run_control_request(struct omsvc_str name,
                                                    bool should_run,
                                                    struct omsvc_bytes **request_out);
 
@@ -562,8 +571,7 @@ enum omsvc_status omsvc_encode_run_control_request(const char *name,
  * and when it was, `*should_run_out` what it says (otherwise it is written false).
  */
 enum omsvc_status omsvc_node_read_run_control(const struct omsvc_node *node,
-                                              const char *name,
-                                              size_t name_len,
+                                              struct omsvc_str name,
                                               bool *present_out,
                                               bool *should_run_out);
 
@@ -588,8 +596,7 @@ enum omsvc_status omsvc_node_apply_entry(struct omsvc_node *node,
  * with a buffer that large). `buf` may be NULL when `buf_len` is 0.
  */
 enum omsvc_status omsvc_node_read_configuration(const struct omsvc_node *node,
-                                                const char *name,
-                                                size_t name_len,
+                                                struct omsvc_str name,
                                                 uint8_t *buf,
                                                 size_t buf_len,
                                                 bool *present_out,
@@ -600,8 +607,7 @@ enum omsvc_status omsvc_node_read_configuration(const struct omsvc_node *node,
  * otherwise free it with `omsvc_bytes_free`.
  */
 enum omsvc_status omsvc_node_read_configuration_owned(const struct omsvc_node *node,
-                                                      const char *name,
-                                                      size_t name_len,
+                                                      struct omsvc_str name,
                                                       struct omsvc_bytes **value_out);
 
 /**
@@ -620,14 +626,12 @@ enum omsvc_status omsvc_node_last_applied_entry(const struct omsvc_node *node,
 /**
  * Writes a consistent copy of the table to `dir` (which must not exist), for a snapshot.
  */
-enum omsvc_status omsvc_node_checkpoint(const struct omsvc_node *node,
-                                        const char *dir,
-                                        size_t dir_len);
+enum omsvc_status omsvc_node_checkpoint(const struct omsvc_node *node, struct omsvc_str dir);
 
 /**
  * Replaces the table with a checkpoint's content (installing a snapshot).
  */
-enum omsvc_status omsvc_node_reinitialize(struct omsvc_node *node, const char *dir, size_t dir_len);
+enum omsvc_status omsvc_node_reinitialize(struct omsvc_node *node, struct omsvc_str dir);
 
 /**
  * Releases a core handle: drops its reference only. NULL is allowed (OMSVC_OK); a handle
@@ -643,8 +647,7 @@ enum omsvc_status omsvc_node_core_release(struct omsvc_node_core *core);
  * `omsvc_node_read_run_control` on a raft node's core.
  */
 enum omsvc_status omsvc_node_core_read_run_control(const struct omsvc_node_core *core,
-                                                   const char *name,
-                                                   size_t name_len,
+                                                   struct omsvc_str name,
                                                    bool *present_out,
                                                    bool *should_run_out);
 
@@ -652,8 +655,7 @@ enum omsvc_status omsvc_node_core_read_run_control(const struct omsvc_node_core 
  * `omsvc_node_read_configuration` on a raft node's core.
  */
 enum omsvc_status omsvc_node_core_read_configuration(const struct omsvc_node_core *core,
-                                                     const char *name,
-                                                     size_t name_len,
+                                                     struct omsvc_str name,
                                                      uint8_t *buf,
                                                      size_t buf_len,
                                                      bool *present_out,
@@ -663,8 +665,7 @@ enum omsvc_status omsvc_node_core_read_configuration(const struct omsvc_node_cor
  * `omsvc_node_read_configuration_owned` on a raft node's core.
  */
 enum omsvc_status omsvc_node_core_read_configuration_owned(const struct omsvc_node_core *core,
-                                                           const char *name,
-                                                           size_t name_len,
+                                                           struct omsvc_str name,
                                                            struct omsvc_bytes **value_out);
 
 /**
@@ -684,8 +685,7 @@ enum omsvc_status omsvc_node_core_last_applied_entry(const struct omsvc_node_cor
  * `omsvc_node_service_status` on a raft node's core.
  */
 enum omsvc_status omsvc_node_core_service_status(const struct omsvc_node_core *core,
-                                                 const char *name,
-                                                 size_t name_len,
+                                                 struct omsvc_str name,
                                                  struct omsvc_service_status *status_out);
 
 /**
@@ -712,8 +712,7 @@ enum omsvc_status omsvc_node_core_epoch_is_current(const struct omsvc_node_core 
  * `omsvc_node_register_service` on a raft node's core.
  */
 enum omsvc_status omsvc_node_core_register_service(const struct omsvc_node_core *core,
-                                                   const char *name,
-                                                   size_t name_len,
+                                                   struct omsvc_str name,
                                                    const struct omsvc_service_callbacks *callbacks,
                                                    void *userdata,
                                                    const struct omsvc_service_options *options);
@@ -929,8 +928,7 @@ enum omsvc_status omsvc_raft_node_trigger_election(struct omsvc_raft_node *node)
  * entry's index to `*index_out` if that is not NULL.
  */
 enum omsvc_status omsvc_raft_node_set(struct omsvc_raft_node *node,
-                                      const char *name,
-                                      size_t name_len,
+                                      struct omsvc_str name,
                                       const uint8_t *value,
                                       size_t value_len,
                                       uint64_t *index_out);
@@ -939,8 +937,7 @@ enum omsvc_status omsvc_raft_node_set(struct omsvc_raft_node *node,
  * Proposes deleting `name`'s configuration (see `omsvc_raft_node_set`).
  */
 enum omsvc_status omsvc_raft_node_delete(struct omsvc_raft_node *node,
-                                         const char *name,
-                                         size_t name_len,
+                                         struct omsvc_str name,
                                          uint64_t *index_out);
 
 /**
@@ -973,8 +970,7 @@ void omsvc_service_options_init(struct omsvc_service_options *options);
  * `userdata` is released exactly once whatever this returns (see `omsvc_service_callbacks`).
  */
 enum omsvc_status omsvc_node_register_service(struct omsvc_node *node,
-                                              const char *name,
-                                              size_t name_len,
+                                              struct omsvc_str name,
                                               const struct omsvc_service_callbacks *callbacks,
                                               void *userdata,
                                               const struct omsvc_service_options *options);
@@ -1001,12 +997,11 @@ const char *omsvc_version(void);
  * One service's status. Unknown names give OMSVC_UNKNOWN_SERVICE.
  */
 enum omsvc_status omsvc_node_service_status(const struct omsvc_node *node,
-                                            const char *name,
-                                            size_t name_len,
+                                            struct omsvc_str name,
                                             struct omsvc_service_status *status_out);
 
 /**
- * The node's whole status as UTF-8 JSON (not NUL-terminated; use `omsvc_bytes_len`): term,
+ * The node's whole status as UTF-8 JSON, NUL-terminated (print it with `%s`): term,
  * leader, role, barrier, applied index, peers, ignored events, why services wait, and each
  * service's status with its last error. Free with `omsvc_bytes_free`.
  */

@@ -432,8 +432,7 @@ impl Driver {
                 let status = unsafe {
                     omsvc_node_register_service(
                         self.issued[slot].handle,
-                        name.as_ptr().cast(),
-                        name.len(),
+                        text(name),
                         &callbacks,
                         userdata as *mut c_void,
                         std::ptr::null(),
@@ -463,14 +462,8 @@ impl Driver {
                     let mut view = omsvc_service_status::default();
                     // SAFETY: `handle` is live (it just settled); the name is static and `view` a
                     // live local.
-                    let status = unsafe {
-                        omsvc_node_service_status(
-                            handle,
-                            name.as_ptr().cast(),
-                            name.len(),
-                            &mut view,
-                        )
-                    };
+                    let status =
+                        unsafe { omsvc_node_service_status(handle, text(name), &mut view) };
                     self.calls += 1;
                     prop_assert_eq!(status, omsvc_status::OMSVC_OK);
                     // SAFETY: `seen` points to a `Seen` that `self.seen` keeps alive.

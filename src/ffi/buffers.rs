@@ -4,9 +4,12 @@
 use super::boundary::guard_void;
 use std::ffi::c_char;
 
-/// Bytes owned by libomsvc (a configuration value, an encoded request, a JSON text). Free
-/// with `omsvc_bytes_free`.
+/// Bytes owned by libomsvc (a configuration value, an encoded request, a JSON text, an
+/// address). A NUL byte always follows the data (not counted in `omsvc_bytes_len`), so a text
+/// result can be printed with `%s`; binary data may hold NULs of its own, so use the length
+/// for it. Free with `omsvc_bytes_free`.
 pub struct omsvc_bytes {
+    /// The data followed by one NUL byte.
     data: Vec<u8>,
 }
 
@@ -16,7 +19,8 @@ pub struct omsvc_name_list {
     names: Vec<Vec<u8>>,
 }
 
-pub(crate) fn new_bytes(data: Vec<u8>) -> *mut omsvc_bytes {
+pub(crate) fn new_bytes(mut data: Vec<u8>) -> *mut omsvc_bytes {
+    data.push(0);
     Box::into_raw(Box::new(omsvc_bytes { data }))
 }
 
@@ -32,7 +36,8 @@ pub(crate) fn new_name_list(names: Vec<String>) -> *mut omsvc_name_list {
     Box::into_raw(Box::new(omsvc_name_list { names }))
 }
 
-/// The bytes' start (NULL if `bytes` is NULL; not NUL-terminated unless documented).
+/// The bytes' start, followed by a NUL byte after `omsvc_bytes_len` bytes (NULL if `bytes`
+/// is NULL).
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_bytes_data(bytes: *const omsvc_bytes) -> *const u8 {
     // SAFETY: the C caller passes `bytes` NULL or as libomsvc returned it, not yet freed.
@@ -46,7 +51,7 @@ pub unsafe extern "C" fn omsvc_bytes_data(bytes: *const omsvc_bytes) -> *const u
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_bytes_len(bytes: *const omsvc_bytes) -> usize {
     // SAFETY: the C caller passes `bytes` NULL or as libomsvc returned it, not yet freed.
-    unsafe { bytes.as_ref() }.map_or(0, |bytes| bytes.data.len())
+    unsafe { bytes.as_ref() }.map_or(0, |bytes| bytes.data.len() - 1)
 }
 
 /// Frees bytes from libomsvc. NULL is allowed; free each value once.

@@ -4,13 +4,12 @@
 use super::args;
 use super::buffers::{new_bytes, new_name_list, omsvc_bytes, omsvc_name_list};
 use super::core_handle::NodeRef;
-use super::node::{node, omsvc_node};
+use super::node::{node, omsvc_node, omsvc_str};
 use super::status::{omsvc_status, quoted, FfiError};
 use crate::core::config::{
     encode_delete_request, encode_run_control_request, encode_set_request,
     encode_stamped_delete_request, encode_stamped_set_request, ApplyOutcome,
 };
-use std::ffi::c_char;
 
 /// What applying an entry did.
 #[repr(C)]
@@ -26,15 +25,14 @@ pub enum omsvc_apply_outcome {
 /// for the host to replicate as a log entry. `value` may be NULL when `value_len` is 0.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_encode_set_request(
-    name: *const c_char,
-    name_len: usize,
+    name: omsvc_str,
     value: *const u8,
     value_len: usize,
     request_out: *mut *mut omsvc_bytes,
 ) -> omsvc_status {
     ffi_boundary!({
-        // SAFETY: the C caller passes `name` readable for `name_len` bytes (NULL is refused).
-        let name = unsafe { args::service_name(name, name_len)? };
+        // SAFETY: the C caller passes `name.ptr` readable for `name.len` bytes (NULL is refused).
+        let name = unsafe { args::service_name(name.ptr, name.len)? };
         // SAFETY: the C caller passes `value` readable for `value_len` bytes (NULL only with 0).
         let value = unsafe { args::bytes(value, value_len, "value")? };
         // SAFETY: the C caller passes `request_out` writable (NULL is refused).
@@ -47,13 +45,12 @@ pub unsafe extern "C" fn omsvc_encode_set_request(
 /// Builds the request bytes that delete `name`'s configuration.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_encode_delete_request(
-    name: *const c_char,
-    name_len: usize,
+    name: omsvc_str,
     request_out: *mut *mut omsvc_bytes,
 ) -> omsvc_status {
     ffi_boundary!({
-        // SAFETY: the C caller passes `name` readable for `name_len` bytes (NULL is refused).
-        let name = unsafe { args::service_name(name, name_len)? };
+        // SAFETY: the C caller passes `name.ptr` readable for `name.len` bytes (NULL is refused).
+        let name = unsafe { args::service_name(name.ptr, name.len)? };
         // SAFETY: the C caller passes `request_out` writable (NULL is refused).
         let request_out = unsafe { args::out(request_out, "request_out")? };
         *request_out = new_bytes(encode_delete_request(name)?);
@@ -67,16 +64,15 @@ pub unsafe extern "C" fn omsvc_encode_delete_request(
 /// backwards. Check `omsvc_node_epoch_is_current` before submitting.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_encode_stamped_set_request(
-    name: *const c_char,
-    name_len: usize,
+    name: omsvc_str,
     value: *const u8,
     value_len: usize,
     writer_epoch: u64,
     request_out: *mut *mut omsvc_bytes,
 ) -> omsvc_status {
     ffi_boundary!({
-        // SAFETY: the C caller passes `name` readable for `name_len` bytes (NULL is refused).
-        let name = unsafe { args::service_name(name, name_len)? };
+        // SAFETY: the C caller passes `name.ptr` readable for `name.len` bytes (NULL is refused).
+        let name = unsafe { args::service_name(name.ptr, name.len)? };
         // SAFETY: the C caller passes `value` readable for `value_len` bytes (NULL only with 0).
         let value = unsafe { args::bytes(value, value_len, "value")? };
         // SAFETY: the C caller passes `request_out` writable (NULL is refused).
@@ -90,14 +86,13 @@ pub unsafe extern "C" fn omsvc_encode_stamped_set_request(
 /// `omsvc_encode_stamped_set_request`).
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_encode_stamped_delete_request(
-    name: *const c_char,
-    name_len: usize,
+    name: omsvc_str,
     writer_epoch: u64,
     request_out: *mut *mut omsvc_bytes,
 ) -> omsvc_status {
     ffi_boundary!({
-        // SAFETY: the C caller passes `name` readable for `name_len` bytes (NULL is refused).
-        let name = unsafe { args::service_name(name, name_len)? };
+        // SAFETY: the C caller passes `name.ptr` readable for `name.len` bytes (NULL is refused).
+        let name = unsafe { args::service_name(name.ptr, name.len)? };
         // SAFETY: the C caller passes `request_out` writable (NULL is refused).
         let request_out = unsafe { args::out(request_out, "request_out")? };
         *request_out = new_bytes(encode_stamped_delete_request(name, writer_epoch)?);
@@ -110,14 +105,13 @@ pub unsafe extern "C" fn omsvc_encode_stamped_delete_request(
 /// configuration undoes it (read it with `omsvc_node_read_run_control`).
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_encode_run_control_request(
-    name: *const c_char,
-    name_len: usize,
+    name: omsvc_str,
     should_run: bool,
     request_out: *mut *mut omsvc_bytes,
 ) -> omsvc_status {
     ffi_boundary!({
-        // SAFETY: the C caller passes `name` readable for `name_len` bytes (NULL is refused).
-        let name = unsafe { args::service_name(name, name_len)? };
+        // SAFETY: the C caller passes `name.ptr` readable for `name.len` bytes (NULL is refused).
+        let name = unsafe { args::service_name(name.ptr, name.len)? };
         // SAFETY: the C caller passes `request_out` writable (NULL is refused).
         let request_out = unsafe { args::out(request_out, "request_out")? };
         *request_out = new_bytes(encode_run_control_request(name, should_run)?);
@@ -130,35 +124,25 @@ pub unsafe extern "C" fn omsvc_encode_run_control_request(
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_read_run_control(
     node: *const omsvc_node,
-    name: *const c_char,
-    name_len: usize,
+    name: omsvc_str,
     present_out: *mut bool,
     should_run_out: *mut bool,
 ) -> omsvc_status {
     // SAFETY: the C caller's promises for the arguments are `read_run_control`'s.
-    unsafe {
-        read_run_control(
-            NodeRef::Owner(node),
-            name,
-            name_len,
-            present_out,
-            should_run_out,
-        )
-    }
+    unsafe { read_run_control(NodeRef::Owner(node), name, present_out, should_run_out) }
 }
 
 /// The body of `omsvc_node_read_run_control` and `omsvc_node_core_read_run_control`.
 pub(crate) unsafe fn read_run_control(
     node: NodeRef,
-    name: *const c_char,
-    name_len: usize,
+    name: omsvc_str,
     present_out: *mut bool,
     should_run_out: *mut bool,
 ) -> omsvc_status {
     ffi_boundary!({
         let node = node.lease()?;
-        // SAFETY: the C caller passes `name` readable for `name_len` bytes (NULL is refused).
-        let name = unsafe { args::service_name(name, name_len)? };
+        // SAFETY: the C caller passes `name.ptr` readable for `name.len` bytes (NULL is refused).
+        let name = unsafe { args::service_name(name.ptr, name.len)? };
         // SAFETY: the C caller passes `present_out` writable (NULL is refused).
         let present_out = unsafe { args::out(present_out, "present_out")? };
         // SAFETY: the C caller passes `should_run_out` writable (NULL is refused).
@@ -208,8 +192,7 @@ pub unsafe extern "C" fn omsvc_node_apply_entry(
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_read_configuration(
     node: *const omsvc_node,
-    name: *const c_char,
-    name_len: usize,
+    name: omsvc_str,
     buf: *mut u8,
     buf_len: usize,
     present_out: *mut bool,
@@ -220,7 +203,6 @@ pub unsafe extern "C" fn omsvc_node_read_configuration(
         read_configuration(
             NodeRef::Owner(node),
             name,
-            name_len,
             buf,
             buf_len,
             present_out,
@@ -232,8 +214,7 @@ pub unsafe extern "C" fn omsvc_node_read_configuration(
 /// The body of `omsvc_node_read_configuration` and `omsvc_node_core_read_configuration`.
 pub(crate) unsafe fn read_configuration(
     node: NodeRef,
-    name: *const c_char,
-    name_len: usize,
+    name: omsvc_str,
     buf: *mut u8,
     buf_len: usize,
     present_out: *mut bool,
@@ -241,8 +222,8 @@ pub(crate) unsafe fn read_configuration(
 ) -> omsvc_status {
     ffi_boundary!({
         let node = node.lease()?;
-        // SAFETY: the C caller passes `name` readable for `name_len` bytes (NULL is refused).
-        let name = unsafe { args::service_name(name, name_len)? };
+        // SAFETY: the C caller passes `name.ptr` readable for `name.len` bytes (NULL is refused).
+        let name = unsafe { args::service_name(name.ptr, name.len)? };
         // SAFETY: the C caller passes `present_out` writable (NULL is refused).
         let present_out = unsafe { args::out(present_out, "present_out")? };
         // SAFETY: the C caller passes `len_out` writable (NULL is refused).
@@ -283,25 +264,23 @@ pub(crate) unsafe fn read_configuration(
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_read_configuration_owned(
     node: *const omsvc_node,
-    name: *const c_char,
-    name_len: usize,
+    name: omsvc_str,
     value_out: *mut *mut omsvc_bytes,
 ) -> omsvc_status {
     // SAFETY: the C caller's promises for the arguments are `read_configuration_owned`'s.
-    unsafe { read_configuration_owned(NodeRef::Owner(node), name, name_len, value_out) }
+    unsafe { read_configuration_owned(NodeRef::Owner(node), name, value_out) }
 }
 
 /// The body of `omsvc_node_read_configuration_owned` and `omsvc_node_core_read_configuration_owned`.
 pub(crate) unsafe fn read_configuration_owned(
     node: NodeRef,
-    name: *const c_char,
-    name_len: usize,
+    name: omsvc_str,
     value_out: *mut *mut omsvc_bytes,
 ) -> omsvc_status {
     ffi_boundary!({
         let node = node.lease()?;
-        // SAFETY: the C caller passes `name` readable for `name_len` bytes (NULL is refused).
-        let name = unsafe { args::service_name(name, name_len)? };
+        // SAFETY: the C caller passes `name.ptr` readable for `name.len` bytes (NULL is refused).
+        let name = unsafe { args::service_name(name.ptr, name.len)? };
         // SAFETY: the C caller passes `value_out` writable (NULL is refused).
         let value_out = unsafe { args::out(value_out, "value_out")? };
         *value_out = match node.read_configuration(name)? {
@@ -370,13 +349,12 @@ pub(crate) unsafe fn last_applied_entry(
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_checkpoint(
     node: *const omsvc_node,
-    dir: *const c_char,
-    dir_len: usize,
+    dir: omsvc_str,
 ) -> omsvc_status {
     ffi_boundary!({
         let node = self::node(node)?;
-        // SAFETY: the C caller passes `dir` readable for `dir_len` bytes (NULL is refused).
-        let dir = unsafe { args::text(dir, dir_len, "dir")? };
+        // SAFETY: the C caller passes `dir.ptr` readable for `dir.len` bytes (NULL is refused).
+        let dir = unsafe { args::text(dir.ptr, dir.len, "dir")? };
         node.checkpoint(dir)?;
         Ok(())
     })
@@ -386,13 +364,12 @@ pub unsafe extern "C" fn omsvc_node_checkpoint(
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_reinitialize(
     node: *mut omsvc_node,
-    dir: *const c_char,
-    dir_len: usize,
+    dir: omsvc_str,
 ) -> omsvc_status {
     ffi_boundary!({
         let node = self::node(node)?;
-        // SAFETY: the C caller passes `dir` readable for `dir_len` bytes (NULL is refused).
-        let dir = unsafe { args::text(dir, dir_len, "dir")? };
+        // SAFETY: the C caller passes `dir.ptr` readable for `dir.len` bytes (NULL is refused).
+        let dir = unsafe { args::text(dir.ptr, dir.len, "dir")? };
         node.reinitialize(dir)?;
         Ok(())
     })

@@ -3,13 +3,13 @@
 //! state, and releasing it drops only its reference.
 
 use super::buffers::{omsvc_bytes, omsvc_name_list};
-use super::node::{omsvc_node, NODE_HANDLE_TAG};
+use super::node::{omsvc_node, omsvc_str, NODE_HANDLE_TAG};
 use super::service::{omsvc_service_callbacks, omsvc_service_options};
 use super::status::{omsvc_status, FfiError};
 use super::status_view::omsvc_service_status;
 use crate::core::node::Node;
 use crate::handles::{HandleTable, Lease};
-use std::ffi::{c_char, c_void};
+use std::ffi::c_void;
 use std::sync::Arc;
 
 /// A raft node's core, shared with the raft node that owns it. Opaque; from
@@ -74,20 +74,13 @@ pub unsafe extern "C" fn omsvc_node_core_release(
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_core_read_run_control(
     core: *const omsvc_node_core,
-    name: *const c_char,
-    name_len: usize,
+    name: omsvc_str,
     present_out: *mut bool,
     should_run_out: *mut bool,
 ) -> omsvc_status {
     // SAFETY: the C caller's promises for the arguments are `omsvc_node_read_run_control`'s.
     unsafe {
-        super::config::read_run_control(
-            NodeRef::Core(core),
-            name,
-            name_len,
-            present_out,
-            should_run_out,
-        )
+        super::config::read_run_control(NodeRef::Core(core), name, present_out, should_run_out)
     }
 }
 
@@ -95,8 +88,7 @@ pub unsafe extern "C" fn omsvc_node_core_read_run_control(
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_core_read_configuration(
     core: *const omsvc_node_core,
-    name: *const c_char,
-    name_len: usize,
+    name: omsvc_str,
     buf: *mut u8,
     buf_len: usize,
     present_out: *mut bool,
@@ -107,7 +99,6 @@ pub unsafe extern "C" fn omsvc_node_core_read_configuration(
         super::config::read_configuration(
             NodeRef::Core(core),
             name,
-            name_len,
             buf,
             buf_len,
             present_out,
@@ -120,14 +111,11 @@ pub unsafe extern "C" fn omsvc_node_core_read_configuration(
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_core_read_configuration_owned(
     core: *const omsvc_node_core,
-    name: *const c_char,
-    name_len: usize,
+    name: omsvc_str,
     value_out: *mut *mut omsvc_bytes,
 ) -> omsvc_status {
     // SAFETY: the C caller's promises for the arguments are `omsvc_node_read_configuration_owned`'s.
-    unsafe {
-        super::config::read_configuration_owned(NodeRef::Core(core), name, name_len, value_out)
-    }
+    unsafe { super::config::read_configuration_owned(NodeRef::Core(core), name, value_out) }
 }
 
 /// `omsvc_node_list_configurations` on a raft node's core.
@@ -155,12 +143,11 @@ pub unsafe extern "C" fn omsvc_node_core_last_applied_entry(
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_core_service_status(
     core: *const omsvc_node_core,
-    name: *const c_char,
-    name_len: usize,
+    name: omsvc_str,
     status_out: *mut omsvc_service_status,
 ) -> omsvc_status {
     // SAFETY: the C caller's promises for the arguments are `omsvc_node_service_status`'s.
-    unsafe { super::status_view::service_status(NodeRef::Core(core), name, name_len, status_out) }
+    unsafe { super::status_view::service_status(NodeRef::Core(core), name, status_out) }
 }
 
 /// `omsvc_node_status_json` on a raft node's core.
@@ -199,21 +186,13 @@ pub unsafe extern "C" fn omsvc_node_core_epoch_is_current(
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_core_register_service(
     core: *const omsvc_node_core,
-    name: *const std::ffi::c_char,
-    name_len: usize,
+    name: omsvc_str,
     callbacks: *const omsvc_service_callbacks,
     userdata: *mut c_void,
     options: *const omsvc_service_options,
 ) -> omsvc_status {
     // SAFETY: the C caller's promises for the arguments are `omsvc_node_register_service`'s.
     unsafe {
-        super::service::register_service(
-            NodeRef::Core(core),
-            name,
-            name_len,
-            callbacks,
-            userdata,
-            options,
-        )
+        super::service::register_service(NodeRef::Core(core), name, callbacks, userdata, options)
     }
 }

@@ -9,7 +9,6 @@ use super::status::{omsvc_status, FfiError};
 use crate::handles::HandleTable;
 use crate::raft::{RaftNode, RaftNodeOptions, RaftTimeouts};
 use std::collections::BTreeMap;
-use std::ffi::c_char;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -286,16 +285,15 @@ pub unsafe extern "C" fn omsvc_raft_node_trigger_election(
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_raft_node_set(
     node: *mut omsvc_raft_node,
-    name: *const c_char,
-    name_len: usize,
+    name: omsvc_str,
     value: *const u8,
     value_len: usize,
     index_out: *mut u64,
 ) -> omsvc_status {
     ffi_boundary!({
         let node = raft_node(node)?;
-        // SAFETY: the C caller passes `name` readable for `name_len` bytes (NULL is refused).
-        let name = unsafe { args::service_name(name, name_len)? };
+        // SAFETY: the C caller passes `name.ptr` readable for `name.len` bytes (NULL is refused).
+        let name = unsafe { args::service_name(name.ptr, name.len)? };
         // SAFETY: the C caller passes `value` readable for `value_len` bytes (NULL only with 0).
         let value = unsafe { args::bytes(value, value_len, "value")? };
         let request = crate::core::config::encode_set_request(name, value)?;
@@ -308,14 +306,13 @@ pub unsafe extern "C" fn omsvc_raft_node_set(
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_raft_node_delete(
     node: *mut omsvc_raft_node,
-    name: *const c_char,
-    name_len: usize,
+    name: omsvc_str,
     index_out: *mut u64,
 ) -> omsvc_status {
     ffi_boundary!({
         let node = raft_node(node)?;
-        // SAFETY: the C caller passes `name` readable for `name_len` bytes (NULL is refused).
-        let name = unsafe { args::service_name(name, name_len)? };
+        // SAFETY: the C caller passes `name.ptr` readable for `name.len` bytes (NULL is refused).
+        let name = unsafe { args::service_name(name.ptr, name.len)? };
         let request = crate::core::config::encode_delete_request(name)?;
         // SAFETY: the C caller passes `index_out` NULL or writable.
         unsafe { propose(&node, request, index_out) }

@@ -2,7 +2,7 @@
 
 use super::args;
 use super::core_handle::NodeRef;
-use super::node::omsvc_node;
+use super::node::{omsvc_node, omsvc_str};
 use super::status::{omsvc_status, FfiError};
 use crate::core::services::{EpochToken, Service, ServiceError, ServiceOptions};
 use std::cell::Cell;
@@ -186,30 +186,19 @@ impl Service for CService {
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_register_service(
     node: *mut omsvc_node,
-    name: *const std::ffi::c_char,
-    name_len: usize,
+    name: omsvc_str,
     callbacks: *const omsvc_service_callbacks,
     userdata: *mut c_void,
     options: *const omsvc_service_options,
 ) -> omsvc_status {
     // SAFETY: the C caller's promises for the arguments are `register_service`'s.
-    unsafe {
-        register_service(
-            NodeRef::Owner(node),
-            name,
-            name_len,
-            callbacks,
-            userdata,
-            options,
-        )
-    }
+    unsafe { register_service(NodeRef::Owner(node), name, callbacks, userdata, options) }
 }
 
 /// The body of `omsvc_node_register_service` and `omsvc_node_core_register_service`.
 pub(crate) unsafe fn register_service(
     node: NodeRef,
-    name: *const std::ffi::c_char,
-    name_len: usize,
+    name: omsvc_str,
     callbacks: *const omsvc_service_callbacks,
     userdata: *mut c_void,
     options: *const omsvc_service_options,
@@ -224,8 +213,8 @@ pub(crate) unsafe fn register_service(
             release: callbacks.release,
         };
         let node = node.lease()?;
-        // SAFETY: the C caller passes `name` readable for `name_len` bytes (NULL is refused).
-        let name = unsafe { args::service_name(name, name_len)? };
+        // SAFETY: the C caller passes `name.ptr` readable for `name.len` bytes (NULL is refused).
+        let name = unsafe { args::service_name(name.ptr, name.len)? };
         let (Some(start), Some(stop)) = (callbacks.start, callbacks.stop) else {
             return Err(FfiError::new(
                 omsvc_status::OMSVC_NULL_ARGUMENT,

@@ -4,9 +4,8 @@
 use super::args;
 use super::buffers::{new_bytes, omsvc_bytes};
 use super::core_handle::NodeRef;
-use super::node::omsvc_node;
+use super::node::{omsvc_node, omsvc_str};
 use super::status::omsvc_status;
-use std::ffi::c_char;
 
 /// One service's status, as `omsvc_node_service_status` reads it.
 #[repr(C)]
@@ -33,25 +32,23 @@ pub struct omsvc_service_status {
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_service_status(
     node: *const omsvc_node,
-    name: *const c_char,
-    name_len: usize,
+    name: omsvc_str,
     status_out: *mut omsvc_service_status,
 ) -> omsvc_status {
     // SAFETY: the C caller's promises for the arguments are `service_status`'s.
-    unsafe { service_status(NodeRef::Owner(node), name, name_len, status_out) }
+    unsafe { service_status(NodeRef::Owner(node), name, status_out) }
 }
 
 /// The body of `omsvc_node_service_status` and `omsvc_node_core_service_status`.
 pub(crate) unsafe fn service_status(
     node: NodeRef,
-    name: *const c_char,
-    name_len: usize,
+    name: omsvc_str,
     status_out: *mut omsvc_service_status,
 ) -> omsvc_status {
     ffi_boundary!({
         let node = node.lease()?;
-        // SAFETY: the C caller passes `name` readable for `name_len` bytes (NULL is refused).
-        let name = unsafe { args::service_name(name, name_len)? };
+        // SAFETY: the C caller passes `name.ptr` readable for `name.len` bytes (NULL is refused).
+        let name = unsafe { args::service_name(name.ptr, name.len)? };
         // SAFETY: the C caller passes `status_out` writable (NULL is refused).
         let status_out = unsafe { args::out(status_out, "status_out")? };
         let view = node.service_status(name)?;
@@ -68,7 +65,7 @@ pub(crate) unsafe fn service_status(
     })
 }
 
-/// The node's whole status as UTF-8 JSON (not NUL-terminated; use `omsvc_bytes_len`): term,
+/// The node's whole status as UTF-8 JSON, NUL-terminated (print it with `%s`): term,
 /// leader, role, barrier, applied index, peers, ignored events, why services wait, and each
 /// service's status with its last error. Free with `omsvc_bytes_free`.
 #[no_mangle]

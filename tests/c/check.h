@@ -42,6 +42,14 @@ static inline omsvc_str str_of(const char *text) {
     return result;
 }
 
+/* An omsvc_str of `len` bytes at `ptr`, which may be NULL or not UTF-8 (for bad input). */
+static inline omsvc_str str_n(const char *ptr, size_t len) {
+    omsvc_str result;
+    result.ptr = ptr;
+    result.len = len;
+    return result;
+}
+
 static inline void sleep_ms(long ms) {
     struct timespec wait;
     wait.tv_sec = ms / 1000;

@@ -86,7 +86,7 @@ static void *checkpoint_loop(void *arg) {
         snprintf(path, sizeof path, "%s/cp-%ld", checkpoint_base, n % 4);
         remove_checkpoint(path);
         /* The handle may be freed meanwhile: that call then fails, nothing else. */
-        status = omsvc_node_checkpoint(node, path, strlen(path));
+        status = omsvc_node_checkpoint(node, str_of(path));
         CHECK(status == OMSVC_OK || status == OMSVC_INVALID_HANDLE);
         if (status == OMSVC_OK) n++;
     }

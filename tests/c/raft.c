@@ -69,7 +69,7 @@ static int read_value(uint64_t id, const char *name, uint8_t *buf, size_t size, 
     omsvc_node_core *core = NULL;
     bool present = false;
     OK(omsvc_raft_node_core(nodes[id], &core));
-    OK(omsvc_node_core_read_configuration(core, name, strlen(name), buf, size, &present, len));
+    OK(omsvc_node_core_read_configuration(core, str_of(name), buf, size, &present, len));
     OK(omsvc_node_core_release(core));
     return present;
 }
@@ -100,6 +100,7 @@ static void check_all_voting(void) {
         size_t len;
         OK(omsvc_raft_node_status_json(nodes[id], &json));
         len = omsvc_bytes_len(json);
+        CHECK(strlen((const char *)omsvc_bytes_data(json)) == len); /* NUL-terminated */
         CHECK(len < sizeof text);
         memcpy(text, omsvc_bytes_data(json), len);
         text[len] = '\0';
@@ -205,12 +206,12 @@ static void check_handle_types(omsvc_raft_node *raft, omsvc_node_core *core) {
     CHECK_STATUS(omsvc_node_leader_ready((omsvc_node *)core, 1, 0, NULL), OMSVC_INVALID_HANDLE);
     CHECK_STATUS(omsvc_node_not_leader((omsvc_node *)core, 1, NULL), OMSVC_INVALID_HANDLE);
     CHECK_STATUS(omsvc_node_shutdown((omsvc_node *)core), OMSVC_INVALID_HANDLE);
-    OK(omsvc_encode_set_request("x", 1, (const uint8_t *)"y", 1, &request));
+    OK(omsvc_encode_set_request(OMSVC_STR("x"), (const uint8_t *)"y", 1, &request));
     CHECK_STATUS(omsvc_node_apply_entry((omsvc_node *)core, 1, 1, omsvc_bytes_data(request),
                                         omsvc_bytes_len(request), NULL),
                  OMSVC_INVALID_HANDLE);
     omsvc_bytes_free(request);
-    CHECK_STATUS(omsvc_node_read_configuration((omsvc_node *)core, "x", 1, NULL, 0, &present,
+    CHECK_STATUS(omsvc_node_read_configuration((omsvc_node *)core, OMSVC_STR("x"), NULL, 0, &present,
                                                &len),
                  OMSVC_INVALID_HANDLE);
     CHECK_STATUS(omsvc_node_free((omsvc_node *)core), OMSVC_INVALID_HANDLE);
@@ -224,7 +225,7 @@ static void check_handle_types(omsvc_raft_node *raft, omsvc_node_core *core) {
                  OMSVC_INVALID_HANDLE);
     /* Both still alive after every refusal. */
     OK(omsvc_raft_node_leader(raft, &leader_id, &known));
-    OK(omsvc_node_core_read_configuration(core, "x", 1, NULL, 0, &present, &len));
+    OK(omsvc_node_core_read_configuration(core, OMSVC_STR("x"), NULL, 0, &present, &len));
 }
 
 int main(void) {
@@ -245,7 +246,7 @@ int main(void) {
         /* Generous timing: this test also runs under valgrind. */
         nodes[id] = start_raft_node(dir, id, 100, 1500, 3000);
         OK(omsvc_raft_node_core(nodes[id], &core));
-        OK(omsvc_node_core_register_service(core, "Scanner", 7, &callbacks, (void *)(size_t)id,
+        OK(omsvc_node_core_register_service(core, OMSVC_STR("Scanner"), &callbacks, (void *)(size_t)id,
                                             NULL));
         if (id == 1) check_handle_types(nodes[id], core);
         /* Releasing a core drops only the handle: the raft node keeps its core running. */
@@ -266,16 +267,16 @@ int main(void) {
 
     leader = wait_for_leader(0);
     CHECK(leader != 0);
-    OK(omsvc_raft_node_set(nodes[leader], "Lifecycle", 9, (const uint8_t *)"suspended", 9, &index));
+    OK(omsvc_raft_node_set(nodes[leader], OMSVC_STR("Lifecycle"), (const uint8_t *)"suspended", 9, &index));
     CHECK(index > 0);
     check_value_everywhere("Lifecycle", "suspended");
 
     follower = leader % PEERS + 1;
     CHECK_STATUS(
-        omsvc_raft_node_set(nodes[follower], "Lifecycle", 9, (const uint8_t *)"x", 1, NULL),
+        omsvc_raft_node_set(nodes[follower], OMSVC_STR("Lifecycle"), (const uint8_t *)"x", 1, NULL),
         OMSVC_NOT_LEADER);
     CHECK(strstr(omsvc_last_error(), "the leader is node") != NULL);
-    CHECK_STATUS(omsvc_raft_node_set(nodes[leader], "", 0, NULL, 0, NULL), OMSVC_INVALID_NAME);
+    CHECK_STATUS(omsvc_raft_node_set(nodes[leader], OMSVC_STR(""), NULL, 0, NULL), OMSVC_INVALID_NAME);
 
     /* Force an election (openraft may let the candidate lose: campaign until the term
      * moves); the new leader runs the service in the newer epoch, and writes still apply on
@@ -290,7 +291,7 @@ int main(void) {
             elected = wait_for_leader_after(0, old_epoch, 5000);
         }
         CHECK(elected != 0);
-        OK(omsvc_raft_node_set(nodes[elected], "Lifecycle", 9, (const uint8_t *)"resumed", 7,
+        OK(omsvc_raft_node_set(nodes[elected], OMSVC_STR("Lifecycle"), (const uint8_t *)"resumed", 7,
                                NULL));
         check_value_everywhere("Lifecycle", "resumed");
         pthread_mutex_lock(&lock);

@@ -51,7 +51,7 @@ static void *write_without_quorum(void *arg) {
     blocked_write *write = (blocked_write *)arg;
     write->entered = 1;
     write->status =
-        omsvc_raft_node_set(write->node, "Lifecycle", 9, (const uint8_t *)"lost", 4, NULL);
+        omsvc_raft_node_set(write->node, OMSVC_STR("Lifecycle"), (const uint8_t *)"lost", 4, NULL);
     return NULL;
 }
 
@@ -77,7 +77,7 @@ int main(void) {
          * its followers stop (it pauses only when its leader lease runs out, 7.8 s here). */
         nodes[id] = start_raft_node(dir, id, 200, 5000, 10000);
         OK(omsvc_raft_node_core(nodes[id], &core));
-        OK(omsvc_node_core_register_service(core, "Scanner", 7, &callbacks, (void *)(size_t)id,
+        OK(omsvc_node_core_register_service(core, OMSVC_STR("Scanner"), &callbacks, (void *)(size_t)id,
                                             NULL));
         OK(omsvc_node_core_release(core));
         ids[id - 1] = id;
@@ -94,7 +94,7 @@ int main(void) {
         if (leader == 0) sleep_ms(20);
     }
     CHECK(leader != 0);
-    OK(omsvc_raft_node_set(nodes[leader], "Lifecycle", 9, (const uint8_t *)"ok", 2, NULL));
+    OK(omsvc_raft_node_set(nodes[leader], OMSVC_STR("Lifecycle"), (const uint8_t *)"ok", 2, NULL));
 
     /* Isolate the leader: stop both followers. */
     for (id = 1; id <= PEERS; id++) {

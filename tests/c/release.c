@@ -55,15 +55,15 @@ static void failed_registrations_release_at_once(void) {
     int releases = 0;
     no_stop.stop = NULL;
 
-    CHECK_STATUS(omsvc_node_register_service((omsvc_node *)(uintptr_t)0x7, "svc", 3, &callbacks,
+    CHECK_STATUS(omsvc_node_register_service((omsvc_node *)(uintptr_t)0x7, OMSVC_STR("svc"), &callbacks,
                                              new_counters(&releases), NULL),
                  OMSVC_INVALID_HANDLE);
     CHECK(releases == 1);
-    CHECK_STATUS(omsvc_node_register_service(node, "", 0, &callbacks, new_counters(&releases),
+    CHECK_STATUS(omsvc_node_register_service(node, OMSVC_STR(""), &callbacks, new_counters(&releases),
                                              NULL),
                  OMSVC_INVALID_NAME);
     CHECK(releases == 2);
-    CHECK_STATUS(omsvc_node_register_service(node, "svc", 3, &no_stop, new_counters(&releases),
+    CHECK_STATUS(omsvc_node_register_service(node, OMSVC_STR("svc"), &no_stop, new_counters(&releases),
                                              NULL),
                  OMSVC_NULL_ARGUMENT);
     CHECK(releases == 3);
@@ -71,7 +71,7 @@ static void failed_registrations_release_at_once(void) {
         omsvc_service_options zeroed;
         omsvc_service_options defaults;
         memset(&zeroed, 0, sizeof zeroed);
-        CHECK_STATUS(omsvc_node_register_service(node, "svc", 3, &callbacks,
+        CHECK_STATUS(omsvc_node_register_service(node, OMSVC_STR("svc"), &callbacks,
                                                  new_counters(&releases), &zeroed),
                      OMSVC_INVALID_ARGUMENT);
         CHECK(strstr(omsvc_last_error(), "omsvc_service_options_init") != NULL);
@@ -80,9 +80,9 @@ static void failed_registrations_release_at_once(void) {
         CHECK(defaults.struct_size == sizeof defaults && defaults.delay_after_ready_ms == 0);
         CHECK(defaults.retry_initial_ms == 100 && defaults.retry_max_ms == 30000);
     }
-    OK(omsvc_node_register_service(node, "svc", 3, &callbacks, new_counters(&releases), NULL));
+    OK(omsvc_node_register_service(node, OMSVC_STR("svc"), &callbacks, new_counters(&releases), NULL));
     CHECK(releases == 4);
-    CHECK_STATUS(omsvc_node_register_service(node, "svc", 3, &callbacks, new_counters(&releases),
+    CHECK_STATUS(omsvc_node_register_service(node, OMSVC_STR("svc"), &callbacks, new_counters(&releases),
                                              NULL),
                  OMSVC_DUPLICATE_SERVICE);
     CHECK(releases == 5);
@@ -96,17 +96,17 @@ static void a_running_service_releases_after_its_last_stop(void) {
     omsvc_service_status status;
     int releases = 0;
     bool settled = false;
-    OK(omsvc_node_register_service(node, "svc", 3, &callbacks, new_counters(&releases), NULL));
+    OK(omsvc_node_register_service(node, OMSVC_STR("svc"), &callbacks, new_counters(&releases), NULL));
     OK(omsvc_node_leader_changed(node, 1, str_of("om1"), NULL));
     OK(omsvc_node_leader_ready(node, 1, 0, NULL));
     OK(omsvc_node_wait_settled(node, 10000, &settled));
     CHECK(settled);
-    OK(omsvc_node_service_status(node, "svc", 3, &status));
+    OK(omsvc_node_service_status(node, OMSVC_STR("svc"), &status));
     CHECK(status.running);
 
     /* Shutdown stops the service but the node still holds it: no release yet. */
     OK(omsvc_node_shutdown(node));
-    OK(omsvc_node_service_status(node, "svc", 3, &status));
+    OK(omsvc_node_service_status(node, OMSVC_STR("svc"), &status));
     CHECK(!status.running && status.stop_count == 1);
     CHECK(releases == 0);
     OK(omsvc_node_free(node));
@@ -122,7 +122,7 @@ static void a_service_without_release_is_fine(void) {
     memset(&on_stack, 0, sizeof on_stack);
     on_stack.releases = &releases;
     callbacks.release = NULL;
-    OK(omsvc_node_register_service(node, "svc", 3, &callbacks, &on_stack, NULL));
+    OK(omsvc_node_register_service(node, OMSVC_STR("svc"), &callbacks, &on_stack, NULL));
     OK(omsvc_node_free(node));
     CHECK(releases == 0);
 }
