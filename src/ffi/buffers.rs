@@ -38,6 +38,9 @@ pub(crate) fn new_name_list(names: Vec<String>) -> *mut omsvc_name_list {
 
 /// The bytes' start, followed by a NUL byte after `omsvc_bytes_len` bytes (NULL if `bytes`
 /// is NULL).
+///
+/// # Safety
+/// - `bytes` is NULL or an `omsvc_bytes` libomsvc returned and not yet freed (not checked).
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_bytes_data(bytes: *const omsvc_bytes) -> *const u8 {
     // SAFETY: the C caller passes `bytes` NULL or as libomsvc returned it, not yet freed.
@@ -48,6 +51,9 @@ pub unsafe extern "C" fn omsvc_bytes_data(bytes: *const omsvc_bytes) -> *const u
 }
 
 /// The number of bytes (0 if `bytes` is NULL).
+///
+/// # Safety
+/// - `bytes` is NULL or an `omsvc_bytes` libomsvc returned and not yet freed (not checked).
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_bytes_len(bytes: *const omsvc_bytes) -> usize {
     // SAFETY: the C caller passes `bytes` NULL or as libomsvc returned it, not yet freed.
@@ -55,6 +61,9 @@ pub unsafe extern "C" fn omsvc_bytes_len(bytes: *const omsvc_bytes) -> usize {
 }
 
 /// Frees bytes from libomsvc. NULL is allowed; free each value once.
+///
+/// # Safety
+/// - `bytes` is NULL or an `omsvc_bytes` libomsvc returned and not yet freed (not checked).
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_bytes_free(bytes: *mut omsvc_bytes) {
     if !bytes.is_null() {
@@ -65,6 +74,9 @@ pub unsafe extern "C" fn omsvc_bytes_free(bytes: *mut omsvc_bytes) {
 }
 
 /// The number of names (0 if `list` is NULL).
+///
+/// # Safety
+/// - `list` is NULL or an `omsvc_name_list` libomsvc returned and not yet freed (not checked).
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_name_list_len(list: *const omsvc_name_list) -> usize {
     // SAFETY: the C caller passes `list` NULL or as libomsvc returned it, not yet freed.
@@ -74,6 +86,10 @@ pub unsafe extern "C" fn omsvc_name_list_len(list: *const omsvc_name_list) -> us
 /// Name `index` as a NUL-terminated UTF-8 string owned by the list, with its length (without
 /// the NUL) in `*len_out` if that is not NULL. NULL when `list` is NULL or `index` is out of
 /// range.
+///
+/// # Safety
+/// - `list` is NULL or an `omsvc_name_list` libomsvc returned and not yet freed (not checked).
+/// - `len_out` is NULL or writable for one `usize`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_name_list_get(
     list: *const omsvc_name_list,
@@ -92,6 +108,9 @@ pub unsafe extern "C" fn omsvc_name_list_get(
 }
 
 /// Frees a name list. NULL is allowed; free each list once.
+///
+/// # Safety
+/// - `list` is NULL or an `omsvc_name_list` libomsvc returned and not yet freed (not checked).
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_name_list_free(list: *mut omsvc_name_list) {
     if !list.is_null() {

@@ -23,6 +23,11 @@ pub enum omsvc_apply_outcome {
 
 /// Builds the request bytes (a ServiceConfigurationCommand) that set `name`'s configuration,
 /// for the host to replicate as a log entry. `value` may be NULL when `value_len` is 0.
+///
+/// # Safety
+/// - `name.ptr` is NULL or readable for `name.len` bytes.
+/// - `value` is readable for `value_len` bytes (NULL only with `value_len` 0).
+/// - `request_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_encode_set_request(
     name: omsvc_str,
@@ -43,6 +48,10 @@ pub unsafe extern "C" fn omsvc_encode_set_request(
 }
 
 /// Builds the request bytes that delete `name`'s configuration.
+///
+/// # Safety
+/// - `name.ptr` is NULL or readable for `name.len` bytes.
+/// - `request_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_encode_delete_request(
     name: omsvc_str,
@@ -62,6 +71,11 @@ pub unsafe extern "C" fn omsvc_encode_delete_request(
 /// `writer_epoch` for: every peer refuses the entry (OMSVC_STALE_EPOCH, nothing written) unless
 /// it is appended in term `writer_epoch`, so a deposed leader never takes the configuration
 /// backwards. Check `omsvc_node_epoch_is_current` before submitting.
+///
+/// # Safety
+/// - `name.ptr` is NULL or readable for `name.len` bytes.
+/// - `value` is readable for `value_len` bytes (NULL only with `value_len` 0).
+/// - `request_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_encode_stamped_set_request(
     name: omsvc_str,
@@ -84,6 +98,10 @@ pub unsafe extern "C" fn omsvc_encode_stamped_set_request(
 
 /// Like `omsvc_encode_delete_request`, stamped with the writer's epoch (see
 /// `omsvc_encode_stamped_set_request`).
+///
+/// # Safety
+/// - `name.ptr` is NULL or readable for `name.len` bytes.
+/// - `request_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_encode_stamped_delete_request(
     name: omsvc_str,
@@ -103,6 +121,10 @@ pub unsafe extern "C" fn omsvc_encode_stamped_delete_request(
 /// Builds the request bytes of a user's start (`should_run` true) or stop of `name`: kept in the
 /// service's run-control record, apart from its configuration, so no save of the
 /// configuration undoes it (read it with `omsvc_node_read_run_control`).
+///
+/// # Safety
+/// - `name.ptr` is NULL or readable for `name.len` bytes.
+/// - `request_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_encode_run_control_request(
     name: omsvc_str,
@@ -121,6 +143,12 @@ pub unsafe extern "C" fn omsvc_encode_run_control_request(
 
 /// Reads the user's last start or stop of `name`: `*present_out` says whether one was recorded,
 /// and when it was, `*should_run_out` what it says (otherwise it is written false).
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `name.ptr` is NULL or readable for `name.len` bytes.
+/// - `present_out` is NULL or writable for one `bool`, suitably aligned.
+/// - `should_run_out` is NULL or writable for one `bool`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_read_run_control(
     node: *const omsvc_node,
@@ -159,6 +187,11 @@ pub(crate) unsafe fn read_run_control(
 /// `term` (OMSVC_STALE_EPOCH), writes nothing, still counts as applied, and returns its status.
 /// A `term` below the last applied entry's is OMSVC_INVALID_ARGUMENT: nothing is written and
 /// the entry does not count. `outcome_out` may be NULL.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `request` is readable for `request_len` bytes (NULL only with `request_len` 0).
+/// - `outcome_out` is NULL or writable for one `omsvc_apply_outcome`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_apply_entry(
     node: *mut omsvc_node,
@@ -189,6 +222,13 @@ pub unsafe extern "C" fn omsvc_node_apply_entry(
 /// and, when present, the value's length to `*len_out`. If the value is longer than `buf_len`,
 /// returns OMSVC_BUFFER_TOO_SMALL with only `*present_out` and `*len_out` written (call again
 /// with a buffer that large). `buf` may be NULL when `buf_len` is 0.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `name.ptr` is NULL or readable for `name.len` bytes.
+/// - `buf` is writable for `buf_len` bytes (NULL only with `buf_len` 0).
+/// - `present_out` is NULL or writable for one `bool`, suitably aligned.
+/// - `len_out` is NULL or writable for one `usize`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_read_configuration(
     node: *const omsvc_node,
@@ -261,6 +301,11 @@ pub(crate) unsafe fn read_configuration(
 
 /// Reads `name`'s configuration as library-owned bytes: `*value_out` is NULL when absent,
 /// otherwise free it with `omsvc_bytes_free`.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `name.ptr` is NULL or readable for `name.len` bytes.
+/// - `value_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_read_configuration_owned(
     node: *const omsvc_node,
@@ -292,6 +337,10 @@ pub(crate) unsafe fn read_configuration_owned(
 }
 
 /// The names with a configuration, in byte order. Free with `omsvc_name_list_free`.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `names_out` is NULL or writable for one `omsvc_name_list *`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_list_configurations(
     node: *const omsvc_node,
@@ -316,6 +365,11 @@ pub(crate) unsafe fn list_configurations(
 }
 
 /// The last applied configuration entry, as (term, index).
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `term_out` is NULL or writable for one `u64`, suitably aligned.
+/// - `index_out` is NULL or writable for one `u64`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_last_applied_entry(
     node: *const omsvc_node,
@@ -346,6 +400,10 @@ pub(crate) unsafe fn last_applied_entry(
 }
 
 /// Writes a consistent copy of the table to `dir` (which must not exist), for a snapshot.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `dir.ptr` is NULL or readable for `dir.len` bytes.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_checkpoint(
     node: *const omsvc_node,
@@ -361,6 +419,10 @@ pub unsafe extern "C" fn omsvc_node_checkpoint(
 }
 
 /// Replaces the table with a checkpoint's content (installing a snapshot).
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `dir.ptr` is NULL or readable for `dir.len` bytes.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_reinitialize(
     node: *mut omsvc_node,

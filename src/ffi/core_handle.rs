@@ -71,6 +71,12 @@ pub unsafe extern "C" fn omsvc_node_core_release(
 }
 
 /// `omsvc_node_read_run_control` on a raft node's core.
+///
+/// # Safety
+/// - `core` may be any value: handles are checked, never dereferenced.
+/// - `name.ptr` is NULL or readable for `name.len` bytes.
+/// - `present_out` is NULL or writable for one `bool`, suitably aligned.
+/// - `should_run_out` is NULL or writable for one `bool`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_core_read_run_control(
     core: *const omsvc_node_core,
@@ -85,6 +91,13 @@ pub unsafe extern "C" fn omsvc_node_core_read_run_control(
 }
 
 /// `omsvc_node_read_configuration` on a raft node's core.
+///
+/// # Safety
+/// - `core` may be any value: handles are checked, never dereferenced.
+/// - `name.ptr` is NULL or readable for `name.len` bytes.
+/// - `buf` is writable for `buf_len` bytes (NULL only with `buf_len` 0).
+/// - `present_out` is NULL or writable for one `bool`, suitably aligned.
+/// - `len_out` is NULL or writable for one `usize`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_core_read_configuration(
     core: *const omsvc_node_core,
@@ -108,6 +121,11 @@ pub unsafe extern "C" fn omsvc_node_core_read_configuration(
 }
 
 /// `omsvc_node_read_configuration_owned` on a raft node's core.
+///
+/// # Safety
+/// - `core` may be any value: handles are checked, never dereferenced.
+/// - `name.ptr` is NULL or readable for `name.len` bytes.
+/// - `value_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_core_read_configuration_owned(
     core: *const omsvc_node_core,
@@ -119,6 +137,10 @@ pub unsafe extern "C" fn omsvc_node_core_read_configuration_owned(
 }
 
 /// `omsvc_node_list_configurations` on a raft node's core.
+///
+/// # Safety
+/// - `core` may be any value: handles are checked, never dereferenced.
+/// - `names_out` is NULL or writable for one `omsvc_name_list *`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_core_list_configurations(
     core: *const omsvc_node_core,
@@ -129,6 +151,11 @@ pub unsafe extern "C" fn omsvc_node_core_list_configurations(
 }
 
 /// `omsvc_node_last_applied_entry` on a raft node's core.
+///
+/// # Safety
+/// - `core` may be any value: handles are checked, never dereferenced.
+/// - `term_out` is NULL or writable for one `u64`, suitably aligned.
+/// - `index_out` is NULL or writable for one `u64`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_core_last_applied_entry(
     core: *const omsvc_node_core,
@@ -140,6 +167,11 @@ pub unsafe extern "C" fn omsvc_node_core_last_applied_entry(
 }
 
 /// `omsvc_node_service_status` on a raft node's core.
+///
+/// # Safety
+/// - `core` may be any value: handles are checked, never dereferenced.
+/// - `name.ptr` is NULL or readable for `name.len` bytes.
+/// - `status_out` is NULL or writable for one `omsvc_service_status`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_core_service_status(
     core: *const omsvc_node_core,
@@ -151,6 +183,10 @@ pub unsafe extern "C" fn omsvc_node_core_service_status(
 }
 
 /// `omsvc_node_status_json` on a raft node's core.
+///
+/// # Safety
+/// - `core` may be any value: handles are checked, never dereferenced.
+/// - `json_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_core_status_json(
     core: *const omsvc_node_core,
@@ -161,6 +197,10 @@ pub unsafe extern "C" fn omsvc_node_core_status_json(
 }
 
 /// `omsvc_node_wait_settled` on a raft node's core.
+///
+/// # Safety
+/// - `core` may be any value: handles are checked, never dereferenced.
+/// - `settled_out` is NULL or writable for one `bool`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_core_wait_settled(
     core: *const omsvc_node_core,
@@ -172,6 +212,10 @@ pub unsafe extern "C" fn omsvc_node_core_wait_settled(
 }
 
 /// `omsvc_node_epoch_is_current` on a raft node's core.
+///
+/// # Safety
+/// - `core` may be any value: handles are checked, never dereferenced.
+/// - `current_out` is NULL or writable for one `bool`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_core_epoch_is_current(
     core: *const omsvc_node_core,
@@ -183,6 +227,13 @@ pub unsafe extern "C" fn omsvc_node_core_epoch_is_current(
 }
 
 /// `omsvc_node_register_service` on a raft node's core.
+///
+/// # Safety
+/// - `core` may be any value: handles are checked, never dereferenced.
+/// - `name.ptr` is NULL or readable for `name.len` bytes.
+/// - `callbacks` is NULL or readable for one `omsvc_service_callbacks`, whose functions behave as it documents.
+/// - `userdata` is not dereferenced by libomsvc; it must allow what the callbacks do with it.
+/// - `options` is NULL or readable for one `omsvc_service_options`.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_core_register_service(
     core: *const omsvc_node_core,

@@ -116,6 +116,10 @@ pub(crate) fn node(handle: *const omsvc_node) -> Result<Lease<'static, Node>, Ff
 }
 
 /// Opens a node. On success writes the handle to `*node_out`.
+///
+/// # Safety
+/// - `options` is NULL or readable for one `omsvc_node_options`, its strings readable as `omsvc_str` requires.
+/// - `node_out` is NULL or writable for one `omsvc_node *`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_open(
     options: *const omsvc_node_options,
@@ -171,6 +175,9 @@ pub unsafe extern "C" fn omsvc_node_open(
 /// runner that waits for it (two nodes whose `stop` callbacks free each other). The services
 /// then stop and the database closes on another thread after the callback returns, so an
 /// immediate reopen of the directory may get OMSVC_DATABASE_LOCKED.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_free(node: *mut omsvc_node) -> omsvc_status {
     if node.is_null() {
@@ -246,6 +253,11 @@ unsafe fn outcome(result: EventOutcome, out: *mut omsvc_event_outcome) -> Result
 
 /// Ratis `notifyLeaderChanged`: `leader` leads in `term` (`leader.ptr` NULL: no leader known).
 /// `outcome_out` may be NULL.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `leader.ptr` is NULL or readable for `leader.len` bytes.
+/// - `outcome_out` is NULL or writable for one `omsvc_event_outcome`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_leader_changed(
     node: *mut omsvc_node,
@@ -268,6 +280,10 @@ pub unsafe extern "C" fn omsvc_node_leader_changed(
 }
 
 /// Ratis `notifyNotLeader`: always demotes. `outcome_out` may be NULL.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `outcome_out` is NULL or writable for one `omsvc_event_outcome`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_not_leader(
     node: *mut omsvc_node,
@@ -283,6 +299,10 @@ pub unsafe extern "C" fn omsvc_node_not_leader(
 
 /// Ratis `notifyLeaderReady`, with the barrier: services wait until every entry up to
 /// `barrier_index` is applied. `outcome_out` may be NULL.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `outcome_out` is NULL or writable for one `omsvc_event_outcome`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_leader_ready(
     node: *mut omsvc_node,
@@ -299,6 +319,10 @@ pub unsafe extern "C" fn omsvc_node_leader_ready(
 
 /// Ratis `notifyTermIndexUpdated`: O(1) and allocation-free when the term is unchanged.
 /// `outcome_out` may be NULL.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `outcome_out` is NULL or writable for one `omsvc_event_outcome`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_term_index_updated(
     node: *mut omsvc_node,
@@ -315,6 +339,11 @@ pub unsafe extern "C" fn omsvc_node_term_index_updated(
 
 /// Ratis `notifyConfigurationChanged`: the peer ids of the configuration at `index`.
 /// `peers` may be NULL only when `peer_count` is 0. `outcome_out` may be NULL.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `peers` points to `peer_count` initialized, aligned `omsvc_str` values (NULL only with `peer_count` 0), each string readable as `omsvc_str` requires.
+/// - `outcome_out` is NULL or writable for one `omsvc_event_outcome`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_configuration_changed(
     node: *mut omsvc_node,
@@ -342,6 +371,10 @@ pub unsafe extern "C" fn omsvc_node_configuration_changed(
 
 /// The host applied every entry up to `index` (`term`: that entry's term). `outcome_out` may
 /// be NULL.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `outcome_out` is NULL or writable for one `omsvc_event_outcome`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_applied(
     node: *mut omsvc_node,
@@ -363,6 +396,10 @@ pub unsafe extern "C" fn omsvc_node_applied(
 /// lease learns at its first check that its epoch ended, and its services stop. Hosts that
 /// never call it are not bounded by time. `valid_for_ms` is at most 3,600,000 (one hour);
 /// longer gives OMSVC_INVALID_ARGUMENT. `outcome_out` may be NULL.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `outcome_out` is NULL or writable for one `omsvc_event_outcome`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_lease_renewed(
     node: *mut omsvc_node,
@@ -392,6 +429,9 @@ pub unsafe extern "C" fn omsvc_node_lease_renewed(
 /// Stops every running service (reverse registration order) and waits, unless called from a
 /// service callback of any node (then it only requests it). Later events give
 /// OMSVC_SHUT_DOWN. The handle stays valid for reads until `omsvc_node_free`.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_shutdown(node: *mut omsvc_node) -> omsvc_status {
     ffi_boundary!({
@@ -407,6 +447,10 @@ pub unsafe extern "C" fn omsvc_node_shutdown(node: *mut omsvc_node) -> omsvc_sta
 
 /// Waits up to `timeout_ms` until the runner has acted on every event so far. Writes whether
 /// it did to `*settled_out`.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `settled_out` is NULL or writable for one `bool`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_wait_settled(
     node: *const omsvc_node,
@@ -433,6 +477,10 @@ pub(crate) unsafe fn wait_settled(
 }
 
 /// Whether this node is still leader-ready in `epoch`: the fencing check.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `current_out` is NULL or writable for one `bool`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_epoch_is_current(
     node: *const omsvc_node,

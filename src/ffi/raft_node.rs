@@ -110,6 +110,10 @@ fn timeouts(options: &omsvc_raft_node_options) -> Result<RaftTimeouts, FfiError>
 
 /// Starts a replicated node: opens its data directory, listens, and joins Raft. On success
 /// writes the handle to `*node_out`.
+///
+/// # Safety
+/// - `options` is NULL or readable for one `omsvc_raft_node_options`, its strings readable as `omsvc_str` requires.
+/// - `node_out` is NULL or writable for one `omsvc_raft_node *`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_raft_node_start(
     options: *const omsvc_raft_node_options,
@@ -171,6 +175,9 @@ pub unsafe extern "C" fn omsvc_raft_node_start(
 /// this returns, even if other threads are inside calls on this node: those calls fail), and
 /// releases the handle. NULL is allowed; a handle stopped before gives OMSVC_INVALID_HANDLE.
 /// `omsvc_node_core` handles stay valid for reads until released.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_raft_node_stop(node: *mut omsvc_raft_node) -> omsvc_status {
     if node.is_null() {
@@ -189,6 +196,10 @@ pub unsafe extern "C" fn omsvc_raft_node_stop(node: *mut omsvc_raft_node) -> oms
 /// status with the `omsvc_node_core_*` functions (the replicated node drives its own
 /// leadership, so the core has no event functions). Release it with `omsvc_node_core_release`,
 /// at any time: that drops only this handle, and the raft node and its services keep running.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `core_out` is NULL or writable for one `omsvc_node_core *`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_raft_node_core(
     node: *const omsvc_raft_node,
@@ -204,6 +215,10 @@ pub unsafe extern "C" fn omsvc_raft_node_core(
 }
 
 /// The address this node listens on, as UTF-8 bytes (free with `omsvc_bytes_free`).
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `addr_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_raft_node_addr(
     node: *const omsvc_raft_node,
@@ -220,6 +235,11 @@ pub unsafe extern "C" fn omsvc_raft_node_addr(
 
 /// Creates the cluster with `count` members (`ids[i]` at `addrs[i]`); call once, on one node,
 /// which must be among the members (otherwise OMSVC_INVALID_ARGUMENT).
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `ids` points to `count` initialized, aligned `u64` values (NULL only with `count` 0).
+/// - `addrs` points to `count` initialized, aligned `omsvc_str` values (NULL only with `count` 0), each string readable as `omsvc_str` requires.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_raft_node_initialize(
     node: *mut omsvc_raft_node,
@@ -269,6 +289,9 @@ pub unsafe extern "C" fn omsvc_raft_node_initialize(
 /// Asks this node to stand for election now (openraft has no directed leadership transfer:
 /// this is how a host moves leadership, and the node is not guaranteed to win). Returns once
 /// the request is taken, not when an election is decided.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_raft_node_trigger_election(
     node: *mut omsvc_raft_node,
@@ -282,6 +305,12 @@ pub unsafe extern "C" fn omsvc_raft_node_trigger_election(
 /// Proposes setting `name`'s configuration; returns once it is committed and applied here.
 /// On a follower: OMSVC_NOT_LEADER, and `omsvc_last_error` names the leader. Writes the
 /// entry's index to `*index_out` if that is not NULL.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `name.ptr` is NULL or readable for `name.len` bytes.
+/// - `value` is readable for `value_len` bytes (NULL only with `value_len` 0).
+/// - `index_out` is NULL or writable for one `u64`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_raft_node_set(
     node: *mut omsvc_raft_node,
@@ -303,6 +332,11 @@ pub unsafe extern "C" fn omsvc_raft_node_set(
 }
 
 /// Proposes deleting `name`'s configuration (see `omsvc_raft_node_set`).
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `name.ptr` is NULL or readable for `name.len` bytes.
+/// - `index_out` is NULL or writable for one `u64`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_raft_node_delete(
     node: *mut omsvc_raft_node,
@@ -334,6 +368,10 @@ unsafe fn propose(node: &RaftNode, request: Vec<u8>, index_out: *mut u64) -> Res
 /// This node's view of the cluster as UTF-8 JSON (id, address, term, state, leader and its
 /// address, members, services): the same as `omsvc status --json`. Free with
 /// `omsvc_bytes_free`.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `json_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_raft_node_status_json(
     node: *const omsvc_raft_node,
@@ -356,6 +394,11 @@ pub unsafe extern "C" fn omsvc_raft_node_status_json(
 
 /// The leader this node knows of: writes its id to `*leader_out` and whether one is known to
 /// `*known_out`.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `leader_out` is NULL or writable for one `u64`, suitably aligned.
+/// - `known_out` is NULL or writable for one `bool`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_raft_node_leader(
     node: *const omsvc_raft_node,

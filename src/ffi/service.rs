@@ -183,6 +183,13 @@ impl Service for CService {
 /// Registers a C service named `name` (1 to 255 bytes of UTF-8). `options` may be NULL for
 /// the defaults. The service starts once this node may run it. With `callbacks` not NULL,
 /// `userdata` is released exactly once whatever this returns (see `omsvc_service_callbacks`).
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `name.ptr` is NULL or readable for `name.len` bytes.
+/// - `callbacks` is NULL or readable for one `omsvc_service_callbacks`, whose functions behave as it documents.
+/// - `userdata` is not dereferenced by libomsvc; it must allow what the callbacks do with it.
+/// - `options` is NULL or readable for one `omsvc_service_options`.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_register_service(
     node: *mut omsvc_node,

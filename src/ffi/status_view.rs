@@ -29,6 +29,11 @@ pub struct omsvc_service_status {
 }
 
 /// One service's status. Unknown names give OMSVC_UNKNOWN_SERVICE.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `name.ptr` is NULL or readable for `name.len` bytes.
+/// - `status_out` is NULL or writable for one `omsvc_service_status`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_service_status(
     node: *const omsvc_node,
@@ -68,6 +73,10 @@ pub(crate) unsafe fn service_status(
 /// The node's whole status as UTF-8 JSON, NUL-terminated (print it with `%s`): term,
 /// leader, role, barrier, applied index, peers, ignored events, why services wait, and each
 /// service's status with its last error. Free with `omsvc_bytes_free`.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `json_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_status_json(
     node: *const omsvc_node,
