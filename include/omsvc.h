@@ -32,9 +32,9 @@
  * Safety. Each function's `# Safety` section states what it needs of its pointer arguments;
  * NULL is refused with OMSVC_NULL_ARGUMENT wherever it is not given a meaning.
  *
- * Order: the declarations come grouped by source file of src/ffi/: library-owned results
- * (omsvc_bytes, omsvc_name_list), configuration entries, core handles (omsvc_node_core_*),
- * logging, nodes (options, open, free, events), raft nodes, services, statuses, versions. */
+ * Order: the functions come grouped by object, in the order a user meets them: versions and
+ * statuses, logging, nodes (options, open, free, Raft events), services, configuration
+ * entries and reads, status, raft nodes, raft node cores, library-owned results. */
 
 #ifndef OMSVC_H
 #define OMSVC_H
@@ -206,20 +206,6 @@ typedef enum omsvc_status {
 } omsvc_status;
 
 /**
- * What applying an entry did.
- */
-typedef enum omsvc_apply_outcome {
-  /**
-   * The entry changed the table.
-   */
-  OMSVC_APPLY_APPLIED = 0,
-  /**
-   * Its index was at or below the last applied one: nothing was written.
-   */
-  OMSVC_APPLY_ALREADY_APPLIED = 1,
-} omsvc_apply_outcome;
-
-/**
  * The severity of a log event, and the `max_level` of `omsvc_set_log_callback`: events at
  * `max_level` or more severe (a lower number) reach the callback.
  */
@@ -274,6 +260,20 @@ typedef enum omsvc_event_outcome {
 } omsvc_event_outcome;
 
 /**
+ * What applying an entry did.
+ */
+typedef enum omsvc_apply_outcome {
+  /**
+   * The entry changed the table.
+   */
+  OMSVC_APPLY_APPLIED = 0,
+  /**
+   * Its index was at or below the last applied one: nothing was written.
+   */
+  OMSVC_APPLY_ALREADY_APPLIED = 1,
+} omsvc_apply_outcome;
+
+/**
  * Bytes owned by libomsvc (a configuration value, an encoded request, a JSON text, an
  * address). A NUL byte always follows the data (not counted in `omsvc_bytes_len`), so a text
  * result can be printed with `%s`; binary data may hold NULs of its own, so use the length
@@ -312,6 +312,17 @@ typedef struct omsvc_node_core omsvc_node_core;
 typedef struct omsvc_raft_node omsvc_raft_node;
 
 /**
+ * Receives one log event: its level, its target (the Rust module that logged, e.g.
+ * "omsvc::core::services::runner") and its message with its fields ("service started
+ * service=KeyLifecycleService epoch=3"), both NUL-terminated and valid only during the
+ * call, and the `userdata` given to `omsvc_set_log_callback`.
+ */
+typedef void (*omsvc_log_callback)(enum omsvc_log_level level,
+                                   const char *target,
+                                   const char *message,
+                                   void *userdata);
+
+/**
  * A UTF-8 string as pointer and length (no NUL terminator needed).
  */
 typedef struct omsvc_str {
@@ -327,39 +338,61 @@ typedef struct omsvc_str {
 } omsvc_str;
 
 /**
- * One service's status, as `omsvc_node_service_status` reads it.
+ * How `omsvc_node_open` opens a node. Initialize it with `omsvc_node_options_init`, then set
+ * the fields: a zeroed struct is refused (OMSVC_INVALID_ARGUMENT), never read as options with
+ * fsync off.
  */
-typedef struct omsvc_service_status {
+typedef struct omsvc_node_options {
   /**
-   * Started and still permitted to run.
+   * `sizeof(omsvc_node_options)`, set by `omsvc_node_options_init`: lets fields be added in
+   * later versions. 0 (a zeroed struct) or another size gives OMSVC_INVALID_ARGUMENT.
    */
-  bool running;
+  size_t struct_size;
   /**
-   * Its permission to run ended (or should_run turned false) and its `stop` has not
-   * returned yet; its epoch is no longer current. Never true together with `running`.
+   * This peer's id as the Raft group names it. Required, 1 to 255 bytes of UTF-8.
    */
-  bool stopping;
+  struct omsvc_str self_id;
   /**
-   * The epoch it runs (or is stopping) in; 0 otherwise.
+   * The RocksDB directory. `ptr` NULL: a private temporary directory removed at free
+   * (nothing survives a restart).
    */
-  uint64_t epoch;
+  struct omsvc_str db_dir;
   /**
-   * Successful starts since registration.
+   * fsync each applied entry before returning. Default: true.
    */
-  uint64_t start_count;
+  bool sync_writes;
   /**
-   * Stops since registration.
+   * Create the directory and database when missing (otherwise OMSVC_DATABASE_MISSING).
+   * Default: true.
    */
-  uint64_t stop_count;
+  bool create_if_missing;
+} omsvc_node_options;
+
+/**
+ * Per-service gates and retry policy for `omsvc_node_register_service` (NULL there: the
+ * defaults). Initialize it with `omsvc_service_options_init`, then set the fields; a zeroed
+ * struct is refused (OMSVC_INVALID_ARGUMENT).
+ */
+typedef struct omsvc_service_options {
   /**
-   * Failed starts since the last successful one.
+   * `sizeof(omsvc_service_options)`, set by `omsvc_service_options_init`. 0 (a zeroed
+   * struct) or another size gives OMSVC_INVALID_ARGUMENT.
    */
-  uint32_t consecutive_failures;
+  size_t struct_size;
   /**
-   * Whether a start, stop or should_run has failed (details in the JSON status).
+   * Wait this long after the node becomes leader-ready before starting. Default: 0.
    */
-  bool has_error;
-} omsvc_service_status;
+  uint64_t delay_after_ready_ms;
+  /**
+   * First retry wait after a failed start (doubles each time). Default: 100; 0 also means
+   * the default.
+   */
+  uint64_t retry_initial_ms;
+  /**
+   * Longest retry wait. Default: 30000; 0 also means the default.
+   */
+  uint64_t retry_max_ms;
+} omsvc_service_options;
 
 /**
  * A C service's callbacks, each called with the `userdata` given at registration.
@@ -407,72 +440,39 @@ typedef struct omsvc_service_callbacks {
 } omsvc_service_callbacks;
 
 /**
- * Per-service gates and retry policy for `omsvc_node_register_service` (NULL there: the
- * defaults). Initialize it with `omsvc_service_options_init`, then set the fields; a zeroed
- * struct is refused (OMSVC_INVALID_ARGUMENT).
+ * One service's status, as `omsvc_node_service_status` reads it.
  */
-typedef struct omsvc_service_options {
+typedef struct omsvc_service_status {
   /**
-   * `sizeof(omsvc_service_options)`, set by `omsvc_service_options_init`. 0 (a zeroed
-   * struct) or another size gives OMSVC_INVALID_ARGUMENT.
+   * Started and still permitted to run.
    */
-  size_t struct_size;
+  bool running;
   /**
-   * Wait this long after the node becomes leader-ready before starting. Default: 0.
+   * Its permission to run ended (or should_run turned false) and its `stop` has not
+   * returned yet; its epoch is no longer current. Never true together with `running`.
    */
-  uint64_t delay_after_ready_ms;
+  bool stopping;
   /**
-   * First retry wait after a failed start (doubles each time). Default: 100; 0 also means
-   * the default.
+   * The epoch it runs (or is stopping) in; 0 otherwise.
    */
-  uint64_t retry_initial_ms;
+  uint64_t epoch;
   /**
-   * Longest retry wait. Default: 30000; 0 also means the default.
+   * Successful starts since registration.
    */
-  uint64_t retry_max_ms;
-} omsvc_service_options;
-
-/**
- * Receives one log event: its level, its target (the Rust module that logged, e.g.
- * "omsvc::core::services::runner") and its message with its fields ("service started
- * service=KeyLifecycleService epoch=3"), both NUL-terminated and valid only during the
- * call, and the `userdata` given to `omsvc_set_log_callback`.
- */
-typedef void (*omsvc_log_callback)(enum omsvc_log_level level,
-                                   const char *target,
-                                   const char *message,
-                                   void *userdata);
-
-/**
- * How `omsvc_node_open` opens a node. Initialize it with `omsvc_node_options_init`, then set
- * the fields: a zeroed struct is refused (OMSVC_INVALID_ARGUMENT), never read as options with
- * fsync off.
- */
-typedef struct omsvc_node_options {
+  uint64_t start_count;
   /**
-   * `sizeof(omsvc_node_options)`, set by `omsvc_node_options_init`: lets fields be added in
-   * later versions. 0 (a zeroed struct) or another size gives OMSVC_INVALID_ARGUMENT.
+   * Stops since registration.
    */
-  size_t struct_size;
+  uint64_t stop_count;
   /**
-   * This peer's id as the Raft group names it. Required, 1 to 255 bytes of UTF-8.
+   * Failed starts since the last successful one.
    */
-  struct omsvc_str self_id;
+  uint32_t consecutive_failures;
   /**
-   * The RocksDB directory. `ptr` NULL: a private temporary directory removed at free
-   * (nothing survives a restart).
+   * Whether a start, stop or should_run has failed (details in the JSON status).
    */
-  struct omsvc_str db_dir;
-  /**
-   * fsync each applied entry before returning. Default: true.
-   */
-  bool sync_writes;
-  /**
-   * Create the directory and database when missing (otherwise OMSVC_DATABASE_MISSING).
-   * Default: true.
-   */
-  bool create_if_missing;
-} omsvc_node_options;
+  bool has_error;
+} omsvc_service_status;
 
 /**
  * How `omsvc_raft_node_start` starts an openraft-mode node. Initialize it with
@@ -525,364 +525,34 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * The bytes' start, followed by a NUL byte after `omsvc_bytes_len` bytes (NULL if `bytes`
- * is NULL).
+ * Checks that the linked libomsvc serves a caller compiled against version
+ * `major`.`minor`; call it as `omsvc_check_version(OMSVC_VERSION_MAJOR,
+ * OMSVC_VERSION_MINOR)` before anything else. Compatible, as Cargo's semantic versioning
+ * reads versions: the same major version and the library's minor version at least `minor`;
+ * while the major version is 0, every minor version may break the API, so the minor versions
+ * must be equal.
  *
- * # Safety
- * - `bytes` is NULL or an `omsvc_bytes` libomsvc returned and not yet freed (not checked).
+ * Errors: `OMSVC_INCOMPATIBLE_VERSION`, with both versions in `omsvc_last_error`.
  */
-const uint8_t *omsvc_bytes_data(const struct omsvc_bytes *bytes);
+enum omsvc_status omsvc_check_version(unsigned int major, unsigned int minor);
 
 /**
- * The number of bytes (0 if `bytes` is NULL).
- *
- * # Safety
- * - `bytes` is NULL or an `omsvc_bytes` libomsvc returned and not yet freed (not checked).
+ * A static, NUL-terminated description of a status (an `omsvc_status` value; numbers this
+ * version does not know give "unknown status"). Never NULL.
  */
-size_t omsvc_bytes_len(const struct omsvc_bytes *bytes);
+const char *omsvc_status_message(int status);
 
 /**
- * Frees bytes from libomsvc. NULL is allowed; free each value once.
- *
- * # Safety
- * - `bytes` is NULL or an `omsvc_bytes` libomsvc returned and not yet freed (not checked).
+ * The detailed message of the last failed `omsvc_` call on this thread (empty if none yet),
+ * at most 1024 bytes (names and values it quotes are cut to 64 characters). Valid until the
+ * next failing call on this thread; never NULL.
  */
-void omsvc_bytes_free(struct omsvc_bytes *bytes);
+const char *omsvc_last_error(void);
 
 /**
- * The number of names (0 if `list` is NULL).
- *
- * # Safety
- * - `list` is NULL or an `omsvc_name_list` libomsvc returned and not yet freed (not checked).
+ * The library's version, e.g. "0.1.0". Static; never NULL.
  */
-size_t omsvc_name_list_len(const struct omsvc_name_list *list);
-
-/**
- * Name `index` as a NUL-terminated UTF-8 string owned by the list, with its length (without
- * the NUL) in `*len_out` if that is not NULL. NULL when `list` is NULL or `index` is out of
- * range.
- *
- * # Safety
- * - `list` is NULL or an `omsvc_name_list` libomsvc returned and not yet freed (not checked).
- * - `len_out` is NULL or writable for one `usize`, suitably aligned.
- */
-const char *omsvc_name_list_get(const struct omsvc_name_list *list, size_t index, size_t *len_out);
-
-/**
- * Frees a name list. NULL is allowed; free each list once.
- *
- * # Safety
- * - `list` is NULL or an `omsvc_name_list` libomsvc returned and not yet freed (not checked).
- */
-void omsvc_name_list_free(struct omsvc_name_list *list);
-
-/**
- * Builds the request bytes (a ServiceConfigurationCommand) that set `name`'s configuration,
- * for the host to replicate as a log entry. `value` may be NULL when `value_len` is 0.
- *
- * # Safety
- * - `name.ptr` is NULL or readable for `name.len` bytes.
- * - `value` is readable for `value_len` bytes (NULL only with `value_len` 0).
- * - `request_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
- */
-enum omsvc_status omsvc_encode_set_request(struct omsvc_str name,
-                                           const uint8_t *value,
-                                           size_t value_len,
-                                           struct omsvc_bytes **request_out);
-
-/**
- * Builds the request bytes that delete `name`'s configuration.
- *
- * # Safety
- * - `name.ptr` is NULL or readable for `name.len` bytes.
- * - `request_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
- */
-enum omsvc_status omsvc_encode_delete_request(struct omsvc_str name,
-                                              struct omsvc_bytes **request_out);
-
-/**
- * Like `omsvc_encode_set_request`, for a service's save in the run it was handed
- * `writer_epoch` for: every peer refuses the entry (OMSVC_STALE_EPOCH, nothing written) unless
- * it is appended in term `writer_epoch`, so a deposed leader never takes the configuration
- * backwards. Check `omsvc_node_epoch_is_current` before submitting.
- *
- * # Safety
- * - `name.ptr` is NULL or readable for `name.len` bytes.
- * - `value` is readable for `value_len` bytes (NULL only with `value_len` 0).
- * - `request_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
- */
-enum omsvc_status omsvc_encode_stamped_set_request(struct omsvc_str name,
-                                                   const uint8_t *value,
-                                                   size_t value_len,
-                                                   uint64_t writer_epoch,
-                                                   struct omsvc_bytes **request_out);
-
-/**
- * Like `omsvc_encode_delete_request`, stamped with the writer's epoch (see
- * `omsvc_encode_stamped_set_request`).
- *
- * # Safety
- * - `name.ptr` is NULL or readable for `name.len` bytes.
- * - `request_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
- */
-enum omsvc_status omsvc_encode_stamped_delete_request(struct omsvc_str name,
-                                                      uint64_t writer_epoch,
-                                                      struct omsvc_bytes **request_out);
-
-/**
- * Builds the request bytes of a user's start (`should_run` true) or stop of `name`: kept in the
- * service's run-control record, apart from its configuration, so no save of the
- * configuration undoes it (read it with `omsvc_node_read_run_control`).
- *
- * # Safety
- * - `name.ptr` is NULL or readable for `name.len` bytes.
- * - `request_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
- */
-enum omsvc_status omsvc_encode_run_control_request(struct omsvc_str name,
-                                                   bool should_run,
-                                                   struct omsvc_bytes **request_out);
-
-/**
- * Reads the user's last start or stop of `name`: `*present_out` says whether one was recorded,
- * and when it was, `*should_run_out` what it says (otherwise it is written false).
- *
- * # Safety
- * - `node` may be any value: handles are checked, never dereferenced.
- * - `name.ptr` is NULL or readable for `name.len` bytes.
- * - `present_out` is NULL or writable for one `bool`, suitably aligned.
- * - `should_run_out` is NULL or writable for one `bool`, suitably aligned.
- */
-enum omsvc_status omsvc_node_read_run_control(const struct omsvc_node *node,
-                                              struct omsvc_str name,
-                                              bool *present_out,
-                                              bool *should_run_out);
-
-/**
- * Applies a committed configuration entry (set, delete or run control) at (`term`, `index`)
- * and counts it as applied. An invalid request, or one stamped with a writer epoch other than
- * `term` (OMSVC_STALE_EPOCH), writes nothing, still counts as applied, and returns its status.
- * A `term` below the last applied entry's is OMSVC_INVALID_ARGUMENT: nothing is written and
- * the entry does not count. `outcome_out` may be NULL.
- *
- * # Safety
- * - `node` may be any value: handles are checked, never dereferenced.
- * - `request` is readable for `request_len` bytes (NULL only with `request_len` 0).
- * - `outcome_out` is NULL or writable for one `omsvc_apply_outcome`, suitably aligned.
- */
-enum omsvc_status omsvc_node_apply_entry(struct omsvc_node *node,
-                                         uint64_t term,
-                                         uint64_t index,
-                                         const uint8_t *request,
-                                         size_t request_len,
-                                         enum omsvc_apply_outcome *outcome_out);
-
-/**
- * Reads `name`'s configuration into the caller's buffer. Always writes `*present_out`
- * and, when present, the value's length to `*len_out`. If the value is longer than `buf_len`,
- * returns OMSVC_BUFFER_TOO_SMALL with only `*present_out` and `*len_out` written (call again
- * with a buffer that large). `buf` may be NULL when `buf_len` is 0.
- *
- * # Safety
- * - `node` may be any value: handles are checked, never dereferenced.
- * - `name.ptr` is NULL or readable for `name.len` bytes.
- * - `buf` is writable for `buf_len` bytes (NULL only with `buf_len` 0).
- * - `present_out` is NULL or writable for one `bool`, suitably aligned.
- * - `len_out` is NULL or writable for one `usize`, suitably aligned.
- */
-enum omsvc_status omsvc_node_read_configuration(const struct omsvc_node *node,
-                                                struct omsvc_str name,
-                                                uint8_t *buf,
-                                                size_t buf_len,
-                                                bool *present_out,
-                                                size_t *len_out);
-
-/**
- * Reads `name`'s configuration as library-owned bytes: `*value_out` is NULL when absent,
- * otherwise free it with `omsvc_bytes_free`.
- *
- * # Safety
- * - `node` may be any value: handles are checked, never dereferenced.
- * - `name.ptr` is NULL or readable for `name.len` bytes.
- * - `value_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
- */
-enum omsvc_status omsvc_node_read_configuration_owned(const struct omsvc_node *node,
-                                                      struct omsvc_str name,
-                                                      struct omsvc_bytes **value_out);
-
-/**
- * The names with a configuration, in byte order. Free with `omsvc_name_list_free`.
- *
- * # Safety
- * - `node` may be any value: handles are checked, never dereferenced.
- * - `names_out` is NULL or writable for one `omsvc_name_list *`, suitably aligned.
- */
-enum omsvc_status omsvc_node_list_configurations(const struct omsvc_node *node,
-                                                 struct omsvc_name_list **names_out);
-
-/**
- * The last applied configuration entry, as (term, index).
- *
- * # Safety
- * - `node` may be any value: handles are checked, never dereferenced.
- * - `term_out` is NULL or writable for one `u64`, suitably aligned.
- * - `index_out` is NULL or writable for one `u64`, suitably aligned.
- */
-enum omsvc_status omsvc_node_last_applied_entry(const struct omsvc_node *node,
-                                                uint64_t *term_out,
-                                                uint64_t *index_out);
-
-/**
- * Writes a consistent copy of the table to `dir` (which must not exist), for a snapshot.
- *
- * # Safety
- * - `node` may be any value: handles are checked, never dereferenced.
- * - `dir.ptr` is NULL or readable for `dir.len` bytes.
- */
-enum omsvc_status omsvc_node_checkpoint(const struct omsvc_node *node, struct omsvc_str dir);
-
-/**
- * Replaces the table with a checkpoint's content (installing a snapshot).
- *
- * # Safety
- * - `node` may be any value: handles are checked, never dereferenced.
- * - `dir.ptr` is NULL or readable for `dir.len` bytes.
- */
-enum omsvc_status omsvc_node_reinitialize(struct omsvc_node *node, struct omsvc_str dir);
-
-/**
- * Releases a core handle: drops its reference only. NULL is allowed (OMSVC_OK); a handle
- * released before, or a handle of another type, gives OMSVC_INVALID_HANDLE. Callable at any
- * time, before or after the raft node stops.
- *
- * # Safety
- * `core` is NULL or a value libomsvc returned (checked: any other value is refused).
- */
-enum omsvc_status omsvc_node_core_release(struct omsvc_node_core *core);
-
-/**
- * `omsvc_node_read_run_control` on a raft node's core.
- *
- * # Safety
- * - `core` may be any value: handles are checked, never dereferenced.
- * - `name.ptr` is NULL or readable for `name.len` bytes.
- * - `present_out` is NULL or writable for one `bool`, suitably aligned.
- * - `should_run_out` is NULL or writable for one `bool`, suitably aligned.
- */
-enum omsvc_status omsvc_node_core_read_run_control(const struct omsvc_node_core *core,
-                                                   struct omsvc_str name,
-                                                   bool *present_out,
-                                                   bool *should_run_out);
-
-/**
- * `omsvc_node_read_configuration` on a raft node's core.
- *
- * # Safety
- * - `core` may be any value: handles are checked, never dereferenced.
- * - `name.ptr` is NULL or readable for `name.len` bytes.
- * - `buf` is writable for `buf_len` bytes (NULL only with `buf_len` 0).
- * - `present_out` is NULL or writable for one `bool`, suitably aligned.
- * - `len_out` is NULL or writable for one `usize`, suitably aligned.
- */
-enum omsvc_status omsvc_node_core_read_configuration(const struct omsvc_node_core *core,
-                                                     struct omsvc_str name,
-                                                     uint8_t *buf,
-                                                     size_t buf_len,
-                                                     bool *present_out,
-                                                     size_t *len_out);
-
-/**
- * `omsvc_node_read_configuration_owned` on a raft node's core.
- *
- * # Safety
- * - `core` may be any value: handles are checked, never dereferenced.
- * - `name.ptr` is NULL or readable for `name.len` bytes.
- * - `value_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
- */
-enum omsvc_status omsvc_node_core_read_configuration_owned(const struct omsvc_node_core *core,
-                                                           struct omsvc_str name,
-                                                           struct omsvc_bytes **value_out);
-
-/**
- * `omsvc_node_list_configurations` on a raft node's core.
- *
- * # Safety
- * - `core` may be any value: handles are checked, never dereferenced.
- * - `names_out` is NULL or writable for one `omsvc_name_list *`, suitably aligned.
- */
-enum omsvc_status omsvc_node_core_list_configurations(const struct omsvc_node_core *core,
-                                                      struct omsvc_name_list **names_out);
-
-/**
- * `omsvc_node_last_applied_entry` on a raft node's core.
- *
- * # Safety
- * - `core` may be any value: handles are checked, never dereferenced.
- * - `term_out` is NULL or writable for one `u64`, suitably aligned.
- * - `index_out` is NULL or writable for one `u64`, suitably aligned.
- */
-enum omsvc_status omsvc_node_core_last_applied_entry(const struct omsvc_node_core *core,
-                                                     uint64_t *term_out,
-                                                     uint64_t *index_out);
-
-/**
- * `omsvc_node_service_status` on a raft node's core.
- *
- * # Safety
- * - `core` may be any value: handles are checked, never dereferenced.
- * - `name.ptr` is NULL or readable for `name.len` bytes.
- * - `status_out` is NULL or writable for one `omsvc_service_status`, suitably aligned.
- */
-enum omsvc_status omsvc_node_core_service_status(const struct omsvc_node_core *core,
-                                                 struct omsvc_str name,
-                                                 struct omsvc_service_status *status_out);
-
-/**
- * `omsvc_node_status_json` on a raft node's core.
- *
- * # Safety
- * - `core` may be any value: handles are checked, never dereferenced.
- * - `json_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
- */
-enum omsvc_status omsvc_node_core_status_json(const struct omsvc_node_core *core,
-                                              struct omsvc_bytes **json_out);
-
-/**
- * `omsvc_node_wait_settled` on a raft node's core.
- *
- * # Safety
- * - `core` may be any value: handles are checked, never dereferenced.
- * - `settled_out` is NULL or writable for one `bool`, suitably aligned.
- */
-enum omsvc_status omsvc_node_core_wait_settled(const struct omsvc_node_core *core,
-                                               uint64_t timeout_ms,
-                                               bool *settled_out);
-
-/**
- * `omsvc_node_epoch_is_current` on a raft node's core.
- *
- * # Safety
- * - `core` may be any value: handles are checked, never dereferenced.
- * - `current_out` is NULL or writable for one `bool`, suitably aligned.
- */
-enum omsvc_status omsvc_node_core_epoch_is_current(const struct omsvc_node_core *core,
-                                                   uint64_t epoch,
-                                                   bool *current_out);
-
-/**
- * `omsvc_node_register_service` on a raft node's core.
- *
- * # Safety
- * - `core` may be any value: handles are checked, never dereferenced.
- * - `name.ptr` is NULL or readable for `name.len` bytes.
- * - `callbacks` is NULL or readable for one `omsvc_service_callbacks`, whose functions behave as it documents.
- * - `userdata` is not dereferenced by libomsvc; it must allow what the callbacks do with it.
- * - `options` is NULL or readable for one `omsvc_service_options`.
- */
-enum omsvc_status omsvc_node_core_register_service(const struct omsvc_node_core *core,
-                                                   struct omsvc_str name,
-                                                   const struct omsvc_service_callbacks *callbacks,
-                                                   void *userdata,
-                                                   const struct omsvc_service_options *options);
+const char *omsvc_version(void);
 
 /**
  * Sets the function that receives the library's log events at `max_level` (an
@@ -1081,6 +751,229 @@ enum omsvc_status omsvc_node_epoch_is_current(const struct omsvc_node *node,
                                               bool *current_out);
 
 /**
+ * Fills `*options` with the defaults (see the fields). NULL is ignored.
+ *
+ * # Safety
+ * `options` is NULL or points to writable memory for one `omsvc_service_options`.
+ */
+void omsvc_service_options_init(struct omsvc_service_options *options);
+
+/**
+ * Registers a C service named `name` (1 to 255 bytes of UTF-8). `options` may be NULL for
+ * the defaults. The service starts once this node may run it. With `callbacks` not NULL,
+ * `userdata` is released exactly once whatever this returns (see `omsvc_service_callbacks`).
+ *
+ * # Safety
+ * - `node` may be any value: handles are checked, never dereferenced.
+ * - `name.ptr` is NULL or readable for `name.len` bytes.
+ * - `callbacks` is NULL or readable for one `omsvc_service_callbacks`, whose functions behave as it documents.
+ * - `userdata` is not dereferenced by libomsvc; it must allow what the callbacks do with it.
+ * - `options` is NULL or readable for one `omsvc_service_options`.
+ */
+enum omsvc_status omsvc_node_register_service(struct omsvc_node *node,
+                                              struct omsvc_str name,
+                                              const struct omsvc_service_callbacks *callbacks,
+                                              void *userdata,
+                                              const struct omsvc_service_options *options);
+
+/**
+ * Builds the request bytes (a ServiceConfigurationCommand) that set `name`'s configuration,
+ * for the host to replicate as a log entry. `value` may be NULL when `value_len` is 0.
+ *
+ * # Safety
+ * - `name.ptr` is NULL or readable for `name.len` bytes.
+ * - `value` is readable for `value_len` bytes (NULL only with `value_len` 0).
+ * - `request_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
+ */
+enum omsvc_status omsvc_encode_set_request(struct omsvc_str name,
+                                           const uint8_t *value,
+                                           size_t value_len,
+                                           struct omsvc_bytes **request_out);
+
+/**
+ * Builds the request bytes that delete `name`'s configuration.
+ *
+ * # Safety
+ * - `name.ptr` is NULL or readable for `name.len` bytes.
+ * - `request_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
+ */
+enum omsvc_status omsvc_encode_delete_request(struct omsvc_str name,
+                                              struct omsvc_bytes **request_out);
+
+/**
+ * Like `omsvc_encode_set_request`, for a service's save in the run it was handed
+ * `writer_epoch` for: every peer refuses the entry (OMSVC_STALE_EPOCH, nothing written) unless
+ * it is appended in term `writer_epoch`, so a deposed leader never takes the configuration
+ * backwards. Check `omsvc_node_epoch_is_current` before submitting.
+ *
+ * # Safety
+ * - `name.ptr` is NULL or readable for `name.len` bytes.
+ * - `value` is readable for `value_len` bytes (NULL only with `value_len` 0).
+ * - `request_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
+ */
+enum omsvc_status omsvc_encode_stamped_set_request(struct omsvc_str name,
+                                                   const uint8_t *value,
+                                                   size_t value_len,
+                                                   uint64_t writer_epoch,
+                                                   struct omsvc_bytes **request_out);
+
+/**
+ * Like `omsvc_encode_delete_request`, stamped with the writer's epoch (see
+ * `omsvc_encode_stamped_set_request`).
+ *
+ * # Safety
+ * - `name.ptr` is NULL or readable for `name.len` bytes.
+ * - `request_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
+ */
+enum omsvc_status omsvc_encode_stamped_delete_request(struct omsvc_str name,
+                                                      uint64_t writer_epoch,
+                                                      struct omsvc_bytes **request_out);
+
+/**
+ * Builds the request bytes of a user's start (`should_run` true) or stop of `name`: kept in the
+ * service's run-control record, apart from its configuration, so no save of the
+ * configuration undoes it (read it with `omsvc_node_read_run_control`).
+ *
+ * # Safety
+ * - `name.ptr` is NULL or readable for `name.len` bytes.
+ * - `request_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
+ */
+enum omsvc_status omsvc_encode_run_control_request(struct omsvc_str name,
+                                                   bool should_run,
+                                                   struct omsvc_bytes **request_out);
+
+/**
+ * Reads the user's last start or stop of `name`: `*present_out` says whether one was recorded,
+ * and when it was, `*should_run_out` what it says (otherwise it is written false).
+ *
+ * # Safety
+ * - `node` may be any value: handles are checked, never dereferenced.
+ * - `name.ptr` is NULL or readable for `name.len` bytes.
+ * - `present_out` is NULL or writable for one `bool`, suitably aligned.
+ * - `should_run_out` is NULL or writable for one `bool`, suitably aligned.
+ */
+enum omsvc_status omsvc_node_read_run_control(const struct omsvc_node *node,
+                                              struct omsvc_str name,
+                                              bool *present_out,
+                                              bool *should_run_out);
+
+/**
+ * Applies a committed configuration entry (set, delete or run control) at (`term`, `index`)
+ * and counts it as applied. An invalid request, or one stamped with a writer epoch other than
+ * `term` (OMSVC_STALE_EPOCH), writes nothing, still counts as applied, and returns its status.
+ * A `term` below the last applied entry's is OMSVC_INVALID_ARGUMENT: nothing is written and
+ * the entry does not count. `outcome_out` may be NULL.
+ *
+ * # Safety
+ * - `node` may be any value: handles are checked, never dereferenced.
+ * - `request` is readable for `request_len` bytes (NULL only with `request_len` 0).
+ * - `outcome_out` is NULL or writable for one `omsvc_apply_outcome`, suitably aligned.
+ */
+enum omsvc_status omsvc_node_apply_entry(struct omsvc_node *node,
+                                         uint64_t term,
+                                         uint64_t index,
+                                         const uint8_t *request,
+                                         size_t request_len,
+                                         enum omsvc_apply_outcome *outcome_out);
+
+/**
+ * Reads `name`'s configuration into the caller's buffer. Always writes `*present_out`
+ * and, when present, the value's length to `*len_out`. If the value is longer than `buf_len`,
+ * returns OMSVC_BUFFER_TOO_SMALL with only `*present_out` and `*len_out` written (call again
+ * with a buffer that large). `buf` may be NULL when `buf_len` is 0.
+ *
+ * # Safety
+ * - `node` may be any value: handles are checked, never dereferenced.
+ * - `name.ptr` is NULL or readable for `name.len` bytes.
+ * - `buf` is writable for `buf_len` bytes (NULL only with `buf_len` 0).
+ * - `present_out` is NULL or writable for one `bool`, suitably aligned.
+ * - `len_out` is NULL or writable for one `usize`, suitably aligned.
+ */
+enum omsvc_status omsvc_node_read_configuration(const struct omsvc_node *node,
+                                                struct omsvc_str name,
+                                                uint8_t *buf,
+                                                size_t buf_len,
+                                                bool *present_out,
+                                                size_t *len_out);
+
+/**
+ * Reads `name`'s configuration as library-owned bytes: `*value_out` is NULL when absent,
+ * otherwise free it with `omsvc_bytes_free`.
+ *
+ * # Safety
+ * - `node` may be any value: handles are checked, never dereferenced.
+ * - `name.ptr` is NULL or readable for `name.len` bytes.
+ * - `value_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
+ */
+enum omsvc_status omsvc_node_read_configuration_owned(const struct omsvc_node *node,
+                                                      struct omsvc_str name,
+                                                      struct omsvc_bytes **value_out);
+
+/**
+ * The names with a configuration, in byte order. Free with `omsvc_name_list_free`.
+ *
+ * # Safety
+ * - `node` may be any value: handles are checked, never dereferenced.
+ * - `names_out` is NULL or writable for one `omsvc_name_list *`, suitably aligned.
+ */
+enum omsvc_status omsvc_node_list_configurations(const struct omsvc_node *node,
+                                                 struct omsvc_name_list **names_out);
+
+/**
+ * The last applied configuration entry, as (term, index).
+ *
+ * # Safety
+ * - `node` may be any value: handles are checked, never dereferenced.
+ * - `term_out` is NULL or writable for one `u64`, suitably aligned.
+ * - `index_out` is NULL or writable for one `u64`, suitably aligned.
+ */
+enum omsvc_status omsvc_node_last_applied_entry(const struct omsvc_node *node,
+                                                uint64_t *term_out,
+                                                uint64_t *index_out);
+
+/**
+ * Writes a consistent copy of the table to `dir` (which must not exist), for a snapshot.
+ *
+ * # Safety
+ * - `node` may be any value: handles are checked, never dereferenced.
+ * - `dir.ptr` is NULL or readable for `dir.len` bytes.
+ */
+enum omsvc_status omsvc_node_checkpoint(const struct omsvc_node *node, struct omsvc_str dir);
+
+/**
+ * Replaces the table with a checkpoint's content (installing a snapshot).
+ *
+ * # Safety
+ * - `node` may be any value: handles are checked, never dereferenced.
+ * - `dir.ptr` is NULL or readable for `dir.len` bytes.
+ */
+enum omsvc_status omsvc_node_reinitialize(struct omsvc_node *node, struct omsvc_str dir);
+
+/**
+ * One service's status. Unknown names give OMSVC_UNKNOWN_SERVICE.
+ *
+ * # Safety
+ * - `node` may be any value: handles are checked, never dereferenced.
+ * - `name.ptr` is NULL or readable for `name.len` bytes.
+ * - `status_out` is NULL or writable for one `omsvc_service_status`, suitably aligned.
+ */
+enum omsvc_status omsvc_node_service_status(const struct omsvc_node *node,
+                                            struct omsvc_str name,
+                                            struct omsvc_service_status *status_out);
+
+/**
+ * The node's whole status as UTF-8 JSON, NUL-terminated (print it with `%s`): term,
+ * leader, role, barrier, applied index, peers, ignored events, why services wait, and each
+ * service's status with its last error. Free with `omsvc_bytes_free`.
+ *
+ * # Safety
+ * - `node` may be any value: handles are checked, never dereferenced.
+ * - `json_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
+ */
+enum omsvc_status omsvc_node_status_json(const struct omsvc_node *node,
+                                         struct omsvc_bytes **json_out);
+
+/**
  * Fills `*options` with the defaults: `struct_size` set, `id` 0 and `listen` unset (both
  * required: set them), `data_dir` NULL (a temporary directory), `cluster` NULL ("omsvc"),
  * and the default timeouts (50 ms heartbeat, elections between 250 and 500 ms). NULL is
@@ -1215,84 +1108,191 @@ enum omsvc_status omsvc_raft_node_leader(const struct omsvc_raft_node *node,
                                          bool *known_out);
 
 /**
- * Fills `*options` with the defaults (see the fields). NULL is ignored.
+ * Releases a core handle: drops its reference only. NULL is allowed (OMSVC_OK); a handle
+ * released before, or a handle of another type, gives OMSVC_INVALID_HANDLE. Callable at any
+ * time, before or after the raft node stops.
  *
  * # Safety
- * `options` is NULL or points to writable memory for one `omsvc_service_options`.
+ * `core` is NULL or a value libomsvc returned (checked: any other value is refused).
  */
-void omsvc_service_options_init(struct omsvc_service_options *options);
+enum omsvc_status omsvc_node_core_release(struct omsvc_node_core *core);
 
 /**
- * Registers a C service named `name` (1 to 255 bytes of UTF-8). `options` may be NULL for
- * the defaults. The service starts once this node may run it. With `callbacks` not NULL,
- * `userdata` is released exactly once whatever this returns (see `omsvc_service_callbacks`).
+ * `omsvc_node_read_run_control` on a raft node's core.
  *
  * # Safety
- * - `node` may be any value: handles are checked, never dereferenced.
+ * - `core` may be any value: handles are checked, never dereferenced.
+ * - `name.ptr` is NULL or readable for `name.len` bytes.
+ * - `present_out` is NULL or writable for one `bool`, suitably aligned.
+ * - `should_run_out` is NULL or writable for one `bool`, suitably aligned.
+ */
+enum omsvc_status omsvc_node_core_read_run_control(const struct omsvc_node_core *core,
+                                                   struct omsvc_str name,
+                                                   bool *present_out,
+                                                   bool *should_run_out);
+
+/**
+ * `omsvc_node_read_configuration` on a raft node's core.
+ *
+ * # Safety
+ * - `core` may be any value: handles are checked, never dereferenced.
+ * - `name.ptr` is NULL or readable for `name.len` bytes.
+ * - `buf` is writable for `buf_len` bytes (NULL only with `buf_len` 0).
+ * - `present_out` is NULL or writable for one `bool`, suitably aligned.
+ * - `len_out` is NULL or writable for one `usize`, suitably aligned.
+ */
+enum omsvc_status omsvc_node_core_read_configuration(const struct omsvc_node_core *core,
+                                                     struct omsvc_str name,
+                                                     uint8_t *buf,
+                                                     size_t buf_len,
+                                                     bool *present_out,
+                                                     size_t *len_out);
+
+/**
+ * `omsvc_node_read_configuration_owned` on a raft node's core.
+ *
+ * # Safety
+ * - `core` may be any value: handles are checked, never dereferenced.
+ * - `name.ptr` is NULL or readable for `name.len` bytes.
+ * - `value_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
+ */
+enum omsvc_status omsvc_node_core_read_configuration_owned(const struct omsvc_node_core *core,
+                                                           struct omsvc_str name,
+                                                           struct omsvc_bytes **value_out);
+
+/**
+ * `omsvc_node_list_configurations` on a raft node's core.
+ *
+ * # Safety
+ * - `core` may be any value: handles are checked, never dereferenced.
+ * - `names_out` is NULL or writable for one `omsvc_name_list *`, suitably aligned.
+ */
+enum omsvc_status omsvc_node_core_list_configurations(const struct omsvc_node_core *core,
+                                                      struct omsvc_name_list **names_out);
+
+/**
+ * `omsvc_node_last_applied_entry` on a raft node's core.
+ *
+ * # Safety
+ * - `core` may be any value: handles are checked, never dereferenced.
+ * - `term_out` is NULL or writable for one `u64`, suitably aligned.
+ * - `index_out` is NULL or writable for one `u64`, suitably aligned.
+ */
+enum omsvc_status omsvc_node_core_last_applied_entry(const struct omsvc_node_core *core,
+                                                     uint64_t *term_out,
+                                                     uint64_t *index_out);
+
+/**
+ * `omsvc_node_service_status` on a raft node's core.
+ *
+ * # Safety
+ * - `core` may be any value: handles are checked, never dereferenced.
+ * - `name.ptr` is NULL or readable for `name.len` bytes.
+ * - `status_out` is NULL or writable for one `omsvc_service_status`, suitably aligned.
+ */
+enum omsvc_status omsvc_node_core_service_status(const struct omsvc_node_core *core,
+                                                 struct omsvc_str name,
+                                                 struct omsvc_service_status *status_out);
+
+/**
+ * `omsvc_node_status_json` on a raft node's core.
+ *
+ * # Safety
+ * - `core` may be any value: handles are checked, never dereferenced.
+ * - `json_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
+ */
+enum omsvc_status omsvc_node_core_status_json(const struct omsvc_node_core *core,
+                                              struct omsvc_bytes **json_out);
+
+/**
+ * `omsvc_node_wait_settled` on a raft node's core.
+ *
+ * # Safety
+ * - `core` may be any value: handles are checked, never dereferenced.
+ * - `settled_out` is NULL or writable for one `bool`, suitably aligned.
+ */
+enum omsvc_status omsvc_node_core_wait_settled(const struct omsvc_node_core *core,
+                                               uint64_t timeout_ms,
+                                               bool *settled_out);
+
+/**
+ * `omsvc_node_epoch_is_current` on a raft node's core.
+ *
+ * # Safety
+ * - `core` may be any value: handles are checked, never dereferenced.
+ * - `current_out` is NULL or writable for one `bool`, suitably aligned.
+ */
+enum omsvc_status omsvc_node_core_epoch_is_current(const struct omsvc_node_core *core,
+                                                   uint64_t epoch,
+                                                   bool *current_out);
+
+/**
+ * `omsvc_node_register_service` on a raft node's core.
+ *
+ * # Safety
+ * - `core` may be any value: handles are checked, never dereferenced.
  * - `name.ptr` is NULL or readable for `name.len` bytes.
  * - `callbacks` is NULL or readable for one `omsvc_service_callbacks`, whose functions behave as it documents.
  * - `userdata` is not dereferenced by libomsvc; it must allow what the callbacks do with it.
  * - `options` is NULL or readable for one `omsvc_service_options`.
  */
-enum omsvc_status omsvc_node_register_service(struct omsvc_node *node,
-                                              struct omsvc_str name,
-                                              const struct omsvc_service_callbacks *callbacks,
-                                              void *userdata,
-                                              const struct omsvc_service_options *options);
+enum omsvc_status omsvc_node_core_register_service(const struct omsvc_node_core *core,
+                                                   struct omsvc_str name,
+                                                   const struct omsvc_service_callbacks *callbacks,
+                                                   void *userdata,
+                                                   const struct omsvc_service_options *options);
 
 /**
- * A static, NUL-terminated description of a status (an `omsvc_status` value; numbers this
- * version does not know give "unknown status"). Never NULL.
- */
-const char *omsvc_status_message(int status);
-
-/**
- * The detailed message of the last failed `omsvc_` call on this thread (empty if none yet),
- * at most 1024 bytes (names and values it quotes are cut to 64 characters). Valid until the
- * next failing call on this thread; never NULL.
- */
-const char *omsvc_last_error(void);
-
-/**
- * The library's version, e.g. "0.1.0". Static; never NULL.
- */
-const char *omsvc_version(void);
-
-/**
- * One service's status. Unknown names give OMSVC_UNKNOWN_SERVICE.
+ * The bytes' start, followed by a NUL byte after `omsvc_bytes_len` bytes (NULL if `bytes`
+ * is NULL).
  *
  * # Safety
- * - `node` may be any value: handles are checked, never dereferenced.
- * - `name.ptr` is NULL or readable for `name.len` bytes.
- * - `status_out` is NULL or writable for one `omsvc_service_status`, suitably aligned.
+ * - `bytes` is NULL or an `omsvc_bytes` libomsvc returned and not yet freed (not checked).
  */
-enum omsvc_status omsvc_node_service_status(const struct omsvc_node *node,
-                                            struct omsvc_str name,
-                                            struct omsvc_service_status *status_out);
+const uint8_t *omsvc_bytes_data(const struct omsvc_bytes *bytes);
 
 /**
- * The node's whole status as UTF-8 JSON, NUL-terminated (print it with `%s`): term,
- * leader, role, barrier, applied index, peers, ignored events, why services wait, and each
- * service's status with its last error. Free with `omsvc_bytes_free`.
+ * The number of bytes (0 if `bytes` is NULL).
  *
  * # Safety
- * - `node` may be any value: handles are checked, never dereferenced.
- * - `json_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
+ * - `bytes` is NULL or an `omsvc_bytes` libomsvc returned and not yet freed (not checked).
  */
-enum omsvc_status omsvc_node_status_json(const struct omsvc_node *node,
-                                         struct omsvc_bytes **json_out);
+size_t omsvc_bytes_len(const struct omsvc_bytes *bytes);
 
 /**
- * Checks that the linked libomsvc serves a caller compiled against version
- * `major`.`minor`; call it as `omsvc_check_version(OMSVC_VERSION_MAJOR,
- * OMSVC_VERSION_MINOR)` before anything else. Compatible, as Cargo's semantic versioning
- * reads versions: the same major version and the library's minor version at least `minor`;
- * while the major version is 0, every minor version may break the API, so the minor versions
- * must be equal.
+ * Frees bytes from libomsvc. NULL is allowed; free each value once.
  *
- * Errors: `OMSVC_INCOMPATIBLE_VERSION`, with both versions in `omsvc_last_error`.
+ * # Safety
+ * - `bytes` is NULL or an `omsvc_bytes` libomsvc returned and not yet freed (not checked).
  */
-enum omsvc_status omsvc_check_version(unsigned int major, unsigned int minor);
+void omsvc_bytes_free(struct omsvc_bytes *bytes);
+
+/**
+ * The number of names (0 if `list` is NULL).
+ *
+ * # Safety
+ * - `list` is NULL or an `omsvc_name_list` libomsvc returned and not yet freed (not checked).
+ */
+size_t omsvc_name_list_len(const struct omsvc_name_list *list);
+
+/**
+ * Name `index` as a NUL-terminated UTF-8 string owned by the list, with its length (without
+ * the NUL) in `*len_out` if that is not NULL. NULL when `list` is NULL or `index` is out of
+ * range.
+ *
+ * # Safety
+ * - `list` is NULL or an `omsvc_name_list` libomsvc returned and not yet freed (not checked).
+ * - `len_out` is NULL or writable for one `usize`, suitably aligned.
+ */
+const char *omsvc_name_list_get(const struct omsvc_name_list *list, size_t index, size_t *len_out);
+
+/**
+ * Frees a name list. NULL is allowed; free each list once.
+ *
+ * # Safety
+ * - `list` is NULL or an `omsvc_name_list` libomsvc returned and not yet freed (not checked).
+ */
+void omsvc_name_list_free(struct omsvc_name_list *list);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -11,16 +11,27 @@
 #[macro_use]
 mod boundary;
 mod args;
-mod buffers;
-mod config;
-mod core_handle;
-mod log;
-mod node;
-mod raft_node;
-mod service;
-pub(crate) mod status;
-mod status_view;
+// In the order a C user meets them: cbindgen writes the header's functions in this order
+// (blank lines keep rustfmt from sorting them).
 mod version;
+
+pub(crate) mod status;
+
+mod log;
+
+mod node;
+
+mod service;
+
+mod config;
+
+mod status_view;
+
+mod raft_node;
+
+mod core_handle;
+
+mod buffers;
 
 pub use buffers::*;
 pub use config::*;
