@@ -81,10 +81,10 @@ int main(void) {
     double baseline;
     size_t e;
 
-    memset(&options, 0, sizeof options);
+    omsvc_node_options_init(&options);
     options.self_id.ptr = "om1";
     options.self_id.len = 3;
-    options.create_if_missing = true;
+    options.sync_writes = false;
     if (omsvc_node_open(&options, &node) != OMSVC_OK) {
         fprintf(stderr, "open failed: %s\n", omsvc_last_error());
         return 1;

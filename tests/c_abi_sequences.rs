@@ -217,6 +217,7 @@ impl Driver {
                     return Ok(()); // opening costs milliseconds: a few nodes per sequence
                 }
                 let options = omsvc_node_options {
+                    struct_size: std::mem::size_of::<omsvc_node_options>(),
                     self_id: text(SELF),
                     db_dir: omsvc_str {
                         ptr: std::ptr::null(),
@@ -426,6 +427,7 @@ impl Driver {
                     start: Some(on_start),
                     stop: Some(on_stop),
                     should_run: None,
+                    release: None,
                 };
                 let name = SERVICES[service];
                 // SAFETY: the handle may be freed or forged (the ABI checks it); the name is
@@ -433,8 +435,7 @@ impl Driver {
                 let status = unsafe {
                     omsvc_node_register_service(
                         self.issued[slot].handle,
-                        name.as_ptr().cast(),
-                        name.len(),
+                        text(name),
                         &callbacks,
                         userdata as *mut c_void,
                         std::ptr::null(),
@@ -464,14 +465,8 @@ impl Driver {
                     let mut view = omsvc_service_status::default();
                     // SAFETY: `handle` is live (it just settled); the name is static and `view` a
                     // live local.
-                    let status = unsafe {
-                        omsvc_node_service_status(
-                            handle,
-                            name.as_ptr().cast(),
-                            name.len(),
-                            &mut view,
-                        )
-                    };
+                    let status =
+                        unsafe { omsvc_node_service_status(handle, text(name), &mut view) };
                     self.calls += 1;
                     prop_assert_eq!(status, omsvc_status::OMSVC_OK);
                     // SAFETY: `seen` points to a `Seen` that `self.seen` keeps alive.

@@ -79,15 +79,13 @@ int main(void) {
     memset(&callbacks, 0, sizeof callbacks);
     callbacks.start = start_scanner;
     callbacks.stop = stop_scanner;
-    memset(&options, 0, sizeof options);
-    options.sync_writes = true;
-    options.create_if_missing = true;
+    omsvc_node_options_init(&options); /* the defaults: fsync on, create if missing */
 
     printf("libomsvc %s: 3 peers in one process\n", omsvc_version());
     for (i = 0; i < PEERS; i++) {
         options.self_id = str(ids[i]); /* db_dir left NULL: a temporary database per node */
         if (!check(omsvc_node_open(&options, &nodes[i]), "omsvc_node_open")) return 1;
-        if (!check(omsvc_node_register_service(nodes[i], "Scanner", 7, &callbacks, (void *)ids[i],
+        if (!check(omsvc_node_register_service(nodes[i], OMSVC_STR("Scanner"), &callbacks, (void *)ids[i],
                                                NULL),
                    "register"))
             return 1;
@@ -98,7 +96,7 @@ int main(void) {
 
     for (i = 0; i < PEERS; i++) {
         omsvc_service_status status;
-        check(omsvc_node_service_status(nodes[i], "Scanner", 7, &status), "service_status");
+        check(omsvc_node_service_status(nodes[i], OMSVC_STR("Scanner"), &status), "service_status");
         printf("%s: %s (started %llu times)\n", ids[i], status.running ? "RUNNING" : "PAUSING",
                (unsigned long long)status.start_count);
         running += status.running;

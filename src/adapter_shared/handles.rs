@@ -24,13 +24,6 @@ pub enum HandleError {
         /// The type the function expected.
         expected: &'static str,
     },
-    /// A sharing handle used for something only the owner may do.
-    NotOwner {
-        /// The handle as passed.
-        handle: usize,
-        /// The type of object it refers to.
-        kind: &'static str,
-    },
 }
 
 impl std::error::Error for HandleError {}
@@ -47,10 +40,6 @@ impl std::fmt::Display for HandleError {
                 f,
                 "handle {handle:#x} is not an {expected} handle (a handle of another type was \
                  passed, or a forged value)"
-            ),
-            HandleError::NotOwner { handle, kind } => write!(
-                f,
-                "{kind} handle {handle:#x} shares an object owned elsewhere and may not do this"
             ),
         }
     }
@@ -207,37 +196,11 @@ impl<T> HandleTable<T> {
         })
     }
 
-    /// Like [`HandleTable::lease`], for what only an owning handle may do.
-    pub fn lease_owner(&self, handle: usize) -> Result<Lease<'_, T>, HandleError> {
-        let value = self.with_entry(handle, |entry| match entry.ownership {
-            Ownership::Owner => Ok(Arc::clone(&entry.value)),
-            Ownership::Sharer => Err(HandleError::NotOwner {
-                handle,
-                kind: self.kind,
-            }),
-        })??;
-        Ok(Lease {
-            value: Some(value),
-            table: self,
-        })
-    }
-
     /// Runs `f` on the live value behind `handle` under the table's read lock, without taking
     /// a reference: for calls that never block (event forwarding). A concurrent free waits for
     /// `f` to return.
     pub fn with<R>(&self, handle: usize, f: impl FnOnce(&T) -> R) -> Result<R, HandleError> {
         self.with_entry(handle, |entry| f(&entry.value))
-    }
-
-    /// Like [`HandleTable::with`], for what only an owning handle may do.
-    pub fn with_owner<R>(&self, handle: usize, f: impl FnOnce(&T) -> R) -> Result<R, HandleError> {
-        self.with_entry(handle, |entry| match entry.ownership {
-            Ownership::Owner => Ok(f(&entry.value)),
-            Ownership::Sharer => Err(HandleError::NotOwner {
-                handle,
-                kind: self.kind,
-            }),
-        })?
     }
 
     fn with_entry<R>(
@@ -382,14 +345,8 @@ mod tests {
         let table = HandleTable::of_type(1, "thing");
         let owned = table.insert(1);
         let shared = table.insert_shared(Arc::new(2));
-        assert_eq!(table.with_owner(owned, |v| *v).unwrap(), 1);
-        assert_eq!(
-            table.with_owner(shared, |v| *v).unwrap_err(),
-            HandleError::NotOwner {
-                handle: shared,
-                kind: "thing"
-            }
-        );
+        assert_eq!(table.with(owned, |v| *v).unwrap(), 1);
+        assert_eq!(table.with(shared, |v| *v).unwrap(), 2);
         assert_eq!(table.release(owned).unwrap().1, Ownership::Owner);
         assert_eq!(table.release(shared).unwrap().1, Ownership::Sharer);
     }

@@ -4,9 +4,12 @@
 use super::boundary::guard_void;
 use std::ffi::c_char;
 
-/// Bytes owned by libomsvc (a configuration value, an encoded request, a JSON text). Free
-/// with `omsvc_bytes_free`.
+/// Bytes owned by libomsvc (a configuration value, an encoded request, a JSON text, an
+/// address). A NUL byte always follows the data (not counted in `omsvc_bytes_len`), so a text
+/// result can be printed with `%s`; binary data may hold NULs of its own, so use the length
+/// for it. Free with `omsvc_bytes_free`.
 pub struct omsvc_bytes {
+    /// The data followed by one NUL byte.
     data: Vec<u8>,
 }
 
@@ -16,7 +19,8 @@ pub struct omsvc_name_list {
     names: Vec<Vec<u8>>,
 }
 
-pub(crate) fn new_bytes(data: Vec<u8>) -> *mut omsvc_bytes {
+pub(crate) fn new_bytes(mut data: Vec<u8>) -> *mut omsvc_bytes {
+    data.push(0);
     Box::into_raw(Box::new(omsvc_bytes { data }))
 }
 
@@ -32,7 +36,11 @@ pub(crate) fn new_name_list(names: Vec<String>) -> *mut omsvc_name_list {
     Box::into_raw(Box::new(omsvc_name_list { names }))
 }
 
-/// The bytes' start (NULL if `bytes` is NULL; not NUL-terminated unless documented).
+/// The bytes' start, followed by a NUL byte after `omsvc_bytes_len` bytes (NULL if `bytes`
+/// is NULL).
+///
+/// # Safety
+/// - `bytes` is NULL or an `omsvc_bytes` libomsvc returned and not yet freed (not checked).
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_bytes_data(bytes: *const omsvc_bytes) -> *const u8 {
     // SAFETY: the C caller passes `bytes` NULL or as libomsvc returned it, not yet freed.
@@ -43,13 +51,19 @@ pub unsafe extern "C" fn omsvc_bytes_data(bytes: *const omsvc_bytes) -> *const u
 }
 
 /// The number of bytes (0 if `bytes` is NULL).
+///
+/// # Safety
+/// - `bytes` is NULL or an `omsvc_bytes` libomsvc returned and not yet freed (not checked).
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_bytes_len(bytes: *const omsvc_bytes) -> usize {
     // SAFETY: the C caller passes `bytes` NULL or as libomsvc returned it, not yet freed.
-    unsafe { bytes.as_ref() }.map_or(0, |bytes| bytes.data.len())
+    unsafe { bytes.as_ref() }.map_or(0, |bytes| bytes.data.len() - 1)
 }
 
 /// Frees bytes from libomsvc. NULL is allowed; free each value once.
+///
+/// # Safety
+/// - `bytes` is NULL or an `omsvc_bytes` libomsvc returned and not yet freed (not checked).
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_bytes_free(bytes: *mut omsvc_bytes) {
     if !bytes.is_null() {
@@ -60,6 +74,9 @@ pub unsafe extern "C" fn omsvc_bytes_free(bytes: *mut omsvc_bytes) {
 }
 
 /// The number of names (0 if `list` is NULL).
+///
+/// # Safety
+/// - `list` is NULL or an `omsvc_name_list` libomsvc returned and not yet freed (not checked).
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_name_list_len(list: *const omsvc_name_list) -> usize {
     // SAFETY: the C caller passes `list` NULL or as libomsvc returned it, not yet freed.
@@ -69,6 +86,10 @@ pub unsafe extern "C" fn omsvc_name_list_len(list: *const omsvc_name_list) -> us
 /// Name `index` as a NUL-terminated UTF-8 string owned by the list, with its length (without
 /// the NUL) in `*len_out` if that is not NULL. NULL when `list` is NULL or `index` is out of
 /// range.
+///
+/// # Safety
+/// - `list` is NULL or an `omsvc_name_list` libomsvc returned and not yet freed (not checked).
+/// - `len_out` is NULL or writable for one `usize`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_name_list_get(
     list: *const omsvc_name_list,
@@ -87,6 +108,9 @@ pub unsafe extern "C" fn omsvc_name_list_get(
 }
 
 /// Frees a name list. NULL is allowed; free each list once.
+///
+/// # Safety
+/// - `list` is NULL or an `omsvc_name_list` libomsvc returned and not yet freed (not checked).
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_name_list_free(list: *mut omsvc_name_list) {
     if !list.is_null() {

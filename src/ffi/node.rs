@@ -1,9 +1,10 @@
 //! Node handles and the Raft events a host forwards, 1:1 (docs/design.md, section 3).
 
 use super::args;
+use super::core_handle::NodeRef;
 use super::service::in_service_callback;
 use super::status::{omsvc_status, FfiError};
-use omsvc_adapter_shared::handles::{HandleError, HandleTable, Lease, Ownership};
+use omsvc_adapter_shared::handles::{HandleTable, Lease};
 use omsvc_core::leadership::EventOutcome;
 use omsvc_core::node::{DbLocation, Node, NodeOptions};
 use omsvc_core::table::TableOptions;
@@ -11,10 +12,10 @@ use std::ffi::c_char;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// One Raft peer: its leadership model, services and configuration table. Opaque; obtained
-/// from `omsvc_node_open` (the handle owns the node) or `omsvc_raft_node_core` (the handle
-/// shares a raft node's core), released with `omsvc_node_free`. Handles are checked: a freed
-/// handle, or a handle of another type, gives `OMSVC_INVALID_HANDLE`.
+/// One Raft peer: its leadership model, services and configuration table. Opaque; from
+/// `omsvc_node_open`, which makes the handle the node's owner: `omsvc_node_free` shuts the
+/// node down. Handles are checked: a freed handle, or a handle of another type (an
+/// `omsvc_node_core`, an `omsvc_raft_node`), gives `OMSVC_INVALID_HANDLE`.
 pub struct omsvc_node {
     _private: [u8; 0],
 }
@@ -30,18 +31,53 @@ pub struct omsvc_str {
     pub len: usize,
 }
 
-/// How `omsvc_node_open` opens a node.
+/// How `omsvc_node_open` opens a node. Initialize it with `omsvc_node_options_init`, then set
+/// the fields: a zeroed struct is refused (OMSVC_INVALID_ARGUMENT), never read as options with
+/// fsync off.
 #[repr(C)]
 pub struct omsvc_node_options {
+    /// `sizeof(omsvc_node_options)`, set by `omsvc_node_options_init`: lets fields be added in
+    /// later versions. 0 (a zeroed struct) or another size gives OMSVC_INVALID_ARGUMENT.
+    pub struct_size: usize,
     /// This peer's id as the Raft group names it. Required, 1 to 255 bytes of UTF-8.
     pub self_id: omsvc_str,
     /// The RocksDB directory. `ptr` NULL: a private temporary directory removed at free
     /// (nothing survives a restart).
     pub db_dir: omsvc_str,
-    /// fsync each applied entry before returning (recommended: true).
+    /// fsync each applied entry before returning. Default: true.
     pub sync_writes: bool,
     /// Create the directory and database when missing (otherwise OMSVC_DATABASE_MISSING).
+    /// Default: true.
     pub create_if_missing: bool,
+}
+
+/// Fills `*options` with the defaults: `struct_size` set, `self_id` unset (NULL, which
+/// `omsvc_node_open` refuses: set it), `db_dir` NULL (a temporary directory), `sync_writes`
+/// and `create_if_missing` true. NULL is ignored.
+///
+/// # Safety
+/// `options` is NULL or points to writable memory for one `omsvc_node_options`.
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_node_options_init(options: *mut omsvc_node_options) {
+    let defaults = TableOptions::default();
+    // SAFETY: the C caller passes `options` NULL or writable.
+    if let Some(options) = unsafe { options.as_mut() } {
+        *options = omsvc_node_options {
+            struct_size: std::mem::size_of::<omsvc_node_options>(),
+            self_id: omsvc_str::NULL,
+            db_dir: omsvc_str::NULL,
+            sync_writes: defaults.sync_writes,
+            create_if_missing: defaults.create_if_missing,
+        };
+    }
+}
+
+impl omsvc_str {
+    /// No string (`ptr` NULL).
+    pub(crate) const NULL: omsvc_str = omsvc_str {
+        ptr: std::ptr::null(),
+        len: 0,
+    };
 }
 
 /// What an event did.
@@ -63,49 +99,27 @@ pub enum omsvc_event_outcome {
 pub(crate) const NODE_HANDLE_TAG: u8 = 0x4e;
 pub(crate) const RAFT_NODE_HANDLE_TAG: u8 = 0x52;
 
+/// Only owning handles: a raft node's core has a table and a type of its own.
 static NODES: HandleTable<Node> = HandleTable::of_type(NODE_HANDLE_TAG, "omsvc_node");
 
-/// Forwards an event (which never blocks) to the node behind `handle`. Only a handle that
-/// owns its node may: a raft node's core gets its events from openraft.
+/// Forwards an event (which never blocks) to the node behind `handle`.
 fn forward(
     handle: *mut omsvc_node,
     event: impl FnOnce(&Node) -> EventOutcome,
 ) -> Result<EventOutcome, FfiError> {
-    NODES
-        .with_owner(handle as usize, event)
-        .map_err(owner_error)
+    Ok(NODES.with(handle as usize, event)?)
 }
 
-fn owner_error(error: HandleError) -> FfiError {
-    match error {
-        HandleError::NotOwner { .. } => FfiError::new(
-            omsvc_status::OMSVC_INVALID_HANDLE,
-            "this omsvc_node handle is a raft node's core (from omsvc_raft_node_core): the raft \
-             node forwards its own Raft events and applies its own entries; use the handle to \
-             register services and read configuration and status only",
-        ),
-        other => other.into(),
-    }
-}
-
-/// The node behind `handle` for the length of one call (`omsvc_node_free` of an owning handle
-/// waits for it).
+/// The node behind `handle` for the length of one call (`omsvc_node_free` waits for it).
 pub(crate) fn node(handle: *const omsvc_node) -> Result<Lease<'static, Node>, FfiError> {
     Ok(NODES.lease(handle as usize)?)
 }
 
-/// Like [`node`], for what changes the node's Raft state (events, applied entries, snapshots):
-/// refused on a raft node's core.
-pub(crate) fn owned_node(handle: *const omsvc_node) -> Result<Lease<'static, Node>, FfiError> {
-    NODES.lease_owner(handle as usize).map_err(owner_error)
-}
-
-/// Issues an `omsvc_node` handle for a node owned elsewhere (a raft node's core).
-pub(crate) fn share_node(node: Arc<Node>) -> *mut omsvc_node {
-    NODES.insert_shared(node) as *mut omsvc_node
-}
-
 /// Opens a node. On success writes the handle to `*node_out`.
+///
+/// # Safety
+/// - `options` is NULL or readable for one `omsvc_node_options`, its strings readable as `omsvc_str` requires.
+/// - `node_out` is NULL or writable for one `omsvc_node *`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_open(
     options: *const omsvc_node_options,
@@ -117,6 +131,12 @@ pub unsafe extern "C" fn omsvc_node_open(
             .ok_or_else(|| FfiError::new(omsvc_status::OMSVC_NULL_ARGUMENT, "options is NULL"))?;
         // SAFETY: the C caller passes `node_out` writable (NULL is refused).
         let node_out = unsafe { args::out(node_out, "node_out")? };
+        args::struct_size(
+            options.struct_size,
+            std::mem::size_of::<omsvc_node_options>(),
+            "options",
+            "omsvc_node_options_init",
+        )?;
         // SAFETY: the C caller passes `options.self_id.ptr` readable for `options.self_id.len`
         // bytes (NULL is refused).
         let self_id =
@@ -141,31 +161,33 @@ pub unsafe extern "C" fn omsvc_node_open(
     })
 }
 
-/// Releases the handle. NULL is allowed (OMSVC_OK); a handle freed before, or a handle of
+/// Shuts the node down and releases the handle. NULL is allowed (OMSVC_OK); a handle freed before, or a handle of
 /// another type, gives OMSVC_INVALID_HANDLE.
 ///
 /// A handle from `omsvc_node_open` owns its node: free shuts it down (stopping its services in
 /// reverse registration order and waiting for them), waits for calls on the node that other
 /// threads are inside (e.g. a checkpoint), and closes the database before it returns, so the
-/// directory can be opened again at once. A handle from `omsvc_raft_node_core` only drops its
-/// reference: the raft node keeps running.
+/// directory can be opened again at once.
 ///
 /// Called from a service callback (of this or any other node), free only requests the
 /// shutdown and returns: waiting there could wait on the calling thread itself, or on a
 /// runner that waits for it (two nodes whose `stop` callbacks free each other). The services
 /// then stop and the database closes on another thread after the callback returns, so an
 /// immediate reopen of the directory may get OMSVC_DATABASE_LOCKED.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_free(node: *mut omsvc_node) -> omsvc_status {
     if node.is_null() {
         return omsvc_status::OMSVC_OK;
     }
     ffi_boundary!({
-        let (node, ownership) = NODES.release(node as usize)?;
-        match ownership {
-            Ownership::Sharer => drop(node),
-            Ownership::Owner if in_service_callback() => close_later(node),
-            Ownership::Owner => close(node),
+        let node = NODES.remove(node as usize)?;
+        if in_service_callback() {
+            close_later(node);
+        } else {
+            close(node);
         }
         Ok(())
     })
@@ -230,6 +252,11 @@ unsafe fn outcome(result: EventOutcome, out: *mut omsvc_event_outcome) -> Result
 
 /// Ratis `notifyLeaderChanged`: `leader` leads in `term` (`leader.ptr` NULL: no leader known).
 /// `outcome_out` may be NULL.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `leader.ptr` is NULL or readable for `leader.len` bytes.
+/// - `outcome_out` is NULL or writable for one `omsvc_event_outcome`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_leader_changed(
     node: *mut omsvc_node,
@@ -252,6 +279,10 @@ pub unsafe extern "C" fn omsvc_node_leader_changed(
 }
 
 /// Ratis `notifyNotLeader`: always demotes. `outcome_out` may be NULL.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `outcome_out` is NULL or writable for one `omsvc_event_outcome`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_not_leader(
     node: *mut omsvc_node,
@@ -267,6 +298,10 @@ pub unsafe extern "C" fn omsvc_node_not_leader(
 
 /// Ratis `notifyLeaderReady`, with the barrier: services wait until every entry up to
 /// `barrier_index` is applied. `outcome_out` may be NULL.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `outcome_out` is NULL or writable for one `omsvc_event_outcome`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_leader_ready(
     node: *mut omsvc_node,
@@ -283,6 +318,10 @@ pub unsafe extern "C" fn omsvc_node_leader_ready(
 
 /// Ratis `notifyTermIndexUpdated`: O(1) and allocation-free when the term is unchanged.
 /// `outcome_out` may be NULL.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `outcome_out` is NULL or writable for one `omsvc_event_outcome`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_term_index_updated(
     node: *mut omsvc_node,
@@ -299,6 +338,11 @@ pub unsafe extern "C" fn omsvc_node_term_index_updated(
 
 /// Ratis `notifyConfigurationChanged`: the peer ids of the configuration at `index`.
 /// `peers` may be NULL only when `peer_count` is 0. `outcome_out` may be NULL.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `peers` points to `peer_count` initialized, aligned `omsvc_str` values (NULL only with `peer_count` 0), each string readable as `omsvc_str` requires.
+/// - `outcome_out` is NULL or writable for one `omsvc_event_outcome`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_configuration_changed(
     node: *mut omsvc_node,
@@ -326,6 +370,10 @@ pub unsafe extern "C" fn omsvc_node_configuration_changed(
 
 /// The host applied every entry up to `index` (`term`: that entry's term). `outcome_out` may
 /// be NULL.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `outcome_out` is NULL or writable for one `omsvc_event_outcome`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_applied(
     node: *mut omsvc_node,
@@ -347,6 +395,10 @@ pub unsafe extern "C" fn omsvc_node_applied(
 /// lease learns at its first check that its epoch ended, and its services stop. Hosts that
 /// never call it are not bounded by time. `valid_for_ms` is at most 3,600,000 (one hour);
 /// longer gives OMSVC_INVALID_ARGUMENT. `outcome_out` may be NULL.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `outcome_out` is NULL or writable for one `omsvc_event_outcome`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_lease_renewed(
     node: *mut omsvc_node,
@@ -375,12 +427,14 @@ pub unsafe extern "C" fn omsvc_node_lease_renewed(
 
 /// Stops every running service (reverse registration order) and waits, unless called from a
 /// service callback of any node (then it only requests it). Later events give
-/// OMSVC_SHUT_DOWN. The handle stays valid for reads until `omsvc_node_free`. Not on a raft
-/// node's core (OMSVC_INVALID_HANDLE): stop the raft node instead.
+/// OMSVC_SHUT_DOWN. The handle stays valid for reads until `omsvc_node_free`.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_shutdown(node: *mut omsvc_node) -> omsvc_status {
     ffi_boundary!({
-        let node = owned_node(node)?;
+        let node = self::node(node)?;
         if in_service_callback() {
             node.request_shutdown();
         } else {
@@ -392,14 +446,28 @@ pub unsafe extern "C" fn omsvc_node_shutdown(node: *mut omsvc_node) -> omsvc_sta
 
 /// Waits up to `timeout_ms` until the runner has acted on every event so far. Writes whether
 /// it did to `*settled_out`.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `settled_out` is NULL or writable for one `bool`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_wait_settled(
     node: *const omsvc_node,
     timeout_ms: u64,
     settled_out: *mut bool,
 ) -> omsvc_status {
+    // SAFETY: the C caller's promises for the arguments are `wait_settled`'s.
+    unsafe { wait_settled(NodeRef::Owner(node), timeout_ms, settled_out) }
+}
+
+/// The body of `omsvc_node_wait_settled` and `omsvc_node_core_wait_settled`.
+pub(crate) unsafe fn wait_settled(
+    node: NodeRef,
+    timeout_ms: u64,
+    settled_out: *mut bool,
+) -> omsvc_status {
     ffi_boundary!({
-        let node = self::node(node)?;
+        let node = node.lease()?;
         // SAFETY: the C caller passes `settled_out` writable (NULL is refused).
         let settled_out = unsafe { args::out(settled_out, "settled_out")? };
         *settled_out = node.wait_settled(Duration::from_millis(timeout_ms));
@@ -408,14 +476,28 @@ pub unsafe extern "C" fn omsvc_node_wait_settled(
 }
 
 /// Whether this node is still leader-ready in `epoch`: the fencing check.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `current_out` is NULL or writable for one `bool`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_epoch_is_current(
     node: *const omsvc_node,
     epoch: u64,
     current_out: *mut bool,
 ) -> omsvc_status {
+    // SAFETY: the C caller's promises for the arguments are `epoch_is_current`'s.
+    unsafe { epoch_is_current(NodeRef::Owner(node), epoch, current_out) }
+}
+
+/// The body of `omsvc_node_epoch_is_current` and `omsvc_node_core_epoch_is_current`.
+pub(crate) unsafe fn epoch_is_current(
+    node: NodeRef,
+    epoch: u64,
+    current_out: *mut bool,
+) -> omsvc_status {
     ffi_boundary!({
-        let node = self::node(node)?;
+        let node = node.lease()?;
         // SAFETY: the C caller passes `current_out` writable (NULL is refused).
         let current_out = unsafe { args::out(current_out, "current_out")? };
         *current_out = node.is_epoch_current(epoch);

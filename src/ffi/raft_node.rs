@@ -3,12 +3,12 @@
 
 use super::args;
 use super::buffers::{new_bytes, omsvc_bytes};
-use super::node::{omsvc_node, omsvc_str, share_node, RAFT_NODE_HANDLE_TAG};
+use super::core_handle::{issue_core, omsvc_node_core};
+use super::node::{omsvc_str, RAFT_NODE_HANDLE_TAG};
 use super::status::{omsvc_status, FfiError};
 use omsvc_adapter_shared::handles::HandleTable;
 use omsvc_raft::{RaftNode, RaftNodeOptions, RaftTimeouts};
 use std::collections::BTreeMap;
-use std::ffi::c_char;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,9 +19,14 @@ pub struct omsvc_raft_node {
     _private: [u8; 0],
 }
 
-/// How `omsvc_raft_node_start` starts an openraft-mode node.
+/// How `omsvc_raft_node_start` starts an openraft-mode node. Initialize it with
+/// `omsvc_raft_node_options_init`, then set the fields; a zeroed struct is refused
+/// (OMSVC_INVALID_ARGUMENT).
 #[repr(C)]
 pub struct omsvc_raft_node_options {
+    /// `sizeof(omsvc_raft_node_options)`, set by `omsvc_raft_node_options_init`. 0 (a zeroed
+    /// struct) or another size gives OMSVC_INVALID_ARGUMENT.
+    pub struct_size: usize,
     /// This node's id: positive and unique in the cluster.
     pub id: u64,
     /// Address to listen on, e.g. "127.0.0.1:7001" (port 0: any free port, see
@@ -41,6 +46,31 @@ pub struct omsvc_raft_node_options {
     /// The longest election timeout, in milliseconds (0: the default); a follower withholds its
     /// vote this long after hearing from its leader.
     pub election_max_ms: u64,
+}
+
+/// Fills `*options` with the defaults: `struct_size` set, `id` 0 and `listen` unset (both
+/// required: set them), `data_dir` NULL (a temporary directory), `cluster` NULL ("omsvc"),
+/// and the default timeouts (50 ms heartbeat, elections between 250 and 500 ms). NULL is
+/// ignored.
+///
+/// # Safety
+/// `options` is NULL or points to writable memory for one `omsvc_raft_node_options`.
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_raft_node_options_init(options: *mut omsvc_raft_node_options) {
+    let defaults = RaftTimeouts::default();
+    // SAFETY: the C caller passes `options` NULL or writable.
+    if let Some(options) = unsafe { options.as_mut() } {
+        *options = omsvc_raft_node_options {
+            struct_size: std::mem::size_of::<omsvc_raft_node_options>(),
+            id: 0,
+            listen: omsvc_str::NULL,
+            data_dir: omsvc_str::NULL,
+            cluster: omsvc_str::NULL,
+            heartbeat_ms: defaults.heartbeat.as_millis() as u64,
+            election_min_ms: defaults.election_min.as_millis() as u64,
+            election_max_ms: defaults.election_max.as_millis() as u64,
+        };
+    }
 }
 
 static RAFT_NODES: HandleTable<RaftNode> =
@@ -80,6 +110,10 @@ fn timeouts(options: &omsvc_raft_node_options) -> Result<RaftTimeouts, FfiError>
 
 /// Starts a replicated node: opens its data directory, listens, and joins Raft. On success
 /// writes the handle to `*node_out`.
+///
+/// # Safety
+/// - `options` is NULL or readable for one `omsvc_raft_node_options`, its strings readable as `omsvc_str` requires.
+/// - `node_out` is NULL or writable for one `omsvc_raft_node *`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_raft_node_start(
     options: *const omsvc_raft_node_options,
@@ -91,6 +125,12 @@ pub unsafe extern "C" fn omsvc_raft_node_start(
             .ok_or_else(|| FfiError::new(omsvc_status::OMSVC_NULL_ARGUMENT, "options is NULL"))?;
         // SAFETY: the C caller passes `node_out` writable (NULL is refused).
         let node_out = unsafe { args::out(node_out, "node_out")? };
+        args::struct_size(
+            options.struct_size,
+            std::mem::size_of::<omsvc_raft_node_options>(),
+            "options",
+            "omsvc_raft_node_options_init",
+        )?;
         if options.id == 0 {
             return Err(FfiError::new(
                 omsvc_status::OMSVC_INVALID_ARGUMENT,
@@ -134,7 +174,10 @@ pub unsafe extern "C" fn omsvc_raft_node_start(
 /// Stops Raft, the server and the node's services (their `stop` callbacks have returned when
 /// this returns, even if other threads are inside calls on this node: those calls fail), and
 /// releases the handle. NULL is allowed; a handle stopped before gives OMSVC_INVALID_HANDLE.
-/// `omsvc_node` handles from `omsvc_raft_node_core` stay valid for reads until freed.
+/// `omsvc_node_core` handles stay valid for reads until released.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_raft_node_stop(node: *mut omsvc_raft_node) -> omsvc_status {
     if node.is_null() {
@@ -149,26 +192,33 @@ pub unsafe extern "C" fn omsvc_raft_node_stop(node: *mut omsvc_raft_node) -> oms
     })
 }
 
-/// An `omsvc_node` handle sharing this node's core: register C services on it and read
-/// configuration and status with the `omsvc_node_*` functions. Raft events, applied entries,
-/// snapshots and `omsvc_node_shutdown` on it give OMSVC_INVALID_HANDLE: the replicated node
-/// drives its own leadership. Free it with `omsvc_node_free`, at any time: that drops only this
-/// handle, and the raft node and its services keep running.
+/// A handle sharing this node's core: register C services on it and read configuration and
+/// status with the `omsvc_node_core_*` functions (the replicated node drives its own
+/// leadership, so the core has no event functions). Release it with `omsvc_node_core_release`,
+/// at any time: that drops only this handle, and the raft node and its services keep running.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `core_out` is NULL or writable for one `omsvc_node_core *`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_raft_node_core(
     node: *const omsvc_raft_node,
-    core_out: *mut *mut omsvc_node,
+    core_out: *mut *mut omsvc_node_core,
 ) -> omsvc_status {
     ffi_boundary!({
         let node = raft_node(node)?;
         // SAFETY: the C caller passes `core_out` writable (NULL is refused).
         let core_out = unsafe { args::out(core_out, "core_out")? };
-        *core_out = share_node(node.shared_node());
+        *core_out = issue_core(node.shared_node());
         Ok(())
     })
 }
 
 /// The address this node listens on, as UTF-8 bytes (free with `omsvc_bytes_free`).
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `addr_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_raft_node_addr(
     node: *const omsvc_raft_node,
@@ -185,6 +235,11 @@ pub unsafe extern "C" fn omsvc_raft_node_addr(
 
 /// Creates the cluster with `count` members (`ids[i]` at `addrs[i]`); call once, on one node,
 /// which must be among the members (otherwise OMSVC_INVALID_ARGUMENT).
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `ids` points to `count` initialized, aligned `u64` values (NULL only with `count` 0).
+/// - `addrs` points to `count` initialized, aligned `omsvc_str` values (NULL only with `count` 0), each string readable as `omsvc_str` requires.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_raft_node_initialize(
     node: *mut omsvc_raft_node,
@@ -234,6 +289,9 @@ pub unsafe extern "C" fn omsvc_raft_node_initialize(
 /// Asks this node to stand for election now (openraft has no directed leadership transfer:
 /// this is how a host moves leadership, and the node is not guaranteed to win). Returns once
 /// the request is taken, not when an election is decided.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_raft_node_trigger_election(
     node: *mut omsvc_raft_node,
@@ -247,19 +305,24 @@ pub unsafe extern "C" fn omsvc_raft_node_trigger_election(
 /// Proposes setting `name`'s configuration; returns once it is committed and applied here.
 /// On a follower: OMSVC_NOT_LEADER, and `omsvc_last_error` names the leader. Writes the
 /// entry's index to `*index_out` if that is not NULL.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `name.ptr` is NULL or readable for `name.len` bytes.
+/// - `value` is readable for `value_len` bytes (NULL only with `value_len` 0).
+/// - `index_out` is NULL or writable for one `u64`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_raft_node_set(
     node: *mut omsvc_raft_node,
-    name: *const c_char,
-    name_len: usize,
+    name: omsvc_str,
     value: *const u8,
     value_len: usize,
     index_out: *mut u64,
 ) -> omsvc_status {
     ffi_boundary!({
         let node = raft_node(node)?;
-        // SAFETY: the C caller passes `name` readable for `name_len` bytes (NULL is refused).
-        let name = unsafe { args::service_name(name, name_len)? };
+        // SAFETY: the C caller passes `name.ptr` readable for `name.len` bytes (NULL is refused).
+        let name = unsafe { args::service_name(name.ptr, name.len)? };
         // SAFETY: the C caller passes `value` readable for `value_len` bytes (NULL only with 0).
         let value = unsafe { args::bytes(value, value_len, "value")? };
         let request = omsvc_core::table::encode_set_request(name, value)?;
@@ -269,17 +332,21 @@ pub unsafe extern "C" fn omsvc_raft_node_set(
 }
 
 /// Proposes deleting `name`'s configuration (see `omsvc_raft_node_set`).
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `name.ptr` is NULL or readable for `name.len` bytes.
+/// - `index_out` is NULL or writable for one `u64`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_raft_node_delete(
     node: *mut omsvc_raft_node,
-    name: *const c_char,
-    name_len: usize,
+    name: omsvc_str,
     index_out: *mut u64,
 ) -> omsvc_status {
     ffi_boundary!({
         let node = raft_node(node)?;
-        // SAFETY: the C caller passes `name` readable for `name_len` bytes (NULL is refused).
-        let name = unsafe { args::service_name(name, name_len)? };
+        // SAFETY: the C caller passes `name.ptr` readable for `name.len` bytes (NULL is refused).
+        let name = unsafe { args::service_name(name.ptr, name.len)? };
         let request = omsvc_core::table::encode_delete_request(name)?;
         // SAFETY: the C caller passes `index_out` NULL or writable.
         unsafe { propose(&node, request, index_out) }
@@ -301,6 +368,10 @@ unsafe fn propose(node: &RaftNode, request: Vec<u8>, index_out: *mut u64) -> Res
 /// This node's view of the cluster as UTF-8 JSON (id, address, term, state, leader and its
 /// address, members, services): the same as `omsvc status --json`. Free with
 /// `omsvc_bytes_free`.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `json_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_raft_node_status_json(
     node: *const omsvc_raft_node,
@@ -323,6 +394,11 @@ pub unsafe extern "C" fn omsvc_raft_node_status_json(
 
 /// The leader this node knows of: writes its id to `*leader_out` and whether one is known to
 /// `*known_out`.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `leader_out` is NULL or writable for one `u64`, suitably aligned.
+/// - `known_out` is NULL or writable for one `bool`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_raft_node_leader(
     node: *const omsvc_raft_node,

@@ -1,7 +1,8 @@
 //! Services written in C: callbacks plus `userdata`, called by the node's runner.
 
 use super::args;
-use super::node::{node, omsvc_node};
+use super::core_handle::NodeRef;
+use super::node::{omsvc_node, omsvc_str};
 use super::status::{omsvc_status, FfiError};
 use omsvc_core::services::{EpochToken, Service, ServiceError, ServiceOptions};
 use std::cell::Cell;
@@ -9,13 +10,26 @@ use std::ffi::c_void;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// A C service. Its callbacks never overlap one another. `start` and `should_run` run on the
-/// node's runner thread; when leadership ends, the `stop`s of the node's services run at the
-/// same time, each on a thread of its own, so `userdata` must be usable from any thread.
-/// Callbacks may call back into libomsvc. Each gets the `userdata` given at registration. From inside a
-/// callback, `omsvc_node_free` and `omsvc_node_shutdown` (of any node) only request the
-/// shutdown and do not wait for it, so callbacks that free each other's nodes cannot
-/// deadlock.
+/// A C service's callbacks, each called with the `userdata` given at registration.
+///
+/// Threads: a service's callbacks never overlap one another, but they do not all run on one
+/// thread. `start` and `should_run` run on the node's runner thread; when leadership ends, the
+/// `stop`s of the node's services run at the same time, each on a thread of its own; `release`
+/// runs on whichever thread drops the service last (the caller of `omsvc_node_free`,
+/// `omsvc_raft_node_stop`, `omsvc_node_core_release` or `omsvc_node_register_service`, or a
+/// library thread). So `userdata` must be usable from any thread, one callback at a time;
+/// memory written by one callback is visible to the next.
+///
+/// Callbacks may call back into libomsvc. From inside a callback (`release` included),
+/// `omsvc_node_free` and `omsvc_node_shutdown` (of any node) only request the shutdown and do
+/// not wait for it, so callbacks that free each other's nodes cannot deadlock.
+///
+/// Lifetime of `userdata`: once `omsvc_node_register_service` (or its core variant) is called
+/// with non-NULL `callbacks`, libomsvc owns the `userdata` until it calls `release` (when that
+/// is not NULL) exactly once, whatever the status: on failure before the registration function
+/// returns, on success after the last callback of the service has returned, at the latest while
+/// the node is freed (for a raft node: stopped, with every core handle released). After
+/// `release`, no callback of that service runs again.
 #[repr(C)]
 pub struct omsvc_service_callbacks {
     /// Required. Starts the service as the leader of `epoch`; returns 0 on success, anything
@@ -27,29 +41,79 @@ pub struct omsvc_service_callbacks {
     /// Optional (NULL: always run). The service's own gate: 1 run, 0 do not run, anything
     /// else: failed (treated as a failed start).
     pub should_run: Option<unsafe extern "C" fn(userdata: *mut c_void) -> i32>,
+    /// Optional (NULL: nothing to release). Called exactly once, after the last callback (see
+    /// above), to free `userdata`.
+    pub release: Option<unsafe extern "C" fn(userdata: *mut c_void)>,
 }
 
 type StartFn = unsafe extern "C" fn(*mut c_void, u64) -> i32;
 type StopFn = unsafe extern "C" fn(*mut c_void) -> i32;
 type ShouldRunFn = unsafe extern "C" fn(*mut c_void) -> i32;
+type ReleaseFn = unsafe extern "C" fn(*mut c_void);
 
-/// Per-service gates and retry policy for `omsvc_node_register_service`.
+/// Per-service gates and retry policy for `omsvc_node_register_service` (NULL there: the
+/// defaults). Initialize it with `omsvc_service_options_init`, then set the fields; a zeroed
+/// struct is refused (OMSVC_INVALID_ARGUMENT).
 #[repr(C)]
 pub struct omsvc_service_options {
-    /// Wait this long after the node becomes leader-ready before starting.
+    /// `sizeof(omsvc_service_options)`, set by `omsvc_service_options_init`. 0 (a zeroed
+    /// struct) or another size gives OMSVC_INVALID_ARGUMENT.
+    pub struct_size: usize,
+    /// Wait this long after the node becomes leader-ready before starting. Default: 0.
     pub delay_after_ready_ms: u64,
-    /// First retry wait after a failed start (doubles each time); 0 means the default 100 ms.
+    /// First retry wait after a failed start (doubles each time). Default: 100; 0 also means
+    /// the default.
     pub retry_initial_ms: u64,
-    /// Longest retry wait; 0 means the default 30 s.
+    /// Longest retry wait. Default: 30000; 0 also means the default.
     pub retry_max_ms: u64,
+}
+
+/// Fills `*options` with the defaults (see the fields). NULL is ignored.
+///
+/// # Safety
+/// `options` is NULL or points to writable memory for one `omsvc_service_options`.
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_service_options_init(options: *mut omsvc_service_options) {
+    let defaults = ServiceOptions::default();
+    // SAFETY: the C caller passes `options` NULL or writable.
+    if let Some(options) = unsafe { options.as_mut() } {
+        *options = omsvc_service_options {
+            struct_size: std::mem::size_of::<omsvc_service_options>(),
+            delay_after_ready_ms: defaults.delay_after_ready.as_millis() as u64,
+            retry_initial_ms: defaults.retry_initial.as_millis() as u64,
+            retry_max_ms: defaults.retry_max.as_millis() as u64,
+        };
+    }
 }
 
 struct CService {
     start: StartFn,
     stop: StopFn,
     should_run: Option<ShouldRunFn>,
-    userdata: *mut c_void,
+    userdata: Userdata,
 }
+
+/// The host's `userdata`, released with its `release` callback when dropped: after the last
+/// callback (every callback borrows the service), or when registration fails.
+struct Userdata {
+    pointer: *mut c_void,
+    release: Option<ReleaseFn>,
+}
+
+impl Drop for Userdata {
+    fn drop(&mut self) {
+        if let Some(release) = self.release {
+            // SAFETY: `release` is the function the host registered with this `userdata`, as
+            // `omsvc_service_callbacks` defines it; a drop happens once.
+            callback(|| unsafe { release(self.pointer) });
+        }
+    }
+}
+
+// SAFETY: as for `CService` below: the header requires `userdata` to be usable from any thread.
+unsafe impl Send for Userdata {}
+// SAFETY: a `&Userdata` only hands the pointer to the host's callbacks (see `CService`).
+unsafe impl Sync for Userdata {}
 
 // SAFETY: the header documents that callbacks run on the runner thread or, for concurrent
 // stops, on threads of their own, and that `userdata` must be usable from any thread;
@@ -87,7 +151,7 @@ impl Service for CService {
     fn start(&self, epoch: EpochToken) -> Result<(), ServiceError> {
         // SAFETY: `start` is the non-NULL function the host registered with this `userdata`, as
         // `omsvc_service_callbacks` defines it.
-        match callback(|| unsafe { (self.start)(self.userdata, epoch.epoch()) }) {
+        match callback(|| unsafe { (self.start)(self.userdata.pointer, epoch.epoch()) }) {
             0 => Ok(()),
             code => Err(format!("the C start callback returned {code}").into()),
         }
@@ -96,7 +160,7 @@ impl Service for CService {
     fn stop(&self) -> Result<(), ServiceError> {
         // SAFETY: `stop` is the non-NULL function the host registered with this `userdata`, as
         // `omsvc_service_callbacks` defines it.
-        match callback(|| unsafe { (self.stop)(self.userdata) }) {
+        match callback(|| unsafe { (self.stop)(self.userdata.pointer) }) {
             0 => Ok(()),
             code => Err(format!("the C stop callback returned {code}").into()),
         }
@@ -108,7 +172,7 @@ impl Service for CService {
         };
         // SAFETY: `should_run` is the function the host registered with this `userdata`, as
         // `omsvc_service_callbacks` defines it.
-        match callback(|| unsafe { should_run(self.userdata) }) {
+        match callback(|| unsafe { should_run(self.userdata.pointer) }) {
             0 => Ok(false),
             1 => Ok(true),
             code => Err(format!("the C should_run callback returned {code}").into()),
@@ -117,23 +181,47 @@ impl Service for CService {
 }
 
 /// Registers a C service named `name` (1 to 255 bytes of UTF-8). `options` may be NULL for
-/// the defaults. The service starts once this node may run it.
+/// the defaults. The service starts once this node may run it. With `callbacks` not NULL,
+/// `userdata` is released exactly once whatever this returns (see `omsvc_service_callbacks`).
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `name.ptr` is NULL or readable for `name.len` bytes.
+/// - `callbacks` is NULL or readable for one `omsvc_service_callbacks`, whose functions behave as it documents.
+/// - `userdata` is not dereferenced by libomsvc; it must allow what the callbacks do with it.
+/// - `options` is NULL or readable for one `omsvc_service_options`.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_register_service(
     node: *mut omsvc_node,
-    name: *const std::ffi::c_char,
-    name_len: usize,
+    name: omsvc_str,
+    callbacks: *const omsvc_service_callbacks,
+    userdata: *mut c_void,
+    options: *const omsvc_service_options,
+) -> omsvc_status {
+    // SAFETY: the C caller's promises for the arguments are `register_service`'s.
+    unsafe { register_service(NodeRef::Owner(node), name, callbacks, userdata, options) }
+}
+
+/// The body of `omsvc_node_register_service` and `omsvc_node_core_register_service`.
+pub(crate) unsafe fn register_service(
+    node: NodeRef,
+    name: omsvc_str,
     callbacks: *const omsvc_service_callbacks,
     userdata: *mut c_void,
     options: *const omsvc_service_options,
 ) -> omsvc_status {
     ffi_boundary!({
-        let node = self::node(node)?;
-        // SAFETY: the C caller passes `name` readable for `name_len` bytes (NULL is refused).
-        let name = unsafe { args::service_name(name, name_len)? };
         // SAFETY: the C caller passes `callbacks` NULL or readable.
         let callbacks = unsafe { callbacks.as_ref() }
             .ok_or_else(|| FfiError::new(omsvc_status::OMSVC_NULL_ARGUMENT, "callbacks is NULL"))?;
+        // From here on every return, failures included, releases `userdata` exactly once.
+        let userdata = Userdata {
+            pointer: userdata,
+            release: callbacks.release,
+        };
+        let node = node.lease()?;
+        // SAFETY: the C caller passes `name.ptr` readable for `name.len` bytes (NULL is refused).
+        let name = unsafe { args::service_name(name.ptr, name.len)? };
         let (Some(start), Some(stop)) = (callbacks.start, callbacks.stop) else {
             return Err(FfiError::new(
                 omsvc_status::OMSVC_NULL_ARGUMENT,
@@ -143,6 +231,12 @@ pub unsafe extern "C" fn omsvc_node_register_service(
         let mut service_options = ServiceOptions::default();
         // SAFETY: the C caller passes `options` NULL or readable.
         if let Some(options) = unsafe { options.as_ref() } {
+            args::struct_size(
+                options.struct_size,
+                std::mem::size_of::<omsvc_service_options>(),
+                "options",
+                "omsvc_service_options_init",
+            )?;
             service_options.delay_after_ready = Duration::from_millis(options.delay_after_ready_ms);
             if options.retry_initial_ms > 0 {
                 service_options.retry_initial = Duration::from_millis(options.retry_initial_ms);

@@ -203,8 +203,7 @@ impl From<omsvc_adapter_shared::handles::HandleError> for FfiError {
         let status = match error {
             omsvc_adapter_shared::handles::HandleError::Null => omsvc_status::OMSVC_NULL_ARGUMENT,
             omsvc_adapter_shared::handles::HandleError::Invalid(_)
-            | omsvc_adapter_shared::handles::HandleError::WrongType { .. }
-            | omsvc_adapter_shared::handles::HandleError::NotOwner { .. } => {
+            | omsvc_adapter_shared::handles::HandleError::WrongType { .. } => {
                 omsvc_status::OMSVC_INVALID_HANDLE
             }
         };

@@ -3,9 +3,9 @@
 
 use super::args;
 use super::buffers::{new_bytes, omsvc_bytes};
-use super::node::{node, omsvc_node};
+use super::core_handle::NodeRef;
+use super::node::{omsvc_node, omsvc_str};
 use super::status::omsvc_status;
-use std::ffi::c_char;
 
 /// One service's status, as `omsvc_node_service_status` reads it.
 #[repr(C)]
@@ -29,17 +29,31 @@ pub struct omsvc_service_status {
 }
 
 /// One service's status. Unknown names give OMSVC_UNKNOWN_SERVICE.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `name.ptr` is NULL or readable for `name.len` bytes.
+/// - `status_out` is NULL or writable for one `omsvc_service_status`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_service_status(
     node: *const omsvc_node,
-    name: *const c_char,
-    name_len: usize,
+    name: omsvc_str,
+    status_out: *mut omsvc_service_status,
+) -> omsvc_status {
+    // SAFETY: the C caller's promises for the arguments are `service_status`'s.
+    unsafe { service_status(NodeRef::Owner(node), name, status_out) }
+}
+
+/// The body of `omsvc_node_service_status` and `omsvc_node_core_service_status`.
+pub(crate) unsafe fn service_status(
+    node: NodeRef,
+    name: omsvc_str,
     status_out: *mut omsvc_service_status,
 ) -> omsvc_status {
     ffi_boundary!({
-        let node = self::node(node)?;
-        // SAFETY: the C caller passes `name` readable for `name_len` bytes (NULL is refused).
-        let name = unsafe { args::service_name(name, name_len)? };
+        let node = node.lease()?;
+        // SAFETY: the C caller passes `name.ptr` readable for `name.len` bytes (NULL is refused).
+        let name = unsafe { args::service_name(name.ptr, name.len)? };
         // SAFETY: the C caller passes `status_out` writable (NULL is refused).
         let status_out = unsafe { args::out(status_out, "status_out")? };
         let view = node.service_status(name)?;
@@ -56,16 +70,26 @@ pub unsafe extern "C" fn omsvc_node_service_status(
     })
 }
 
-/// The node's whole status as UTF-8 JSON (not NUL-terminated; use `omsvc_bytes_len`): term,
+/// The node's whole status as UTF-8 JSON, NUL-terminated (print it with `%s`): term,
 /// leader, role, barrier, applied index, peers, ignored events, why services wait, and each
 /// service's status with its last error. Free with `omsvc_bytes_free`.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `json_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_status_json(
     node: *const omsvc_node,
     json_out: *mut *mut omsvc_bytes,
 ) -> omsvc_status {
+    // SAFETY: the C caller's promises for the arguments are `status_json`'s.
+    unsafe { status_json(NodeRef::Owner(node), json_out) }
+}
+
+/// The body of `omsvc_node_status_json` and `omsvc_node_core_status_json`.
+pub(crate) unsafe fn status_json(node: NodeRef, json_out: *mut *mut omsvc_bytes) -> omsvc_status {
     ffi_boundary!({
-        let node = self::node(node)?;
+        let node = node.lease()?;
         // SAFETY: the C caller passes `json_out` writable (NULL is refused).
         let json_out = unsafe { args::out(json_out, "json_out")? };
         *json_out = new_bytes(node.status().to_json().to_string().into_bytes());

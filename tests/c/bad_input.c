@@ -39,33 +39,33 @@ static void encoders(void) {
     omsvc_bytes *out = sentinel;
     static uint8_t huge[OMSVC_MAX_CONFIGURATION_BYTES + 1];
 
-    CHECK_STATUS(omsvc_encode_set_request(NULL, 3, (const uint8_t *)"v", 1, &out),
+    CHECK_STATUS(omsvc_encode_set_request(str_n(NULL, 3), (const uint8_t *)"v", 1, &out),
                  OMSVC_NULL_ARGUMENT);
     CHECK(strstr(omsvc_last_error(), "service name is NULL") != NULL);
-    CHECK_STATUS(omsvc_encode_set_request("svc", 3, NULL, 1, &out), OMSVC_NULL_ARGUMENT);
-    CHECK_STATUS(omsvc_encode_set_request("svc", 3, (const uint8_t *)"v", 1, NULL),
+    CHECK_STATUS(omsvc_encode_set_request(OMSVC_STR("svc"), NULL, 1, &out), OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_encode_set_request(OMSVC_STR("svc"), (const uint8_t *)"v", 1, NULL),
                  OMSVC_NULL_ARGUMENT);
-    CHECK_STATUS(omsvc_encode_set_request(bad_utf8, sizeof bad_utf8, (const uint8_t *)"v", 1, &out),
+    CHECK_STATUS(omsvc_encode_set_request(str_n(bad_utf8, sizeof bad_utf8), (const uint8_t *)"v", 1, &out),
                  OMSVC_INVALID_UTF8);
-    CHECK_STATUS(omsvc_encode_set_request("", 0, (const uint8_t *)"v", 1, &out),
+    CHECK_STATUS(omsvc_encode_set_request(OMSVC_STR(""), (const uint8_t *)"v", 1, &out),
                  OMSVC_INVALID_NAME);
     CHECK(strstr(omsvc_last_error(), "empty") != NULL);
-    CHECK_STATUS(omsvc_encode_set_request(long_name, 256, (const uint8_t *)"v", 1, &out),
+    CHECK_STATUS(omsvc_encode_set_request(str_n(long_name, 256), (const uint8_t *)"v", 1, &out),
                  OMSVC_INVALID_NAME);
     CHECK(strstr(omsvc_last_error(), "256 bytes long; the limit is 255") != NULL);
-    CHECK_STATUS(omsvc_encode_set_request("a\tb", 3, (const uint8_t *)"v", 1, &out),
+    CHECK_STATUS(omsvc_encode_set_request(OMSVC_STR("a\tb"), (const uint8_t *)"v", 1, &out),
                  OMSVC_INVALID_NAME);
-    CHECK_STATUS(omsvc_encode_set_request("svc", 3, huge, sizeof huge, &out),
+    CHECK_STATUS(omsvc_encode_set_request(OMSVC_STR("svc"), huge, sizeof huge, &out),
                  OMSVC_VALUE_TOO_LARGE);
-    CHECK_STATUS(omsvc_encode_delete_request(NULL, 0, &out), OMSVC_NULL_ARGUMENT);
-    CHECK_STATUS(omsvc_encode_delete_request(bad_utf8, sizeof bad_utf8, &out), OMSVC_INVALID_UTF8);
-    CHECK_STATUS(omsvc_encode_delete_request("svc", 3, NULL), OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_encode_delete_request(str_n(NULL, 0), &out), OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_encode_delete_request(str_n(bad_utf8, sizeof bad_utf8), &out), OMSVC_INVALID_UTF8);
+    CHECK_STATUS(omsvc_encode_delete_request(OMSVC_STR("svc"), NULL), OMSVC_NULL_ARGUMENT);
     CHECK(out == sentinel); /* nothing written on failure */
 
     /* Limits are inclusive; an empty value with a NULL pointer is fine. */
-    OK(omsvc_encode_set_request(long_name, 255, NULL, 0, &out));
+    OK(omsvc_encode_set_request(str_n(long_name, 255), NULL, 0, &out));
     omsvc_bytes_free(out);
-    OK(omsvc_encode_set_request("svc", 3, huge, OMSVC_MAX_CONFIGURATION_BYTES, &out));
+    OK(omsvc_encode_set_request(OMSVC_STR("svc"), huge, OMSVC_MAX_CONFIGURATION_BYTES, &out));
     CHECK(omsvc_bytes_len(out) > OMSVC_MAX_CONFIGURATION_BYTES);
     omsvc_bytes_free(out);
 }
@@ -77,9 +77,20 @@ static void opening(const char *dir) {
     omsvc_node *holder;
     char missing[600];
 
+    /* A zeroed struct is refused, not read as "fsync off, create nothing". */
     memset(&options, 0, sizeof options);
     options.self_id = str_of("om1");
-    options.create_if_missing = true;
+    CHECK_STATUS(omsvc_node_open(&options, &node), OMSVC_INVALID_ARGUMENT);
+    CHECK(strstr(omsvc_last_error(), "omsvc_node_options_init") != NULL);
+    options.struct_size = sizeof options + 8; /* a struct of another header version */
+    CHECK_STATUS(omsvc_node_open(&options, &node), OMSVC_INVALID_ARGUMENT);
+    CHECK(node == sentinel);
+    omsvc_node_options_init(NULL);
+    omsvc_node_options_init(&options);
+    CHECK(options.struct_size == sizeof options);
+    CHECK(options.sync_writes && options.create_if_missing);
+    CHECK(options.self_id.ptr == NULL && options.db_dir.ptr == NULL);
+    options.self_id = str_of("om1");
     CHECK_STATUS(omsvc_node_open(NULL, &node), OMSVC_NULL_ARGUMENT);
     CHECK_STATUS(omsvc_node_open(&options, NULL), OMSVC_NULL_ARGUMENT);
     options.self_id = str_of(NULL);
@@ -195,7 +206,7 @@ static void configuration(const char *dir) {
     static const uint8_t garbage[] = {0xff, 0x00, 0x13};
     enum omsvc_apply_outcome applied = (enum omsvc_apply_outcome)77;
 
-    OK(omsvc_encode_set_request("svc", 3, (const uint8_t *)"hello", 5, &request));
+    OK(omsvc_encode_set_request(OMSVC_STR("svc"), (const uint8_t *)"hello", 5, &request));
     CHECK_STATUS(omsvc_node_apply_entry(NULL, 1, 1, omsvc_bytes_data(request),
                                         omsvc_bytes_len(request), NULL),
                  OMSVC_NULL_ARGUMENT);
@@ -218,34 +229,34 @@ static void configuration(const char *dir) {
     CHECK(applied == OMSVC_APPLY_ALREADY_APPLIED);
     omsvc_bytes_free(request);
 
-    CHECK_STATUS(omsvc_node_read_configuration(node, NULL, 3, buf, sizeof buf, &present, &len),
+    CHECK_STATUS(omsvc_node_read_configuration(node, str_n(NULL, 3), buf, sizeof buf, &present, &len),
                  OMSVC_NULL_ARGUMENT);
-    CHECK_STATUS(omsvc_node_read_configuration(node, "svc", 3, buf, sizeof buf, NULL, &len),
+    CHECK_STATUS(omsvc_node_read_configuration(node, OMSVC_STR("svc"), buf, sizeof buf, NULL, &len),
                  OMSVC_NULL_ARGUMENT);
-    CHECK_STATUS(omsvc_node_read_configuration(node, "svc", 3, buf, sizeof buf, &present, NULL),
+    CHECK_STATUS(omsvc_node_read_configuration(node, OMSVC_STR("svc"), buf, sizeof buf, &present, NULL),
                  OMSVC_NULL_ARGUMENT);
-    CHECK_STATUS(omsvc_node_read_configuration(node, "svc", 3, NULL, 4, &present, &len),
+    CHECK_STATUS(omsvc_node_read_configuration(node, OMSVC_STR("svc"), NULL, 4, &present, &len),
                  OMSVC_NULL_ARGUMENT);
-    CHECK_STATUS(omsvc_node_read_configuration(node, "", 0, buf, sizeof buf, &present, &len),
+    CHECK_STATUS(omsvc_node_read_configuration(node, OMSVC_STR(""), buf, sizeof buf, &present, &len),
                  OMSVC_INVALID_NAME);
     CHECK(present == true && len == 99);
-    CHECK_STATUS(omsvc_node_read_configuration(node, "svc", 3, buf, sizeof buf, &present, &len),
+    CHECK_STATUS(omsvc_node_read_configuration(node, OMSVC_STR("svc"), buf, sizeof buf, &present, &len),
                  OMSVC_BUFFER_TOO_SMALL);
     CHECK(present && len == 5); /* the needed length */
     len = 0;
-    CHECK_STATUS(omsvc_node_read_configuration(node, "svc", 3, NULL, 0, &present, &len),
+    CHECK_STATUS(omsvc_node_read_configuration(node, OMSVC_STR("svc"), NULL, 0, &present, &len),
                  OMSVC_BUFFER_TOO_SMALL);
     CHECK(len == 5); /* the size query */
-    OK(omsvc_node_read_configuration(node, "absent", 6, NULL, 0, &present, &len));
+    OK(omsvc_node_read_configuration(node, OMSVC_STR("absent"), NULL, 0, &present, &len));
     CHECK(!present && len == 0);
 
-    CHECK_STATUS(omsvc_node_read_configuration_owned(node, "svc", 3, NULL), OMSVC_NULL_ARGUMENT);
-    CHECK_STATUS(omsvc_node_read_configuration_owned(node, bad_utf8, sizeof bad_utf8, &value),
+    CHECK_STATUS(omsvc_node_read_configuration_owned(node, OMSVC_STR("svc"), NULL), OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_node_read_configuration_owned(node, str_n(bad_utf8, sizeof bad_utf8), &value),
                  OMSVC_INVALID_UTF8);
     CHECK(value == (omsvc_bytes *)0x1);
-    OK(omsvc_node_read_configuration_owned(node, "absent", 6, &value));
+    OK(omsvc_node_read_configuration_owned(node, OMSVC_STR("absent"), &value));
     CHECK(value == NULL);
-    OK(omsvc_node_read_configuration_owned(node, "svc", 3, &value));
+    OK(omsvc_node_read_configuration_owned(node, OMSVC_STR("svc"), &value));
     CHECK(omsvc_bytes_len(value) == 5 && memcmp(omsvc_bytes_data(value), "hello", 5) == 0);
     omsvc_bytes_free(value);
 
@@ -255,12 +266,12 @@ static void configuration(const char *dir) {
     CHECK_STATUS(omsvc_node_last_applied_entry(node, &term, NULL), OMSVC_NULL_ARGUMENT);
 
     snprintf(checkpoint, sizeof checkpoint, "%s/checkpoint", dir);
-    CHECK_STATUS(omsvc_node_checkpoint(node, NULL, 0), OMSVC_NULL_ARGUMENT);
-    CHECK_STATUS(omsvc_node_checkpoint(node, dir, strlen(dir)), OMSVC_CHECKPOINT_EXISTS);
-    OK(omsvc_node_checkpoint(node, checkpoint, strlen(checkpoint)));
-    CHECK_STATUS(omsvc_node_reinitialize(node, NULL, 0), OMSVC_NULL_ARGUMENT);
-    CHECK_STATUS(omsvc_node_reinitialize(node, dir, strlen(dir)), OMSVC_DATABASE_MISSING);
-    OK(omsvc_node_reinitialize(node, checkpoint, strlen(checkpoint)));
+    CHECK_STATUS(omsvc_node_checkpoint(node, str_n(NULL, 0)), OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_node_checkpoint(node, str_of(dir)), OMSVC_CHECKPOINT_EXISTS);
+    OK(omsvc_node_checkpoint(node, str_of(checkpoint)));
+    CHECK_STATUS(omsvc_node_reinitialize(node, str_n(NULL, 0)), OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_node_reinitialize(node, str_of(dir)), OMSVC_DATABASE_MISSING);
+    OK(omsvc_node_reinitialize(node, str_of(checkpoint)));
 
     {
         omsvc_service_callbacks callbacks;
@@ -269,22 +280,22 @@ static void configuration(const char *dir) {
         bool flag = true;
         memset(&callbacks, 0, sizeof callbacks);
         callbacks.start = start_ok;
-        CHECK_STATUS(omsvc_node_register_service(node, "svc", 3, NULL, NULL, NULL),
+        CHECK_STATUS(omsvc_node_register_service(node, OMSVC_STR("svc"), NULL, NULL, NULL),
                      OMSVC_NULL_ARGUMENT);
-        CHECK_STATUS(omsvc_node_register_service(node, "svc", 3, &callbacks, NULL, NULL),
+        CHECK_STATUS(omsvc_node_register_service(node, OMSVC_STR("svc"), &callbacks, NULL, NULL),
                      OMSVC_NULL_ARGUMENT);
         callbacks.stop = stop_ok;
-        CHECK_STATUS(omsvc_node_register_service(node, "", 0, &callbacks, NULL, NULL),
+        CHECK_STATUS(omsvc_node_register_service(node, OMSVC_STR(""), &callbacks, NULL, NULL),
                      OMSVC_INVALID_NAME);
-        CHECK_STATUS(omsvc_node_register_service(node, long_name, 300, &callbacks, NULL, NULL),
+        CHECK_STATUS(omsvc_node_register_service(node, str_n(long_name, 300), &callbacks, NULL, NULL),
                      OMSVC_INVALID_NAME);
-        CHECK_STATUS(omsvc_node_register_service(node, NULL, 0, &callbacks, NULL, NULL),
+        CHECK_STATUS(omsvc_node_register_service(node, str_n(NULL, 0), &callbacks, NULL, NULL),
                      OMSVC_NULL_ARGUMENT);
-        OK(omsvc_node_register_service(node, "svc", 3, &callbacks, NULL, NULL));
-        CHECK_STATUS(omsvc_node_register_service(node, "svc", 3, &callbacks, NULL, NULL),
+        OK(omsvc_node_register_service(node, OMSVC_STR("svc"), &callbacks, NULL, NULL));
+        CHECK_STATUS(omsvc_node_register_service(node, OMSVC_STR("svc"), &callbacks, NULL, NULL),
                      OMSVC_DUPLICATE_SERVICE);
-        CHECK_STATUS(omsvc_node_service_status(node, "nobody", 6, &status), OMSVC_UNKNOWN_SERVICE);
-        CHECK_STATUS(omsvc_node_service_status(node, "svc", 3, NULL), OMSVC_NULL_ARGUMENT);
+        CHECK_STATUS(omsvc_node_service_status(node, OMSVC_STR("nobody"), &status), OMSVC_UNKNOWN_SERVICE);
+        CHECK_STATUS(omsvc_node_service_status(node, OMSVC_STR("svc"), NULL), OMSVC_NULL_ARGUMENT);
         CHECK_STATUS(omsvc_node_status_json(node, NULL), OMSVC_NULL_ARGUMENT);
         CHECK_STATUS(omsvc_node_status_json(NULL, &json), OMSVC_NULL_ARGUMENT);
         CHECK(json == (omsvc_bytes *)0x1);
@@ -295,20 +306,20 @@ static void configuration(const char *dir) {
 
         /* After shutdown: writes and registrations are refused, reads still work. */
         OK(omsvc_node_shutdown(node));
-        CHECK_STATUS(omsvc_node_register_service(node, "late", 4, &callbacks, NULL, NULL),
+        CHECK_STATUS(omsvc_node_register_service(node, OMSVC_STR("late"), &callbacks, NULL, NULL),
                      OMSVC_SHUT_DOWN);
-        OK(omsvc_encode_delete_request("svc", 3, &request));
+        OK(omsvc_encode_delete_request(OMSVC_STR("svc"), &request));
         CHECK_STATUS(omsvc_node_apply_entry(node, 1, 2, omsvc_bytes_data(request),
                                             omsvc_bytes_len(request), NULL),
                      OMSVC_SHUT_DOWN);
-        CHECK_STATUS(omsvc_node_reinitialize(node, checkpoint, strlen(checkpoint)),
+        CHECK_STATUS(omsvc_node_reinitialize(node, str_of(checkpoint)),
                      OMSVC_SHUT_DOWN);
         omsvc_bytes_free(request);
-        OK(omsvc_node_read_configuration(node, "svc", 3, NULL, 0, &present, &len) ==
+        OK(omsvc_node_read_configuration(node, OMSVC_STR("svc"), NULL, 0, &present, &len) ==
                    OMSVC_BUFFER_TOO_SMALL
                ? OMSVC_OK
                : OMSVC_PANIC);
-        OK(omsvc_node_service_status(node, "svc", 3, &status));
+        OK(omsvc_node_service_status(node, OMSVC_STR("svc"), &status));
         CHECK(!status.running);
     }
     OK(omsvc_node_free(node));
@@ -328,14 +339,14 @@ static void bounded_messages(void) {
     callbacks.stop = stop_ok;
 
     memset(huge, 0xff, size); /* not UTF-8 anywhere */
-    CHECK_STATUS(omsvc_encode_set_request(huge, size, (const uint8_t *)"v", 1, &out),
+    CHECK_STATUS(omsvc_encode_set_request(str_n(huge, size), (const uint8_t *)"v", 1, &out),
                  OMSVC_INVALID_UTF8);
     CHECK(strlen(omsvc_last_error()) <= 1024);
-    CHECK_STATUS(omsvc_node_register_service(node, huge, size, &callbacks, NULL, NULL),
+    CHECK_STATUS(omsvc_node_register_service(node, str_n(huge, size), &callbacks, NULL, NULL),
                  OMSVC_INVALID_UTF8);
     CHECK(strlen(omsvc_last_error()) <= 1024);
     memset(huge, 'x', size);
-    CHECK_STATUS(omsvc_encode_delete_request(huge, size, &out), OMSVC_INVALID_NAME);
+    CHECK_STATUS(omsvc_encode_delete_request(str_n(huge, size), &out), OMSVC_INVALID_NAME);
     CHECK(strlen(omsvc_last_error()) <= 1024);
     CHECK(strstr(omsvc_last_error(),
                  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx") == NULL);
@@ -343,7 +354,7 @@ static void bounded_messages(void) {
     {
         omsvc_node_options options;
         omsvc_node *other = NULL;
-        memset(&options, 0, sizeof options);
+        omsvc_node_options_init(&options);
         options.self_id.ptr = huge;
         options.self_id.len = 300; /* valid UTF-8, too long for an id */
         CHECK_STATUS(omsvc_node_open(&options, &other), OMSVC_INVALID_ARGUMENT);

@@ -14,7 +14,8 @@
 static omsvc_node *open_at(const char *path, enum omsvc_status expected) {
     omsvc_node_options options;
     omsvc_node *node = NULL;
-    memset(&options, 0, sizeof options);
+    omsvc_node_options_init(&options);
+    options.sync_writes = false;
     options.self_id = str_of("om1");
     options.db_dir = str_of(path);
     options.create_if_missing = true;
@@ -85,7 +86,7 @@ static void *checkpoint_loop(void *arg) {
         snprintf(path, sizeof path, "%s/cp-%ld", checkpoint_base, n % 4);
         remove_checkpoint(path);
         /* The handle may be freed meanwhile: that call then fails, nothing else. */
-        status = omsvc_node_checkpoint(node, path, strlen(path));
+        status = omsvc_node_checkpoint(node, str_of(path));
         CHECK(status == OMSVC_OK || status == OMSVC_INVALID_HANDLE);
         if (status == OMSVC_OK) n++;
     }

@@ -70,7 +70,7 @@ static void elect(int old_leader, int leader, uint64_t term) {
 static void apply_everywhere(uint64_t term, const char *name, const char *value) {
     omsvc_bytes *request = NULL;
     int i;
-    OK(omsvc_encode_set_request(name, strlen(name), (const uint8_t *)value, strlen(value),
+    OK(omsvc_encode_set_request(str_of(name), (const uint8_t *)value, strlen(value),
                                 &request));
     log_index++;
     for (i = 0; i < PEERS; i++) {
@@ -100,7 +100,7 @@ int main(void) {
         services[i].running_now = &running_now;
         services[i].most_running = &most_running;
         nodes[i] = open_node(ids[i], NULL);
-        OK(omsvc_node_register_service(nodes[i], "KeyLifecycleService", 19, &callbacks,
+        OK(omsvc_node_register_service(nodes[i], OMSVC_STR("KeyLifecycleService"), &callbacks,
                                        &services[i], NULL));
     }
 
@@ -131,7 +131,7 @@ int main(void) {
         bool present = false;
         size_t len = 0;
         omsvc_name_list *names = NULL;
-        OK(omsvc_node_read_configuration(nodes[i], "KeyLifecycleService", 19, buf, sizeof buf,
+        OK(omsvc_node_read_configuration(nodes[i], OMSVC_STR("KeyLifecycleService"), buf, sizeof buf,
                                          &present, &len));
         CHECK(present && len == 9 && memcmp(buf, "suspended", 9) == 0);
         OK(omsvc_node_list_configurations(nodes[i], &names));
@@ -156,11 +156,13 @@ int main(void) {
     {
         omsvc_service_status status;
         omsvc_bytes *json = NULL;
-        OK(omsvc_node_service_status(nodes[0], "KeyLifecycleService", 19, &status));
+        OK(omsvc_node_service_status(nodes[0], OMSVC_STR("KeyLifecycleService"), &status));
         CHECK(!status.running && status.start_count == 3 && status.stop_count == 3);
         OK(omsvc_node_status_json(nodes[1], &json));
         CHECK(omsvc_bytes_len(json) > 0);
-        CHECK(memchr(omsvc_bytes_data(json), '{', omsvc_bytes_len(json)) != NULL);
+        /* NUL-terminated text: printf-able, and exactly as long as omsvc_bytes_len says. */
+        CHECK(strlen((const char *)omsvc_bytes_data(json)) == omsvc_bytes_len(json));
+        CHECK(((const char *)omsvc_bytes_data(json))[0] == '{');
         omsvc_bytes_free(json);
     }
 

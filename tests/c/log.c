@@ -146,7 +146,7 @@ int main(void) {
     callbacks.start = flaky_start;
     callbacks.stop = flaky_stop;
     node = open_node("solo", NULL);
-    OK(omsvc_node_register_service(node, "LogService", 10, &callbacks, &service, NULL));
+    OK(omsvc_node_register_service(node, OMSVC_STR("LogService"), &callbacks, &service, NULL));
     lead(node, 1);
     wait_for_starts(&service, 1);
     settle(node);

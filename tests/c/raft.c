@@ -66,11 +66,11 @@ static uint64_t wait_for_leader(uint64_t not_this) {
 
 /* Reads `name` on node `id` through a core handle taken for the purpose. */
 static int read_value(uint64_t id, const char *name, uint8_t *buf, size_t size, size_t *len) {
-    omsvc_node *core = NULL;
+    omsvc_node_core *core = NULL;
     bool present = false;
     OK(omsvc_raft_node_core(nodes[id], &core));
-    OK(omsvc_node_read_configuration(core, name, strlen(name), buf, size, &present, len));
-    OK(omsvc_node_free(core));
+    OK(omsvc_node_core_read_configuration(core, str_of(name), buf, size, &present, len));
+    OK(omsvc_node_core_release(core));
     return present;
 }
 
@@ -100,6 +100,7 @@ static void check_all_voting(void) {
         size_t len;
         OK(omsvc_raft_node_status_json(nodes[id], &json));
         len = omsvc_bytes_len(json);
+        CHECK(strlen((const char *)omsvc_bytes_data(json)) == len); /* NUL-terminated */
         CHECK(len < sizeof text);
         memcpy(text, omsvc_bytes_data(json), len);
         text[len] = '\0';
@@ -149,6 +150,15 @@ static void bad_input(void) {
     omsvc_raft_node_options options;
     omsvc_raft_node *node = (omsvc_raft_node *)0x1;
     memset(&options, 0, sizeof options);
+    options.id = 9;
+    options.listen = str_of("127.0.0.1:0");
+    CHECK_STATUS(omsvc_raft_node_start(&options, &node), OMSVC_INVALID_ARGUMENT); /* zeroed */
+    CHECK(strstr(omsvc_last_error(), "omsvc_raft_node_options_init") != NULL);
+    omsvc_raft_node_options_init(&options);
+    CHECK(options.struct_size == sizeof options && options.id == 0);
+    CHECK(options.heartbeat_ms == 50 && options.election_min_ms == 250 &&
+          options.election_max_ms == 500);
+    CHECK(options.listen.ptr == NULL && options.data_dir.ptr == NULL && options.cluster.ptr == NULL);
     CHECK_STATUS(omsvc_raft_node_start(NULL, &node), OMSVC_NULL_ARGUMENT);
     options.listen = str_of("127.0.0.1:0");
     CHECK_STATUS(omsvc_raft_node_start(&options, &node), OMSVC_INVALID_ARGUMENT); /* id 0 */
@@ -182,6 +192,42 @@ static void bad_input(void) {
     start_quietly(&options, OMSVC_INVALID_ARGUMENT, "heartbeat");
 }
 
+/* The core shares the raft node; it has no event functions, and a handle of one type passed
+ * as another (each cast below) is refused, never taken for an object of the other type (the
+ * first handle of each table used to be the same number). */
+static void check_handle_types(omsvc_raft_node *raft, omsvc_node_core *core) {
+    omsvc_bytes *request = NULL;
+    uint64_t leader_id;
+    bool known, present, settled;
+    size_t len;
+    CHECK_STATUS(omsvc_node_leader_changed((omsvc_node *)core, 1, str_of("1"), NULL),
+                 OMSVC_INVALID_HANDLE);
+    CHECK(strstr(omsvc_last_error(), "omsvc_node") != NULL);
+    CHECK_STATUS(omsvc_node_leader_ready((omsvc_node *)core, 1, 0, NULL), OMSVC_INVALID_HANDLE);
+    CHECK_STATUS(omsvc_node_not_leader((omsvc_node *)core, 1, NULL), OMSVC_INVALID_HANDLE);
+    CHECK_STATUS(omsvc_node_shutdown((omsvc_node *)core), OMSVC_INVALID_HANDLE);
+    OK(omsvc_encode_set_request(OMSVC_STR("x"), (const uint8_t *)"y", 1, &request));
+    CHECK_STATUS(omsvc_node_apply_entry((omsvc_node *)core, 1, 1, omsvc_bytes_data(request),
+                                        omsvc_bytes_len(request), NULL),
+                 OMSVC_INVALID_HANDLE);
+    omsvc_bytes_free(request);
+    CHECK_STATUS(omsvc_node_read_configuration((omsvc_node *)core, OMSVC_STR("x"), NULL, 0, &present,
+                                               &len),
+                 OMSVC_INVALID_HANDLE);
+    CHECK_STATUS(omsvc_node_free((omsvc_node *)core), OMSVC_INVALID_HANDLE);
+    CHECK_STATUS(omsvc_node_free((omsvc_node *)raft), OMSVC_INVALID_HANDLE);
+    CHECK_STATUS(omsvc_raft_node_stop((omsvc_raft_node *)core), OMSVC_INVALID_HANDLE);
+    CHECK_STATUS(omsvc_raft_node_trigger_election((omsvc_raft_node *)core),
+                 OMSVC_INVALID_HANDLE);
+    CHECK_STATUS(omsvc_node_core_release((omsvc_node_core *)raft), OMSVC_INVALID_HANDLE);
+    CHECK(strstr(omsvc_last_error(), "omsvc_node_core") != NULL);
+    CHECK_STATUS(omsvc_node_core_wait_settled((omsvc_node_core *)raft, 0, &settled),
+                 OMSVC_INVALID_HANDLE);
+    /* Both still alive after every refusal. */
+    OK(omsvc_raft_node_leader(raft, &leader_id, &known));
+    OK(omsvc_node_core_read_configuration(core, OMSVC_STR("x"), NULL, 0, &present, &len));
+}
+
 int main(void) {
     omsvc_service_callbacks callbacks;
     uint64_t ids[PEERS];
@@ -196,41 +242,15 @@ int main(void) {
     callbacks.start = start_service;
     callbacks.stop = stop_service;
     for (id = 1; id <= PEERS; id++) {
-        omsvc_node *core = NULL;
+        omsvc_node_core *core = NULL;
         /* Generous timing: this test also runs under valgrind. */
         nodes[id] = start_raft_node(dir, id, 100, 1500, 3000);
         OK(omsvc_raft_node_core(nodes[id], &core));
-        OK(omsvc_node_register_service(core, "Scanner", 7, &callbacks, (void *)(size_t)id, NULL));
-        if (id == 1) {
-            /* The core shares the raft node: Raft state changes through it are refused. */
-            omsvc_bytes *request = NULL;
-            CHECK_STATUS(omsvc_node_leader_changed(core, 1, str_of("1"), NULL),
-                         OMSVC_INVALID_HANDLE);
-            CHECK(strstr(omsvc_last_error(), "omsvc_raft_node_core") != NULL);
-            CHECK_STATUS(omsvc_node_leader_ready(core, 1, 0, NULL), OMSVC_INVALID_HANDLE);
-            CHECK_STATUS(omsvc_node_not_leader(core, 1, NULL), OMSVC_INVALID_HANDLE);
-            CHECK_STATUS(omsvc_node_shutdown(core), OMSVC_INVALID_HANDLE);
-            OK(omsvc_encode_set_request("x", 1, (const uint8_t *)"y", 1, &request));
-            CHECK_STATUS(omsvc_node_apply_entry(core, 1, 1, omsvc_bytes_data(request),
-                                                omsvc_bytes_len(request), NULL),
-                         OMSVC_INVALID_HANDLE);
-            omsvc_bytes_free(request);
-            /* A handle of one type is never taken for the other (the first handle of each
-             * table used to be the same number). */
-            CHECK_STATUS(omsvc_node_free((omsvc_node *)nodes[id]), OMSVC_INVALID_HANDLE);
-            CHECK_STATUS(omsvc_raft_node_stop((omsvc_raft_node *)core), OMSVC_INVALID_HANDLE);
-            CHECK_STATUS(omsvc_raft_node_trigger_election((omsvc_raft_node *)core),
-                         OMSVC_INVALID_HANDLE);
-            {
-                uint64_t leader_id;
-                bool known, present;
-                size_t len;
-                OK(omsvc_raft_node_leader(nodes[id], &leader_id, &known)); /* still alive */
-                OK(omsvc_node_read_configuration(core, "x", 1, NULL, 0, &present, &len));
-            }
-        }
-        /* Freeing a core drops only the handle: the raft node keeps its core running. */
-        OK(omsvc_node_free(core));
+        OK(omsvc_node_core_register_service(core, OMSVC_STR("Scanner"), &callbacks, (void *)(size_t)id,
+                                            NULL));
+        if (id == 1) check_handle_types(nodes[id], core);
+        /* Releasing a core drops only the handle: the raft node keeps its core running. */
+        OK(omsvc_node_core_release(core));
         ids[id - 1] = id;
         addrs[id - 1] = member_addr(nodes[id], &addr_bytes[id - 1]);
     }
@@ -247,16 +267,16 @@ int main(void) {
 
     leader = wait_for_leader(0);
     CHECK(leader != 0);
-    OK(omsvc_raft_node_set(nodes[leader], "Lifecycle", 9, (const uint8_t *)"suspended", 9, &index));
+    OK(omsvc_raft_node_set(nodes[leader], OMSVC_STR("Lifecycle"), (const uint8_t *)"suspended", 9, &index));
     CHECK(index > 0);
     check_value_everywhere("Lifecycle", "suspended");
 
     follower = leader % PEERS + 1;
     CHECK_STATUS(
-        omsvc_raft_node_set(nodes[follower], "Lifecycle", 9, (const uint8_t *)"x", 1, NULL),
+        omsvc_raft_node_set(nodes[follower], OMSVC_STR("Lifecycle"), (const uint8_t *)"x", 1, NULL),
         OMSVC_NOT_LEADER);
     CHECK(strstr(omsvc_last_error(), "the leader is node") != NULL);
-    CHECK_STATUS(omsvc_raft_node_set(nodes[leader], "", 0, NULL, 0, NULL), OMSVC_INVALID_NAME);
+    CHECK_STATUS(omsvc_raft_node_set(nodes[leader], OMSVC_STR(""), NULL, 0, NULL), OMSVC_INVALID_NAME);
 
     /* Force an election (openraft may let the candidate lose: campaign until the term
      * moves); the new leader runs the service in the newer epoch, and writes still apply on
@@ -271,7 +291,7 @@ int main(void) {
             elected = wait_for_leader_after(0, old_epoch, 5000);
         }
         CHECK(elected != 0);
-        OK(omsvc_raft_node_set(nodes[elected], "Lifecycle", 9, (const uint8_t *)"resumed", 7,
+        OK(omsvc_raft_node_set(nodes[elected], OMSVC_STR("Lifecycle"), (const uint8_t *)"resumed", 7,
                                NULL));
         check_value_everywhere("Lifecycle", "resumed");
         pthread_mutex_lock(&lock);

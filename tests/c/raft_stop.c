@@ -1,8 +1,8 @@
 /* omsvc_raft_node_stop stops what it says before it returns, even while another thread is
  * inside a call on the node: here a write blocked on a leader that has lost its followers
  * (they were stopped, so the write cannot commit). When stop returns, the leader's C service
- * has been stopped (a host may free the service's userdata right then), and the blocked
- * write has failed. */
+ * has been stopped, and the blocked write has failed; each service's userdata is released
+ * exactly once. */
 #include "check.h"
 
 #include <pthread.h>
@@ -12,6 +12,7 @@
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static int running[PEERS + 1];
 static int stops[PEERS + 1];
+static int releases[PEERS + 1];
 
 static int32_t start_service(void *userdata, uint64_t epoch) {
     size_t id = (size_t)userdata;
@@ -31,6 +32,13 @@ static int32_t stop_service(void *userdata) {
     return 0;
 }
 
+static void release_service(void *userdata) {
+    size_t id = (size_t)userdata;
+    pthread_mutex_lock(&lock);
+    releases[id]++;
+    pthread_mutex_unlock(&lock);
+}
+
 static omsvc_raft_node *nodes[PEERS + 1];
 
 typedef struct {
@@ -43,7 +51,7 @@ static void *write_without_quorum(void *arg) {
     blocked_write *write = (blocked_write *)arg;
     write->entered = 1;
     write->status =
-        omsvc_raft_node_set(write->node, "Lifecycle", 9, (const uint8_t *)"lost", 4, NULL);
+        omsvc_raft_node_set(write->node, OMSVC_STR("Lifecycle"), (const uint8_t *)"lost", 4, NULL);
     return NULL;
 }
 
@@ -62,14 +70,16 @@ int main(void) {
     memset(&callbacks, 0, sizeof callbacks);
     callbacks.start = start_service;
     callbacks.stop = stop_service;
+    callbacks.release = release_service;
     for (id = 1; id <= PEERS; id++) {
-        omsvc_node *core = NULL;
+        omsvc_node_core *core = NULL;
         /* Long election timeouts: the leader keeps its service running well past the moment
          * its followers stop (it pauses only when its leader lease runs out, 7.8 s here). */
         nodes[id] = start_raft_node(dir, id, 200, 5000, 10000);
         OK(omsvc_raft_node_core(nodes[id], &core));
-        OK(omsvc_node_register_service(core, "Scanner", 7, &callbacks, (void *)(size_t)id, NULL));
-        OK(omsvc_node_free(core));
+        OK(omsvc_node_core_register_service(core, OMSVC_STR("Scanner"), &callbacks, (void *)(size_t)id,
+                                            NULL));
+        OK(omsvc_node_core_release(core));
         ids[id - 1] = id;
         addrs[id - 1] = member_addr(nodes[id], &addr_bytes[id - 1]);
     }
@@ -84,7 +94,7 @@ int main(void) {
         if (leader == 0) sleep_ms(20);
     }
     CHECK(leader != 0);
-    OK(omsvc_raft_node_set(nodes[leader], "Lifecycle", 9, (const uint8_t *)"ok", 2, NULL));
+    OK(omsvc_raft_node_set(nodes[leader], OMSVC_STR("Lifecycle"), (const uint8_t *)"ok", 2, NULL));
 
     /* Isolate the leader: stop both followers. */
     for (id = 1; id <= PEERS; id++) {
@@ -107,6 +117,11 @@ int main(void) {
     pthread_mutex_unlock(&lock);
     CHECK(pthread_join(thread, NULL) == 0);
     CHECK(write.status != OMSVC_OK);
+    /* Every service's userdata was released once, once its raft node stopped (the core
+     * handles were released long before) and the last call on it ended. */
+    pthread_mutex_lock(&lock);
+    for (id = 1; id <= PEERS; id++) CHECK(releases[id] == 1);
+    pthread_mutex_unlock(&lock);
 
     for (id = 0; id < PEERS; id++) omsvc_bytes_free(addr_bytes[id]);
     printf("raft_stop: the leader's service stopped before stop returned; the blocked write failed "

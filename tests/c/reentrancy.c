@@ -27,11 +27,11 @@ static int32_t reentrant_start(void *userdata, uint64_t epoch) {
     omsvc_bytes_free(json);
     /* Save progress from inside start, as a single-node host applying its own entry. */
     OK(omsvc_node_last_applied_entry(self->node, &term, &index));
-    OK(omsvc_encode_set_request("progress", 8, (const uint8_t *)"key-42", 6, &request));
+    OK(omsvc_encode_set_request(OMSVC_STR("progress"), (const uint8_t *)"key-42", 6, &request));
     OK(omsvc_node_apply_entry(self->node, epoch, index + 1, omsvc_bytes_data(request),
                               omsvc_bytes_len(request), NULL));
     omsvc_bytes_free(request);
-    OK(omsvc_node_read_configuration(self->node, "progress", 8, NULL, 0, &present, &len) ==
+    OK(omsvc_node_read_configuration(self->node, OMSVC_STR("progress"), NULL, 0, &present, &len) ==
                OMSVC_BUFFER_TOO_SMALL
            ? OMSVC_OK
            : OMSVC_PANIC);
@@ -120,8 +120,8 @@ static void stops_that_free_each_other(void) {
     b.other = node_a;
     a.peer_in_stop = &b.in_stop;
     b.peer_in_stop = &a.in_stop;
-    OK(omsvc_node_register_service(node_a, "A", 1, &callbacks, &a, NULL));
-    OK(omsvc_node_register_service(node_b, "B", 1, &callbacks, &b, NULL));
+    OK(omsvc_node_register_service(node_a, OMSVC_STR("A"), &callbacks, &a, NULL));
+    OK(omsvc_node_register_service(node_b, OMSVC_STR("B"), &callbacks, &b, NULL));
     become_leader(node_a, 1);
     become_leader(node_b, 1);
     settle(node_a);
@@ -142,7 +142,8 @@ static void stops_that_free_each_other(void) {
             omsvc_node_options options;
             omsvc_node *again = NULL;
             enum omsvc_status status = OMSVC_DATABASE_LOCKED;
-            memset(&options, 0, sizeof options);
+            omsvc_node_options_init(&options);
+            options.sync_writes = false;
             options.self_id = str_of("solo");
             options.db_dir = str_of(dirs[i]);
             for (waited = 0; status == OMSVC_DATABASE_LOCKED && waited < 20000; waited += 10) {
@@ -171,10 +172,10 @@ int main(void) {
     callbacks.start = reentrant_start;
     callbacks.stop = reentrant_stop;
     self.node = open_node("solo", NULL);
-    OK(omsvc_node_register_service(self.node, "Reentrant", 9, &callbacks, &self, NULL));
+    OK(omsvc_node_register_service(self.node, OMSVC_STR("Reentrant"), &callbacks, &self, NULL));
     become_leader(self.node, 1);
     settle(self.node);
-    OK(omsvc_node_service_status(self.node, "Reentrant", 9, &status));
+    OK(omsvc_node_service_status(self.node, OMSVC_STR("Reentrant"), &status));
     CHECK(status.running && status.epoch == 1 && self.starts == 1);
 
     /* A start that demotes its own node: the runner stops it right after. */
@@ -182,7 +183,7 @@ int main(void) {
     OK(omsvc_node_not_leader(self.node, 1, NULL));
     become_leader(self.node, 2);
     settle(self.node);
-    OK(omsvc_node_service_status(self.node, "Reentrant", 9, &status));
+    OK(omsvc_node_service_status(self.node, OMSVC_STR("Reentrant"), &status));
     CHECK(!status.running && self.starts == 2 && self.stops == 2);
     OK(omsvc_node_free(self.node));
 
@@ -190,7 +191,7 @@ int main(void) {
     memset(&self, 0, sizeof self);
     callbacks.start = shutdown_in_start;
     self.node = open_node("solo", NULL);
-    OK(omsvc_node_register_service(self.node, "Quitter", 7, &callbacks, &self, NULL));
+    OK(omsvc_node_register_service(self.node, OMSVC_STR("Quitter"), &callbacks, &self, NULL));
     become_leader(self.node, 1);
     settle(self.node);
     CHECK_STATUS(omsvc_node_leader_ready(self.node, 2, 0, NULL), OMSVC_SHUT_DOWN);
@@ -202,7 +203,7 @@ int main(void) {
     callbacks.start = free_in_start;
     callbacks.stop = note_stop_after_free;
     self.node = open_node("solo", NULL);
-    OK(omsvc_node_register_service(self.node, "Freer", 5, &callbacks, &self, NULL));
+    OK(omsvc_node_register_service(self.node, OMSVC_STR("Freer"), &callbacks, &self, NULL));
     become_leader(self.node, 1);
     for (waited = 0; !self.stopped_after_free && waited < 10000; waited += 10) sleep_ms(10);
     CHECK(self.starts == 1 && self.stopped_after_free);

@@ -13,7 +13,7 @@ static void apply(omsvc_node *node, uint64_t term, uint64_t index, omsvc_bytes *
 
 static omsvc_bytes *stamped_set(const char *value, uint64_t epoch) {
     omsvc_bytes *request = NULL;
-    OK(omsvc_encode_stamped_set_request("Scanner", 7, (const uint8_t *)value, strlen(value), epoch,
+    OK(omsvc_encode_stamped_set_request(OMSVC_STR("Scanner"), (const uint8_t *)value, strlen(value), epoch,
                                         &request));
     return request;
 }
@@ -22,7 +22,7 @@ static void check_value(omsvc_node *node, const char *expected) {
     uint8_t buf[16];
     bool present = false;
     size_t len = 0;
-    OK(omsvc_node_read_configuration(node, "Scanner", 7, buf, sizeof buf, &present, &len));
+    OK(omsvc_node_read_configuration(node, OMSVC_STR("Scanner"), buf, sizeof buf, &present, &len));
     CHECK(present && len == strlen(expected) && memcmp(buf, expected, len) == 0);
 }
 
@@ -37,19 +37,19 @@ int main(void) {
     apply(node, 4, 2, stamped_set("14", 3), OMSVC_STALE_EPOCH);
     CHECK(strstr(omsvc_last_error(), "epoch 3") != NULL);
     check_value(node, "15");
-    OK(omsvc_encode_stamped_delete_request("Scanner", 7, 3, &request));
+    OK(omsvc_encode_stamped_delete_request(OMSVC_STR("Scanner"), 3, &request));
     apply(node, 4, 3, request, OMSVC_STALE_EPOCH);
     check_value(node, "15");
     OK(omsvc_node_last_applied_entry(node, &term, &index));
     CHECK(term == 3 && index == 1);
 
     /* A user's stop is its own record: a later save leaves it as it is. */
-    OK(omsvc_node_read_run_control(node, "Scanner", 7, &present, &should_run));
+    OK(omsvc_node_read_run_control(node, OMSVC_STR("Scanner"), &present, &should_run));
     CHECK(!present && !should_run);
-    OK(omsvc_encode_run_control_request("Scanner", 7, false, &request));
+    OK(omsvc_encode_run_control_request(OMSVC_STR("Scanner"), false, &request));
     apply(node, 4, 4, request, OMSVC_OK);
     apply(node, 4, 5, stamped_set("16", 4), OMSVC_OK);
-    OK(omsvc_node_read_run_control(node, "Scanner", 7, &present, &should_run));
+    OK(omsvc_node_read_run_control(node, OMSVC_STR("Scanner"), &present, &should_run));
     CHECK(present && !should_run);
     check_value(node, "16");
 
@@ -58,12 +58,12 @@ int main(void) {
     check_value(node, "16");
 
     /* Bad arguments write nothing. */
-    CHECK_STATUS(omsvc_encode_stamped_set_request(NULL, 3, (const uint8_t *)"v", 1, 1, &request),
+    CHECK_STATUS(omsvc_encode_stamped_set_request(str_n(NULL, 3), (const uint8_t *)"v", 1, 1, &request),
                  OMSVC_NULL_ARGUMENT);
-    CHECK_STATUS(omsvc_encode_run_control_request("", 0, true, &request), OMSVC_INVALID_NAME);
-    CHECK_STATUS(omsvc_node_read_run_control(node, "Scanner", 7, NULL, &should_run),
+    CHECK_STATUS(omsvc_encode_run_control_request(OMSVC_STR(""), true, &request), OMSVC_INVALID_NAME);
+    CHECK_STATUS(omsvc_node_read_run_control(node, OMSVC_STR("Scanner"), NULL, &should_run),
                  OMSVC_NULL_ARGUMENT);
-    CHECK_STATUS(omsvc_node_read_run_control(node, "", 0, &present, &should_run),
+    CHECK_STATUS(omsvc_node_read_run_control(node, OMSVC_STR(""), &present, &should_run),
                  OMSVC_INVALID_NAME);
 
     OK(omsvc_node_free(node));

@@ -25,7 +25,7 @@ static omsvc_node *node_with_service(void) {
     memset(&callbacks, 0, sizeof callbacks);
     callbacks.start = count_start;
     callbacks.stop = ok_stop;
-    OK(omsvc_node_register_service(node, "svc", 3, &callbacks, NULL, NULL));
+    OK(omsvc_node_register_service(node, OMSVC_STR("svc"), &callbacks, NULL, NULL));
     return node;
 }
 
@@ -40,7 +40,7 @@ static void term_zero(void) {
     CHECK_STATUS(omsvc_node_leader_ready(node, 0, 0, &outcome), OMSVC_INVALID_ARGUMENT);
     CHECK((int)outcome == 77);
     settle(node);
-    OK(omsvc_node_service_status(node, "svc", 3, &status));
+    OK(omsvc_node_service_status(node, OMSVC_STR("svc"), &status));
     CHECK(!status.running && starts == 0);
     OK(omsvc_node_free(node));
 }
@@ -49,7 +49,7 @@ static void term_max(void) {
     omsvc_node *node = node_with_service();
     omsvc_bytes *request = NULL;
     enum omsvc_status status;
-    OK(omsvc_encode_set_request("progress", 8, (const uint8_t *)"p", 1, &request));
+    OK(omsvc_encode_set_request(OMSVC_STR("progress"), (const uint8_t *)"p", 1, &request));
     /* Whether the model takes or refuses such a term, it must not look like a shutdown. */
     status = omsvc_node_leader_changed(node, UINT64_MAX, str_of("om1"), NULL);
     CHECK(status == OMSVC_OK || status == OMSVC_INVALID_ARGUMENT);
@@ -78,7 +78,7 @@ static void lease_runs_out(void) {
     memset(&callbacks, 0, sizeof callbacks);
     callbacks.start = count_start;
     callbacks.stop = count_stop;
-    OK(omsvc_node_register_service(node, "svc", 3, &callbacks, NULL, NULL));
+    OK(omsvc_node_register_service(node, OMSVC_STR("svc"), &callbacks, NULL, NULL));
     starts = 0;
     stops = 0;
     OK(omsvc_node_leader_changed(node, 3, str_of("om1"), NULL));
@@ -94,7 +94,7 @@ static void lease_runs_out(void) {
     OK(omsvc_node_epoch_is_current(node, 3, &current));
     CHECK(!current);
     settle(node);
-    OK(omsvc_node_service_status(node, "svc", 3, &status));
+    OK(omsvc_node_service_status(node, OMSVC_STR("svc"), &status));
     CHECK(!status.running && !status.stopping && stops == 1);
     OK(omsvc_node_free(node));
 }

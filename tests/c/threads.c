@@ -70,15 +70,15 @@ static void *read_and_apply(void *arg) {
         size_t len;
         omsvc_service_status status;
         omsvc_name_list *names = NULL;
-        OK(omsvc_node_read_configuration(node, "svc", 3, buf, sizeof buf, &present, &len));
-        OK(omsvc_node_service_status(node, "Stress", 6, &status));
+        OK(omsvc_node_read_configuration(node, OMSVC_STR("svc"), buf, sizeof buf, &present, &len));
+        OK(omsvc_node_service_status(node, OMSVC_STR("Stress"), &status));
         OK(omsvc_node_list_configurations(node, &names));
         omsvc_name_list_free(names);
         if (rand_r(&seed) % 8 == 0) {
             omsvc_bytes *request = NULL, *json = NULL;
             uint64_t term, index;
             OK(omsvc_node_last_applied_entry(node, &term, &index));
-            OK(omsvc_encode_set_request("svc", 3, (const uint8_t *)"value", 5, &request));
+            OK(omsvc_encode_set_request(OMSVC_STR("svc"), (const uint8_t *)"value", 5, &request));
             /* Two threads may race for the same index: one applies, the other is a no-op. */
             OK(omsvc_node_apply_entry(node, 1, index + 1, omsvc_bytes_data(request),
                                       omsvc_bytes_len(request), NULL));
@@ -107,7 +107,7 @@ int main(void) {
     callbacks.stop = stop_service;
     for (i = 0; i < PEERS; i++) {
         nodes[i] = open_node(ids[i], NULL);
-        OK(omsvc_node_register_service(nodes[i], "Stress", 6, &callbacks, (void *)i, NULL));
+        OK(omsvc_node_register_service(nodes[i], OMSVC_STR("Stress"), &callbacks, (void *)i, NULL));
     }
     for (i = 0; i < THREADS; i++) {
         CHECK(pthread_create(&threads[i], NULL, i < 4 ? forward_events : read_and_apply,
