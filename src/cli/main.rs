@@ -66,6 +66,7 @@ enum Command {
 }
 
 /// How a command ended, beyond plain success.
+#[derive(Debug)]
 pub enum Outcome {
     /// The command did what was asked.
     Done,

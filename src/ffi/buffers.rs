@@ -8,12 +8,14 @@ use std::ffi::c_char;
 /// address). A NUL byte always follows the data (not counted in `omsvc_bytes_len`), so a text
 /// result can be printed with `%s`; binary data may hold NULs of its own, so use the length
 /// for it. Free with `omsvc_bytes_free`.
+#[derive(Debug)]
 pub struct omsvc_bytes {
     /// The data followed by one NUL byte.
     data: Vec<u8>,
 }
 
 /// A list of service names owned by libomsvc. Free with `omsvc_name_list_free`.
+#[derive(Debug)]
 pub struct omsvc_name_list {
     /// Each name NUL-terminated, so C can also use it as a C string.
     names: Vec<Vec<u8>>,

@@ -18,6 +18,7 @@ use std::sync::Arc;
 /// register services and read configuration and status; Raft events, applied entries and
 /// shutdown belong to the raft node. Passed where an `omsvc_node` or `omsvc_raft_node` is
 /// expected (or the reverse), it gives OMSVC_INVALID_HANDLE.
+#[derive(Debug)]
 pub struct omsvc_node_core {
     _private: [u8; 0],
 }

@@ -16,13 +16,14 @@ use std::time::Duration;
 /// `omsvc_node_open`, which makes the handle the node's owner: `omsvc_node_free` shuts the
 /// node down. Handles are checked: a freed handle, or a handle of another type (an
 /// `omsvc_node_core`, an `omsvc_raft_node`), gives `OMSVC_INVALID_HANDLE`.
+#[derive(Debug)]
 pub struct omsvc_node {
     _private: [u8; 0],
 }
 
 /// A UTF-8 string as pointer and length (no NUL terminator needed).
 #[repr(C)]
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 pub struct omsvc_str {
     /// The first byte. NULL only where a field or function gives NULL a meaning (then `len` is
     /// ignored).
@@ -35,6 +36,7 @@ pub struct omsvc_str {
 /// the fields: a zeroed struct is refused (OMSVC_INVALID_ARGUMENT), never read as options with
 /// fsync off.
 #[repr(C)]
+#[derive(Debug)]
 pub struct omsvc_node_options {
     /// `sizeof(omsvc_node_options)`, set by `omsvc_node_options_init`: lets fields be added in
     /// later versions. 0 (a zeroed struct) or another size gives OMSVC_INVALID_ARGUMENT.

@@ -15,6 +15,7 @@ use std::time::Duration;
 /// A replicated node (openraft over TCP). Opaque; from `omsvc_raft_node_start`, released with
 /// `omsvc_raft_node_stop`. Handles are checked like `omsvc_node` handles, and the two types
 /// never stand for each other: either passed as the other gives OMSVC_INVALID_HANDLE.
+#[derive(Debug)]
 pub struct omsvc_raft_node {
     _private: [u8; 0],
 }
@@ -23,6 +24,7 @@ pub struct omsvc_raft_node {
 /// `omsvc_raft_node_options_init`, then set the fields; a zeroed struct is refused
 /// (OMSVC_INVALID_ARGUMENT).
 #[repr(C)]
+#[derive(Debug)]
 pub struct omsvc_raft_node_options {
     /// `sizeof(omsvc_raft_node_options)`, set by `omsvc_raft_node_options_init`. 0 (a zeroed
     /// struct) or another size gives OMSVC_INVALID_ARGUMENT.

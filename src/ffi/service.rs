@@ -31,6 +31,7 @@ use std::time::Duration;
 /// the node is freed (for a raft node: stopped, with every core handle released). After
 /// `release`, no callback of that service runs again.
 #[repr(C)]
+#[derive(Debug)]
 pub struct omsvc_service_callbacks {
     /// Required. Starts the service as the leader of `epoch`; returns 0 on success, anything
     /// else on failure (retried with backoff while the node should still run it).
@@ -55,6 +56,7 @@ type ReleaseFn = unsafe extern "C" fn(*mut c_void);
 /// defaults). Initialize it with `omsvc_service_options_init`, then set the fields; a zeroed
 /// struct is refused (OMSVC_INVALID_ARGUMENT).
 #[repr(C)]
+#[derive(Debug)]
 pub struct omsvc_service_options {
     /// `sizeof(omsvc_service_options)`, set by `omsvc_service_options_init`. 0 (a zeroed
     /// struct) or another size gives OMSVC_INVALID_ARGUMENT.

@@ -111,6 +111,18 @@ pub struct NodeProc {
     exits: Vec<String>,
 }
 
+impl std::fmt::Debug for NodeProc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NodeProc")
+            .field("id", &self.id)
+            .field("addr", &self.addr)
+            .field("data", &self.data)
+            .field("pid", &self.child.as_ref().map(Child::id))
+            .field("generation", &self.generation)
+            .finish_non_exhaustive()
+    }
+}
+
 impl NodeProc {
     /// Node `id` on `addr` with its data in `data`, running the demo's service (with
     /// `--demo-service`) when `demo_service`; not started yet.

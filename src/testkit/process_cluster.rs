@@ -8,6 +8,7 @@ use omsvc_raft::NodeReport;
 use std::time::Duration;
 
 /// Nodes `1..=size` in one temp dir, each on its own fixed port.
+#[derive(Debug)]
 pub struct Cluster {
     /// Node `id` at index `id - 1`. Before `dir`: fields drop in order, so the processes are
     /// killed before their data directories are removed.

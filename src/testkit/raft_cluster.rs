@@ -36,6 +36,16 @@ pub struct Cluster {
     registrar: Registrar,
 }
 
+impl std::fmt::Debug for Cluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cluster")
+            .field("nodes", &self.nodes)
+            .field("dir", &self.dir)
+            .field("timeouts", &self.timeouts)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Cluster {
     /// Starts nodes 1..=size, registers `factory(id)` as [`SERVICE`] on each, and initializes
     /// the cluster with all of them as voters (through node 1). Panics if any step fails.

@@ -26,6 +26,7 @@ pub enum Call {
 
 /// A service that records every call into a log (shared across services to see ordering),
 /// detects overlapping calls, and can be told to fail its next starts.
+#[derive(Debug)]
 pub struct Recorder {
     /// The name its calls are recorded under.
     pub name: String,

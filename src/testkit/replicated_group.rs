@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, Weak};
 
 /// Nodes of one group in this process, each with its own RocksDB on a temp dir. Configuration
 /// entries go to every member with the same (term, index), as a Raft log would deliver them.
+#[derive(Debug)]
 pub struct Group {
     /// Where the nodes' databases are.
     pub dir: tempfile::TempDir,
@@ -18,7 +19,7 @@ pub struct Group {
     log: Mutex<LogPosition>,
 }
 
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct LogPosition {
     term: u64,
     index: u64,

@@ -1,6 +1,7 @@
 //! A replayable random source for tests that pick at random.
 
 /// xorshift64*: small, fast and replayable from its seed, so a failed run can be replayed.
+#[derive(Debug)]
 pub struct Rng(pub u64);
 
 impl Rng {
