@@ -1,6 +1,6 @@
 //! openraft mode with real nodes in this process: real TCP on 127.0.0.1, real RocksDB.
 
-use omsvc_raft::{ClientError, RaftClient, RaftTimeouts};
+use omsvc_raft::{ClientError, RaftClient, RaftError, RaftTimeouts};
 use omsvc_testkit::poll::{wait_for_report, SETTLE};
 use omsvc_testkit::raft_cluster::{Cluster, WAIT};
 use omsvc_testkit::recording_service::{recorder, recorders};
@@ -51,11 +51,11 @@ fn three_nodes_replicate_configuration_and_only_the_leader_runs_the_service() {
 
     let follower = (1..=3).find(|id| *id != leader).unwrap();
     match cluster.node(follower).set("KeyLifecycleService", b"x") {
-        Err(ClientError::NotLeader {
+        Err(RaftError::Request(ClientError::NotLeader {
             leader: Some(named),
             leader_addr: Some(addr),
             ..
-        }) => {
+        })) => {
             assert_eq!(named, leader);
             assert_eq!(addr, cluster.node(leader).addr());
         }

@@ -13,7 +13,7 @@
 //! with short election timeouts side by side cause spurious elections.
 
 use omsvc_core::{EpochToken, Error, Service, ServiceError};
-use omsvc_raft::{ClientError, RaftClient, RaftNode, RaftNodeOptions, RaftTimeouts};
+use omsvc_raft::{ClientError, RaftClient, RaftError, RaftNode, RaftNodeOptions, RaftTimeouts};
 use omsvc_testkit::poll::{poll, wait_for_report, SETTLE};
 use omsvc_testkit::raft_cluster::{Cluster, CLUSTER, SERVICE, WAIT};
 use omsvc_testkit::recording_service::{recorder, recorders, Call};
@@ -719,14 +719,14 @@ fn client_to_an_address_nobody_listens_on_gets_a_transport_error_naming_it() {
     let mut client = RaftClient::new(&addr, CLUSTER, Duration::from_secs(5)).unwrap();
     let began = Instant::now();
     match client.status() {
-        Err(ClientError::Transport(message)) => assert!(
+        Err(RaftError::Request(ClientError::Transport(message))) => assert!(
             message.contains(&addr) && message.contains("cannot connect"),
             "expected the transport error to say it cannot connect to {addr}; saw {message:?}"
         ),
         other => panic!("expected a transport error for {addr}; saw {other:?}"),
     }
     match client.write(omsvc_core::encode_set_request("Scanner", b"x").unwrap()) {
-        Err(ClientError::Transport(message)) => assert!(
+        Err(RaftError::Request(ClientError::Transport(message))) => assert!(
             message.contains(&addr),
             "expected the write's transport error to name {addr}; saw {message:?}"
         ),
@@ -763,7 +763,7 @@ fn data_directory_of_another_node_or_cluster_is_refused_naming_both() {
             Err(error) => {
                 let message = error.to_string();
                 assert!(
-                    matches!(error, Error::ForeignDataDirectory { .. }),
+                    matches!(error, RaftError::Node(Error::ForeignDataDirectory { .. })),
                     "expected Error::ForeignDataDirectory; saw {error:?}"
                 );
                 let found = "node 1 of cluster \"omsvc\"";
@@ -877,7 +877,7 @@ fn client_of_another_cluster_is_refused_naming_both_clusters() {
     cluster.leader();
     let addr = cluster.node(1).addr().to_owned();
     let mut client = RaftClient::new(&addr, "payments", WAIT).unwrap();
-    let check = |what: &str, result: Result<String, ClientError>| {
+    let check = |what: &str, result: Result<String, RaftError>| {
         let message = match result {
             Err(error) => error.to_string(),
             Ok(answer) => panic!(
@@ -945,7 +945,7 @@ fn adding_an_unreachable_member(size: u64) {
                 "expected the error to name node 9 and its address {addr}; saw {message:?}"
             );
             assert!(
-                !matches!(error, ClientError::Transport(_)),
+                !matches!(error, RaftError::Request(ClientError::Transport(_))),
                 "expected the leader to answer with a reason, not the client to time out; \
                  saw {error:?} after {took:?}"
             );
@@ -977,7 +977,7 @@ fn adding_a_member_that_is_another_node_or_cannot_catch_up_fails_clearly() {
 
     // The address answers, but as node 4: adding it as node 9 is refused.
     match client.add_member(9, &addr) {
-        Err(ClientError::Refused(message)) => assert!(
+        Err(RaftError::Request(ClientError::Refused(message))) => assert!(
             message.contains(&addr) && message.contains("node 4") && message.contains("node 9"),
             "expected the refusal to say the node at {addr} is node 4, not node 9; saw {message:?}"
         ),
@@ -993,7 +993,7 @@ fn adding_a_member_that_is_another_node_or_cannot_catch_up_fails_clearly() {
     let result = client.add_member(4, &addr);
     let took = began.elapsed();
     match &result {
-        Err(ClientError::Raft(message)) => assert!(
+        Err(RaftError::Request(ClientError::Raft(message))) => assert!(
             message.contains("node 4") && message.contains(&addr) && message.contains("catch up"),
             "expected the error to say node 4 at {addr} did not catch up; saw {message:?}"
         ),
@@ -1084,12 +1084,12 @@ fn a_write_on_a_leader_without_quorum_fails_within_the_write_timeout() {
     let result = cluster.node(leader).set("Lifecycle", b"suspended");
     let took = began.elapsed();
     match result {
-        Err(ClientError::Raft(message)) => assert!(
+        Err(RaftError::Request(ClientError::Raft(message))) => assert!(
             message.contains("could not commit the write within"),
             "expected the timeout to be named, got {message:?}"
         ),
         // The watch may have noticed the lost quorum and openraft stepped down first.
-        Err(ClientError::NotLeader { .. }) => {}
+        Err(RaftError::Request(ClientError::NotLeader { .. })) => {}
         other => panic!("expected a write on an isolated leader to fail, got {other:?}"),
     }
     let bound = IN_PROCESS.election_max * 10 + Duration::from_secs(5);

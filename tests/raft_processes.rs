@@ -322,8 +322,8 @@ impl Writer {
             match client.write(command.to_vec()) {
                 Ok(receipt) => return Some(receipt),
                 Err(error) => {
-                    let pause = match error {
-                        ClientError::NotLeader { .. } => 50,
+                    let pause = match error.as_request() {
+                        Some(ClientError::NotLeader { .. }) => 50,
                         _ => 20,
                     };
                     on_error(format!("entering at {}: {error}", self.addrs[self.current]));

@@ -1,6 +1,6 @@
 //! What a CLI command can fail with; every message says what went wrong and what to do.
 
-use omsvc_raft::ClientError;
+use omsvc_raft::{ClientError, RaftError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -10,6 +10,16 @@ pub enum CliError {
     Remote(#[from] ClientError),
     #[error("{0}")]
     Usage(String),
+}
+
+impl From<RaftError> for CliError {
+    fn from(error: RaftError) -> Self {
+        match error {
+            RaftError::Node(error) => CliError::Local(error),
+            RaftError::Request(error) => CliError::Remote(error),
+            other => CliError::Usage(other.to_string()),
+        }
+    }
 }
 
 /// The exit status for bad usage (the same as clap's).

@@ -37,7 +37,7 @@ pub struct ClusterName {
 }
 
 impl ClusterName {
-    pub fn client(&self, addr: &str) -> Result<RaftClient, omsvc_raft::ClientError> {
+    pub fn client(&self, addr: &str) -> Result<RaftClient, omsvc_raft::RaftError> {
         RaftClient::new(addr, &self.cluster, Duration::from_millis(self.timeout_ms))
     }
 }

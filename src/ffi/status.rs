@@ -214,6 +214,16 @@ impl From<omsvc_adapter_shared::handles::HandleError> for FfiError {
     }
 }
 
+impl From<omsvc_raft::RaftError> for FfiError {
+    fn from(error: omsvc_raft::RaftError) -> Self {
+        match error {
+            omsvc_raft::RaftError::Node(error) => error.into(),
+            omsvc_raft::RaftError::Request(error) => error.into(),
+            other => FfiError::new(omsvc_status::OMSVC_PANIC, other.to_string()),
+        }
+    }
+}
+
 thread_local! {
     static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
 }

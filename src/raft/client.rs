@@ -1,6 +1,7 @@
 //! A synchronous client for a node's address: what the CLI tools use. Writes sent to a
 //! follower are retried on the leader it names.
 
+use super::error::RaftError;
 use super::network::{CallError, Connection};
 use super::rpc::{
     AddMemberRequest, ClientError, InitializeRequest, NodeReport, ReadRequest, ReadResponse,
@@ -33,7 +34,7 @@ impl std::fmt::Debug for RaftClient {
 
 impl RaftClient {
     /// A client of the node at `addr` in cluster `cluster` (another cluster's node refuses it).
-    pub fn new(addr: &str, cluster: &str, timeout: Duration) -> Result<RaftClient, ClientError> {
+    pub fn new(addr: &str, cluster: &str, timeout: Duration) -> Result<RaftClient, RaftError> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -50,23 +51,23 @@ impl RaftClient {
         &mut self,
         kind: Kind,
         request: &Req,
-    ) -> Result<T, ClientError> {
+    ) -> Result<T, RaftError> {
         let answer: Result<T, ClientError> = self
             .runtime
             .block_on(self.connection.call(kind, request, self.timeout))
             .map_err(|error: CallError| ClientError::Transport(error.to_string()))?;
-        answer
+        Ok(answer?)
     }
 
     /// The node's view of itself and its cluster.
-    pub fn status(&mut self) -> Result<NodeReport, ClientError> {
+    pub fn status(&mut self) -> Result<NodeReport, RaftError> {
         self.runtime
             .block_on(self.connection.call(Kind::Status, &(), self.timeout))
-            .map_err(|error| ClientError::Transport(error.to_string()))
+            .map_err(|error| ClientError::Transport(error.to_string()).into())
     }
 
     /// Service `name`'s configuration in the node's table, or `None`.
-    pub fn read(&mut self, name: &str) -> Result<Option<Vec<u8>>, ClientError> {
+    pub fn read(&mut self, name: &str) -> Result<Option<Vec<u8>>, RaftError> {
         let answer: ReadResponse = self.call(
             Kind::ClientRead,
             &ReadRequest {
@@ -77,22 +78,22 @@ impl RaftClient {
     }
 
     /// The names of the services that have a configuration in the node's table.
-    pub fn list(&mut self) -> Result<Vec<String>, ClientError> {
+    pub fn list(&mut self) -> Result<Vec<String>, RaftError> {
         self.call(Kind::List, &())
     }
 
     /// Proposes a command, following the leader a follower names (up to 3 hops).
-    pub fn write(&mut self, command: Vec<u8>) -> Result<WriteReceipt, ClientError> {
+    pub fn write(&mut self, command: Vec<u8>) -> Result<WriteReceipt, RaftError> {
         let request = WriteRequest {
             command: ConfigCommand(command),
         };
         let mut hops = 0;
         loop {
             match self.call(Kind::ClientWrite, &request) {
-                Err(ClientError::NotLeader {
+                Err(RaftError::Request(ClientError::NotLeader {
                     leader_addr: Some(addr),
                     ..
-                }) if hops < 3 => {
+                })) if hops < 3 => {
                     hops += 1;
                     self.connection = Connection::new(addr, self.cluster.clone());
                 }
@@ -102,12 +103,12 @@ impl RaftClient {
     }
 
     /// Makes a new cluster of `members` (node id -> address).
-    pub fn initialize(&mut self, members: BTreeMap<RaftNodeId, String>) -> Result<(), ClientError> {
+    pub fn initialize(&mut self, members: BTreeMap<RaftNodeId, String>) -> Result<(), RaftError> {
         self.call(Kind::Initialize, &InitializeRequest { members })
     }
 
     /// Adds node `id` at `addr` as a voting member (sent to the leader).
-    pub fn add_member(&mut self, id: RaftNodeId, addr: &str) -> Result<(), ClientError> {
+    pub fn add_member(&mut self, id: RaftNodeId, addr: &str) -> Result<(), RaftError> {
         self.call(
             Kind::AddMember,
             &AddMemberRequest {
@@ -118,12 +119,12 @@ impl RaftClient {
     }
 
     /// Removes member `id` (sent to the leader).
-    pub fn remove_member(&mut self, id: RaftNodeId) -> Result<(), ClientError> {
+    pub fn remove_member(&mut self, id: RaftNodeId) -> Result<(), RaftError> {
         self.call(Kind::RemoveMember, &RemoveMemberRequest { id })
     }
 
     /// Makes the node stand for election now (it usually wins; nothing guarantees it).
-    pub fn trigger_election(&mut self) -> Result<(), ClientError> {
+    pub fn trigger_election(&mut self) -> Result<(), RaftError> {
         self.call(Kind::TriggerElection, &())
     }
 }

@@ -15,6 +15,7 @@
 //! - [`http`]: `--http`: `/metrics`, `/status`, `/cluster` and the status page.
 //! - [`node`]: [`RaftNode`], the synchronous facade the CLI and the C ABI use.
 //! - [`hex`]: bytes as hexadecimal text in JSON reports and the CLI.
+//! - [`error`]: [`RaftError`], what every fallible call of this crate returns.
 //! - [`client`]: a synchronous client for a node's address (CLI tools).
 
 // openraft's StorageError is large by design and fixed by its trait signatures.
@@ -23,6 +24,7 @@
 pub mod client;
 pub mod connections;
 pub mod election_gate;
+pub mod error;
 pub mod frame;
 pub mod hex;
 pub mod http;
@@ -40,6 +42,7 @@ pub mod types;
 
 pub use client::RaftClient;
 pub use connections::ConnectionLimits;
+pub use error::RaftError;
 pub use node::{RaftNode, RaftNodeOptions, RaftTimeouts};
 pub use rpc::{ClientError, LeadershipChangeReport, MemberStatus, NodeReport, WriteReceipt};
 pub use types::RaftNodeId;

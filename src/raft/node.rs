@@ -4,6 +4,7 @@
 
 use super::connections::ConnectionLimits;
 use super::election_gate::{ElectionGate, ElectionTiming};
+use super::error::RaftError;
 use super::leadership_watch;
 use super::log_store::LogStore;
 use super::metrics::NodeMetrics;
@@ -183,7 +184,7 @@ impl std::fmt::Debug for RaftNode {
 impl RaftNode {
     /// Opens the data directory, starts openraft, the server and the leadership watch. A new
     /// cluster also needs [`RaftNode::initialize`] on one node.
-    pub fn start(options: RaftNodeOptions) -> Result<RaftNode, Error> {
+    pub fn start(options: RaftNodeOptions) -> Result<RaftNode, RaftError> {
         options.timeouts.validate()?;
         let id = options.id;
         let (data_dir, ephemeral_dir) = match &options.data_dir {
@@ -330,13 +331,14 @@ impl RaftNode {
     }
 
     /// Creates the cluster with these members (id -> address); call on one node, once.
-    pub fn initialize(&self, members: BTreeMap<RaftNodeId, String>) -> Result<(), ClientError> {
+    pub fn initialize(&self, members: BTreeMap<RaftNodeId, String>) -> Result<(), RaftError> {
         if !members.contains_key(&self.id()) {
             return Err(ClientError::Refused(format!(
                 "initialize must name this node ({}) among the members, with its address; got {:?}",
                 self.id(),
                 members.keys().collect::<Vec<_>>()
-            )));
+            ))
+            .into());
         }
         let members: BTreeMap<_, _> = members
             .into_iter()
@@ -344,31 +346,28 @@ impl RaftNode {
             .collect();
         self.runtime
             .block_on(self.context.raft.initialize(members))
-            .map_err(|e| ClientError::Raft(e.to_string()))
+            .map_err(|e| ClientError::Raft(e.to_string()).into())
     }
 
     /// Proposes a configuration command; only the leader accepts (the error names it).
-    pub fn write(&self, command: Vec<u8>) -> Result<WriteReceipt, ClientError> {
-        self.runtime.block_on(server::client_write(
+    pub fn write(&self, command: Vec<u8>) -> Result<WriteReceipt, RaftError> {
+        let receipt = self.runtime.block_on(server::client_write(
             &self.context,
             WriteRequest {
                 command: ConfigCommand(command),
             },
-        ))
+        ))?;
+        Ok(receipt)
     }
 
     /// Proposes an operator's set of service `name`'s configuration (leader only).
-    pub fn set(&self, name: &str, value: &[u8]) -> Result<WriteReceipt, ClientError> {
-        let command =
-            encode_set_request(name, value).map_err(|e| ClientError::Refused(e.to_string()))?;
-        self.write(command)
+    pub fn set(&self, name: &str, value: &[u8]) -> Result<WriteReceipt, RaftError> {
+        self.write(encode_set_request(name, value)?)
     }
 
     /// Proposes an operator's delete of service `name`'s configuration (leader only).
-    pub fn delete(&self, name: &str) -> Result<WriteReceipt, ClientError> {
-        let command =
-            encode_delete_request(name).map_err(|e| ClientError::Refused(e.to_string()))?;
-        self.write(command)
+    pub fn delete(&self, name: &str) -> Result<WriteReceipt, RaftError> {
+        self.write(encode_delete_request(name)?)
     }
 
     /// This node's view of itself and its cluster (what `omsvc status` shows).
@@ -378,15 +377,15 @@ impl RaftNode {
 
     /// Asks this node to start an election now (openraft 0.9 has no directed leadership
     /// transfer: this is how a leader is moved, and it is not guaranteed to win).
-    pub fn trigger_election(&self) -> Result<(), ClientError> {
+    pub fn trigger_election(&self) -> Result<(), RaftError> {
         self.runtime
             .block_on(self.context.raft.trigger().elect())
-            .map_err(|e| ClientError::Raft(e.to_string()))
+            .map_err(|e| ClientError::Raft(e.to_string()).into())
     }
 
     /// Serves `/metrics`, `/status`, `/cluster` and the status page on `addr` (port 0: any
     /// free port) until the node stops; returns the bound address.
-    pub fn serve_http(&self, addr: &str) -> Result<std::net::SocketAddr, Error> {
+    pub fn serve_http(&self, addr: &str) -> Result<std::net::SocketAddr, RaftError> {
         let io_error = |operation, source| Error::Io {
             operation,
             path: PathBuf::from(addr),
@@ -404,7 +403,7 @@ impl RaftNode {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let Some(tasks) = tasks.as_mut() else {
-            return Err(Error::ShutDown);
+            return Err(Error::ShutDown.into());
         };
         tasks.push(
             self.runtime
@@ -600,7 +599,7 @@ mod tests {
         let mut options = RaftNodeOptions::new(1, "127.0.0.1:0", None);
         options.timeouts = ms(50, u64::MAX / 2, u64::MAX);
         match RaftNode::start(options) {
-            Err(Error::InvalidArgument { name, .. }) => {
+            Err(RaftError::Node(Error::InvalidArgument { name, .. })) => {
                 assert_eq!(name, "raft timeout election_min")
             }
             Err(other) => panic!("refused for another reason: {other}"),

@@ -8,7 +8,7 @@ use crate::binary::omsvc_binary;
 use crate::poll::poll;
 use crate::proc_fs::proc_status_kib;
 use crate::timings::{node_run_args, PROCESS};
-use omsvc_raft::{ClientError, NodeReport, RaftClient};
+use omsvc_raft::{NodeReport, RaftClient, RaftError};
 use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -363,7 +363,7 @@ impl NodeProc {
     }
 
     /// This node's status report.
-    pub fn status(&self) -> Result<NodeReport, ClientError> {
+    pub fn status(&self) -> Result<NodeReport, RaftError> {
         self.client().status()
     }
 }

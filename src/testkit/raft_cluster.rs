@@ -5,7 +5,7 @@
 use crate::poll::poll_every;
 use omsvc_core::{Error, Service, ServiceOptions};
 use omsvc_raft::{
-    ClientError, NodeReport, RaftClient, RaftNode, RaftNodeOptions, RaftTimeouts, WriteReceipt,
+    NodeReport, RaftClient, RaftError, RaftNode, RaftNodeOptions, RaftTimeouts, WriteReceipt,
 };
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -74,7 +74,7 @@ impl Cluster {
         timeouts: RaftTimeouts,
         snapshot_every: u64,
         register: impl Fn(&RaftNode) -> Result<(), Error> + 'static,
-    ) -> Result<Cluster, Error> {
+    ) -> Result<Cluster, RaftError> {
         let mut cluster = Cluster {
             dir: tempfile::tempdir().map_err(|source| Error::Io {
                 operation: "create a temp dir in",
@@ -93,7 +93,7 @@ impl Cluster {
     }
 
     /// Initializes the cluster with every running node as a voter, through node 1.
-    pub fn initialize(&self) -> Result<(), ClientError> {
+    pub fn initialize(&self) -> Result<(), RaftError> {
         let members: BTreeMap<u64, String> = self
             .nodes()
             .map(|node| (node.id(), node.addr().to_owned()))
@@ -123,7 +123,7 @@ impl Cluster {
     }
 
     /// [`Cluster::start_node`], returning the error instead.
-    pub fn try_start_node(&mut self, id: u64) -> Result<&RaftNode, Error> {
+    pub fn try_start_node(&mut self, id: u64) -> Result<&RaftNode, RaftError> {
         let slot = (id - 1) as usize;
         if self.nodes.len() <= slot {
             self.nodes.resize_with(slot + 1, || None);
@@ -273,7 +273,7 @@ impl Cluster {
     pub fn write(
         &self,
         what: &str,
-        write: impl Fn(&RaftNode) -> Result<WriteReceipt, ClientError>,
+        write: impl Fn(&RaftNode) -> Result<WriteReceipt, RaftError>,
     ) -> WriteReceipt {
         poll_every(Duration::from_millis(20), WAIT, || {
             let leader = self
