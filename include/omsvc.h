@@ -469,7 +469,8 @@ typedef struct omsvc_service_status {
    */
   uint32_t consecutive_failures;
   /**
-   * Whether a start, stop or should_run has failed (details in the JSON status).
+   * Whether a start, stop or should_run has failed: read the error with
+   * `omsvc_node_service_last_error`.
    */
   bool has_error;
 } omsvc_service_status;
@@ -974,6 +975,33 @@ enum omsvc_status omsvc_node_status_json(const struct omsvc_node *node,
                                          struct omsvc_bytes **json_out);
 
 /**
+ * The latest error from a service's start, stop or should_run, as NUL-terminated UTF-8 text
+ * (print it with `%s`), kept after the service recovers. Writes NULL to `*error_out` when the
+ * service has had no error (then `has_error` of its `omsvc_service_status` is false). Unknown
+ * names give OMSVC_UNKNOWN_SERVICE. Free the text with `omsvc_bytes_free`.
+ *
+ * # Safety
+ * - `node` may be any value: handles are checked, never dereferenced.
+ * - `name.ptr` is NULL or readable for `name.len` bytes.
+ * - `error_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
+ */
+enum omsvc_status omsvc_node_service_last_error(const struct omsvc_node *node,
+                                                struct omsvc_str name,
+                                                struct omsvc_bytes **error_out);
+
+/**
+ * The node's whole status as an encoded `omsvc.v1.NodeStatus` message (`proto/omsvc.proto`,
+ * whose field numbers are stable): the same model as `omsvc_node_status_json`, for programs
+ * that decode protobuf. Free with `omsvc_bytes_free`.
+ *
+ * # Safety
+ * - `node` may be any value: handles are checked, never dereferenced.
+ * - `proto_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
+ */
+enum omsvc_status omsvc_node_status_proto(const struct omsvc_node *node,
+                                          struct omsvc_bytes **proto_out);
+
+/**
  * Fills `*options` with the defaults: `struct_size` set, `id` 0 and `listen` unset (both
  * required: set them), `data_dir` NULL (a temporary directory), `cluster` NULL ("omsvc"),
  * and the default timeouts (50 ms heartbeat, elections between 250 and 500 ms). NULL is
@@ -1203,6 +1231,28 @@ enum omsvc_status omsvc_node_core_service_status(const struct omsvc_node_core *c
  */
 enum omsvc_status omsvc_node_core_status_json(const struct omsvc_node_core *core,
                                               struct omsvc_bytes **json_out);
+
+/**
+ * `omsvc_node_service_last_error` on a raft node's core.
+ *
+ * # Safety
+ * - `core` may be any value: handles are checked, never dereferenced.
+ * - `name.ptr` is NULL or readable for `name.len` bytes.
+ * - `error_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
+ */
+enum omsvc_status omsvc_node_core_service_last_error(const struct omsvc_node_core *core,
+                                                     struct omsvc_str name,
+                                                     struct omsvc_bytes **error_out);
+
+/**
+ * `omsvc_node_status_proto` on a raft node's core.
+ *
+ * # Safety
+ * - `core` may be any value: handles are checked, never dereferenced.
+ * - `proto_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
+ */
+enum omsvc_status omsvc_node_core_status_proto(const struct omsvc_node_core *core,
+                                               struct omsvc_bytes **proto_out);
 
 /**
  * `omsvc_node_wait_settled` on a raft node's core.

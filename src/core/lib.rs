@@ -52,6 +52,7 @@ pub mod proto;
 pub mod services;
 pub mod stateful;
 pub mod status_json;
+pub mod status_proto;
 pub mod table;
 
 pub use crate::error::{Cause, Error, ErrorKind, NameProblem};

@@ -197,6 +197,36 @@ pub unsafe extern "C" fn omsvc_node_core_status_json(
     unsafe { super::status_view::status_json(NodeRef::Core(core), json_out) }
 }
 
+/// `omsvc_node_service_last_error` on a raft node's core.
+///
+/// # Safety
+/// - `core` may be any value: handles are checked, never dereferenced.
+/// - `name.ptr` is NULL or readable for `name.len` bytes.
+/// - `error_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_node_core_service_last_error(
+    core: *const omsvc_node_core,
+    name: omsvc_str,
+    error_out: *mut *mut omsvc_bytes,
+) -> omsvc_status {
+    // SAFETY: the C caller's promises for the arguments are `omsvc_node_service_last_error`'s.
+    unsafe { super::status_view::service_last_error(NodeRef::Core(core), name, error_out) }
+}
+
+/// `omsvc_node_status_proto` on a raft node's core.
+///
+/// # Safety
+/// - `core` may be any value: handles are checked, never dereferenced.
+/// - `proto_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_node_core_status_proto(
+    core: *const omsvc_node_core,
+    proto_out: *mut *mut omsvc_bytes,
+) -> omsvc_status {
+    // SAFETY: the C caller's promises for the arguments are `omsvc_node_status_proto`'s.
+    unsafe { super::status_view::status_proto(NodeRef::Core(core), proto_out) }
+}
+
 /// `omsvc_node_wait_settled` on a raft node's core.
 ///
 /// # Safety

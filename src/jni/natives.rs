@@ -158,6 +158,10 @@ pub(crate) const METHODS: &[NativeMethod] = &[
         error_policy = ThrowTyped,
     },
     native_method! {
+        static fn status_proto(handle: jlong) -> jbyte[],
+        error_policy = ThrowTyped,
+    },
+    native_method! {
         static fn apply_entry(
             handle: jlong, term_value: jlong, index: jlong, request: jbyte[]
         ) -> jint,
@@ -448,6 +452,16 @@ fn status_json<'local>(
 ) -> JniResult<JString<'local>> {
     let status = node(handle)?.status().to_json();
     Ok(env.new_string(status.to_string())?)
+}
+
+/// The status as an encoded `omsvc.v1.NodeStatus`, which the Java views are read from.
+fn status_proto<'local>(
+    env: &mut Env<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+) -> JniResult<JByteArray<'local>> {
+    let status = node(handle)?.status().encode_proto();
+    Ok(env.byte_array_from_slice(&status)?)
 }
 
 fn apply_entry<'local>(

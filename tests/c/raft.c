@@ -226,6 +226,19 @@ static void check_handle_types(omsvc_raft_node *raft, omsvc_node_core *core) {
     /* Both still alive after every refusal. */
     OK(omsvc_raft_node_leader(raft, &leader_id, &known));
     OK(omsvc_node_core_read_configuration(core, OMSVC_STR("x"), NULL, 0, &present, &len));
+    /* The core reads status from the one model: no error yet, the message names the service. */
+    {
+        omsvc_bytes *error = NULL, *proto = NULL;
+        OK(omsvc_node_core_service_last_error(core, OMSVC_STR("Scanner"), &error));
+        CHECK(error == NULL);
+        CHECK_STATUS(omsvc_node_core_service_last_error(core, OMSVC_STR("Nope"), &error),
+                     OMSVC_UNKNOWN_SERVICE);
+        CHECK_STATUS(omsvc_node_core_status_proto((omsvc_node_core *)raft, &proto),
+                     OMSVC_INVALID_HANDLE);
+        OK(omsvc_node_core_status_proto(core, &proto));
+        CHECK(omsvc_bytes_len(proto) > 0);
+        omsvc_bytes_free(proto);
+    }
 }
 
 int main(void) {

@@ -164,7 +164,7 @@ public final class OMServiceManager implements AutoCloseable {
 
   /** The node's status: leadership, barrier, and per service status, epoch, counts, errors. */
   public NodeStatusView getStatus() {
-    return StatusJson.parse(getStatusJson());
+    return StatusProto.parse(handle.call(NativeOmsvc::statusProto));
   }
 
   /** The status view as the native side's JSON (for logs and operators). */

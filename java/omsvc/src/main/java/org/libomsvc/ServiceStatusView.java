@@ -29,6 +29,7 @@ public final class ServiceStatusView {
   private final long stopCount;
   private final long consecutiveFailures;
   private final long failedStartCount;
+  private final long failedRunCount;
   private final String lastError;
   private final String waitingFor;
 
@@ -36,12 +37,13 @@ public final class ServiceStatusView {
    * @param name the service's name
    * @param status RUNNING between a successful start and the end of its permission, STOPPING from
    *     then until its stop returns, PAUSING otherwise
-   * @param epoch the epoch (term) it runs in; 0 when not running
+   * @param epoch the epoch (term) it runs or is stopping in; 0 when pausing
    * @param sinceUnixMillis when the status last changed (for STOPPING: when the stop was requested)
    * @param startCount successful starts so far
    * @param stopCount stops so far
    * @param consecutiveFailures failed starts since the last successful one
    * @param failedStartCount failed starts since the service was registered
+   * @param failedRunCount runs that failed while running since the service was registered
    * @param lastError the latest error from start, stop or shouldRun (kept after recovery); null if
    *     none
    * @param waitingFor why it is not running (e.g. "waiting for barrier 120, applied 118"); null
@@ -56,6 +58,7 @@ public final class ServiceStatusView {
       long stopCount,
       long consecutiveFailures,
       long failedStartCount,
+      long failedRunCount,
       String lastError,
       String waitingFor) {
     this.name = name;
@@ -66,8 +69,35 @@ public final class ServiceStatusView {
     this.stopCount = stopCount;
     this.consecutiveFailures = consecutiveFailures;
     this.failedStartCount = failedStartCount;
+    this.failedRunCount = failedRunCount;
     this.lastError = lastError;
     this.waitingFor = waitingFor;
+  }
+
+  /** As the full constructor, with no failed runs (the constructor before failedRunCount). */
+  public ServiceStatusView(
+      String name,
+      ServiceStatus status,
+      long epoch,
+      long sinceUnixMillis,
+      long startCount,
+      long stopCount,
+      long consecutiveFailures,
+      long failedStartCount,
+      String lastError,
+      String waitingFor) {
+    this(
+        name,
+        status,
+        epoch,
+        sinceUnixMillis,
+        startCount,
+        stopCount,
+        consecutiveFailures,
+        failedStartCount,
+        0,
+        lastError,
+        waitingFor);
   }
 
   /** The service's name. */
@@ -83,7 +113,7 @@ public final class ServiceStatusView {
     return status;
   }
 
-  /** The epoch (term) it runs in; 0 when not running. */
+  /** The epoch (term) it runs or is stopping in; 0 when pausing. */
   public long epoch() {
     return epoch;
   }
@@ -113,6 +143,11 @@ public final class ServiceStatusView {
     return failedStartCount;
   }
 
+  /** Runs that failed while running since the service was registered. */
+  public long failedRunCount() {
+    return failedRunCount;
+  }
+
   /** The latest error from start, stop or shouldRun (kept after recovery); null if none. */
   public String lastError() {
     return lastError;
@@ -137,6 +172,7 @@ public final class ServiceStatusView {
         && stopCount == that.stopCount
         && consecutiveFailures == that.consecutiveFailures
         && failedStartCount == that.failedStartCount
+        && failedRunCount == that.failedRunCount
         && Objects.equals(lastError, that.lastError)
         && Objects.equals(waitingFor, that.waitingFor);
   }
@@ -152,6 +188,7 @@ public final class ServiceStatusView {
         stopCount,
         consecutiveFailures,
         failedStartCount,
+        failedRunCount,
         lastError,
         waitingFor);
   }
@@ -174,6 +211,8 @@ public final class ServiceStatusView {
         + consecutiveFailures
         + ", failedStartCount="
         + failedStartCount
+        + ", failedRunCount="
+        + failedRunCount
         + ", lastError="
         + lastError
         + ", waitingFor="

@@ -42,6 +42,7 @@ class NativeBoundaryTest {
   @Test
   void aForgedOrFreedHandleThrowsInvalidHandle() {
     assertThrows(InvalidHandleException.class, () -> NativeOmsvc.statusJson(FORGED));
+    assertThrows(InvalidHandleException.class, () -> NativeOmsvc.statusProto(FORGED));
     assertThrows(InvalidHandleException.class, () -> NativeOmsvc.termIndexUpdated(0, 1, 1));
     assertThrows(InvalidHandleException.class, () -> NativeOmsvc.nodeFree(FORGED));
 

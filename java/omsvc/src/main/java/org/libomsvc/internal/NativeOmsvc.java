@@ -125,6 +125,9 @@ public final class NativeOmsvc {
   /** The node's status as JSON (term, leader, role, barrier, applied, services, ...). */
   public static native String statusJson(long node);
 
+  /** The node's status as an encoded {@code omsvc.v1.NodeStatus} (proto/omsvc.proto). */
+  public static native byte[] statusProto(long node);
+
   /**
    * Applies a committed configuration entry ({@code request}: an encoded
    * ServiceConfigurationCommand) at (term, index). Returns {@link #APPLY_APPLIED} or {@link
