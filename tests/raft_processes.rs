@@ -582,37 +582,34 @@ fn sigkill_rounds_during_durable_writes_lose_no_acknowledged_write() {
 fn cli_status_and_config_work_against_node_processes() {
     let _serial = serial();
     let cluster = Cluster::start(3, false);
-    let leader = poll(WAIT, || cluster.leader_where(&ALL, |_| true)).unwrap_or_else(|seen| {
-        panic!(
-            "expected a leader within {WAIT:?}; last seen: {seen}\n{}",
-            cluster.tails(30)
-        )
-    });
-    let follower = cluster
-        .nodes
-        .iter()
-        .find(|node| node.id != leader.id)
-        .expect("a follower");
-
-    // `omsvc status --json` on a follower parses and names the leader.
-    let status = poll(WAIT, || {
+    // `omsvc status --json` on a follower parses and names the leader. A young cluster may
+    // still change its leader, so leader and follower are read again until they agree.
+    let (leader, follower, status) = poll(WAIT, || {
+        let leader = cluster.leader_where(&ALL, |_| true)?;
+        let follower = cluster
+            .nodes
+            .iter()
+            .find(|node| node.id != leader.id)
+            .expect("a follower");
         let output = omsvc(&["status", "--node", &follower.addr, "--json"]);
         if !output.status.success() {
             return Err(describe(&output));
         }
         let json: serde_json::Value = serde_json::from_slice(&output.stdout)
             .map_err(|e| format!("not JSON ({e}): {}", describe(&output)))?;
-        if json["leader"].is_u64() {
-            Ok(json)
+        if json["leader"].as_u64() == Some(leader.id) {
+            Ok((leader, follower, json))
         } else {
-            Err(format!("no leader named yet: {json}"))
+            Err(format!(
+                "node {} leads, the follower reports {json}",
+                leader.id
+            ))
         }
     })
     .unwrap_or_else(|seen| {
         panic!(
-            "expected `omsvc status --node {} --json` to succeed with JSON naming a leader; \
-             last: {seen}\n{}",
-            follower.addr,
+            "expected `omsvc status --json` on a follower to succeed with JSON naming the \
+             leader; last: {seen}\n{}",
             cluster.tails(20)
         )
     });

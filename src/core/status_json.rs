@@ -42,7 +42,9 @@ pub fn to_json(status: &proto::NodeStatus) -> serde_json::Value {
     })
 }
 
-fn service_json(service: &proto::ServiceStatus) -> serde_json::Value {
+/// A `ServiceStatus` message as JSON: the shape every surface shows a service in (the node's
+/// status JSON here, the openraft node's report through `omsvc status --json`).
+pub fn service_json(service: &proto::ServiceStatus) -> serde_json::Value {
     json!({
         "name": service.name,
         "status": service.state().as_str_name(),

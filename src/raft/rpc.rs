@@ -2,6 +2,7 @@
 //! what it answers. Carried as JSON in `RaftFrame` payloads.
 
 use super::types::{CommandResponse, ConfigCommand, RaftNodeId};
+use omsvc_core::proto;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -72,29 +73,55 @@ pub struct MemberStatus {
     pub voter: bool,
 }
 
-/// One service on a node, as `omsvc status` shows it.
+/// One service on a node, as `omsvc status` shows it: the core's `ServiceStatus` message, in
+/// the JSON shape of the core's status ([`omsvc_core::status_json::service_json`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServiceReport {
     /// The name it was registered with.
     pub name: String,
     /// `RUNNING`, `STOPPING` or `PAUSING`.
     pub status: String,
-    /// The epoch it runs in, while running.
+    /// The epoch it runs or is stopping in.
     pub epoch: Option<u64>,
-    /// When the status last changed (started, stopped), in Unix milliseconds (wall clock).
+    /// When the status last changed (started, stop requested, stopped), in Unix milliseconds
+    /// (wall clock).
     #[serde(default)]
     pub since_unix_ms: u64,
     /// Successful starts since registration.
     pub start_count: u64,
     /// Stops since registration.
     pub stop_count: u64,
+    /// Failed starts since the last successful one.
+    #[serde(default)]
+    pub consecutive_failures: u32,
     /// Failed starts since the service was registered.
     #[serde(default)]
     pub failed_start_count: u64,
+    /// Runs that failed while running, since registration.
+    #[serde(default)]
+    pub failed_run_count: u64,
     /// The latest error from start, stop or should_run.
     pub last_error: Option<String>,
     /// Why it is not running, when it is not.
     pub waiting_for: Option<String>,
+}
+
+impl From<proto::ServiceStatus> for ServiceReport {
+    fn from(service: proto::ServiceStatus) -> Self {
+        ServiceReport {
+            status: service.state().as_str_name().to_owned(),
+            name: service.name,
+            epoch: service.epoch,
+            since_unix_ms: service.since_unix_ms,
+            start_count: service.start_count,
+            stop_count: service.stop_count,
+            consecutive_failures: service.consecutive_failures,
+            failed_start_count: service.failed_start_count,
+            failed_run_count: service.failed_run_count,
+            last_error: service.last_error,
+            waiting_for: service.waiting_for,
+        }
+    }
 }
 
 /// A change of the term or the leader, as a node saw it.
@@ -189,5 +216,39 @@ mod optional_hex {
         let text = <Option<String> as serde::Deserialize>::deserialize(deserializer)?;
         text.map(|text| crate::hex::decode(&text).map_err(serde::de::Error::custom))
             .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ServiceReport;
+    use omsvc_core::proto::{service_status::State, ServiceStatus};
+    use omsvc_core::status_json::service_json;
+
+    #[test]
+    fn a_service_reads_the_same_in_the_report_and_in_the_core_status_json() {
+        let failing = ServiceStatus {
+            name: "KeyLifecycleService".to_owned(),
+            state: State::Pausing as i32,
+            epoch: None,
+            since_unix_ms: 1_764_000_000_123,
+            start_count: 4,
+            stop_count: 4,
+            consecutive_failures: 2,
+            failed_start_count: 3,
+            failed_run_count: 1,
+            last_error: Some("start failed: disk full".to_owned()),
+            waiting_for: Some("retrying in 400 ms".to_owned()),
+        };
+        let running = ServiceStatus {
+            name: "Scanner".to_owned(),
+            state: State::Running as i32,
+            epoch: Some(7),
+            ..failing.clone()
+        };
+        for service in [failing, running] {
+            let report = serde_json::to_value(ServiceReport::from(service.clone())).unwrap();
+            assert_eq!(report, service_json(&service));
+        }
     }
 }

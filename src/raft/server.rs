@@ -570,18 +570,8 @@ pub(crate) fn report(context: &ServerContext) -> NodeReport {
         blocker: status.blocker.map(|blocker| blocker.to_string()),
         services: status
             .services
-            .into_iter()
-            .map(|service| ServiceReport {
-                name: service.name,
-                status: service.status.as_str().to_owned(),
-                epoch: service.epoch,
-                since_unix_ms: unix_ms(service.since),
-                start_count: service.start_count,
-                stop_count: service.stop_count,
-                failed_start_count: service.failed_start_count,
-                last_error: service.last_error,
-                waiting_for: service.waiting_for.map(|wait| wait.to_string()),
-            })
+            .iter()
+            .map(|service| ServiceReport::from(service.to_proto()))
             .collect(),
     }
 }
