@@ -3,7 +3,7 @@
 use omsvc_core::{
     encode_delete_request, encode_run_control_request, encode_set_request,
     encode_stamped_delete_request, encode_stamped_set_request, ApplyOutcome, ConfigTable, Error,
-    NameProblem, TableOptions, TransactionInfo, MAX_CONFIGURATION_BYTES, MAX_SERVICE_NAME_BYTES,
+    NameProblem, TableOptions, TermIndex, MAX_CONFIGURATION_BYTES, MAX_SERVICE_NAME_BYTES,
 };
 use omsvc_testkit::replicated_group::Group;
 
@@ -47,10 +47,7 @@ fn an_entry_applied_on_every_node_reads_the_same_everywhere() {
     for node in &group.nodes {
         assert_eq!(node.read_configuration("Lifecycle").unwrap(), None);
         assert_eq!(node.list_configurations().unwrap(), ["Empty", "Trash"]);
-        assert_eq!(
-            node.last_applied_entry(),
-            TransactionInfo { term: 0, index: 4 }
-        );
+        assert_eq!(node.last_applied_entry(), TermIndex { term: 0, index: 4 });
     }
 }
 
@@ -62,13 +59,13 @@ fn replaying_an_entry_changes_nothing_and_restart_keeps_everything() {
         assert_eq!(
             table.apply(2, 10, &set("Lifecycle", b"v1")).unwrap(),
             ApplyOutcome::Applied {
-                info: TransactionInfo { term: 2, index: 10 }
+                info: TermIndex { term: 2, index: 10 }
             }
         );
         assert_eq!(
             table.apply(2, 10, &set("Lifecycle", b"v2")).unwrap(),
             ApplyOutcome::AlreadyApplied {
-                last: TransactionInfo { term: 2, index: 10 }
+                last: TermIndex { term: 2, index: 10 }
             }
         );
         assert_eq!(
@@ -76,7 +73,7 @@ fn replaying_an_entry_changes_nothing_and_restart_keeps_everything() {
                 .apply(2, 9, &encode_delete_request("Lifecycle").unwrap())
                 .unwrap(),
             ApplyOutcome::AlreadyApplied {
-                last: TransactionInfo { term: 2, index: 10 }
+                last: TermIndex { term: 2, index: 10 }
             }
         );
         assert_eq!(
@@ -85,10 +82,7 @@ fn replaying_an_entry_changes_nothing_and_restart_keeps_everything() {
         );
     }
     let reopened = open(dir.path());
-    assert_eq!(
-        reopened.last_applied(),
-        TransactionInfo { term: 2, index: 10 }
-    );
+    assert_eq!(reopened.last_applied(), TermIndex { term: 2, index: 10 });
     assert_eq!(
         reopened.read("Lifecycle").unwrap().as_deref(),
         Some(&b"v1"[..])
@@ -176,7 +170,7 @@ fn bad_input_is_refused_with_a_clear_error_and_nothing_written() {
         assert!(err.is_refused_command(), "{what}: {err}");
         assert_eq!(
             table.last_applied(),
-            TransactionInfo { term: 1, index: 1 },
+            TermIndex { term: 1, index: 1 },
             "{what} wrote transaction info"
         );
         assert_eq!(
@@ -319,7 +313,7 @@ fn a_follower_installing_a_snapshot_ends_with_the_leaders_configuration() {
     let checkpoint = dir.path().join("snapshot-13");
     assert_eq!(
         leader.checkpoint(&checkpoint).unwrap(),
-        TransactionInfo { term: 3, index: 13 }
+        TermIndex { term: 3, index: 13 }
     );
     assert!(matches!(
         leader.checkpoint(&checkpoint),
@@ -327,13 +321,10 @@ fn a_follower_installing_a_snapshot_ends_with_the_leaders_configuration() {
     ));
     assert_eq!(
         follower.reinitialize(&checkpoint).unwrap(),
-        TransactionInfo { term: 3, index: 13 }
+        TermIndex { term: 3, index: 13 }
     );
     assert_eq!(follower.entries().unwrap(), leader.entries().unwrap());
-    assert_eq!(
-        follower.last_applied(),
-        TransactionInfo { term: 3, index: 13 }
-    );
+    assert_eq!(follower.last_applied(), TermIndex { term: 3, index: 13 });
     assert!(matches!(
         follower.apply(3, 13, &set("Lifecycle", b"replayed")),
         Ok(ApplyOutcome::AlreadyApplied { .. })
@@ -354,7 +345,7 @@ fn a_log_that_starts_at_index_zero_applies_its_first_entry_once() {
                 .apply_marker(0, 0, Some(("membership", b"m0")))
                 .unwrap(),
             ApplyOutcome::Applied {
-                info: TransactionInfo { term: 0, index: 0 }
+                info: TermIndex { term: 0, index: 0 }
             }
         );
         assert!(matches!(
@@ -369,7 +360,7 @@ fn a_log_that_starts_at_index_zero_applies_its_first_entry_once() {
     let reopened = open(dir.path());
     assert_eq!(
         reopened.applied_position(),
-        Some(TransactionInfo { term: 0, index: 0 })
+        Some(TermIndex { term: 0, index: 0 })
     );
     assert!(matches!(
         reopened.apply(0, 0, &set("Lifecycle", b"x")),
@@ -417,7 +408,7 @@ fn a_write_stamped_with_an_epoch_other_than_its_entrys_term_is_refused_and_write
         assert_eq!(table.read("Scanner").unwrap().as_deref(), Some(&b"16"[..]));
         assert_eq!(
             table.last_applied(),
-            TransactionInfo { term: 4, index: 2 },
+            TermIndex { term: 4, index: 2 },
             "{what} wrote transaction info"
         );
     }
@@ -461,7 +452,7 @@ fn an_entry_whose_term_is_below_the_last_applied_entrys_is_refused() {
         table.read("Lifecycle").unwrap().as_deref(),
         Some(&b"five"[..])
     );
-    assert_eq!(table.last_applied(), TransactionInfo { term: 5, index: 10 });
+    assert_eq!(table.last_applied(), TermIndex { term: 5, index: 10 });
     // A replayed older entry is still a no-op, and the log goes on in the same or a later term.
     assert!(matches!(
         table.apply(4, 9, &set("Lifecycle", b"four")),

@@ -10,7 +10,7 @@
 //! `OMSVC_CRASH_ROUNDS` sets the number of rounds (default 20); `OMSVC_CRASH_SEED` replays the
 //! kill delays of a failed run (its seed is printed on stderr and in every failure message).
 
-use omsvc_core::{encode_set_request, ApplyOutcome, ConfigTable, TableOptions, TransactionInfo};
+use omsvc_core::{encode_set_request, ApplyOutcome, ConfigTable, TableOptions, TermIndex};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -95,7 +95,7 @@ fn crash_child_writer() {
         assert_eq!(
             outcome,
             ApplyOutcome::Applied {
-                info: TransactionInfo { term, index }
+                info: TermIndex { term, index }
             }
         );
         say(format!("ack {index}"));
@@ -125,7 +125,7 @@ fn crash_kills_never_lose_an_acknowledged_write() {
     let mut rng = XorShift::new(seed);
     let dir = KeptOnFailure::new();
     let started = Instant::now();
-    let mut last = TransactionInfo::default();
+    let mut last = TermIndex::default();
     let mut total_acks = 0u64;
     for round in 1..=u64::from(rounds) {
         let ctx = format!(
@@ -268,13 +268,7 @@ fn run_and_kill(dir: &Path, round: u64, delay: Duration, ctx: &str) -> ChildRun 
 }
 
 /// Reopens the table after a crash and checks it against what the child acknowledged.
-fn verify(
-    dir: &Path,
-    run: &ChildRun,
-    before: TransactionInfo,
-    round: u64,
-    ctx: &str,
-) -> TransactionInfo {
+fn verify(dir: &Path, run: &ChildRun, before: TermIndex, round: u64, ctx: &str) -> TermIndex {
     assert_eq!(
         run.start,
         before.index + 1,
@@ -303,7 +297,7 @@ fn verify(
     );
     assert_eq!(
         last,
-        TransactionInfo {
+        TermIndex {
             term: round,
             index: last.index
         },

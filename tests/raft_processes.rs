@@ -583,7 +583,8 @@ fn cli_status_and_config_work_against_node_processes() {
     let _serial = serial();
     let cluster = Cluster::start(3, false);
     // `omsvc status --json` on a follower parses and names the leader. A young cluster may
-    // still change its leader, so leader and follower are read again until they agree.
+    // still change its leader, and a follower learns the leader's address only once it has
+    // the membership entry, so leader and follower are read again until they agree.
     let (leader, follower, status) = poll(WAIT, || {
         let leader = cluster.leader_where(&ALL, |_| true)?;
         let follower = cluster
@@ -597,7 +598,7 @@ fn cli_status_and_config_work_against_node_processes() {
         }
         let json: serde_json::Value = serde_json::from_slice(&output.stdout)
             .map_err(|e| format!("not JSON ({e}): {}", describe(&output)))?;
-        if json["leader"].as_u64() == Some(leader.id) {
+        if json["leader"].as_u64() == Some(leader.id) && json["leader_addr"].is_string() {
             Ok((leader, follower, json))
         } else {
             Err(format!(

@@ -34,7 +34,7 @@ struct Scanner {
 
 impl Scanner {
     /// Saves as the service does, stamped with the epoch of its last start.
-    fn save(&self, progress: &ScanConfig) -> Result<omsvc_core::SubmitReceipt, omsvc_core::Error> {
+    fn save(&self, progress: &ScanConfig) -> Result<omsvc_core::TermIndex, omsvc_core::Error> {
         let token = self.token.lock().unwrap().clone().expect("started once");
         self.config.save(&token, progress)
     }
@@ -295,7 +295,7 @@ fn two_local_submitters_save_1000_times_each() {
     let node = omsvc_core::Node::open(options).unwrap();
     let names = ["Alpha", "Beta"];
     let together = std::sync::Barrier::new(names.len());
-    let receipts: Vec<omsvc_core::SubmitReceipt> = std::thread::scope(|scope| {
+    let receipts: Vec<omsvc_core::TermIndex> = std::thread::scope(|scope| {
         let writers: Vec<_> = names
             .iter()
             .map(|name| {

@@ -56,20 +56,17 @@ pub mod status_proto;
 pub mod table;
 
 pub use crate::error::{Cause, Error, ErrorKind, NameProblem};
-pub use crate::leadership::{Blocker, EventOutcome, LogIndex, Role, Term};
+pub use crate::leadership::{Blocker, EventOutcome, LogIndex, Role, Term, TermIndex};
 pub use crate::node::{DbLocation, LocalSubmitter, Node, NodeOptions, NodeStatus};
 pub use crate::services::{
     EpochLease, EpochToken, Service, ServiceError, ServiceObserver, ServiceOptions, ServiceStatus,
     ServiceStatusView, ServiceWait,
 };
-pub use crate::stateful::{
-    ConfigSubmitter, RunControlledConfiguration, StatefulConfig, SubmitReceipt,
-};
+pub use crate::stateful::{ConfigSubmitter, RunControlledConfiguration, StatefulConfig};
 pub use crate::table::{
     encode_delete_request, encode_run_control_request, encode_set_request,
     encode_stamped_delete_request, encode_stamped_set_request, ApplyOutcome, ConfigTable,
-    TableOptions, TransactionInfo, MAX_CONFIGURATION_BYTES, MAX_SERVICE_NAME_BYTES,
-    SUPPORTED_FORMAT_VERSION,
+    TableOptions, MAX_CONFIGURATION_BYTES, MAX_SERVICE_NAME_BYTES, SUPPORTED_FORMAT_VERSION,
 };
 
 /// Compiles and runs the README's Rust example as a doctest.

@@ -85,9 +85,8 @@ fn unix_millis(at: SystemTime) -> u64 {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::leadership::Blocker;
+    use crate::leadership::{Blocker, TermIndex};
     use crate::services::ServiceWait;
-    use crate::table::TransactionInfo;
     use std::time::Duration;
 
     /// A leader waiting for its barrier, with one running service and one that failed to start.
@@ -120,7 +119,7 @@ pub(crate) mod tests {
                 barrier: 120,
                 applied: 118,
             }),
-            last_applied_entry: TransactionInfo {
+            last_applied_entry: TermIndex {
                 term: 6,
                 index: 117,
             },

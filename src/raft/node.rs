@@ -14,9 +14,10 @@ use super::server::{self, ServerContext};
 use super::state_machine::StateMachine;
 use super::types::{CommandResponse, ConfigCommand, Raft, RaftNodeId};
 use omsvc_core::error::Error;
+use omsvc_core::leadership::TermIndex;
 use omsvc_core::node::{DbLocation, Node, NodeOptions};
 use omsvc_core::services::EpochToken;
-use omsvc_core::stateful::{ensure_current, ConfigSubmitter, SubmitReceipt};
+use omsvc_core::stateful::{ensure_current, ConfigSubmitter};
 use omsvc_core::table::{encode_delete_request, encode_set_request};
 use openraft::{BasicNode, Config, SnapshotPolicy};
 use std::collections::BTreeMap;
@@ -476,7 +477,7 @@ struct RaftSubmitter {
 const EPOCH_POLL: Duration = Duration::from_millis(5);
 
 impl RaftSubmitter {
-    async fn propose(&self, request: Vec<u8>) -> Result<SubmitReceipt, Error> {
+    async fn propose(&self, request: Vec<u8>) -> Result<TermIndex, Error> {
         let receipt = server::client_write(
             &self.context,
             WriteRequest {
@@ -492,14 +493,14 @@ impl RaftSubmitter {
 }
 
 impl ConfigSubmitter for RaftSubmitter {
-    fn submit(&self, request: Vec<u8>) -> Result<SubmitReceipt, Error> {
+    fn submit(&self, request: Vec<u8>) -> Result<TermIndex, Error> {
         self.runtime.block_on(self.propose(request))
     }
 
     /// Proposes only while `writer`'s epoch is current, and stops waiting for the commit as
     /// soon as it ends: a service's `stop()` that waits on this save returns within a few ms
     /// of the node losing its leadership, not after the write timeout.
-    fn submit_as(&self, request: Vec<u8>, writer: &EpochToken) -> Result<SubmitReceipt, Error> {
+    fn submit_as(&self, request: Vec<u8>, writer: &EpochToken) -> Result<TermIndex, Error> {
         ensure_current(writer)?;
         self.runtime.block_on(async {
             tokio::select! {
@@ -524,9 +525,9 @@ async fn epoch_ended(writer: &EpochToken) {
 
 /// The receipt of a write that was applied; every other answer as the error it is (a fresh
 /// write that changed nothing is never reported saved).
-pub fn applied(receipt: WriteReceipt, node: &Node) -> Result<SubmitReceipt, Error> {
+pub fn applied(receipt: WriteReceipt, node: &Node) -> Result<TermIndex, Error> {
     match receipt.response {
-        CommandResponse::Applied => Ok(SubmitReceipt {
+        CommandResponse::Applied => Ok(TermIndex {
             term: receipt.term,
             index: receipt.index,
         }),

@@ -3,9 +3,7 @@
 //! Raft log would deliver them, and leadership moved in Ratis's order of events.
 
 use crate::poll::SETTLE;
-use omsvc_core::{
-    ApplyOutcome, ConfigSubmitter, DbLocation, Error, Node, NodeOptions, SubmitReceipt,
-};
+use omsvc_core::{ApplyOutcome, ConfigSubmitter, DbLocation, Error, Node, NodeOptions, TermIndex};
 use std::sync::{Arc, Mutex, Weak};
 
 /// Nodes of one group in this process, each with its own RocksDB on a temp dir. Configuration
@@ -58,7 +56,7 @@ impl Group {
 
     /// Appends an entry and applies it on every node (a refused entry too: every node refuses
     /// it alike); returns the first node's refusal as the error.
-    pub fn replicate(&self, request: &[u8]) -> Result<SubmitReceipt, Error> {
+    pub fn replicate(&self, request: &[u8]) -> Result<TermIndex, Error> {
         let mut log = self.log.lock().unwrap();
         log.index += 1;
         let mut outcomes = Vec::new();
@@ -77,7 +75,7 @@ impl Group {
                 }
             }
         }
-        Ok(SubmitReceipt {
+        Ok(TermIndex {
             term: log.term,
             index: log.index,
         })
@@ -126,7 +124,7 @@ impl Group {
 struct GroupSubmitter(Weak<Group>);
 
 impl ConfigSubmitter for GroupSubmitter {
-    fn submit(&self, request: Vec<u8>) -> Result<SubmitReceipt, Error> {
+    fn submit(&self, request: Vec<u8>) -> Result<TermIndex, Error> {
         self.0.upgrade().ok_or(Error::ShutDown)?.replicate(&request)
     }
 }

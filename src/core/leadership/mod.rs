@@ -3,9 +3,11 @@
 
 mod model;
 mod permission;
+mod term_index;
 
 pub use model::{EventOutcome, LeadershipModel, Role};
 pub use permission::{Blocker, GrantId, Permission};
+pub use term_index::TermIndex;
 
 /// A Raft term. Terms only grow; the term a service starts in is its epoch.
 pub type Term = u64;

@@ -3,7 +3,8 @@
 
 use super::NodeInner;
 use crate::error::Error;
-use crate::stateful::{ConfigSubmitter, SubmitReceipt};
+use crate::leadership::TermIndex;
+use crate::stateful::ConfigSubmitter;
 use std::sync::Weak;
 
 /// Applies commands straight into one node's table as the next log entry: for a node that is
@@ -30,7 +31,7 @@ impl LocalSubmitter {
 }
 
 impl ConfigSubmitter for LocalSubmitter {
-    fn submit(&self, request: Vec<u8>) -> Result<SubmitReceipt, Error> {
+    fn submit(&self, request: Vec<u8>) -> Result<TermIndex, Error> {
         let node = self.node.upgrade().ok_or(Error::ShutDown)?;
         node.append_entry(&request)
     }

@@ -6,13 +6,13 @@ mod local_submitter;
 pub use local_submitter::LocalSubmitter;
 
 use crate::error::Error;
-use crate::leadership::{Blocker, EventOutcome, LogIndex, Permission, Role, Term};
+use crate::leadership::{Blocker, EventOutcome, LogIndex, Permission, Role, Term, TermIndex};
 use crate::proto::TableSnapshot;
 use crate::services::{
     Service, ServiceManager, ServiceObserver, ServiceOptions, ServiceStatusView,
 };
-use crate::stateful::{ConfigSubmitter, StatefulConfig, SubmitReceipt};
-use crate::table::{ApplyOutcome, ConfigTable, TableOptions, TransactionInfo};
+use crate::stateful::{ConfigSubmitter, StatefulConfig};
+use crate::table::{ApplyOutcome, ConfigTable, TableOptions};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -74,7 +74,7 @@ pub struct NodeStatus {
     /// Why services may not run, when they may not.
     pub blocker: Option<Blocker>,
     /// The last entry applied into the configuration table.
-    pub last_applied_entry: TransactionInfo,
+    pub last_applied_entry: TermIndex,
     /// Every registered service, in registration order.
     pub services: Vec<ServiceStatusView>,
 }
@@ -248,23 +248,23 @@ impl Node {
         self.inner.table.list()
     }
     /// The last entry applied into the table (term and index 0 before the first).
-    pub fn last_applied_entry(&self) -> TransactionInfo {
+    pub fn last_applied_entry(&self) -> TermIndex {
         self.inner.table.last_applied()
     }
 
     /// The last applied entry, or `None` before the first (for logs that start at index 0).
-    pub fn applied_position(&self) -> Option<TransactionInfo> {
+    pub fn applied_position(&self) -> Option<TermIndex> {
         self.inner.table.applied_position()
     }
     /// Writes a checkpoint of the table into the new directory `dir`, for a snapshot; returns
     /// the last entry it contains.
-    pub fn checkpoint(&self, dir: impl AsRef<Path>) -> Result<TransactionInfo, Error> {
+    pub fn checkpoint(&self, dir: impl AsRef<Path>) -> Result<TermIndex, Error> {
         self.inner.table.checkpoint(dir)
     }
 
     /// Installs a snapshot: the table becomes the checkpoint's content, and its last entry
     /// counts as applied.
-    pub fn reinitialize(&self, checkpoint_dir: impl AsRef<Path>) -> Result<TransactionInfo, Error> {
+    pub fn reinitialize(&self, checkpoint_dir: impl AsRef<Path>) -> Result<TermIndex, Error> {
         self.inner.require_open()?;
         let info = self.inner.table.reinitialize(checkpoint_dir)?;
         self.inner.manager.applied(info.term, info.index);
@@ -297,7 +297,7 @@ impl Node {
     }
 
     /// Installs a snapshot received from the leader: the table becomes its content.
-    pub fn install_snapshot(&self, snapshot: &TableSnapshot) -> Result<TransactionInfo, Error> {
+    pub fn install_snapshot(&self, snapshot: &TableSnapshot) -> Result<TermIndex, Error> {
         self.inner.require_open()?;
         let info = self.inner.table.import_snapshot(snapshot)?;
         self.inner.manager.applied(info.term, info.index);
@@ -375,12 +375,12 @@ impl NodeInner {
     /// Applies `request` as this node's next log entry, its index chosen under the table's
     /// write lock (see [`ConfigTable::append`]), in the current term or later. A fresh entry
     /// that changes nothing is an error: the write would otherwise be reported saved.
-    pub(crate) fn append_entry(&self, request: &[u8]) -> Result<SubmitReceipt, Error> {
+    pub(crate) fn append_entry(&self, request: &[u8]) -> Result<TermIndex, Error> {
         self.require_open()?;
         let term = self.manager.inspect(|model, _| model.term()).max(1);
         let (at, result) = self.table.append(term, request)?;
         match self.count_applied(at.term, at.index, result)? {
-            ApplyOutcome::Applied { info } => Ok(SubmitReceipt {
+            ApplyOutcome::Applied { info } => Ok(TermIndex {
                 term: info.term,
                 index: info.index,
             }),

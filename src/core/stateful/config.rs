@@ -1,7 +1,8 @@
 //! [`StatefulConfig`]: one service's typed configuration over the node's table.
 
-use super::submitter::{ConfigSubmitter, SubmitReceipt};
+use super::submitter::ConfigSubmitter;
 use crate::error::{Cause, Error};
+use crate::leadership::TermIndex;
 use crate::services::EpochToken;
 use crate::table::{
     encode_delete_request, encode_run_control_request, encode_set_request,
@@ -90,27 +91,27 @@ impl<M: prost::Message + Default> StatefulConfig<M> {
     /// on this node. Fails at once with [`Error::EpochEnded`] when that epoch has ended, and
     /// with [`Error::StaleWriterEpoch`] when the entry was appended in a later term (every peer
     /// refused it; nothing was written).
-    pub fn save(&self, writer: &EpochToken, configuration: &M) -> Result<SubmitReceipt, Error> {
+    pub fn save(&self, writer: &EpochToken, configuration: &M) -> Result<TermIndex, Error> {
         let request =
             encode_stamped_set_request(&self.name, &configuration.encode_to_vec(), writer.epoch())?;
         self.submitter.submit_as(request, writer)
     }
 
     /// The service's removal of its configuration, stamped like [`StatefulConfig::save`].
-    pub fn delete(&self, writer: &EpochToken) -> Result<SubmitReceipt, Error> {
+    pub fn delete(&self, writer: &EpochToken) -> Result<TermIndex, Error> {
         let request = encode_stamped_delete_request(&self.name, writer.epoch())?;
         self.submitter.submit_as(request, writer)
     }
 
     /// An operator's save (a tool, a test, a host setting an initial value): not stamped, so
     /// not fenced. A service saves with [`StatefulConfig::save`].
-    pub fn save_as_operator(&self, configuration: &M) -> Result<SubmitReceipt, Error> {
+    pub fn save_as_operator(&self, configuration: &M) -> Result<TermIndex, Error> {
         let request = encode_set_request(&self.name, &configuration.encode_to_vec())?;
         self.submitter.submit(request)
     }
 
     /// An operator's removal of the configuration (not fenced).
-    pub fn delete_as_operator(&self) -> Result<SubmitReceipt, Error> {
+    pub fn delete_as_operator(&self) -> Result<TermIndex, Error> {
         let request = encode_delete_request(&self.name)?;
         self.submitter.submit(request)
     }
@@ -123,16 +124,16 @@ impl<M: prost::Message + Default> StatefulConfig<M> {
     /// A user's stop: records "should not run" in the service's run-control record. Every peer
     /// applies it, the leader's runner then stops the service, and no later leader starts it;
     /// no save of the configuration, concurrent or later, changes it.
-    pub fn request_stop(&self) -> Result<SubmitReceipt, Error> {
+    pub fn request_stop(&self) -> Result<TermIndex, Error> {
         self.submit_run_control(false)
     }
 
     /// A user's start: records "should run"; the leader's runner starts the service.
-    pub fn request_start(&self) -> Result<SubmitReceipt, Error> {
+    pub fn request_start(&self) -> Result<TermIndex, Error> {
         self.submit_run_control(true)
     }
 
-    fn submit_run_control(&self, should_run: bool) -> Result<SubmitReceipt, Error> {
+    fn submit_run_control(&self, should_run: bool) -> Result<TermIndex, Error> {
         self.submitter
             .submit(encode_run_control_request(&self.name, should_run)?)
     }

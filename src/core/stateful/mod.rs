@@ -5,4 +5,4 @@ mod config;
 mod submitter;
 
 pub use config::{RunControlledConfiguration, StatefulConfig};
-pub use submitter::{ensure_current, ConfigSubmitter, SubmitReceipt};
+pub use submitter::{ensure_current, ConfigSubmitter};

@@ -2,17 +2,8 @@
 //! mode a proposal; on a single node (and in tests) [`crate::LocalSubmitter`] applies directly.
 
 use crate::error::Error;
-use crate::leadership::{LogIndex, Term};
+use crate::leadership::TermIndex;
 use crate::services::EpochToken;
-
-/// Where a submitted command landed in the log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SubmitReceipt {
-    /// The entry's term.
-    pub term: Term,
-    /// The entry's index.
-    pub index: LogIndex,
-}
 
 /// Replicates an encoded `ServiceConfigurationCommand`. `submit` returns once the entry is
 /// committed and applied on this node, so a read right after it sees the change. An entry
@@ -20,13 +11,13 @@ pub struct SubmitReceipt {
 /// write is reported saved only when it was applied.
 pub trait ConfigSubmitter: Send + Sync {
     /// Replicates an operator's write (not stamped with an epoch).
-    fn submit(&self, request: Vec<u8>) -> Result<SubmitReceipt, Error>;
+    fn submit(&self, request: Vec<u8>) -> Result<TermIndex, Error>;
 
     /// Replicates a write a service made in `writer`'s epoch (`request` is stamped with it).
     /// Fails with [`Error::EpochEnded`] at once when the epoch has ended. A submitter that waits
     /// for a commit should also stop waiting, with that error, as soon as the epoch ends (a
     /// service's `stop()` may be waiting on this write); the default only checks first.
-    fn submit_as(&self, request: Vec<u8>, writer: &EpochToken) -> Result<SubmitReceipt, Error> {
+    fn submit_as(&self, request: Vec<u8>, writer: &EpochToken) -> Result<TermIndex, Error> {
         ensure_current(writer)?;
         self.submit(request)
     }

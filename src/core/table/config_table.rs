@@ -10,7 +10,7 @@ use super::format::{check_existing, current_format_value, FORMAT_VERSION_KEY};
 use super::limits::validate_service_name;
 use super::{CONFIG_COLUMN_FAMILY, META_COLUMN_FAMILY};
 use crate::error::{Cause, Error};
-use crate::leadership::{LogIndex, Term};
+use crate::leadership::{LogIndex, Term, TermIndex};
 use crate::proto;
 use prost::Message;
 use rocksdb::checkpoint::Checkpoint;
@@ -29,27 +29,18 @@ const RUN_CONTROL_PREFIX: &str = "#RUN_CONTROL:";
 const RUN: &[u8] = b"run";
 const STOP: &[u8] = b"stop";
 
-/// The last log entry applied into the table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, PartialOrd, Ord)]
-pub struct TransactionInfo {
-    /// The entry's term.
-    pub term: Term,
-    /// The entry's index.
-    pub index: LogIndex,
-}
-
 /// What applying an entry did. Exhaustive on purpose: a host must handle every outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApplyOutcome {
     /// The entry changed the table; `info` is now the last applied entry.
     Applied {
         /// The entry just applied.
-        info: TransactionInfo,
+        info: TermIndex,
     },
     /// The entry's index was at or below the last applied one: nothing was written.
     AlreadyApplied {
         /// The last entry applied before it.
-        last: TransactionInfo,
+        last: TermIndex,
     },
 }
 
@@ -96,7 +87,7 @@ pub struct ConfigTable {
     sync_writes: bool,
     /// Serializes writers and caches the last applied entry.
     /// None until the first entry is applied (log indexes may start at 0).
-    last_applied: Mutex<Option<TransactionInfo>>,
+    last_applied: Mutex<Option<TermIndex>>,
     /// A writable table's hold on its directory in this process. Declared after `db`, so it
     /// is released only once RocksDB has closed.
     _dir_lock: Option<DirLock>,
@@ -203,7 +194,7 @@ impl ConfigTable {
     ) -> Result<ApplyOutcome, Error> {
         self.require_writable("applying an entry")?;
         let mut last = self.lock_writes();
-        self.apply_locked(&mut last, TransactionInfo { term, index }, request)
+        self.apply_locked(&mut last, TermIndex { term, index }, request)
     }
 
     /// Applies `request` as the entry right after the last applied one, choosing its index
@@ -215,11 +206,11 @@ impl ConfigTable {
         &self,
         term: Term,
         request: &[u8],
-    ) -> Result<(TransactionInfo, Result<ApplyOutcome, Error>), Error> {
+    ) -> Result<(TermIndex, Result<ApplyOutcome, Error>), Error> {
         self.require_writable("applying an entry")?;
         let mut last = self.lock_writes();
         let previous = last.unwrap_or_default();
-        let at = TransactionInfo {
+        let at = TermIndex {
             term: term.max(previous.term),
             index: previous.index + 1,
         };
@@ -228,11 +219,11 @@ impl ConfigTable {
 
     fn apply_locked(
         &self,
-        last: &mut MutexGuard<'_, Option<TransactionInfo>>,
-        info: TransactionInfo,
+        last: &mut MutexGuard<'_, Option<TermIndex>>,
+        info: TermIndex,
         request: &[u8],
     ) -> Result<ApplyOutcome, Error> {
-        let TransactionInfo { term, index } = info;
+        let TermIndex { term, index } = info;
         if let Some(already) = already_applied(**last, index) {
             tracing::debug!(
                 term,
@@ -323,7 +314,7 @@ impl ConfigTable {
         if let Some(already) = already_applied(*last, index) {
             return Ok(ApplyOutcome::AlreadyApplied { last: already });
         }
-        let info = TransactionInfo { term, index };
+        let info = TermIndex { term, index };
         check_term(*last, info)?;
         let mut batch = WriteBatch::default();
         if let Some((key, value)) = host_metadata {
@@ -418,10 +409,7 @@ impl ConfigTable {
 
     /// Replaces the whole table with a snapshot's content in one atomic batch. Every name and
     /// value is checked first; an invalid snapshot changes nothing.
-    pub fn import_snapshot(
-        &self,
-        snapshot: &proto::TableSnapshot,
-    ) -> Result<TransactionInfo, Error> {
+    pub fn import_snapshot(&self, snapshot: &proto::TableSnapshot) -> Result<TermIndex, Error> {
         self.require_writable("installing a snapshot")?;
         for configuration in &snapshot.configurations {
             validate_service_name(&configuration.service_name)?;
@@ -433,7 +421,7 @@ impl ConfigTable {
         for record in &snapshot.run_controls {
             validate_service_name(&record.service_name)?;
         }
-        let position = snapshot.transaction_info.map(|info| TransactionInfo {
+        let position = snapshot.transaction_info.map(|info| TermIndex {
             term: info.term,
             index: info.index,
         });
@@ -507,19 +495,19 @@ impl ConfigTable {
     }
 
     /// The last applied entry; (0, 0) when none was applied yet.
-    pub fn last_applied(&self) -> TransactionInfo {
+    pub fn last_applied(&self) -> TermIndex {
         self.lock_writes().unwrap_or_default()
     }
 
     /// The last applied entry, or `None` when none was applied yet (a log whose first index
     /// is 0 needs the difference).
-    pub fn applied_position(&self) -> Option<TransactionInfo> {
+    pub fn applied_position(&self) -> Option<TermIndex> {
         *self.lock_writes()
     }
 
     /// Writes a consistent copy of the database to `dir` (which must not exist yet), for a
     /// Raft snapshot.
-    pub fn checkpoint(&self, dir: impl AsRef<Path>) -> Result<TransactionInfo, Error> {
+    pub fn checkpoint(&self, dir: impl AsRef<Path>) -> Result<TermIndex, Error> {
         let dir = dir.as_ref();
         if dir.exists() {
             return Err(Error::CheckpointExists {
@@ -543,7 +531,7 @@ impl ConfigTable {
 
     /// Replaces the whole table with the content of a checkpoint (a follower installing the
     /// leader's snapshot), in one atomic batch. Returns the checkpoint's last applied entry.
-    pub fn reinitialize(&self, checkpoint_dir: impl AsRef<Path>) -> Result<TransactionInfo, Error> {
+    pub fn reinitialize(&self, checkpoint_dir: impl AsRef<Path>) -> Result<TermIndex, Error> {
         self.require_writable("reinitializing from a checkpoint")?;
         let snapshot = ConfigTable::open_read_only(checkpoint_dir)?.export_snapshot()?;
         self.import_snapshot(&snapshot)
@@ -561,7 +549,7 @@ impl ConfigTable {
             .expect("opened with the meta column family")
     }
 
-    fn lock_writes(&self) -> MutexGuard<'_, Option<TransactionInfo>> {
+    fn lock_writes(&self) -> MutexGuard<'_, Option<TermIndex>> {
         self.last_applied
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -590,7 +578,7 @@ impl ConfigTable {
             })
     }
 
-    fn read_transaction_info(&self) -> Result<Option<TransactionInfo>, Error> {
+    fn read_transaction_info(&self) -> Result<Option<TermIndex>, Error> {
         let stored = self
             .db
             .get_cf(self.meta(), TRANSACTION_INFO_KEY)
@@ -610,7 +598,7 @@ impl ConfigTable {
                         ),
                     }
                 })?;
-                Ok(Some(TransactionInfo {
+                Ok(Some(TermIndex {
                     term: info.term,
                     index: info.index,
                 }))
@@ -633,13 +621,13 @@ fn read_entries(db: &DB, cf: &ColumnFamily, path: &Path) -> Result<Vec<(String, 
 }
 
 /// The last applied entry when `index` is at or below it: replaying it must change nothing.
-fn already_applied(last: Option<TransactionInfo>, index: LogIndex) -> Option<TransactionInfo> {
+fn already_applied(last: Option<TermIndex>, index: LogIndex) -> Option<TermIndex> {
     last.filter(|last| index <= last.index)
 }
 
 /// Terms in a Raft log never go down: an entry below the last applied entry's term means the
 /// host passed a wrong term.
-fn check_term(last: Option<TransactionInfo>, entry: TransactionInfo) -> Result<(), Error> {
+fn check_term(last: Option<TermIndex>, entry: TermIndex) -> Result<(), Error> {
     match last {
         Some(last) if entry.term < last.term => {
             tracing::error!(
@@ -690,7 +678,7 @@ fn decode_run_control(value: &[u8], path: &Path) -> Result<bool, Error> {
     }
 }
 
-fn encode_transaction_info(info: TransactionInfo) -> Vec<u8> {
+fn encode_transaction_info(info: TermIndex) -> Vec<u8> {
     proto::TransactionInfo {
         term: info.term,
         index: info.index,

@@ -11,7 +11,7 @@ pub use command::{
     decode_request, encode_delete_request, encode_run_control_request, encode_set_request,
     encode_stamped_delete_request, encode_stamped_set_request, Command, Request,
 };
-pub use config_table::{ApplyOutcome, ConfigTable, TableOptions, TransactionInfo};
+pub use config_table::{ApplyOutcome, ConfigTable, TableOptions};
 pub use format::SUPPORTED_FORMAT_VERSION;
 pub use limits::{
     validate_configuration, validate_peer_id, validate_service_name, validate_service_name_bytes,
