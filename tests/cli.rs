@@ -97,7 +97,7 @@ fn json_output_is_machine_readable() {
 }
 
 #[test]
-fn absent_configuration_exits_3_and_errors_exit_100_plus_their_code_with_a_message() {
+fn absent_configuration_exits_3_and_errors_exit_10_plus_their_code_with_a_message() {
     let (dir, _held_open, db) = running_node_db();
     let absent = omsvc(&["config", "get", "--db", &db, "Nobody"]);
     assert_eq!(absent.status.code(), Some(3));
