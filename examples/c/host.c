@@ -85,8 +85,8 @@ int main(void) {
     for (i = 0; i < PEERS; i++) {
         options.self_id = str(ids[i]); /* db_dir left NULL: a temporary database per node */
         if (!check(omsvc_node_open(&options, &nodes[i]), "omsvc_node_open")) return 1;
-        if (!check(omsvc_node_register_service(nodes[i], OMSVC_STR("Scanner"), &callbacks, (void *)ids[i],
-                                               NULL),
+        if (!check(omsvc_node_register_service(nodes[i], OMSVC_STR("Scanner"), &callbacks,
+                                               (void *)ids[i], NULL),
                    "register"))
             return 1;
     }

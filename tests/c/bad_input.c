@@ -45,8 +45,9 @@ static void encoders(void) {
     CHECK_STATUS(omsvc_encode_set_request(OMSVC_STR("svc"), NULL, 1, &out), OMSVC_NULL_ARGUMENT);
     CHECK_STATUS(omsvc_encode_set_request(OMSVC_STR("svc"), (const uint8_t *)"v", 1, NULL),
                  OMSVC_NULL_ARGUMENT);
-    CHECK_STATUS(omsvc_encode_set_request(str_n(bad_utf8, sizeof bad_utf8), (const uint8_t *)"v", 1, &out),
-                 OMSVC_INVALID_UTF8);
+    CHECK_STATUS(
+        omsvc_encode_set_request(str_n(bad_utf8, sizeof bad_utf8), (const uint8_t *)"v", 1, &out),
+        OMSVC_INVALID_UTF8);
     CHECK_STATUS(omsvc_encode_set_request(OMSVC_STR(""), (const uint8_t *)"v", 1, &out),
                  OMSVC_INVALID_NAME);
     CHECK(strstr(omsvc_last_error(), "empty") != NULL);
@@ -58,7 +59,8 @@ static void encoders(void) {
     CHECK_STATUS(omsvc_encode_set_request(OMSVC_STR("svc"), huge, sizeof huge, &out),
                  OMSVC_VALUE_TOO_LARGE);
     CHECK_STATUS(omsvc_encode_delete_request(str_n(NULL, 0), &out), OMSVC_NULL_ARGUMENT);
-    CHECK_STATUS(omsvc_encode_delete_request(str_n(bad_utf8, sizeof bad_utf8), &out), OMSVC_INVALID_UTF8);
+    CHECK_STATUS(omsvc_encode_delete_request(str_n(bad_utf8, sizeof bad_utf8), &out),
+                 OMSVC_INVALID_UTF8);
     CHECK_STATUS(omsvc_encode_delete_request(OMSVC_STR("svc"), NULL), OMSVC_NULL_ARGUMENT);
     CHECK(out == sentinel); /* nothing written on failure */
 
@@ -229,19 +231,23 @@ static void configuration(const char *dir) {
     CHECK(applied == OMSVC_APPLY_ALREADY_APPLIED);
     omsvc_bytes_free(request);
 
-    CHECK_STATUS(omsvc_node_read_configuration(node, str_n(NULL, 3), buf, sizeof buf, &present, &len),
-                 OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(
+        omsvc_node_read_configuration(node, str_n(NULL, 3), buf, sizeof buf, &present, &len),
+        OMSVC_NULL_ARGUMENT);
     CHECK_STATUS(omsvc_node_read_configuration(node, OMSVC_STR("svc"), buf, sizeof buf, NULL, &len),
                  OMSVC_NULL_ARGUMENT);
-    CHECK_STATUS(omsvc_node_read_configuration(node, OMSVC_STR("svc"), buf, sizeof buf, &present, NULL),
-                 OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(
+        omsvc_node_read_configuration(node, OMSVC_STR("svc"), buf, sizeof buf, &present, NULL),
+        OMSVC_NULL_ARGUMENT);
     CHECK_STATUS(omsvc_node_read_configuration(node, OMSVC_STR("svc"), NULL, 4, &present, &len),
                  OMSVC_NULL_ARGUMENT);
-    CHECK_STATUS(omsvc_node_read_configuration(node, OMSVC_STR(""), buf, sizeof buf, &present, &len),
-                 OMSVC_INVALID_NAME);
+    CHECK_STATUS(
+        omsvc_node_read_configuration(node, OMSVC_STR(""), buf, sizeof buf, &present, &len),
+        OMSVC_INVALID_NAME);
     CHECK(present == true && len == 99);
-    CHECK_STATUS(omsvc_node_read_configuration(node, OMSVC_STR("svc"), buf, sizeof buf, &present, &len),
-                 OMSVC_BUFFER_TOO_SMALL);
+    CHECK_STATUS(
+        omsvc_node_read_configuration(node, OMSVC_STR("svc"), buf, sizeof buf, &present, &len),
+        OMSVC_BUFFER_TOO_SMALL);
     CHECK(present && len == 5); /* the needed length */
     len = 0;
     CHECK_STATUS(omsvc_node_read_configuration(node, OMSVC_STR("svc"), NULL, 0, &present, &len),
@@ -250,9 +256,11 @@ static void configuration(const char *dir) {
     OK(omsvc_node_read_configuration(node, OMSVC_STR("absent"), NULL, 0, &present, &len));
     CHECK(!present && len == 0);
 
-    CHECK_STATUS(omsvc_node_read_configuration_owned(node, OMSVC_STR("svc"), NULL), OMSVC_NULL_ARGUMENT);
-    CHECK_STATUS(omsvc_node_read_configuration_owned(node, str_n(bad_utf8, sizeof bad_utf8), &value),
-                 OMSVC_INVALID_UTF8);
+    CHECK_STATUS(omsvc_node_read_configuration_owned(node, OMSVC_STR("svc"), NULL),
+                 OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(
+        omsvc_node_read_configuration_owned(node, str_n(bad_utf8, sizeof bad_utf8), &value),
+        OMSVC_INVALID_UTF8);
     CHECK(value == (omsvc_bytes *)0x1);
     OK(omsvc_node_read_configuration_owned(node, OMSVC_STR("absent"), &value));
     CHECK(value == NULL);
@@ -287,14 +295,16 @@ static void configuration(const char *dir) {
         callbacks.stop = stop_ok;
         CHECK_STATUS(omsvc_node_register_service(node, OMSVC_STR(""), &callbacks, NULL, NULL),
                      OMSVC_INVALID_NAME);
-        CHECK_STATUS(omsvc_node_register_service(node, str_n(long_name, 300), &callbacks, NULL, NULL),
-                     OMSVC_INVALID_NAME);
+        CHECK_STATUS(
+            omsvc_node_register_service(node, str_n(long_name, 300), &callbacks, NULL, NULL),
+            OMSVC_INVALID_NAME);
         CHECK_STATUS(omsvc_node_register_service(node, str_n(NULL, 0), &callbacks, NULL, NULL),
                      OMSVC_NULL_ARGUMENT);
         OK(omsvc_node_register_service(node, OMSVC_STR("svc"), &callbacks, NULL, NULL));
         CHECK_STATUS(omsvc_node_register_service(node, OMSVC_STR("svc"), &callbacks, NULL, NULL),
                      OMSVC_DUPLICATE_SERVICE);
-        CHECK_STATUS(omsvc_node_service_status(node, OMSVC_STR("nobody"), &status), OMSVC_UNKNOWN_SERVICE);
+        CHECK_STATUS(omsvc_node_service_status(node, OMSVC_STR("nobody"), &status),
+                     OMSVC_UNKNOWN_SERVICE);
         CHECK_STATUS(omsvc_node_service_status(node, OMSVC_STR("svc"), NULL), OMSVC_NULL_ARGUMENT);
         CHECK_STATUS(omsvc_node_status_json(node, NULL), OMSVC_NULL_ARGUMENT);
         CHECK_STATUS(omsvc_node_status_json(NULL, &json), OMSVC_NULL_ARGUMENT);
@@ -312,8 +322,7 @@ static void configuration(const char *dir) {
         CHECK_STATUS(omsvc_node_apply_entry(node, 1, 2, omsvc_bytes_data(request),
                                             omsvc_bytes_len(request), NULL),
                      OMSVC_SHUT_DOWN);
-        CHECK_STATUS(omsvc_node_reinitialize(node, str_of(checkpoint)),
-                     OMSVC_SHUT_DOWN);
+        CHECK_STATUS(omsvc_node_reinitialize(node, str_of(checkpoint)), OMSVC_SHUT_DOWN);
         omsvc_bytes_free(request);
         OK(omsvc_node_read_configuration(node, OMSVC_STR("svc"), NULL, 0, &present, &len) ==
                    OMSVC_BUFFER_TOO_SMALL

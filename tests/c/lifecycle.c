@@ -70,8 +70,7 @@ static void elect(int old_leader, int leader, uint64_t term) {
 static void apply_everywhere(uint64_t term, const char *name, const char *value) {
     omsvc_bytes *request = NULL;
     int i;
-    OK(omsvc_encode_set_request(str_of(name), (const uint8_t *)value, strlen(value),
-                                &request));
+    OK(omsvc_encode_set_request(str_of(name), (const uint8_t *)value, strlen(value), &request));
     log_index++;
     for (i = 0; i < PEERS; i++) {
         enum omsvc_apply_outcome outcome;
@@ -131,8 +130,8 @@ int main(void) {
         bool present = false;
         size_t len = 0;
         omsvc_name_list *names = NULL;
-        OK(omsvc_node_read_configuration(nodes[i], OMSVC_STR("KeyLifecycleService"), buf, sizeof buf,
-                                         &present, &len));
+        OK(omsvc_node_read_configuration(nodes[i], OMSVC_STR("KeyLifecycleService"), buf,
+                                         sizeof buf, &present, &len));
         CHECK(present && len == 9 && memcmp(buf, "suspended", 9) == 0);
         OK(omsvc_node_list_configurations(nodes[i], &names));
         CHECK(omsvc_name_list_len(names) == 2);

@@ -158,7 +158,8 @@ static void bad_input(void) {
     CHECK(options.struct_size == sizeof options && options.id == 0);
     CHECK(options.heartbeat_ms == 50 && options.election_min_ms == 250 &&
           options.election_max_ms == 500);
-    CHECK(options.listen.ptr == NULL && options.data_dir.ptr == NULL && options.cluster.ptr == NULL);
+    CHECK(options.listen.ptr == NULL && options.data_dir.ptr == NULL &&
+          options.cluster.ptr == NULL);
     CHECK_STATUS(omsvc_raft_node_start(NULL, &node), OMSVC_NULL_ARGUMENT);
     options.listen = str_of("127.0.0.1:0");
     CHECK_STATUS(omsvc_raft_node_start(&options, &node), OMSVC_INVALID_ARGUMENT); /* id 0 */
@@ -211,14 +212,13 @@ static void check_handle_types(omsvc_raft_node *raft, omsvc_node_core *core) {
                                         omsvc_bytes_len(request), NULL),
                  OMSVC_INVALID_HANDLE);
     omsvc_bytes_free(request);
-    CHECK_STATUS(omsvc_node_read_configuration((omsvc_node *)core, OMSVC_STR("x"), NULL, 0, &present,
-                                               &len),
-                 OMSVC_INVALID_HANDLE);
+    CHECK_STATUS(
+        omsvc_node_read_configuration((omsvc_node *)core, OMSVC_STR("x"), NULL, 0, &present, &len),
+        OMSVC_INVALID_HANDLE);
     CHECK_STATUS(omsvc_node_free((omsvc_node *)core), OMSVC_INVALID_HANDLE);
     CHECK_STATUS(omsvc_node_free((omsvc_node *)raft), OMSVC_INVALID_HANDLE);
     CHECK_STATUS(omsvc_raft_node_stop((omsvc_raft_node *)core), OMSVC_INVALID_HANDLE);
-    CHECK_STATUS(omsvc_raft_node_trigger_election((omsvc_raft_node *)core),
-                 OMSVC_INVALID_HANDLE);
+    CHECK_STATUS(omsvc_raft_node_trigger_election((omsvc_raft_node *)core), OMSVC_INVALID_HANDLE);
     CHECK_STATUS(omsvc_node_core_release((omsvc_node_core *)raft), OMSVC_INVALID_HANDLE);
     CHECK(strstr(omsvc_last_error(), "omsvc_node_core") != NULL);
     CHECK_STATUS(omsvc_node_core_wait_settled((omsvc_node_core *)raft, 0, &settled),
@@ -259,8 +259,8 @@ int main(void) {
         /* Generous timing: this test also runs under valgrind. */
         nodes[id] = start_raft_node(dir, id, 100, 1500, 3000);
         OK(omsvc_raft_node_core(nodes[id], &core));
-        OK(omsvc_node_core_register_service(core, OMSVC_STR("Scanner"), &callbacks, (void *)(size_t)id,
-                                            NULL));
+        OK(omsvc_node_core_register_service(core, OMSVC_STR("Scanner"), &callbacks,
+                                            (void *)(size_t)id, NULL));
         if (id == 1) check_handle_types(nodes[id], core);
         /* Releasing a core drops only the handle: the raft node keeps its core running. */
         OK(omsvc_node_core_release(core));
@@ -280,7 +280,8 @@ int main(void) {
 
     leader = wait_for_leader(0);
     CHECK(leader != 0);
-    OK(omsvc_raft_node_set(nodes[leader], OMSVC_STR("Lifecycle"), (const uint8_t *)"suspended", 9, &index));
+    OK(omsvc_raft_node_set(nodes[leader], OMSVC_STR("Lifecycle"), (const uint8_t *)"suspended", 9,
+                           &index));
     CHECK(index > 0);
     check_value_everywhere("Lifecycle", "suspended");
 
@@ -289,7 +290,8 @@ int main(void) {
         omsvc_raft_node_set(nodes[follower], OMSVC_STR("Lifecycle"), (const uint8_t *)"x", 1, NULL),
         OMSVC_NOT_LEADER);
     CHECK(strstr(omsvc_last_error(), "the leader is node") != NULL);
-    CHECK_STATUS(omsvc_raft_node_set(nodes[leader], OMSVC_STR(""), NULL, 0, NULL), OMSVC_INVALID_NAME);
+    CHECK_STATUS(omsvc_raft_node_set(nodes[leader], OMSVC_STR(""), NULL, 0, NULL),
+                 OMSVC_INVALID_NAME);
 
     /* Force an election (openraft may let the candidate lose: campaign until the term
      * moves); the new leader runs the service in the newer epoch, and writes still apply on
@@ -304,8 +306,8 @@ int main(void) {
             elected = wait_for_leader_after(0, old_epoch, 5000);
         }
         CHECK(elected != 0);
-        OK(omsvc_raft_node_set(nodes[elected], OMSVC_STR("Lifecycle"), (const uint8_t *)"resumed", 7,
-                               NULL));
+        OK(omsvc_raft_node_set(nodes[elected], OMSVC_STR("Lifecycle"), (const uint8_t *)"resumed",
+                               7, NULL));
         check_value_everywhere("Lifecycle", "resumed");
         pthread_mutex_lock(&lock);
         CHECK(running[elected] == 1 && epochs[elected] > old_epoch);

@@ -77,8 +77,8 @@ int main(void) {
          * its followers stop (it pauses only when its leader lease runs out, 7.8 s here). */
         nodes[id] = start_raft_node(dir, id, 200, 5000, 10000);
         OK(omsvc_raft_node_core(nodes[id], &core));
-        OK(omsvc_node_core_register_service(core, OMSVC_STR("Scanner"), &callbacks, (void *)(size_t)id,
-                                            NULL));
+        OK(omsvc_node_core_register_service(core, OMSVC_STR("Scanner"), &callbacks,
+                                            (void *)(size_t)id, NULL));
         OK(omsvc_node_core_release(core));
         ids[id - 1] = id;
         addrs[id - 1] = member_addr(nodes[id], &addr_bytes[id - 1]);

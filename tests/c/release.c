@@ -1,8 +1,8 @@
 /* The life of a service's userdata: `release` is called exactly once, whatever happens. A failed
- * registration (bad handle, bad name, missing callback, zeroed options, duplicate name) releases it before the
- * call returns; a registered service keeps it through shutdown and releases it after its last
- * callback, before omsvc_node_free returns. Each userdata is heap memory that release frees, so
- * valgrind and LeakSanitizer also see a missing or doubled release. */
+ * registration (bad handle, bad name, missing callback, zeroed options, duplicate name) releases it
+ * before the call returns; a registered service keeps it through shutdown and releases it after its
+ * last callback, before omsvc_node_free returns. Each userdata is heap memory that release frees,
+ * so valgrind and LeakSanitizer also see a missing or doubled release. */
 #include "check.h"
 
 typedef struct {
@@ -55,16 +55,16 @@ static void failed_registrations_release_at_once(void) {
     int releases = 0;
     no_stop.stop = NULL;
 
-    CHECK_STATUS(omsvc_node_register_service((omsvc_node *)(uintptr_t)0x7, OMSVC_STR("svc"), &callbacks,
-                                             new_counters(&releases), NULL),
+    CHECK_STATUS(omsvc_node_register_service((omsvc_node *)(uintptr_t)0x7, OMSVC_STR("svc"),
+                                             &callbacks, new_counters(&releases), NULL),
                  OMSVC_INVALID_HANDLE);
     CHECK(releases == 1);
-    CHECK_STATUS(omsvc_node_register_service(node, OMSVC_STR(""), &callbacks, new_counters(&releases),
-                                             NULL),
-                 OMSVC_INVALID_NAME);
+    CHECK_STATUS(
+        omsvc_node_register_service(node, OMSVC_STR(""), &callbacks, new_counters(&releases), NULL),
+        OMSVC_INVALID_NAME);
     CHECK(releases == 2);
-    CHECK_STATUS(omsvc_node_register_service(node, OMSVC_STR("svc"), &no_stop, new_counters(&releases),
-                                             NULL),
+    CHECK_STATUS(omsvc_node_register_service(node, OMSVC_STR("svc"), &no_stop,
+                                             new_counters(&releases), NULL),
                  OMSVC_NULL_ARGUMENT);
     CHECK(releases == 3);
     {
@@ -80,10 +80,11 @@ static void failed_registrations_release_at_once(void) {
         CHECK(defaults.struct_size == sizeof defaults && defaults.delay_after_ready_ms == 0);
         CHECK(defaults.retry_initial_ms == 100 && defaults.retry_max_ms == 30000);
     }
-    OK(omsvc_node_register_service(node, OMSVC_STR("svc"), &callbacks, new_counters(&releases), NULL));
+    OK(omsvc_node_register_service(node, OMSVC_STR("svc"), &callbacks, new_counters(&releases),
+                                   NULL));
     CHECK(releases == 4);
-    CHECK_STATUS(omsvc_node_register_service(node, OMSVC_STR("svc"), &callbacks, new_counters(&releases),
-                                             NULL),
+    CHECK_STATUS(omsvc_node_register_service(node, OMSVC_STR("svc"), &callbacks,
+                                             new_counters(&releases), NULL),
                  OMSVC_DUPLICATE_SERVICE);
     CHECK(releases == 5);
     OK(omsvc_node_free(node));
@@ -96,7 +97,8 @@ static void a_running_service_releases_after_its_last_stop(void) {
     omsvc_service_status status;
     int releases = 0;
     bool settled = false;
-    OK(omsvc_node_register_service(node, OMSVC_STR("svc"), &callbacks, new_counters(&releases), NULL));
+    OK(omsvc_node_register_service(node, OMSVC_STR("svc"), &callbacks, new_counters(&releases),
+                                   NULL));
     OK(omsvc_node_leader_changed(node, 1, str_of("om1"), NULL));
     OK(omsvc_node_leader_ready(node, 1, 0, NULL));
     OK(omsvc_node_wait_settled(node, 10000, &settled));

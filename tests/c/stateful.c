@@ -13,8 +13,8 @@ static void apply(omsvc_node *node, uint64_t term, uint64_t index, omsvc_bytes *
 
 static omsvc_bytes *stamped_set(const char *value, uint64_t epoch) {
     omsvc_bytes *request = NULL;
-    OK(omsvc_encode_stamped_set_request(OMSVC_STR("Scanner"), (const uint8_t *)value, strlen(value), epoch,
-                                        &request));
+    OK(omsvc_encode_stamped_set_request(OMSVC_STR("Scanner"), (const uint8_t *)value, strlen(value),
+                                        epoch, &request));
     return request;
 }
 
@@ -58,9 +58,11 @@ int main(void) {
     check_value(node, "16");
 
     /* Bad arguments write nothing. */
-    CHECK_STATUS(omsvc_encode_stamped_set_request(str_n(NULL, 3), (const uint8_t *)"v", 1, 1, &request),
-                 OMSVC_NULL_ARGUMENT);
-    CHECK_STATUS(omsvc_encode_run_control_request(OMSVC_STR(""), true, &request), OMSVC_INVALID_NAME);
+    CHECK_STATUS(
+        omsvc_encode_stamped_set_request(str_n(NULL, 3), (const uint8_t *)"v", 1, 1, &request),
+        OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_encode_run_control_request(OMSVC_STR(""), true, &request),
+                 OMSVC_INVALID_NAME);
     CHECK_STATUS(omsvc_node_read_run_control(node, OMSVC_STR("Scanner"), NULL, &should_run),
                  OMSVC_NULL_ARGUMENT);
     CHECK_STATUS(omsvc_node_read_run_control(node, OMSVC_STR(""), &present, &should_run),
