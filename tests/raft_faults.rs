@@ -355,7 +355,7 @@ fn node_added_after_the_log_was_purged_installs_a_snapshot_with_the_leaders_conf
         cluster.write(&format!("delete {name:?}"), |node| node.delete(&name));
         expected.remove(&name);
     }
-    let last = cluster.set("Service01", b"rewritten").index;
+    let last = cluster.set("Service01", b"rewritten").entry.index;
     expected.insert("Service01".to_owned(), b"rewritten".to_vec());
     cluster.wait_applied(last);
 
@@ -854,7 +854,7 @@ fn garbage_bytes_close_the_connection_and_the_node_keeps_serving() {
         );
     }
     let receipt = cluster.set("AfterGarbage", b"still-serving");
-    cluster.wait_applied(receipt.index);
+    cluster.wait_applied(receipt.entry.index);
     for node in cluster.nodes() {
         assert_eq!(
             node.node()
@@ -958,7 +958,7 @@ fn adding_an_unreachable_member(size: u64) {
         report.members
     );
     let receipt = cluster.set("AfterFailedAdd", b"serving");
-    cluster.wait_applied(receipt.index);
+    cluster.wait_applied(receipt.entry.index);
     println!(
         "unreachable member: add_member failed after {took:?}: {result:?}; members after: {:?}",
         cluster.node(leader).report().members
@@ -1012,8 +1012,8 @@ fn adding_a_member_that_is_another_node_or_cannot_catch_up_fails_clearly() {
         cluster.wait_for_node(
             id,
             WAIT,
-            &format!("node {id} to apply index {}", receipt.index),
-            |r| r.last_applied_index >= receipt.index,
+            &format!("node {id} to apply index {}", receipt.entry.index),
+            |r| r.last_applied_index >= receipt.entry.index,
         );
     }
 
@@ -1024,7 +1024,10 @@ fn adding_a_member_that_is_another_node_or_cannot_catch_up_fails_clearly() {
         4,
         WAIT,
         "node 4 to be a voter with the write applied",
-        |r| r.last_applied_index >= receipt.index && r.members.iter().any(|m| m.id == 4 && m.voter),
+        |r| {
+            r.last_applied_index >= receipt.entry.index
+                && r.members.iter().any(|m| m.id == 4 && m.voter)
+        },
     );
     println!(
         "lagging member: refused after {took:?}: {result:?}; re-added, node 4 applied {}",

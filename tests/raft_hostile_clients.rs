@@ -319,7 +319,7 @@ fn thousands_of_idle_connections_do_not_stop_members_or_clients() {
                 )
             });
         assert_eq!(
-            receipt.term, leader.term,
+            receipt.entry.term, leader.term,
             "the leader lost its term under the flood"
         );
     }

@@ -363,7 +363,7 @@ fn run_writer(addrs: Vec<String>, stop: Arc<AtomicBool>, stats: Arc<Mutex<Writer
             other => {
                 stats.fatal = Some(format!(
                     "write v{i} of svc-{key} was answered {other:?} at index {}",
-                    receipt.index
+                    receipt.entry.index
                 ));
                 return;
             }
@@ -494,12 +494,12 @@ fn sigkill_rounds_during_durable_writes_lose_no_acknowledged_write() {
             indexes.insert(node.id, report.last_applied_index);
         }
         let first = indexes[&1];
-        if first >= final_receipt.index && indexes.values().all(|&index| index == first) {
+        if first >= final_receipt.entry.index && indexes.values().all(|&index| index == first) {
             Ok(first)
         } else {
             Err(format!(
                 "last applied indexes {indexes:?}, the final write is at index {}",
-                final_receipt.index
+                final_receipt.entry.index
             ))
         }
     })

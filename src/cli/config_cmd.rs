@@ -132,7 +132,7 @@ pub fn run(command: ConfigCommand) -> Result<Outcome, CliError> {
 fn write(remote: &Remote, command: Vec<u8>, what: &str) -> Result<Outcome, CliError> {
     let mut client = remote.cluster.client(&remote.node)?;
     let receipt = client.write(command)?;
-    let (term, index) = (receipt.term, receipt.index);
+    let (term, index) = (receipt.entry.term, receipt.entry.index);
     match receipt.response {
         CommandResponse::Applied => println!("{what}: committed at term {term} index {index}"),
         CommandResponse::AlreadyApplied => {

@@ -41,8 +41,8 @@ pub fn run(command: ServiceCommand) -> Result<Outcome, CliError> {
     println!(
         "{name}: {} recorded at term {} index {}; {}",
         if should_run { "start" } else { "stop" },
-        receipt.term,
-        receipt.index,
+        receipt.entry.term,
+        receipt.entry.index,
         if should_run {
             "the leader starts it"
         } else {

@@ -505,7 +505,16 @@ impl ConfigSubmitter for RaftSubmitter {
         self.runtime.block_on(async {
             tokio::select! {
                 biased;
-                result = self.propose(request) => result,
+                result = self.propose(request) => match result {
+                    // The proposal failed because the epoch ended while it was in flight (the
+                    // process was paused, say, and a new leader took over): say so, as a save
+                    // that starts after the end does.
+                    Err(error) if !writer.is_current() => {
+                        tracing::info!(node = self.context.id, epoch = writer.epoch(), %error, "a write failed after its epoch ended");
+                        Err(Error::EpochEnded { epoch: writer.epoch() })
+                    }
+                    other => other,
+                },
                 () = epoch_ended(writer) => {
                     tracing::info!(node = self.context.id, epoch = writer.epoch(), "a write stopped waiting: its epoch ended");
                     Err(Error::EpochEnded { epoch: writer.epoch() })
@@ -527,13 +536,10 @@ async fn epoch_ended(writer: &EpochToken) {
 /// write that changed nothing is never reported saved).
 pub fn applied(receipt: WriteReceipt, node: &Node) -> Result<TermIndex, Error> {
     match receipt.response {
-        CommandResponse::Applied => Ok(TermIndex {
-            term: receipt.term,
-            index: receipt.index,
-        }),
+        CommandResponse::Applied => Ok(receipt.entry),
         CommandResponse::AlreadyApplied => Err(Error::SubmissionNotApplied {
-            term: receipt.term,
-            index: receipt.index,
+            term: receipt.entry.term,
+            index: receipt.entry.index,
             last_index: node.last_applied_entry().index,
         }),
         CommandResponse::Fenced {
@@ -544,7 +550,7 @@ pub fn applied(receipt: WriteReceipt, node: &Node) -> Result<TermIndex, Error> {
             name: service,
             writer_epoch,
             term,
-            index: receipt.index,
+            index: receipt.entry.index,
         }),
         CommandResponse::Refused { reason } => Err(Error::MalformedCommand {
             reason: format!("every peer refused the command: {reason}"),
@@ -552,7 +558,7 @@ pub fn applied(receipt: WriteReceipt, node: &Node) -> Result<TermIndex, Error> {
         CommandResponse::Marker => Err(Error::SubmitFailed {
             reason: format!(
                 "entry {} was applied as a marker, not as the configuration command submitted",
-                receipt.index
+                receipt.entry.index
             ),
         }),
     }

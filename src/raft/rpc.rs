@@ -3,6 +3,7 @@
 
 use super::types::{CommandResponse, ConfigCommand, RaftNodeId};
 use omsvc_core::proto;
+use omsvc_core::TermIndex;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -16,10 +17,9 @@ pub struct WriteRequest {
 /// Where a write landed and what applying it did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WriteReceipt {
-    /// The entry's term.
-    pub term: u64,
-    /// The entry's index.
-    pub index: u64,
+    /// The entry the write landed in (on the wire as `term` and `index`).
+    #[serde(flatten)]
+    pub entry: TermIndex,
     /// What applying it did.
     pub response: CommandResponse,
 }

@@ -16,6 +16,7 @@ use super::rpc::{
 use super::types::{Raft, RaftNodeId};
 use omsvc_core::node::Node;
 use omsvc_core::proto::{raft_frame::Kind, RaftFrame};
+use omsvc_core::TermIndex;
 use openraft::error::{ClientWriteError, RaftError};
 use openraft::metrics::WaitError;
 use openraft::raft::AppendEntriesResponse;
@@ -403,8 +404,7 @@ pub(crate) async fn client_write(
         ))
     })? {
         Ok(written) => Ok(WriteReceipt {
-            term: written.log_id.leader_id.term,
-            index: written.log_id.index,
+            entry: TermIndex::new(written.log_id.leader_id.term, written.log_id.index),
             response: written.data,
         }),
         Err(error) => Err(client_error(context, error)),

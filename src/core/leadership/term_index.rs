@@ -6,6 +6,7 @@ use super::{LogIndex, Term};
 /// by term and then by index. It is what the table records as its last applied entry (Ozone's
 /// `TransactionInfo`) and what a submitter returns for the entry a write landed in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct TermIndex {
     /// The entry's term.
     pub term: Term,
