@@ -6,6 +6,7 @@ use omsvc_core::{
     encode_set_request, ConfigTable, DbLocation, EpochToken, EventOutcome, Node, NodeOptions,
     Service, ServiceError, ServiceOptions, TableOptions,
 };
+use omsvc_core::{LogIndex, Term};
 use rocksdb::{Options, WriteOptions, DB};
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -15,7 +16,7 @@ use std::time::{Duration, Instant, SystemTime};
 const SELF_ID: &str = "om1";
 const SERVICE: &str = "KeyLifecycleService";
 const CONFIG: [u8; 1024] = [0x5a; 1024];
-const TERM: u64 = 7;
+const TERM: Term = Term(7);
 const SETTLE: Duration = Duration::from_secs(10);
 
 enum Target {
@@ -93,16 +94,19 @@ fn event_fast_path(c: &mut Criterion) {
     node.register(SERVICE, Noop, ServiceOptions::default())
         .unwrap();
     node.leader_changed(TERM, Some(SELF_ID));
-    node.leader_ready(TERM, 0);
+    node.leader_ready(TERM, LogIndex(0));
     assert!(node.wait_settled(SETTLE));
-    assert_eq!(node.term_index_updated(TERM, 1), EventOutcome::Unchanged);
+    assert_eq!(
+        node.term_index_updated(TERM, LogIndex(1)),
+        EventOutcome::Unchanged
+    );
 
     let mut group = c.benchmark_group(FIGURES[0].name);
     let mut index = 1;
     group.bench_function(FIGURES[0].name, |b| {
         b.iter(|| {
             index += 1;
-            node.term_index_updated(TERM, black_box(index))
+            node.term_index_updated(TERM, LogIndex(black_box(index)))
         })
     });
     let slot = Mutex::new(0u64);
@@ -127,7 +131,7 @@ fn leader_flip(c: &mut Criterion) {
     )
     .unwrap();
     let barrier = 41;
-    node.applied(1, barrier);
+    node.applied(Term(1), LogIndex(barrier));
 
     let mut group = c.benchmark_group(FIGURES[1].name);
     group.sample_size(20);
@@ -137,13 +141,13 @@ fn leader_flip(c: &mut Criterion) {
             let mut total = Duration::ZERO;
             for _ in 0..flips {
                 // Untimed: step down (the runner stops the service), then win the next term.
-                node.not_leader(term);
+                node.not_leader(Term(term));
                 term += 1;
-                node.leader_changed(term, Some(SELF_ID));
+                node.leader_changed(Term(term), Some(SELF_ID));
                 assert!(node.wait_settled(SETTLE));
 
                 let began = Instant::now();
-                node.leader_ready(term, barrier);
+                node.leader_ready(Term(term), LogIndex(barrier));
                 started.recv().unwrap();
                 total += began.elapsed();
             }
@@ -189,7 +193,7 @@ fn apply(c: &mut Criterion, sync: bool) {
         group.bench_function(figure.name, |b| {
             b.iter(|| {
                 index += 1;
-                table.apply(TERM, index, &request).unwrap()
+                table.apply(TERM, LogIndex(index), &request).unwrap()
             })
         });
     }
@@ -210,7 +214,11 @@ fn read(c: &mut Criterion) {
     let table_dir = tempfile::tempdir().unwrap();
     let table = open_table(table_dir.path(), false);
     table
-        .apply(TERM, 1, &encode_set_request(SERVICE, &CONFIG).unwrap())
+        .apply(
+            TERM,
+            LogIndex(1),
+            &encode_set_request(SERVICE, &CONFIG).unwrap(),
+        )
         .unwrap();
     let raw_dir = tempfile::tempdir().unwrap();
     let raw = open_raw(raw_dir.path());

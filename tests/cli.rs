@@ -1,6 +1,7 @@
 //! The `omsvc config` tools against a real node database, including one a node holds open.
 
 use omsvc_core::{encode_delete_request, encode_set_request, ConfigTable, TableOptions};
+use omsvc_core::{LogIndex, Term};
 use std::process::{Command, Output};
 
 fn omsvc(args: &[&str]) -> Output {
@@ -24,23 +25,31 @@ fn running_node_db() -> (tempfile::TempDir, ConfigTable, String) {
     let table = ConfigTable::open(dir.path(), TableOptions::default()).unwrap();
     table
         .apply(
-            2,
-            5,
+            Term(2),
+            LogIndex(5),
             &encode_set_request("KeyLifecycleService", b"suspended").unwrap(),
         )
         .unwrap();
     table
         .apply(
-            2,
-            6,
+            Term(2),
+            LogIndex(6),
             &encode_set_request("Trash", &[0, 1, 2, 0xff]).unwrap(),
         )
         .unwrap();
     table
-        .apply(2, 7, &encode_set_request("Gone", b"x").unwrap())
+        .apply(
+            Term(2),
+            LogIndex(7),
+            &encode_set_request("Gone", b"x").unwrap(),
+        )
         .unwrap();
     table
-        .apply(3, 8, &encode_delete_request("Gone").unwrap())
+        .apply(
+            Term(3),
+            LogIndex(8),
+            &encode_delete_request("Gone").unwrap(),
+        )
         .unwrap();
     let path = dir.path().to_str().unwrap().to_owned();
     (dir, table, path)

@@ -5,6 +5,7 @@ use omsvc_core::{
     encode_stamped_delete_request, encode_stamped_set_request, ApplyOutcome, ConfigTable, Error,
     NameProblem, TableOptions, TermIndex, MAX_CONFIGURATION_BYTES, MAX_SERVICE_NAME_BYTES,
 };
+use omsvc_core::{LogIndex, Term};
 use omsvc_testkit::replicated_group::Group;
 
 fn open(dir: &std::path::Path) -> ConfigTable {
@@ -47,7 +48,13 @@ fn an_entry_applied_on_every_node_reads_the_same_everywhere() {
     for node in &group.nodes {
         assert_eq!(node.read_configuration("Lifecycle").unwrap(), None);
         assert_eq!(node.list_configurations().unwrap(), ["Empty", "Trash"]);
-        assert_eq!(node.last_applied_entry(), TermIndex { term: 0, index: 4 });
+        assert_eq!(
+            node.last_applied_entry(),
+            TermIndex {
+                term: Term(0),
+                index: LogIndex(4)
+            }
+        );
     }
 }
 
@@ -57,23 +64,40 @@ fn replaying_an_entry_changes_nothing_and_restart_keeps_everything() {
     {
         let table = open(dir.path());
         assert_eq!(
-            table.apply(2, 10, &set("Lifecycle", b"v1")).unwrap(),
+            table
+                .apply(Term(2), LogIndex(10), &set("Lifecycle", b"v1"))
+                .unwrap(),
             ApplyOutcome::Applied {
-                info: TermIndex { term: 2, index: 10 }
-            }
-        );
-        assert_eq!(
-            table.apply(2, 10, &set("Lifecycle", b"v2")).unwrap(),
-            ApplyOutcome::AlreadyApplied {
-                last: TermIndex { term: 2, index: 10 }
+                info: TermIndex {
+                    term: Term(2),
+                    index: LogIndex(10)
+                }
             }
         );
         assert_eq!(
             table
-                .apply(2, 9, &encode_delete_request("Lifecycle").unwrap())
+                .apply(Term(2), LogIndex(10), &set("Lifecycle", b"v2"))
                 .unwrap(),
             ApplyOutcome::AlreadyApplied {
-                last: TermIndex { term: 2, index: 10 }
+                last: TermIndex {
+                    term: Term(2),
+                    index: LogIndex(10)
+                }
+            }
+        );
+        assert_eq!(
+            table
+                .apply(
+                    Term(2),
+                    LogIndex(9),
+                    &encode_delete_request("Lifecycle").unwrap()
+                )
+                .unwrap(),
+            ApplyOutcome::AlreadyApplied {
+                last: TermIndex {
+                    term: Term(2),
+                    index: LogIndex(10)
+                }
             }
         );
         assert_eq!(
@@ -82,17 +106,23 @@ fn replaying_an_entry_changes_nothing_and_restart_keeps_everything() {
         );
     }
     let reopened = open(dir.path());
-    assert_eq!(reopened.last_applied(), TermIndex { term: 2, index: 10 });
+    assert_eq!(
+        reopened.last_applied(),
+        TermIndex {
+            term: Term(2),
+            index: LogIndex(10)
+        }
+    );
     assert_eq!(
         reopened.read("Lifecycle").unwrap().as_deref(),
         Some(&b"v1"[..])
     );
     assert!(matches!(
-        reopened.apply(2, 10, &set("Lifecycle", b"v3")),
+        reopened.apply(Term(2), LogIndex(10), &set("Lifecycle", b"v3")),
         Ok(ApplyOutcome::AlreadyApplied { .. })
     ));
     assert!(matches!(
-        reopened.apply(3, 11, &set("Lifecycle", b"v3")),
+        reopened.apply(Term(3), LogIndex(11), &set("Lifecycle", b"v3")),
         Ok(ApplyOutcome::Applied { .. })
     ));
 }
@@ -103,7 +133,9 @@ fn absent_is_not_an_error_and_list_is_ordered() {
     let table = open(dir.path());
     assert_eq!(table.read("Nobody").unwrap(), None);
     for (index, name) in ["zeta", "Alpha", "beta", "Ärger"].iter().enumerate() {
-        table.apply(1, index as u64 + 1, &set(name, b"x")).unwrap();
+        table
+            .apply(Term(1), LogIndex(index as u64 + 1), &set(name, b"x"))
+            .unwrap();
     }
     assert_eq!(table.list().unwrap(), ["Alpha", "beta", "zeta", "Ärger"]);
 }
@@ -112,7 +144,9 @@ fn absent_is_not_an_error_and_list_is_ordered() {
 fn bad_input_is_refused_with_a_clear_error_and_nothing_written() {
     let dir = tempfile::tempdir().unwrap();
     let table = open(dir.path());
-    table.apply(1, 1, &set("Keep", b"kept")).unwrap();
+    table
+        .apply(Term(1), LogIndex(1), &set("Keep", b"kept"))
+        .unwrap();
 
     let too_long = "n".repeat(MAX_SERVICE_NAME_BYTES + 1);
     let err = encode_set_request(&too_long, b"x").unwrap_err();
@@ -166,11 +200,14 @@ fn bad_input_is_refused_with_a_clear_error_and_nothing_written() {
         ("oversized value", oversized_entry),
     ];
     for (what, entry) in bad_entries {
-        let err = table.apply(1, 2, &entry).expect_err(what);
+        let err = table.apply(Term(1), LogIndex(2), &entry).expect_err(what);
         assert!(err.is_refused_command(), "{what}: {err}");
         assert_eq!(
             table.last_applied(),
-            TermIndex { term: 1, index: 1 },
+            TermIndex {
+                term: Term(1),
+                index: LogIndex(1)
+            },
             "{what} wrote transaction info"
         );
         assert_eq!(
@@ -193,7 +230,9 @@ fn bad_input_is_refused_with_a_clear_error_and_nothing_written() {
 fn a_second_writer_gets_a_locked_error_naming_the_path_but_readers_can_read() {
     let dir = tempfile::tempdir().unwrap();
     let table = open(dir.path());
-    table.apply(1, 1, &set("Lifecycle", b"on")).unwrap();
+    table
+        .apply(Term(1), LogIndex(1), &set("Lifecycle", b"on"))
+        .unwrap();
     let err = ConfigTable::open(dir.path(), TableOptions::default()).unwrap_err();
     assert!(matches!(err, Error::DatabaseLocked { .. }), "{err}");
     let message = err.to_string();
@@ -208,7 +247,7 @@ fn a_second_writer_gets_a_locked_error_naming_the_path_but_readers_can_read() {
         Some(&b"on"[..])
     );
     assert!(matches!(
-        reader.apply(1, 2, &set("Lifecycle", b"off")),
+        reader.apply(Term(1), LogIndex(2), &set("Lifecycle", b"off")),
         Err(Error::ReadOnly { .. })
     ));
 }
@@ -237,7 +276,7 @@ fn a_missing_database_is_an_error_naming_the_path_unless_creation_is_allowed() {
 fn a_database_of_a_newer_format_is_refused_untouched() {
     let dir = tempfile::tempdir().unwrap();
     open(dir.path())
-        .apply(1, 1, &set("Lifecycle", b"on"))
+        .apply(Term(1), LogIndex(1), &set("Lifecycle", b"on"))
         .unwrap();
     let raw_options = rocksdb::Options::default();
     let cfs = rocksdb::DB::list_cf(&raw_options, dir.path()).unwrap();
@@ -292,8 +331,12 @@ fn a_follower_installing_a_snapshot_ends_with_the_leaders_configuration() {
     let dir = tempfile::tempdir().unwrap();
     let leader = open(&dir.path().join("leader"));
     let follower = open(&dir.path().join("follower"));
-    follower.apply(1, 1, &set("Stale", b"old")).unwrap();
-    follower.apply(1, 2, &set("Lifecycle", b"old")).unwrap();
+    follower
+        .apply(Term(1), LogIndex(1), &set("Stale", b"old"))
+        .unwrap();
+    follower
+        .apply(Term(1), LogIndex(2), &set("Lifecycle", b"old"))
+        .unwrap();
     for (index, (name, value)) in [
         ("Lifecycle", &b"new"[..]),
         ("Trash", b"bucket-7"),
@@ -303,17 +346,24 @@ fn a_follower_installing_a_snapshot_ends_with_the_leaders_configuration() {
     .enumerate()
     {
         leader
-            .apply(3, 10 + index as u64, &set(name, value))
+            .apply(Term(3), LogIndex(10 + index as u64), &set(name, value))
             .unwrap();
     }
     leader
-        .apply(3, 13, &encode_delete_request("Gone").unwrap())
+        .apply(
+            Term(3),
+            LogIndex(13),
+            &encode_delete_request("Gone").unwrap(),
+        )
         .unwrap();
 
     let checkpoint = dir.path().join("snapshot-13");
     assert_eq!(
         leader.checkpoint(&checkpoint).unwrap(),
-        TermIndex { term: 3, index: 13 }
+        TermIndex {
+            term: Term(3),
+            index: LogIndex(13)
+        }
     );
     assert!(matches!(
         leader.checkpoint(&checkpoint),
@@ -321,12 +371,21 @@ fn a_follower_installing_a_snapshot_ends_with_the_leaders_configuration() {
     ));
     assert_eq!(
         follower.reinitialize(&checkpoint).unwrap(),
-        TermIndex { term: 3, index: 13 }
+        TermIndex {
+            term: Term(3),
+            index: LogIndex(13)
+        }
     );
     assert_eq!(follower.entries().unwrap(), leader.entries().unwrap());
-    assert_eq!(follower.last_applied(), TermIndex { term: 3, index: 13 });
+    assert_eq!(
+        follower.last_applied(),
+        TermIndex {
+            term: Term(3),
+            index: LogIndex(13)
+        }
+    );
     assert!(matches!(
-        follower.apply(3, 13, &set("Lifecycle", b"replayed")),
+        follower.apply(Term(3), LogIndex(13), &set("Lifecycle", b"replayed")),
         Ok(ApplyOutcome::AlreadyApplied { .. })
     ));
     drop(follower);
@@ -342,14 +401,17 @@ fn a_log_that_starts_at_index_zero_applies_its_first_entry_once() {
         assert_eq!(table.applied_position(), None);
         assert_eq!(
             table
-                .apply_marker(0, 0, Some(("membership", b"m0")))
+                .apply_marker(Term(0), LogIndex(0), Some(("membership", b"m0")))
                 .unwrap(),
             ApplyOutcome::Applied {
-                info: TermIndex { term: 0, index: 0 }
+                info: TermIndex {
+                    term: Term(0),
+                    index: LogIndex(0)
+                }
             }
         );
         assert!(matches!(
-            table.apply_marker(0, 0, Some(("membership", b"other"))),
+            table.apply_marker(Term(0), LogIndex(0), Some(("membership", b"other"))),
             Ok(ApplyOutcome::AlreadyApplied { .. })
         ));
         assert_eq!(
@@ -360,14 +422,17 @@ fn a_log_that_starts_at_index_zero_applies_its_first_entry_once() {
     let reopened = open(dir.path());
     assert_eq!(
         reopened.applied_position(),
-        Some(TermIndex { term: 0, index: 0 })
+        Some(TermIndex {
+            term: Term(0),
+            index: LogIndex(0)
+        })
     );
     assert!(matches!(
-        reopened.apply(0, 0, &set("Lifecycle", b"x")),
+        reopened.apply(Term(0), LogIndex(0), &set("Lifecycle", b"x")),
         Ok(ApplyOutcome::AlreadyApplied { .. })
     ));
     assert!(matches!(
-        reopened.apply(1, 1, &set("Lifecycle", b"x")),
+        reopened.apply(Term(1), LogIndex(1), &set("Lifecycle", b"x")),
         Ok(ApplyOutcome::Applied { .. })
     ));
 }
@@ -382,25 +447,25 @@ fn a_write_stamped_with_an_epoch_other_than_its_entrys_term_is_refused_and_write
         |value: &[u8], epoch| encode_stamped_set_request("Scanner", value, epoch).unwrap();
 
     assert!(matches!(
-        table.apply(3, 1, &stamped(b"15", 3)),
+        table.apply(Term(3), LogIndex(1), &stamped(b"15", Term(3))),
         Ok(ApplyOutcome::Applied { .. })
     ));
     assert!(matches!(
-        table.apply(4, 2, &set("Scanner", b"16")),
+        table.apply(Term(4), LogIndex(2), &set("Scanner", b"16")),
         Ok(ApplyOutcome::Applied { .. })
     ));
     for (what, request) in [
-        ("a set of epoch 3", stamped(b"15-late", 3)),
+        ("a set of epoch 3", stamped(b"15-late", Term(3))),
         (
             "a delete of epoch 3",
-            encode_stamped_delete_request("Scanner", 3).unwrap(),
+            encode_stamped_delete_request("Scanner", Term(3)).unwrap(),
         ),
-        ("a set of the later epoch 5", stamped(b"17", 5)),
-        ("a set stamped with epoch 0", stamped(b"zero", 0)),
+        ("a set of the later epoch 5", stamped(b"17", Term(5))),
+        ("a set stamped with epoch 0", stamped(b"zero", Term(0))),
     ] {
-        let err = table.apply(4, 3, &request).expect_err(what);
+        let err = table.apply(Term(4), LogIndex(3), &request).expect_err(what);
         assert!(
-            matches!(&err, Error::StaleWriterEpoch { name, term: 4, index: 3, .. } if name == "Scanner"),
+            matches!(&err, Error::StaleWriterEpoch { name, term: Term(4), index: LogIndex(3), .. } if name == "Scanner"),
             "{what}: {err}"
         );
         assert!(err.is_refused_command(), "{what}: every peer refuses it");
@@ -408,12 +473,15 @@ fn a_write_stamped_with_an_epoch_other_than_its_entrys_term_is_refused_and_write
         assert_eq!(table.read("Scanner").unwrap().as_deref(), Some(&b"16"[..]));
         assert_eq!(
             table.last_applied(),
-            TermIndex { term: 4, index: 2 },
+            TermIndex {
+                term: Term(4),
+                index: LogIndex(2)
+            },
             "{what} wrote transaction info"
         );
     }
     assert!(matches!(
-        table.apply(4, 3, &stamped(b"17", 4)),
+        table.apply(Term(4), LogIndex(3), &stamped(b"17", Term(4))),
         Ok(ApplyOutcome::Applied { .. })
     ));
     assert_eq!(table.read("Scanner").unwrap().as_deref(), Some(&b"17"[..]));
@@ -424,17 +492,21 @@ fn a_write_stamped_with_an_epoch_other_than_its_entrys_term_is_refused_and_write
 fn an_entry_whose_term_is_below_the_last_applied_entrys_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let table = open(dir.path());
-    table.apply(5, 10, &set("Lifecycle", b"five")).unwrap();
+    table
+        .apply(Term(5), LogIndex(10), &set("Lifecycle", b"five"))
+        .unwrap();
 
-    let err = table.apply(4, 11, &set("Lifecycle", b"four")).unwrap_err();
+    let err = table
+        .apply(Term(4), LogIndex(11), &set("Lifecycle", b"four"))
+        .unwrap_err();
     assert!(
         matches!(
             err,
             Error::TermWentBackwards {
-                term: 4,
-                index: 11,
-                last_term: 5,
-                last_index: 10
+                term: Term(4),
+                index: LogIndex(11),
+                last_term: Term(5),
+                last_index: LogIndex(10)
             }
         ),
         "{err}"
@@ -445,21 +517,31 @@ fn an_entry_whose_term_is_below_the_last_applied_entrys_is_refused() {
     );
     assert!(err.to_string().contains("never go down"), "{err}");
     assert!(matches!(
-        table.apply_marker(4, 11, None),
+        table.apply_marker(Term(4), LogIndex(11), None),
         Err(Error::TermWentBackwards { .. })
     ));
     assert_eq!(
         table.read("Lifecycle").unwrap().as_deref(),
         Some(&b"five"[..])
     );
-    assert_eq!(table.last_applied(), TermIndex { term: 5, index: 10 });
+    assert_eq!(
+        table.last_applied(),
+        TermIndex {
+            term: Term(5),
+            index: LogIndex(10)
+        }
+    );
     // A replayed older entry is still a no-op, and the log goes on in the same or a later term.
     assert!(matches!(
-        table.apply(4, 9, &set("Lifecycle", b"four")),
+        table.apply(Term(4), LogIndex(9), &set("Lifecycle", b"four")),
         Ok(ApplyOutcome::AlreadyApplied { .. })
     ));
-    table.apply(5, 11, &set("Lifecycle", b"five-b")).unwrap();
-    table.apply(6, 12, &set("Lifecycle", b"six")).unwrap();
+    table
+        .apply(Term(5), LogIndex(11), &set("Lifecycle", b"five-b"))
+        .unwrap();
+    table
+        .apply(Term(6), LogIndex(12), &set("Lifecycle", b"six"))
+        .unwrap();
 }
 
 /// docs/design.md T10: run control is a record of its own, apart from the service's
@@ -471,17 +553,17 @@ fn run_control_is_its_own_record_and_travels_with_snapshots() {
     let follower = open(&dir.path().join("follower"));
     assert_eq!(leader.run_control("Lifecycle").unwrap(), None);
     leader
-        .apply(1, 1, &set("Lifecycle", b"position-7"))
+        .apply(Term(1), LogIndex(1), &set("Lifecycle", b"position-7"))
         .unwrap();
     leader
         .apply(
-            1,
-            2,
+            Term(1),
+            LogIndex(2),
             &encode_run_control_request("Lifecycle", false).unwrap(),
         )
         .unwrap();
     leader
-        .apply(1, 3, &set("Lifecycle", b"position-8"))
+        .apply(Term(1), LogIndex(3), &set("Lifecycle", b"position-8"))
         .unwrap();
     assert_eq!(leader.run_control("Lifecycle").unwrap(), Some(false));
     assert_eq!(
@@ -489,12 +571,20 @@ fn run_control_is_its_own_record_and_travels_with_snapshots() {
         Some(&b"position-8"[..])
     );
     leader
-        .apply(1, 4, &encode_run_control_request("Trash", true).unwrap())
+        .apply(
+            Term(1),
+            LogIndex(4),
+            &encode_run_control_request("Trash", true).unwrap(),
+        )
         .unwrap();
     assert_eq!(leader.list().unwrap(), ["Lifecycle"], "not a configuration");
 
     follower
-        .apply(1, 1, &encode_run_control_request("Stale", false).unwrap())
+        .apply(
+            Term(1),
+            LogIndex(1),
+            &encode_run_control_request("Stale", false).unwrap(),
+        )
         .unwrap();
     let checkpoint = dir.path().join("snapshot");
     leader.checkpoint(&checkpoint).unwrap();

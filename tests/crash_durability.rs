@@ -11,6 +11,7 @@
 //! kill delays of a failed run (its seed is printed on stderr and in every failure message).
 
 use omsvc_core::{encode_set_request, ApplyOutcome, ConfigTable, TableOptions, TermIndex};
+use omsvc_core::{LogIndex, Term};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -75,7 +76,7 @@ fn crash_child_writer() {
         Err(_) => 1,
     };
     let table = open(Path::new(&dir)).expect("the crash child opens the table");
-    let first = table.last_applied().index + 1;
+    let first = table.last_applied().index.0 + 1;
     let mut out = std::io::stdout().lock();
     let mut say = |line: String| {
         writeln!(out, "{MARKER}{line}")
@@ -91,11 +92,13 @@ fn crash_child_writer() {
         );
         let request = encode_set_request(&name_of(index), &value_of(index)).unwrap();
         say(format!("apply {index}"));
-        let outcome = table.apply(term, index, &request).expect("apply an entry");
+        let outcome = table
+            .apply(Term(term), LogIndex(index), &request)
+            .expect("apply an entry");
         assert_eq!(
             outcome,
             ApplyOutcome::Applied {
-                info: TermIndex { term, index }
+                info: TermIndex::new(Term(term), LogIndex(index))
             }
         );
         say(format!("ack {index}"));
@@ -271,7 +274,7 @@ fn run_and_kill(dir: &Path, round: u64, delay: Duration, ctx: &str) -> ChildRun 
 fn verify(dir: &Path, run: &ChildRun, before: TermIndex, round: u64, ctx: &str) -> TermIndex {
     assert_eq!(
         run.start,
-        before.index + 1,
+        before.index.0 + 1,
         "{ctx}: the child resumed at index {} but the last applied entry before the round was {}",
         run.start,
         before.index
@@ -282,14 +285,14 @@ fn verify(dir: &Path, run: &ChildRun, before: TermIndex, round: u64, ctx: &str) 
     });
     let last = table.last_applied();
     assert!(
-        last.index >= run.max_acked,
+        last.index >= LogIndex(run.max_acked),
         "{ctx}: entry {} was acknowledged but the last applied entry after reopening is {} \
          (acknowledged writes were lost)",
         run.max_acked,
         last.index
     );
     assert!(
-        last.index <= run.max_started,
+        last.index <= LogIndex(run.max_started),
         "{ctx}: the last applied entry after reopening is {} but the child never started an \
          apply after {}",
         last.index,
@@ -298,7 +301,7 @@ fn verify(dir: &Path, run: &ChildRun, before: TermIndex, round: u64, ctx: &str) 
     assert_eq!(
         last,
         TermIndex {
-            term: round,
+            term: Term(round),
             index: last.index
         },
         "{ctx}: the last applied entry has the wrong term"
@@ -308,7 +311,8 @@ fn verify(dir: &Path, run: &ChildRun, before: TermIndex, round: u64, ctx: &str) 
         // The last entry at or below `last.index` that set this name.
         let expected = last
             .index
-            .checked_sub((last.index + NAMES - residue) % NAMES)
+            .0
+            .checked_sub((last.index.0 + NAMES - residue) % NAMES)
             .filter(|&index| index >= 1);
         let stored = table
             .read(&name)
@@ -330,7 +334,7 @@ fn verify(dir: &Path, run: &ChildRun, before: TermIndex, round: u64, ctx: &str) 
         .unwrap_or_else(|error| panic!("{ctx}: listing failed: {error}"));
     assert_eq!(
         names.len() as u64,
-        NAMES.min(last.index),
+        NAMES.min(last.index.0),
         "{ctx}: unexpected configurations {names:?}"
     );
     last

@@ -3,6 +3,7 @@
 
 use omsvc::ffi::{omsvc_status_message, FfiError};
 use omsvc_core::error::{Cause, Error, ErrorKind, NameProblem};
+use omsvc_core::Term;
 use omsvc_jni::errors::{error_table_rows, exception_class_of};
 use std::ffi::CStr;
 use std::path::PathBuf;
@@ -73,7 +74,7 @@ fn sample(kind: ErrorKind) -> Error {
         ErrorKind::Replication => Error::Replication {
             reason: "timed out".to_owned(),
         },
-        ErrorKind::StaleEpoch => Error::EpochEnded { epoch: 3 },
+        ErrorKind::StaleEpoch => Error::EpochEnded { epoch: Term(3) },
         other => panic!("no sample error of kind {other:?}: add one to tests/error_table.rs"),
     }
 }

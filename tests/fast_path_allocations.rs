@@ -2,6 +2,7 @@
 //! allocator sees every allocation of this test binary, so this file holds this test alone.
 
 use omsvc_core::{DbLocation, EventOutcome, Node, NodeOptions};
+use omsvc_core::{LogIndex, Term};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -38,18 +39,21 @@ static GLOBAL: Counting = Counting;
 #[test]
 fn term_index_updated_with_nothing_new_does_not_allocate() {
     let node = Node::open(NodeOptions::new("om1", DbLocation::Ephemeral)).unwrap();
-    node.leader_changed(4, Some("om1"));
-    node.leader_ready(4, 0);
-    node.configuration_changed(4, 1, &["om1", "om2", "om3"]);
+    node.leader_changed(Term(4), Some("om1"));
+    node.leader_ready(Term(4), LogIndex(0));
+    node.configuration_changed(Term(4), LogIndex(1), &["om1", "om2", "om3"]);
     assert!(node.wait_settled(std::time::Duration::from_secs(10)));
 
     COUNTING.store(true, Ordering::SeqCst);
     for index in 2..100_002 {
-        assert_eq!(node.term_index_updated(4, index), EventOutcome::Unchanged);
+        assert_eq!(
+            node.term_index_updated(Term(4), LogIndex(index)),
+            EventOutcome::Unchanged
+        );
     }
     let counted = ALLOCATIONS.load(Ordering::SeqCst);
     // The control: a term change is news and may allocate; the counter must see it.
-    node.leader_changed(5, Some("om2"));
+    node.leader_changed(Term(5), Some("om2"));
     COUNTING.store(false, Ordering::SeqCst);
     assert_eq!(
         counted, 0,

@@ -17,6 +17,7 @@ use omsvc_core::proto::{TableSnapshot, TransactionInfo as ProtoTransactionInfo};
 use omsvc_core::table::{
     decode_request, encode_run_control_request, encode_stamped_set_request, Command,
 };
+use omsvc_core::Term;
 use omsvc_core::{
     encode_delete_request, encode_set_request, ConfigTable, TableOptions, MAX_CONFIGURATION_BYTES,
     MAX_SERVICE_NAME_BYTES,
@@ -149,7 +150,7 @@ fn command_seeds() -> Vec<Vec<u8>> {
         encode_set_request(&"n".repeat(MAX_SERVICE_NAME_BYTES), &[7; 300]).unwrap(),
         encode_set_request("ключ", b"").unwrap(),
         encode_delete_request("KeyLifecycleService").unwrap(),
-        encode_stamped_set_request("svc", b"progress", 7).unwrap(),
+        encode_stamped_set_request("svc", b"progress", Term(7)).unwrap(),
         encode_run_control_request("svc", false).unwrap(),
     ]
 }

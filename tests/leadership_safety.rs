@@ -7,6 +7,7 @@ use omsvc_core::{
     DbLocation, EpochToken, EventOutcome, Node, NodeOptions, Service, ServiceError, ServiceOptions,
     ServiceStatus,
 };
+use omsvc_core::{LogIndex, Term};
 use omsvc_testkit::poll::{eventually, SETTLE};
 use omsvc_testkit::recording_service::Recorder;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -48,13 +49,16 @@ impl Service for Keeper {
 fn leader_ready_for_a_term_never_won_starts_nothing() {
     let node = node("om1");
     let service = register(&node, "Lifecycle");
-    node.leader_changed(5, Some("om1"));
+    node.leader_changed(Term(5), Some("om1"));
     // A host that read the term late: a vote for 6 landed before it asked.
-    assert_eq!(node.leader_ready(6, 0), EventOutcome::Contradicted);
+    assert_eq!(
+        node.leader_ready(Term(6), LogIndex(0)),
+        EventOutcome::Contradicted
+    );
     assert!(node.wait_settled(SETTLE));
     assert!(service.starts().is_empty());
-    assert!(!node.is_epoch_current(6));
-    assert_eq!(node.status().term, 6);
+    assert!(!node.is_epoch_current(Term(6)));
+    assert_eq!(node.status().term, Term(6));
 }
 
 #[test]
@@ -62,18 +66,21 @@ fn term_zero_is_refused_and_a_service_never_runs_in_it() {
     let node = node("om1");
     let service = register(&node, "Lifecycle");
     assert_eq!(
-        node.leader_changed(0, Some("om1")),
+        node.leader_changed(Term(0), Some("om1")),
         EventOutcome::InvalidTerm
     );
-    assert_eq!(node.leader_ready(0, 0), EventOutcome::InvalidTerm);
+    assert_eq!(
+        node.leader_ready(Term(0), LogIndex(0)),
+        EventOutcome::InvalidTerm
+    );
     assert!(node.wait_settled(SETTLE));
     assert!(service.starts().is_empty());
-    assert!(!node.is_epoch_current(0));
+    assert!(!node.is_epoch_current(Term(0)));
     // The real election afterwards still works, and not-leader stops it.
-    node.leader_changed(1, Some("om1"));
-    node.leader_ready(1, 0);
+    node.leader_changed(Term(1), Some("om1"));
+    node.leader_ready(Term(1), LogIndex(0));
     assert!(eventually(SETTLE, || service.starts() == [1]));
-    node.leader_changed(2, Some("om2"));
+    node.leader_changed(Term(2), Some("om2"));
     assert!(node.wait_settled(SETTLE));
     assert_eq!(
         node.service_status("Lifecycle").unwrap().status,
@@ -84,14 +91,14 @@ fn term_zero_is_refused_and_a_service_never_runs_in_it() {
 #[test]
 fn a_term_of_u64_max_is_only_a_term() {
     let node = node("om1");
-    node.term_index_updated(u64::MAX, 1);
-    node.leader_changed(u64::MAX, Some("om2"));
+    node.term_index_updated(Term(u64::MAX), LogIndex(1));
+    node.leader_changed(Term(u64::MAX), Some("om2"));
     let entry = omsvc_core::encode_set_request("svc", b"v").unwrap();
-    node.apply_entry(1, 1, &entry)
+    node.apply_entry(Term(1), LogIndex(1), &entry)
         .expect("applies still work: the node is not shut down");
     assert_eq!(node.read_configuration("svc").unwrap(), Some(b"v".to_vec()));
     assert_eq!(
-        node.term_index_updated(u64::MAX, 2),
+        node.term_index_updated(Term(u64::MAX), LogIndex(2)),
         EventOutcome::Unchanged
     );
 }
@@ -103,8 +110,8 @@ fn a_token_stays_false_after_a_stop_and_restart_in_the_same_epoch() {
     keeper.should_run.store(true, Ordering::SeqCst);
     node.register_shared("Keeper", keeper.clone(), ServiceOptions::default())
         .unwrap();
-    node.leader_changed(3, Some("om1"));
-    node.leader_ready(3, 0);
+    node.leader_changed(Term(3), Some("om1"));
+    node.leader_ready(Term(3), LogIndex(0));
     assert!(eventually(SETTLE, || keeper.tokens.lock().unwrap().len() == 1));
     let first = keeper.tokens.lock().unwrap()[0].clone();
     assert!(first.is_current());
@@ -113,22 +120,22 @@ fn a_token_stays_false_after_a_stop_and_restart_in_the_same_epoch() {
     // the same epoch. The first run's worker must not come back to life.
     keeper.should_run.store(false, Ordering::SeqCst);
     node.apply_entry(
-        3,
-        1,
+        Term(3),
+        LogIndex(1),
         &omsvc_core::encode_set_request("Keeper", b"off").unwrap(),
     )
     .unwrap();
     assert!(eventually(SETTLE, || !first.is_current()));
     keeper.should_run.store(true, Ordering::SeqCst);
     node.apply_entry(
-        3,
-        2,
+        Term(3),
+        LogIndex(2),
         &omsvc_core::encode_set_request("Keeper", b"on").unwrap(),
     )
     .unwrap();
     assert!(eventually(SETTLE, || keeper.tokens.lock().unwrap().len() == 2));
     let second = keeper.tokens.lock().unwrap()[1].clone();
-    assert_eq!((first.epoch(), second.epoch()), (3, 3));
+    assert_eq!((first.epoch(), second.epoch()), (Term(3), Term(3)));
     assert!(second.is_current());
     assert!(!first.is_current(), "once false, false forever");
 }
@@ -149,7 +156,7 @@ impl Service for DemotedWhileAsked {
     }
     fn should_run(&self) -> Result<bool, ServiceError> {
         if let Some(node) = self.node.lock().unwrap().upgrade() {
-            node.not_leader(4);
+            node.not_leader(Term(4));
         }
         Ok(true)
     }
@@ -164,8 +171,8 @@ fn a_start_is_skipped_when_the_epoch_ends_during_should_run() {
     });
     node.register_shared("Racy", service.clone(), ServiceOptions::default())
         .unwrap();
-    node.leader_changed(4, Some("om1"));
-    node.leader_ready(4, 0);
+    node.leader_changed(Term(4), Some("om1"));
+    node.leader_ready(Term(4), LogIndex(0));
     assert!(node.wait_settled(SETTLE));
     assert_eq!(service.starts.load(Ordering::SeqCst), 0);
     assert_eq!(
@@ -182,14 +189,14 @@ fn the_delay_after_ready_holds_on_every_path_into_leader_ready() {
     let options = ServiceOptions::default().with_delay_after_ready(delay);
     node.register_shared("Delayed", service.clone(), options)
         .unwrap();
-    node.leader_changed(5, Some("om1"));
-    node.leader_ready(5, 0);
+    node.leader_changed(Term(5), Some("om1"));
+    node.leader_ready(Term(5), LogIndex(0));
     assert!(eventually(SETTLE, || service.starts() == [5]));
     // A stale event demotes; a later election must wait out the whole delay again.
-    node.leader_changed(4, Some("om2"));
-    node.leader_changed(6, Some("om1"));
+    node.leader_changed(Term(4), Some("om2"));
+    node.leader_changed(Term(6), Some("om1"));
     let ready_at = Instant::now();
-    node.leader_ready(6, 0);
+    node.leader_ready(Term(6), LogIndex(0));
     assert!(eventually(SETTLE, || service.starts() == [5, 6]));
     assert!(
         ready_at.elapsed() >= delay,
@@ -197,11 +204,11 @@ fn the_delay_after_ready_holds_on_every_path_into_leader_ready() {
         ready_at.elapsed()
     );
     // After the barrier is reached late, the delay counts from then.
-    node.leader_changed(7, Some("om1"));
-    node.leader_ready(7, 50);
+    node.leader_changed(Term(7), Some("om1"));
+    node.leader_ready(Term(7), LogIndex(50));
     std::thread::sleep(delay);
     let reached_at = Instant::now();
-    node.applied(7, 50);
+    node.applied(Term(7), LogIndex(50));
     assert!(eventually(SETTLE, || service.starts() == [5, 6, 7]));
     assert!(reached_at.elapsed() >= delay);
 }
@@ -246,20 +253,20 @@ fn one_slow_stop_does_not_keep_the_other_services_running_and_status_says_stoppi
     node.register_shared("Slow", slow.clone(), ServiceOptions::default())
         .unwrap();
     let plain = register(&node, "Plain");
-    node.leader_changed(2, Some("om1"));
-    node.leader_ready(2, 0);
+    node.leader_changed(Term(2), Some("om1"));
+    node.leader_ready(Term(2), LogIndex(0));
     assert!(node.wait_settled(SETTLE));
     assert!(slow.started.load(Ordering::SeqCst) && plain.running.load(Ordering::SeqCst));
 
     let asked = std::time::SystemTime::now();
-    node.not_leader(2);
+    node.not_leader(Term(2));
     // Plain stops while Slow's stop is still blocked.
     assert!(eventually(SETTLE, || !plain.running.load(Ordering::SeqCst)));
     assert!(!slow.stopped.load(Ordering::SeqCst));
     let view = node.service_status("Slow").unwrap();
     assert_eq!(view.status, ServiceStatus::Stopping);
     assert!(view.since >= asked - Duration::from_millis(1));
-    assert_eq!(view.epoch, Some(2));
+    assert_eq!(view.epoch, Some(Term(2)));
     assert_eq!(
         omsvc_core::Node::status(&node).to_json()["services"][0]["status"],
         "STOPPING"
@@ -280,10 +287,10 @@ fn a_running_service_whose_permission_ended_reads_stopping_before_the_runner_rea
     let (slow, release) = SlowStop::new();
     node.register_shared("Slow", slow.clone(), ServiceOptions::default())
         .unwrap();
-    node.leader_changed(2, Some("om1"));
-    node.leader_ready(2, 0);
+    node.leader_changed(Term(2), Some("om1"));
+    node.leader_ready(Term(2), LogIndex(0));
     assert!(node.wait_settled(SETTLE));
-    node.not_leader(2);
+    node.not_leader(Term(2));
     // Whether or not the runner has picked the stop up yet, it is not RUNNING.
     assert_eq!(
         node.service_status("Slow").unwrap().status,
@@ -300,16 +307,16 @@ fn a_lease_bounds_the_token_and_the_service_by_time() {
     keeper.should_run.store(true, Ordering::SeqCst);
     node.register_shared("Keeper", keeper.clone(), ServiceOptions::default())
         .unwrap();
-    node.leader_changed(8, Some("om1"));
+    node.leader_changed(Term(8), Some("om1"));
     let lease = Duration::from_millis(300);
-    node.lease_renewed(8, Instant::now() + lease);
-    node.leader_ready(8, 0);
+    node.lease_renewed(Term(8), Instant::now() + lease);
+    node.leader_ready(Term(8), LogIndex(0));
     assert!(eventually(SETTLE, || keeper.tokens.lock().unwrap().len() == 1));
     let token = keeper.tokens.lock().unwrap()[0].clone();
     // Like a process paused past its lease: no event arrives, time alone ends the epoch.
     std::thread::sleep(lease);
     assert!(!token.is_current());
-    assert!(!node.is_epoch_current(8));
+    assert!(!node.is_epoch_current(Term(8)));
     assert!(eventually(SETTLE, || node
         .service_status("Keeper")
         .unwrap()
@@ -317,6 +324,6 @@ fn a_lease_bounds_the_token_and_the_service_by_time() {
         == ServiceStatus::Pausing));
     assert_eq!(
         node.status().blocker,
-        Some(omsvc_core::Blocker::LeaseExpired { term: 8 })
+        Some(omsvc_core::Blocker::LeaseExpired { term: Term(8) })
     );
 }

@@ -9,6 +9,7 @@
 
 use omsvc_core::services::ServiceManager;
 use omsvc_core::{EventOutcome, ServiceOptions, ServiceStatus};
+use omsvc_core::{LogIndex, Term};
 use omsvc_testkit::poll::SETTLE;
 use omsvc_testkit::recording_service::{Call, Recorder};
 use proptest::prelude::*;
@@ -65,20 +66,22 @@ fn event() -> impl Strategy<Value = Event> {
 fn send(manager: &ServiceManager, event: &Event) -> EventOutcome {
     match *event {
         Event::LeaderChanged { term, leader } => {
-            manager.leader_changed(term, leader.map(|i| PEERS[i]))
+            manager.leader_changed(Term(term), leader.map(|i| PEERS[i]))
         }
-        Event::NotLeader { term } => manager.not_leader(term),
-        Event::LeaderReady { term, barrier } => manager.leader_ready(term, barrier),
-        Event::TermIndexUpdated { term, index } => manager.term_index_updated(term, index),
+        Event::NotLeader { term } => manager.not_leader(Term(term)),
+        Event::LeaderReady { term, barrier } => manager.leader_ready(Term(term), LogIndex(barrier)),
+        Event::TermIndexUpdated { term, index } => {
+            manager.term_index_updated(Term(term), LogIndex(index))
+        }
         Event::ConfigurationChanged {
             term,
             index,
             with_self,
         } => {
             let peers: &[&str] = if with_self { &PEERS } else { &PEERS[1..] };
-            manager.configuration_changed(term, index, peers)
+            manager.configuration_changed(Term(term), LogIndex(index), peers)
         }
-        Event::Applied { term, index } => manager.applied(term, index),
+        Event::Applied { term, index } => manager.applied(Term(term), LogIndex(index)),
     }
 }
 
@@ -201,7 +204,7 @@ proptest! {
                 // The runner may still be catching up on a demotion, but it must never have
                 // started in an epoch the history does not allow at the time of the start.
                 let started = recorder.starts();
-                prop_assert!(started.last() == Some(&epoch));
+                prop_assert!(started.last() == Some(&epoch.0));
             }
             if manager.wait_settled(SETTLE) {
                 let view = manager.service_status("Lifecycle").unwrap();
@@ -209,7 +212,7 @@ proptest! {
                 match view.status {
                     ServiceStatus::Running => {
                         prop_assert_eq!(view.epoch, allowed, "running outside the allowed epoch after {:?}", &events[..=step]);
-                        prop_assert!(allowed.is_some_and(|epoch| history.allows(epoch)), "model allowed epoch {:?} against the history {:?}", allowed, &events[..=step]);
+                        prop_assert!(allowed.is_some_and(|epoch| history.allows(epoch.0)), "model allowed epoch {:?} against the history {:?}", allowed, &events[..=step]);
                     }
                     ServiceStatus::Pausing => prop_assert_eq!(allowed, None, "not running though allowed after {:?}", &events[..=step]),
                     ServiceStatus::Stopping => prop_assert!(false, "still stopping after the runner settled: {:?}", &events[..=step]),
@@ -221,12 +224,12 @@ proptest! {
         // Whatever happened, a clean election in a newer term runs the service, and a
         // step-down stops it.
         let term = history.newest_term + 1;
-        manager.leader_changed(term, Some(SELF));
-        manager.leader_ready(term, 100);
-        manager.applied(term, 100);
+        manager.leader_changed(Term(term), Some(SELF));
+        manager.leader_ready(Term(term), LogIndex(100));
+        manager.applied(Term(term), LogIndex(100));
         prop_assert!(manager.wait_settled(SETTLE));
-        prop_assert_eq!(manager.service_status("Lifecycle").unwrap().epoch, Some(term));
-        manager.not_leader(term);
+        prop_assert_eq!(manager.service_status("Lifecycle").unwrap().epoch, Some(Term(term)));
+        manager.not_leader(Term(term));
         prop_assert!(manager.wait_settled(SETTLE));
         prop_assert_eq!(manager.service_status("Lifecycle").unwrap().status, ServiceStatus::Pausing);
 

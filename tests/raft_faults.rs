@@ -357,7 +357,7 @@ fn node_added_after_the_log_was_purged_installs_a_snapshot_with_the_leaders_conf
     }
     let last = cluster.set("Service01", b"rewritten").entry.index;
     expected.insert("Service01".to_owned(), b"rewritten".to_vec());
-    cluster.wait_applied(last);
+    cluster.wait_applied(last.0);
 
     // Every member purged its log well past index 1, so whichever leads cannot send a new
     // node the early entries: it must send a snapshot.
@@ -488,13 +488,13 @@ impl Service for FencedService {
     fn start(&self, epoch: EpochToken) -> Result<(), ServiceError> {
         let mut state = self.register.state.lock().unwrap();
         let epoch = epoch.epoch();
-        if let Err(highest) = FencedRegister::write(&mut state, epoch) {
-            state.refused.push((self.node, epoch, highest));
+        if let Err(highest) = FencedRegister::write(&mut state, epoch.0) {
+            state.refused.push((self.node, epoch.0, highest));
             return Err(format!("fenced: epoch {epoch} is below {highest}").into());
         }
         state.events.push(Event::Start {
             node: self.node,
-            epoch,
+            epoch: epoch.0,
             at: Instant::now(),
         });
         Ok(())
@@ -854,7 +854,7 @@ fn garbage_bytes_close_the_connection_and_the_node_keeps_serving() {
         );
     }
     let receipt = cluster.set("AfterGarbage", b"still-serving");
-    cluster.wait_applied(receipt.entry.index);
+    cluster.wait_applied(receipt.entry.index.0);
     for node in cluster.nodes() {
         assert_eq!(
             node.node()
@@ -958,7 +958,7 @@ fn adding_an_unreachable_member(size: u64) {
         report.members
     );
     let receipt = cluster.set("AfterFailedAdd", b"serving");
-    cluster.wait_applied(receipt.entry.index);
+    cluster.wait_applied(receipt.entry.index.0);
     println!(
         "unreachable member: add_member failed after {took:?}: {result:?}; members after: {:?}",
         cluster.node(leader).report().members
@@ -1013,7 +1013,7 @@ fn adding_a_member_that_is_another_node_or_cannot_catch_up_fails_clearly() {
             id,
             WAIT,
             &format!("node {id} to apply index {}", receipt.entry.index),
-            |r| r.last_applied_index >= receipt.entry.index,
+            |r| r.last_applied_index >= receipt.entry.index.0,
         );
     }
 
@@ -1025,7 +1025,7 @@ fn adding_a_member_that_is_another_node_or_cannot_catch_up_fails_clearly() {
         WAIT,
         "node 4 to be a voter with the write applied",
         |r| {
-            r.last_applied_index >= receipt.entry.index
+            r.last_applied_index >= receipt.entry.index.0
                 && r.members.iter().any(|m| m.id == 4 && m.voter)
         },
     );

@@ -5,6 +5,7 @@
 //! (127.0.0.1), as a remote host would.
 
 use omsvc_core::proto::{raft_frame::Kind, RaftFrame};
+use omsvc_core::Term;
 use omsvc_raft::frame::{read_frame, write_frame, MAX_FRAME_BYTES};
 use omsvc_testkit::node_process::{NodeProc, CLUSTER};
 use omsvc_testkit::poll::poll;
@@ -319,7 +320,8 @@ fn thousands_of_idle_connections_do_not_stop_members_or_clients() {
                 )
             });
         assert_eq!(
-            receipt.entry.term, leader.term,
+            receipt.entry.term,
+            Term(leader.term),
             "the leader lost its term under the flood"
         );
     }

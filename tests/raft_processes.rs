@@ -494,7 +494,7 @@ fn sigkill_rounds_during_durable_writes_lose_no_acknowledged_write() {
             indexes.insert(node.id, report.last_applied_index);
         }
         let first = indexes[&1];
-        if first >= final_receipt.entry.index && indexes.values().all(|&index| index == first) {
+        if first >= final_receipt.entry.index.0 && indexes.values().all(|&index| index == first) {
             Ok(first)
         } else {
             Err(format!(

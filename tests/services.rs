@@ -4,6 +4,7 @@ use omsvc_core::{
     Blocker, DbLocation, Error, EventOutcome, NameProblem, Node, NodeOptions, ServiceOptions,
     ServiceStatus, ServiceWait,
 };
+use omsvc_core::{LogIndex, Term};
 use omsvc_testkit::poll::{eventually, SETTLE};
 use omsvc_testkit::recording_service::{Call, Recorder};
 use std::sync::atomic::Ordering;
@@ -79,8 +80,8 @@ fn services_start_in_registration_order_and_stop_in_reverse_at_shutdown() {
         )
         .unwrap();
     }
-    node.leader_changed(1, Some("om1"));
-    node.leader_ready(1, 0);
+    node.leader_changed(Term(1), Some("om1"));
+    node.leader_ready(Term(1), LogIndex(0));
     assert!(node.wait_settled(SETTLE));
     node.shutdown();
     let names: Vec<String> = log
@@ -113,27 +114,27 @@ fn pausing_until_leader_ready_and_barrier_then_running_then_pausing() {
     assert_eq!(status(&node, "Lifecycle").status, ServiceStatus::Pausing);
 
     // Elected but not ready: nothing starts (docs/design.md B3).
-    node.leader_changed(4, Some("om1"));
+    node.leader_changed(Term(4), Some("om1"));
     assert!(node.wait_settled(SETTLE));
     let view = status(&node, "Lifecycle");
     assert_eq!(view.status, ServiceStatus::Pausing);
     assert_eq!(
         view.waiting_for,
         Some(ServiceWait::Leadership(Blocker::AwaitingLeaderReady {
-            term: 4
+            term: Term(4)
         }))
     );
 
     // Ready, but entries up to 12 are still being applied.
-    node.applied(3, 10);
-    node.leader_ready(4, 12);
+    node.applied(Term(3), LogIndex(10));
+    node.leader_ready(Term(4), LogIndex(12));
     assert!(node.wait_settled(SETTLE));
     assert_eq!(
         node.status().blocker,
         Some(Blocker::AwaitingBarrier {
-            term: 4,
-            barrier: 12,
-            applied: 10
+            term: Term(4),
+            barrier: LogIndex(12),
+            applied: LogIndex(10)
         })
     );
     assert_eq!(
@@ -142,14 +143,14 @@ fn pausing_until_leader_ready_and_barrier_then_running_then_pausing() {
     );
     assert!(service.starts().is_empty());
 
-    node.applied(3, 12);
+    node.applied(Term(3), LogIndex(12));
     assert!(node.wait_settled(SETTLE));
     let view = status(&node, "Lifecycle");
     assert_eq!(view.status, ServiceStatus::Running);
-    assert_eq!(view.epoch, Some(4));
+    assert_eq!(view.epoch, Some(Term(4)));
     assert_eq!(service.starts(), [4]);
 
-    node.not_leader(4);
+    node.not_leader(Term(4));
     assert!(node.wait_settled(SETTLE));
     let view = status(&node, "Lifecycle");
     assert_eq!(
@@ -163,17 +164,17 @@ fn repeated_notifications_start_nothing_twice() {
     let node = node("om1");
     let service = register(&node, "Lifecycle");
     for _ in 0..3 {
-        node.leader_changed(2, Some("om1"));
-        node.leader_ready(2, 0);
-        node.term_index_updated(2, 7);
-        node.configuration_changed(2, 7, &["om1", "om2", "om3"]);
-        node.applied(2, 7);
+        node.leader_changed(Term(2), Some("om1"));
+        node.leader_ready(Term(2), LogIndex(0));
+        node.term_index_updated(Term(2), LogIndex(7));
+        node.configuration_changed(Term(2), LogIndex(7), &["om1", "om2", "om3"]);
+        node.applied(Term(2), LogIndex(7));
         assert!(node.wait_settled(SETTLE));
     }
     assert_eq!(service.starts(), [2]);
     assert_eq!(status(&node, "Lifecycle").start_count, 1);
     for _ in 0..3 {
-        node.not_leader(2);
+        node.not_leader(Term(2));
     }
     assert!(node.wait_settled(SETTLE));
     assert_eq!(status(&node, "Lifecycle").stop_count, 1);
@@ -183,18 +184,21 @@ fn repeated_notifications_start_nothing_twice() {
 fn stale_events_never_start_and_any_not_leader_stops() {
     let node = node("om1");
     let service = register(&node, "Lifecycle");
-    node.leader_changed(7, Some("om2"));
-    assert_eq!(node.leader_changed(6, Some("om1")), EventOutcome::Stale);
-    assert_eq!(node.leader_ready(6, 0), EventOutcome::Stale);
+    node.leader_changed(Term(7), Some("om2"));
+    assert_eq!(
+        node.leader_changed(Term(6), Some("om1")),
+        EventOutcome::Stale
+    );
+    assert_eq!(node.leader_ready(Term(6), LogIndex(0)), EventOutcome::Stale);
     assert!(node.wait_settled(SETTLE));
     assert!(service.starts().is_empty());
     assert_eq!(node.status().ignored_events, 2);
 
-    node.leader_changed(8, Some("om1"));
-    node.leader_ready(8, 0);
+    node.leader_changed(Term(8), Some("om1"));
+    node.leader_ready(Term(8), LogIndex(0));
     assert!(node.wait_settled(SETTLE));
     assert_eq!(service.starts(), [8]);
-    assert_eq!(node.not_leader(3), EventOutcome::Stale);
+    assert_eq!(node.not_leader(Term(3)), EventOutcome::Stale);
     assert!(node.wait_settled(SETTLE));
     assert_eq!(status(&node, "Lifecycle").status, ServiceStatus::Pausing);
 }
@@ -215,8 +219,8 @@ fn failing_start_is_retried_with_its_error_visible_and_others_unaffected() {
     node.register_shared("Steady", steady.clone(), ServiceOptions::default())
         .unwrap();
 
-    node.leader_changed(1, Some("om1"));
-    node.leader_ready(1, 0);
+    node.leader_changed(Term(1), Some("om1"));
+    node.leader_ready(Term(1), LogIndex(0));
     assert!(eventually(SETTLE, || status(&node, "Steady")
         .status
         .is_running()));
@@ -264,8 +268,8 @@ fn a_panicking_service_is_reported_and_does_not_kill_the_runner() {
     node.register("Panics", Panics, ServiceOptions::default())
         .unwrap();
     let other = register(&node, "Other");
-    node.leader_changed(1, Some("om1"));
-    node.leader_ready(1, 0);
+    node.leader_changed(Term(1), Some("om1"));
+    node.leader_ready(Term(1), LogIndex(0));
     assert!(eventually(SETTLE, || status(&node, "Panics")
         .last_error
         .is_some()));
@@ -285,9 +289,9 @@ fn a_burst_of_flaps_collapses_to_the_last_wanted_state() {
     }
     impl omsvc_core::Service for Slow {
         fn start(&self, epoch: omsvc_core::EpochToken) -> Result<(), omsvc_core::ServiceError> {
-            self.epochs.lock().unwrap().push(epoch.epoch());
-            self.entered.send(epoch.epoch()).unwrap();
-            if epoch.epoch() == 1 {
+            self.epochs.lock().unwrap().push(epoch.epoch().0);
+            self.entered.send(epoch.epoch().0).unwrap();
+            if epoch.epoch() == Term(1) {
                 self.release.lock().unwrap().recv().unwrap();
             }
             Ok(())
@@ -306,14 +310,14 @@ fn a_burst_of_flaps_collapses_to_the_last_wanted_state() {
     let node = node("om1");
     node.register_shared("Slow", slow.clone(), ServiceOptions::default())
         .unwrap();
-    node.leader_changed(1, Some("om1"));
-    node.leader_ready(1, 0);
+    node.leader_changed(Term(1), Some("om1"));
+    node.leader_ready(Term(1), LogIndex(0));
     assert_eq!(entered.recv_timeout(SETTLE).unwrap(), 1);
     // The runner is inside start(1): the calling thread must not block while leadership flaps.
     for term in 2..=6 {
-        node.not_leader(term - 1);
-        node.leader_changed(term, Some("om1"));
-        node.leader_ready(term, 0);
+        node.not_leader(Term(term - 1));
+        node.leader_changed(Term(term), Some("om1"));
+        node.leader_ready(Term(term), LogIndex(0));
     }
     release.send(()).unwrap();
     assert_eq!(entered.recv_timeout(SETTLE).unwrap(), 6);
@@ -322,7 +326,7 @@ fn a_burst_of_flaps_collapses_to_the_last_wanted_state() {
     let view = status(&node, "Slow");
     assert_eq!(
         (view.epoch, view.start_count, view.stop_count),
-        (Some(6), 2, 1)
+        (Some(Term(6)), 2, 1)
     );
 }
 
@@ -333,8 +337,8 @@ fn delay_after_ready_holds_the_start_back() {
     let options = ServiceOptions::default().with_delay_after_ready(Duration::from_millis(1500));
     node.register_shared("Delayed", service.clone(), options)
         .unwrap();
-    node.leader_changed(1, Some("om1"));
-    node.leader_ready(1, 0);
+    node.leader_changed(Term(1), Some("om1"));
+    node.leader_ready(Term(1), LogIndex(0));
     assert!(node.wait_settled(SETTLE));
     assert!(matches!(
         status(&node, "Delayed").waiting_for,
@@ -349,8 +353,8 @@ fn should_run_false_keeps_a_service_paused_until_configuration_changes() {
     let node = node("om1");
     let service = register(&node, "Gated");
     service.should_run.store(false, Ordering::SeqCst);
-    node.leader_changed(1, Some("om1"));
-    node.leader_ready(1, 0);
+    node.leader_changed(Term(1), Some("om1"));
+    node.leader_ready(Term(1), LogIndex(0));
     assert!(node.wait_settled(SETTLE));
     assert_eq!(
         status(&node, "Gated").waiting_for,
@@ -358,8 +362,8 @@ fn should_run_false_keeps_a_service_paused_until_configuration_changes() {
     );
     service.should_run.store(true, Ordering::SeqCst);
     node.apply_entry(
-        1,
-        1,
+        Term(1),
+        LogIndex(1),
         &omsvc_core::encode_set_request("Gated", b"go").unwrap(),
     )
     .unwrap();
@@ -382,12 +386,12 @@ fn the_epoch_token_fences_after_leadership_is_lost() {
     let node = node("om1");
     node.register_shared("Keeps", keeps.clone(), ServiceOptions::default())
         .unwrap();
-    node.leader_changed(3, Some("om1"));
-    node.leader_ready(3, 0);
+    node.leader_changed(Term(3), Some("om1"));
+    node.leader_ready(Term(3), LogIndex(0));
     assert!(node.wait_settled(SETTLE));
     let token = keeps.0.lock().unwrap().clone().unwrap();
     assert!(token.is_current());
-    node.not_leader(3);
+    node.not_leader(Term(3));
     assert!(
         !token.is_current(),
         "the token must be fenced as soon as the event returns"
@@ -398,12 +402,15 @@ fn the_epoch_token_fences_after_leadership_is_lost() {
 fn after_shutdown_nothing_starts_and_writes_are_refused() {
     let node = node("om1");
     let service = register(&node, "Lifecycle");
-    node.leader_changed(1, Some("om1"));
-    node.leader_ready(1, 0);
+    node.leader_changed(Term(1), Some("om1"));
+    node.leader_ready(Term(1), LogIndex(0));
     assert!(node.wait_settled(SETTLE));
     node.shutdown();
     assert_eq!(status(&node, "Lifecycle").status, ServiceStatus::Pausing);
-    assert_eq!(node.leader_ready(2, 0), EventOutcome::AfterShutdown);
+    assert_eq!(
+        node.leader_ready(Term(2), LogIndex(0)),
+        EventOutcome::AfterShutdown
+    );
     assert!(matches!(
         node.register_shared(
             "Late",
@@ -414,7 +421,7 @@ fn after_shutdown_nothing_starts_and_writes_are_refused() {
     ));
     let entry = omsvc_core::encode_set_request("Lifecycle", b"x").unwrap();
     assert!(matches!(
-        node.apply_entry(2, 1, &entry),
+        node.apply_entry(Term(2), LogIndex(1), &entry),
         Err(Error::ShutDown)
     ));
     assert_eq!(node.read_configuration("Lifecycle").unwrap(), None);
@@ -426,8 +433,8 @@ fn after_shutdown_nothing_starts_and_writes_are_refused() {
 fn the_observer_hears_each_successful_start_with_its_epoch_and_no_failed_one() {
     struct Starts(Mutex<Vec<(String, u64)>>);
     impl omsvc_core::ServiceObserver for Starts {
-        fn started(&self, service: &str, epoch: u64) {
-            self.0.lock().unwrap().push((service.to_owned(), epoch));
+        fn started(&self, service: &str, epoch: Term) {
+            self.0.lock().unwrap().push((service.to_owned(), epoch.0));
         }
     }
     let node = node("om1");
@@ -447,15 +454,15 @@ fn the_observer_hears_each_successful_start_with_its_epoch_and_no_failed_one() {
     node.register_shared("Flaky", flaky.clone(), options)
         .unwrap();
 
-    node.leader_changed(3, Some("om1"));
-    node.leader_ready(3, 0);
+    node.leader_changed(Term(3), Some("om1"));
+    node.leader_ready(Term(3), LogIndex(0));
     assert!(eventually(SETTLE, || status(&node, "Flaky")
         .status
         .is_running()));
-    node.not_leader(3);
-    node.leader_changed(5, Some("om1"));
-    node.leader_ready(5, 0);
-    assert!(eventually(SETTLE, || status(&node, "Flaky").epoch == Some(5)));
+    node.not_leader(Term(3));
+    node.leader_changed(Term(5), Some("om1"));
+    node.leader_ready(Term(5), LogIndex(0));
+    assert!(eventually(SETTLE, || status(&node, "Flaky").epoch == Some(Term(5))));
     assert_eq!(status(&node, "Flaky").failed_start_count, 1);
     assert_eq!(
         *observer.0.lock().unwrap(),
@@ -500,8 +507,8 @@ fn a_run_that_fails_while_running_is_restarted_with_growing_backoff_and_its_reas
         ServiceOptions::default().with_retry(Duration::from_millis(200), Duration::from_secs(10));
     node.register_shared("Worker", runs.clone(), options)
         .unwrap();
-    node.leader_changed(2, Some("om1"));
-    node.leader_ready(2, 0);
+    node.leader_changed(Term(2), Some("om1"));
+    node.leader_ready(Term(2), LogIndex(0));
     assert!(eventually(SETTLE, || runs.count() == 1));
 
     let first = runs.last();
@@ -534,7 +541,7 @@ fn a_run_that_fails_while_running_is_restarted_with_growing_backoff_and_its_reas
     assert!(eventually(SETTLE, || runs.count() == 2));
     assert!(runs.started_at(1) - failed_at >= Duration::from_millis(200));
     let second = runs.last();
-    assert_eq!(second.epoch(), 2);
+    assert_eq!(second.epoch(), Term(2));
     assert!(second.is_current());
     first.fail("a second report of an ended run is ignored");
     assert!(second.is_current());
@@ -568,14 +575,14 @@ fn the_epoch_lease_follows_leadership_and_outlives_a_stopping_run() {
     let node = node("om1");
     node.register_shared("Worker", runs.clone(), ServiceOptions::default())
         .unwrap();
-    node.leader_changed(5, Some("om1"));
-    node.leader_ready(5, 0);
+    node.leader_changed(Term(5), Some("om1"));
+    node.leader_ready(Term(5), LogIndex(0));
     assert!(eventually(SETTLE, || runs.count() == 1));
     let token = runs.last();
     assert_eq!(token.epoch_lease(), omsvc_core::EpochLease::Unbounded);
 
     let until = std::time::Instant::now() + Duration::from_secs(30);
-    node.lease_renewed(5, until);
+    node.lease_renewed(Term(5), until);
     assert_eq!(token.epoch_lease(), omsvc_core::EpochLease::Until(until));
 
     // A failed run is no longer current, but the node still leads its epoch.
@@ -583,6 +590,6 @@ fn the_epoch_lease_follows_leadership_and_outlives_a_stopping_run() {
     assert!(!token.is_current());
     assert_eq!(token.epoch_lease(), omsvc_core::EpochLease::Until(until));
 
-    node.not_leader(5);
+    node.not_leader(Term(5));
     assert_eq!(token.epoch_lease(), omsvc_core::EpochLease::Ended);
 }

@@ -5,6 +5,7 @@ use omsvc_core::{
     encode_set_request, EpochToken, RunControlledConfiguration, Service, ServiceError,
     ServiceOptions, ServiceWait, StatefulConfig,
 };
+use omsvc_core::{LogIndex, Term};
 use omsvc_testkit::poll::{eventually, SETTLE};
 use omsvc_testkit::replicated_group::Group;
 use std::sync::{Arc, Mutex};
@@ -46,7 +47,7 @@ impl Service for Scanner {
         self.starts
             .lock()
             .unwrap()
-            .push((epoch.epoch(), resume_from));
+            .push((epoch.epoch().0, resume_from));
         *self.token.lock().unwrap() = Some(epoch);
         Ok(())
     }
@@ -127,19 +128,21 @@ fn configuration_committed_before_a_leader_change_is_what_the_new_leader_reads()
         }),
     )
     .unwrap();
-    group.nodes[0].apply_entry(1, 2, &entry).unwrap();
-    group.nodes[0].not_leader(2);
+    group.nodes[0]
+        .apply_entry(Term(1), LogIndex(2), &entry)
+        .unwrap();
+    group.nodes[0].not_leader(Term(2));
     let om2 = &group.nodes[1];
-    om2.leader_changed(2, Some("om2"));
-    om2.leader_ready(2, 2);
+    om2.leader_changed(Term(2), Some("om2"));
+    om2.leader_ready(Term(2), LogIndex(2));
     assert!(om2.wait_settled(SETTLE));
     assert_eq!(
         om2.service_status("Scanner").unwrap().waiting_for,
         Some(ServiceWait::Leadership(
             omsvc_core::Blocker::AwaitingBarrier {
-                term: 2,
-                barrier: 2,
-                applied: 1
+                term: Term(2),
+                barrier: LogIndex(2),
+                applied: LogIndex(1)
             }
         ))
     );
@@ -148,7 +151,7 @@ fn configuration_committed_before_a_leader_change_is_what_the_new_leader_reads()
         "started before the barrier entry was applied"
     );
 
-    om2.apply_entry(1, 2, &entry).unwrap();
+    om2.apply_entry(Term(1), LogIndex(2), &entry).unwrap();
     assert!(eventually(SETTLE, || !starts(&scanners[1]).is_empty()));
     assert_eq!(starts(&scanners[1]), [(2, "key-900".to_string())]);
 }
@@ -243,7 +246,7 @@ fn a_single_node_saves_through_its_local_submitter() {
             resume_from: "b".into(),
         })
         .unwrap();
-    assert_eq!(second.index, first.index + 1);
+    assert_eq!(second.index, first.index.next());
     assert_eq!(config.read().unwrap().unwrap().resume_from, "b");
     config.delete_as_operator().unwrap();
     assert_eq!(config.read().unwrap(), None);
@@ -261,8 +264,8 @@ fn a_stored_value_that_is_not_the_expected_message_is_a_clear_error() {
     ))
     .unwrap();
     node.apply_entry(
-        1,
-        1,
+        Term(1),
+        LogIndex(1),
         &encode_set_request("Scanner", &[0xff, 0xff, 0xff]).unwrap(),
     )
     .unwrap();
@@ -323,14 +326,14 @@ fn two_local_submitters_save_1000_times_each() {
             .flat_map(|writer| writer.join().unwrap())
             .collect()
     });
-    let indexes: std::collections::BTreeSet<u64> =
+    let indexes: std::collections::BTreeSet<LogIndex> =
         receipts.iter().map(|receipt| receipt.index).collect();
     assert_eq!(
         indexes.len(),
         2 * SAVES,
         "two saves were reported at the same entry"
     );
-    assert_eq!(node.last_applied_entry().index, 2 * SAVES as u64);
+    assert_eq!(node.last_applied_entry().index, LogIndex(2 * SAVES as u64));
     for name in names {
         let config = node
             .stateful_config::<ScanConfig>(name, node.local_submitter())
@@ -495,7 +498,7 @@ fn a_deposed_leaders_save_appended_in_a_later_term_is_refused_on_every_peer() {
     let late = omsvc_core::encode_stamped_set_request(
         "Scanner",
         &prost::Message::encode_to_vec(&progress("key-15-late")),
-        first,
+        Term(first),
     )
     .unwrap();
 
@@ -506,7 +509,7 @@ fn a_deposed_leaders_save_appended_in_a_later_term_is_refused_on_every_peer() {
     let err = group.replicate(&late).unwrap_err();
     assert!(
         matches!(err, omsvc_core::Error::StaleWriterEpoch { writer_epoch, term, .. }
-            if writer_epoch == first && term == second),
+            if writer_epoch == Term(first) && term == Term(second)),
         "{err}"
     );
     let index = group.nodes[0].status().applied;
@@ -527,7 +530,7 @@ fn a_deposed_leaders_save_appended_in_a_later_term_is_refused_on_every_peer() {
     // Through the service's own API, the old run's save fails at once.
     let err = scanners[0].save(&progress("key-17")).unwrap_err();
     assert!(
-        matches!(err, omsvc_core::Error::EpochEnded { epoch } if epoch == first),
+        matches!(err, omsvc_core::Error::EpochEnded { epoch } if epoch == Term(first)),
         "{err}"
     );
 }
@@ -546,8 +549,8 @@ fn without_a_run_control_record_the_configurations_own_flag_still_decides() {
         resume_from: "key-3".into(),
     };
     node.apply_entry(
-        1,
-        1,
+        Term(1),
+        LogIndex(1),
         &encode_set_request(
             "Scanner",
             &prost::Message::encode_to_vec(&stopped_before_upgrade),

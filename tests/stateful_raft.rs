@@ -2,6 +2,7 @@
 //! 127.0.0.1, real RocksDB in temp dirs): a deposed leader's save never takes the
 //! configuration backwards, and a save of an epoch that has ended fails at once.
 
+use omsvc_core::Term;
 use omsvc_core::{EpochToken, Error, Service, ServiceError, StatefulConfig};
 use omsvc_raft::RaftTimeouts;
 use omsvc_testkit::poll::eventually;
@@ -139,7 +140,7 @@ fn a_deposed_leaders_save_committed_in_a_later_term_is_refused_on_every_peer() {
     let late = omsvc_core::encode_stamped_set_request(
         SERVICE,
         &prost::Message::encode_to_vec(&Progress { position: 14 }),
-        old_epoch,
+        Term(old_epoch),
     )
     .unwrap();
 
@@ -167,10 +168,10 @@ fn a_deposed_leaders_save_committed_in_a_later_term_is_refused_on_every_peer() {
     else {
         panic!("expected a StaleWriterEpoch refusal, got {err}");
     };
-    assert_eq!((writer_epoch, term), (old_epoch, new_epoch));
+    assert_eq!((writer_epoch, term), (Term(old_epoch), Term(new_epoch)));
 
     cluster.node(old).fault_switch().set_isolated(false);
-    cluster.wait_applied(index);
+    cluster.wait_applied(index.0);
     for id in cluster.ids() {
         assert_eq!(
             stored(&cluster, id),
@@ -183,7 +184,7 @@ fn a_deposed_leaders_save_committed_in_a_later_term_is_refused_on_every_peer() {
         .save(&old_token, &Progress { position: 17 })
         .unwrap_err();
     assert!(
-        matches!(err, Error::EpochEnded { epoch } if epoch == old_epoch),
+        matches!(err, Error::EpochEnded { epoch } if epoch == Term(old_epoch)),
         "{err}"
     );
 }
@@ -219,7 +220,7 @@ fn a_save_of_an_epoch_that_ended_fails_at_once_not_at_the_write_bound() {
     let after = failed_at.saturating_duration_since(isolated_at);
     eprintln!("the isolated leader's save failed {after:?} after the partition: {error}");
     assert!(
-        matches!(error, Error::EpochEnded { epoch: ended } if ended == epoch),
+        matches!(error, Error::EpochEnded { epoch: ended } if ended == Term(epoch)),
         "expected the save to fail because epoch {epoch} ended, got: {error}"
     );
     assert!(

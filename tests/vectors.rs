@@ -7,6 +7,7 @@ use omsvc_core::proto::{
     DeleteServiceConfigurationRequest, ServiceConfigurationCommand, ServiceConfigurationResponse,
     SetRunControlRequest, SetServiceConfigurationRequest, TransactionInfo,
 };
+use omsvc_core::Term;
 use prost::Message;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -171,15 +172,17 @@ fn the_library_encoders_produce_the_golden_bytes() {
 fn the_library_encoders_of_stamped_writes_and_run_control_produce_the_golden_bytes() {
     let read = |file: &str| std::fs::read(vectors_dir().join(file)).unwrap();
     assert_eq!(
-        omsvc_core::encode_stamped_set_request("KeyLifecycleService", b"position-16", 16).unwrap(),
+        omsvc_core::encode_stamped_set_request("KeyLifecycleService", b"position-16", Term(16))
+            .unwrap(),
         read("set_stamped.bin")
     );
     assert_eq!(
-        omsvc_core::encode_stamped_set_request("KeyLifecycleService", b"", 0).unwrap(),
+        omsvc_core::encode_stamped_set_request("KeyLifecycleService", b"", Term(0)).unwrap(),
         read("set_stamped_epoch_zero.bin")
     );
     assert_eq!(
-        omsvc_core::encode_stamped_delete_request("KeyLifecycleService", 4_294_967_297).unwrap(),
+        omsvc_core::encode_stamped_delete_request("KeyLifecycleService", Term(4_294_967_297))
+            .unwrap(),
         read("delete_stamped.bin")
     );
     assert_eq!(

@@ -112,7 +112,9 @@ pub fn run(command: ConfigCommand) -> Result<Outcome, CliError> {
                 }
             };
             let request = match writer_epoch {
-                Some(epoch) => omsvc_core::encode_stamped_set_request(&name, &value, epoch)?,
+                Some(epoch) => {
+                    omsvc_core::encode_stamped_set_request(&name, &value, omsvc_core::Term(epoch))?
+                }
                 None => omsvc_core::encode_set_request(&name, &value)?,
             };
             write(

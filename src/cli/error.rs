@@ -17,7 +17,8 @@ impl From<RaftError> for CliError {
         match error {
             RaftError::Node(error) => CliError::Local(error),
             RaftError::Request(error) => CliError::Remote(error),
-            other => CliError::Usage(other.to_string()),
+            // A kind of failure newer than this CLI: the openraft mode's, so not bad usage.
+            other => CliError::Remote(ClientError::Raft(other.to_string())),
         }
     }
 }

@@ -12,7 +12,8 @@
 //! - [`node`]: one peer: the three above wired together.
 //!
 //! ```
-//! use omsvc_core::{DbLocation, Node, NodeOptions, Service, ServiceError, ServiceOptions, EpochToken};
+//! use omsvc_core::{DbLocation, EpochToken, LogIndex, Node, NodeOptions, Service, ServiceError};
+//! use omsvc_core::{ServiceOptions, Term};
 //! use std::time::Duration;
 //!
 //! struct KeyLifecycle;
@@ -29,15 +30,15 @@
 //! node.register("KeyLifecycleService", KeyLifecycle, ServiceOptions::default())?;
 //!
 //! // A Ratis host forwards its StateMachine callbacks in Ratis's order:
-//! node.leader_changed(3, Some("om1"));
-//! node.leader_ready(3, 41); // every entry up to 41 must be applied first
-//! node.applied(2, 41);
+//! node.leader_changed(Term(3), Some("om1"));
+//! node.leader_ready(Term(3), LogIndex(41)); // every entry up to 41 must be applied first
+//! node.applied(Term(2), LogIndex(41));
 //! assert!(node.wait_settled(Duration::from_secs(5)));
 //! assert!(node.status().services[0].status.is_running());
 //!
 //! // Configuration changes are log entries, applied on every peer.
 //! let entry = omsvc_core::encode_set_request("KeyLifecycleService", b"suspended")?;
-//! node.apply_entry(3, 42, &entry)?;
+//! node.apply_entry(Term(3), LogIndex(42), &entry)?;
 //! assert_eq!(node.read_configuration("KeyLifecycleService")?, Some(b"suspended".to_vec()));
 //! node.shutdown();
 //! # Ok(())

@@ -14,18 +14,15 @@ impl NodeStatus {
     pub fn to_proto(&self) -> proto::NodeStatus {
         proto::NodeStatus {
             self_id: self.self_id.clone(),
-            term: self.term,
+            term: self.term.0,
             leader: self.leader.clone(),
             role: proto_role(self.role) as i32,
-            barrier: self.barrier,
-            applied: self.applied,
+            barrier: self.barrier.0,
+            applied: self.applied.0,
             peers: self.peers.clone(),
             ignored_events: self.ignored_events,
             blocker: self.blocker.as_ref().map(ToString::to_string),
-            last_applied_entry: Some(proto::TransactionInfo {
-                term: self.last_applied_entry.term,
-                index: self.last_applied_entry.index,
-            }),
+            last_applied_entry: Some(self.last_applied_entry.into()),
             services: self
                 .services
                 .iter()
@@ -46,7 +43,7 @@ impl ServiceStatusView {
         proto::ServiceStatus {
             name: self.name.clone(),
             state: proto_state(self.status) as i32,
-            epoch: self.epoch,
+            epoch: self.epoch.map(|epoch| epoch.0),
             since_unix_ms: unix_millis(self.since),
             start_count: self.start_count,
             stop_count: self.stop_count,
@@ -85,7 +82,7 @@ fn unix_millis(at: SystemTime) -> u64 {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::leadership::{Blocker, TermIndex};
+    use crate::leadership::{Blocker, LogIndex, Term, TermIndex};
     use crate::services::ServiceWait;
     use std::time::Duration;
 
@@ -107,24 +104,30 @@ pub(crate) mod tests {
             };
         NodeStatus {
             self_id: "om1".to_owned(),
-            term: 7,
+            term: Term(7),
             leader: Some("om1".to_owned()),
             role: Role::LeaderReady,
-            barrier: 120,
-            applied: 118,
+            barrier: LogIndex(120),
+            applied: LogIndex(118),
             peers: vec!["om1".to_owned(), "om2".to_owned()],
             ignored_events: 9,
             blocker: Some(Blocker::AwaitingBarrier {
-                term: 7,
-                barrier: 120,
-                applied: 118,
+                term: Term(7),
+                barrier: LogIndex(120),
+                applied: LogIndex(118),
             }),
             last_applied_entry: TermIndex {
-                term: 6,
-                index: 117,
+                term: Term(6),
+                index: LogIndex(117),
             },
             services: vec![
-                service("Stopping", ServiceStatus::Stopping, Some(6), None, None),
+                service(
+                    "Stopping",
+                    ServiceStatus::Stopping,
+                    Some(Term(6)),
+                    None,
+                    None,
+                ),
                 service(
                     "Failing",
                     ServiceStatus::Pausing,

@@ -10,6 +10,7 @@ use omsvc_core::table::{
     encode_delete_request, encode_run_control_request, encode_set_request,
     encode_stamped_delete_request, encode_stamped_set_request, ApplyOutcome,
 };
+use omsvc_core::{LogIndex, Term};
 
 /// What applying an entry did.
 #[repr(C)]
@@ -91,7 +92,7 @@ pub unsafe extern "C" fn omsvc_encode_stamped_set_request(
         let value = unsafe { args::bytes(value, value_len, "value")? };
         // SAFETY: the C caller passes `request_out` writable (NULL is refused).
         let request_out = unsafe { args::out(request_out, "request_out")? };
-        *request_out = new_bytes(encode_stamped_set_request(name, value, writer_epoch)?);
+        *request_out = new_bytes(encode_stamped_set_request(name, value, Term(writer_epoch))?);
         Ok(())
     })
 }
@@ -113,7 +114,7 @@ pub unsafe extern "C" fn omsvc_encode_stamped_delete_request(
         let name = unsafe { args::service_name(name.ptr, name.len)? };
         // SAFETY: the C caller passes `request_out` writable (NULL is refused).
         let request_out = unsafe { args::out(request_out, "request_out")? };
-        *request_out = new_bytes(encode_stamped_delete_request(name, writer_epoch)?);
+        *request_out = new_bytes(encode_stamped_delete_request(name, Term(writer_epoch))?);
         Ok(())
     })
 }
@@ -206,7 +207,7 @@ pub unsafe extern "C" fn omsvc_node_apply_entry(
         // SAFETY: the C caller passes `request` readable for `request_len` bytes (NULL only with
         // 0).
         let request = unsafe { args::bytes(request, request_len, "request")? };
-        let outcome = match node.apply_entry(term, index, request)? {
+        let outcome = match node.apply_entry(Term(term), LogIndex(index), request)? {
             ApplyOutcome::Applied { .. } => omsvc_apply_outcome::OMSVC_APPLY_APPLIED,
             ApplyOutcome::AlreadyApplied { .. } => omsvc_apply_outcome::OMSVC_APPLY_ALREADY_APPLIED,
         };
@@ -393,8 +394,8 @@ pub(crate) unsafe fn last_applied_entry(
         // SAFETY: the C caller passes `index_out` writable (NULL is refused).
         let index_out = unsafe { args::out(index_out, "index_out")? };
         let last = node.last_applied_entry();
-        *term_out = last.term;
-        *index_out = last.index;
+        *term_out = last.term.0;
+        *index_out = last.index.0;
         Ok(())
     })
 }

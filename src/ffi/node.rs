@@ -8,6 +8,7 @@ use omsvc_adapter_shared::handles::{HandleTable, Lease};
 use omsvc_core::leadership::EventOutcome;
 use omsvc_core::node::{DbLocation, Node, NodeOptions};
 use omsvc_core::table::TableOptions;
+use omsvc_core::{LogIndex, Term};
 use std::ffi::c_char;
 use std::sync::Arc;
 use std::time::Duration;
@@ -227,22 +228,13 @@ fn close_later(node: Arc<Node>) {
 /// Writes `result` to `out` unless it is NULL, or turns it into an error. Safety: `out` is NULL
 /// or writable.
 unsafe fn outcome(result: EventOutcome, out: *mut omsvc_event_outcome) -> Result<(), FfiError> {
-    let converted = match result {
+    let converted = match result.into_result()? {
         EventOutcome::Changed => omsvc_event_outcome::OMSVC_EVENT_CHANGED,
         EventOutcome::Unchanged => omsvc_event_outcome::OMSVC_EVENT_UNCHANGED,
         EventOutcome::Stale => omsvc_event_outcome::OMSVC_EVENT_STALE,
         EventOutcome::Contradicted => omsvc_event_outcome::OMSVC_EVENT_CONTRADICTED,
-        EventOutcome::InvalidTerm => {
-            return Err(FfiError::new(
-                omsvc_status::OMSVC_INVALID_ARGUMENT,
-                "term 0 carries no leadership (Raft terms start at 1)",
-            ))
-        }
-        EventOutcome::AfterShutdown => {
-            return Err(FfiError::new(
-                omsvc_status::OMSVC_SHUT_DOWN,
-                "the node is shut down; the event was ignored",
-            ))
+        EventOutcome::InvalidTerm | EventOutcome::AfterShutdown => {
+            unreachable!("into_result turns {result:?} into an error")
         }
     };
     // SAFETY: our caller passes `out` NULL or writable.
@@ -274,7 +266,7 @@ pub unsafe extern "C" fn omsvc_node_leader_changed(
             // refused).
             Some(unsafe { args::text(leader.ptr, leader.len, "leader")? })
         };
-        let result = forward(node, |node| node.leader_changed(term, leader))?;
+        let result = forward(node, |node| node.leader_changed(Term(term), leader))?;
         // SAFETY: the C caller passes `outcome_out` NULL or writable.
         unsafe { outcome(result, outcome_out) }
     })
@@ -292,7 +284,7 @@ pub unsafe extern "C" fn omsvc_node_not_leader(
     outcome_out: *mut omsvc_event_outcome,
 ) -> omsvc_status {
     ffi_boundary!({
-        let result = forward(node, |node| node.not_leader(term))?;
+        let result = forward(node, |node| node.not_leader(Term(term)))?;
         // SAFETY: the C caller passes `outcome_out` NULL or writable.
         unsafe { outcome(result, outcome_out) }
     })
@@ -312,7 +304,9 @@ pub unsafe extern "C" fn omsvc_node_leader_ready(
     outcome_out: *mut omsvc_event_outcome,
 ) -> omsvc_status {
     ffi_boundary!({
-        let result = forward(node, |node| node.leader_ready(term, barrier_index))?;
+        let result = forward(node, |node| {
+            node.leader_ready(Term(term), LogIndex(barrier_index))
+        })?;
         // SAFETY: the C caller passes `outcome_out` NULL or writable.
         unsafe { outcome(result, outcome_out) }
     })
@@ -332,7 +326,9 @@ pub unsafe extern "C" fn omsvc_node_term_index_updated(
     outcome_out: *mut omsvc_event_outcome,
 ) -> omsvc_status {
     ffi_boundary!({
-        let result = forward(node, |node| node.term_index_updated(term, index))?;
+        let result = forward(node, |node| {
+            node.term_index_updated(Term(term), LogIndex(index))
+        })?;
         // SAFETY: the C caller passes `outcome_out` NULL or writable.
         unsafe { outcome(result, outcome_out) }
     })
@@ -364,7 +360,9 @@ pub unsafe extern "C" fn omsvc_node_configuration_changed(
             // refused).
             .map(|peer| unsafe { args::text(peer.ptr, peer.len, "a peer id") })
             .collect::<Result<Vec<&str>, FfiError>>()?;
-        let result = forward(node, |node| node.configuration_changed(term, index, &peers))?;
+        let result = forward(node, |node| {
+            node.configuration_changed(Term(term), LogIndex(index), &peers)
+        })?;
         // SAFETY: the C caller passes `outcome_out` NULL or writable.
         unsafe { outcome(result, outcome_out) }
     })
@@ -384,7 +382,7 @@ pub unsafe extern "C" fn omsvc_node_applied(
     outcome_out: *mut omsvc_event_outcome,
 ) -> omsvc_status {
     ffi_boundary!({
-        let result = forward(node, |node| node.applied(term, index))?;
+        let result = forward(node, |node| node.applied(Term(term), LogIndex(index)))?;
         // SAFETY: the C caller passes `outcome_out` NULL or writable.
         unsafe { outcome(result, outcome_out) }
     })
@@ -421,7 +419,7 @@ pub unsafe extern "C" fn omsvc_node_lease_renewed(
             ));
         }
         let until = std::time::Instant::now() + std::time::Duration::from_millis(valid_for_ms);
-        let result = forward(node, |node| node.lease_renewed(term, until))?;
+        let result = forward(node, |node| node.lease_renewed(Term(term), until))?;
         // SAFETY: the C caller passes `outcome_out` NULL or writable.
         unsafe { outcome(result, outcome_out) }
     })
@@ -502,7 +500,7 @@ pub(crate) unsafe fn epoch_is_current(
         let node = node.lease()?;
         // SAFETY: the C caller passes `current_out` writable (NULL is refused).
         let current_out = unsafe { args::out(current_out, "current_out")? };
-        *current_out = node.is_epoch_current(epoch);
+        *current_out = node.is_epoch_current(Term(epoch));
         Ok(())
     })
 }

@@ -187,7 +187,7 @@ pub unsafe extern "C" fn omsvc_raft_node_stop(node: *mut omsvc_raft_node) -> oms
     }
     ffi_boundary!({
         let node = RAFT_NODES.remove(node as usize)?;
-        node.stop();
+        node.shutdown();
         // If another thread's call still holds the node, its runtime ends when that call does.
         drop(node);
         Ok(())
@@ -362,7 +362,7 @@ unsafe fn propose(node: &RaftNode, request: Vec<u8>, index_out: *mut u64) -> Res
     let receipt = omsvc_raft::node::applied(node.write(request)?, node.node())?;
     // SAFETY: our caller passes `index_out` NULL or writable.
     if let Some(index_out) = unsafe { index_out.as_mut() } {
-        *index_out = receipt.index;
+        *index_out = receipt.index.0;
     }
     Ok(())
 }

@@ -153,7 +153,7 @@ impl Service for CService {
     fn start(&self, epoch: EpochToken) -> Result<(), ServiceError> {
         // SAFETY: `start` is the non-NULL function the host registered with this `userdata`, as
         // `omsvc_service_callbacks` defines it.
-        match callback(|| unsafe { (self.start)(self.userdata.pointer, epoch.epoch()) }) {
+        match callback(|| unsafe { (self.start)(self.userdata.pointer, epoch.epoch().0) }) {
             0 => Ok(()),
             code => Err(format!("the C start callback returned {code}").into()),
         }

@@ -12,6 +12,7 @@ use omsvc_core::leadership::EventOutcome;
 use omsvc_core::node::{DbLocation, Node, NodeOptions};
 use omsvc_core::services::ServiceOptions;
 use omsvc_core::table::ApplyOutcome;
+use omsvc_core::{LogIndex, Term};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -58,21 +59,26 @@ fn primitive_event(env: &mut EnvUnowned<'_>, event: impl FnOnce() -> JniResult<j
 
 /// The Java `EVENT_*` code of an outcome; shutdown and a term without leadership are thrown.
 fn outcome(outcome: EventOutcome) -> JniResult<jint> {
-    Ok(match outcome {
+    Ok(match outcome.into_result().map_err(JniError::Core)? {
         EventOutcome::Changed => 0,
         EventOutcome::Unchanged => 1,
         EventOutcome::Stale => 2,
         EventOutcome::Contradicted => 3,
-        EventOutcome::AfterShutdown => return Err(JniError::Core(omsvc_core::Error::ShutDown)),
-        EventOutcome::InvalidTerm => {
-            return Err(JniError::InvalidArgument(
-                "term 0 carries no leadership (Raft terms start at 1)".to_owned(),
-            ))
+        EventOutcome::InvalidTerm | EventOutcome::AfterShutdown => {
+            unreachable!("into_result turns {outcome:?} into an error")
         }
     })
 }
 
-fn term(value: jlong, what: &'static str) -> JniResult<u64> {
+fn term(value: jlong, what: &'static str) -> JniResult<Term> {
+    non_negative(value, what).map(Term)
+}
+
+fn log_index(value: jlong, what: &'static str) -> JniResult<LogIndex> {
+    non_negative(value, what).map(LogIndex)
+}
+
+fn non_negative(value: jlong, what: &'static str) -> JniResult<u64> {
     u64::try_from(value)
         .map_err(|_| JniError::InvalidArgument(format!("{what} must not be negative, got {value}")))
 }
@@ -282,7 +288,10 @@ fn leader_ready<'local>(
     barrier: jlong,
 ) -> jint {
     primitive_event(&mut env, || {
-        let (term, barrier) = (term(term_value, "term")?, term(barrier, "barrierIndex")?);
+        let (term, barrier) = (
+            term(term_value, "term")?,
+            log_index(barrier, "barrierIndex")?,
+        );
         forward(handle, |node| node.leader_ready(term, barrier))
     })
 }
@@ -295,7 +304,7 @@ fn term_index_updated<'local>(
     index: jlong,
 ) -> jint {
     primitive_event(&mut env, || {
-        let (term, index) = (term(term_value, "term")?, term(index, "index")?);
+        let (term, index) = (term(term_value, "term")?, log_index(index, "index")?);
         forward(handle, |node| node.term_index_updated(term, index))
     })
 }
@@ -316,7 +325,7 @@ fn configuration_changed<'local>(
         let peer = peers.get_element(env, i)?;
         ids.push(text(env, &peer, "a peer id")?);
     }
-    let (term, index) = (term(term_value, "term")?, term(index, "index")?);
+    let (term, index) = (term(term_value, "term")?, log_index(index, "index")?);
     forward(handle, |node| node.configuration_changed(term, index, &ids))
 }
 
@@ -328,7 +337,7 @@ fn applied<'local>(
     index: jlong,
 ) -> jint {
     primitive_event(&mut env, || {
-        let (term, index) = (term(term_value, "term")?, term(index, "index")?);
+        let (term, index) = (term(term_value, "term")?, log_index(index, "index")?);
         forward(handle, |node| node.applied(term, index))
     })
 }
@@ -478,7 +487,11 @@ fn apply_entry<'local>(
     let request = env.convert_byte_array(&request)?;
     let node = node(handle)?;
     Ok(
-        match node.apply_entry(term(term_value, "term")?, term(index, "index")?, &request)? {
+        match node.apply_entry(
+            term(term_value, "term")?,
+            log_index(index, "index")?,
+            &request,
+        )? {
             ApplyOutcome::Applied { .. } => 0,
             ApplyOutcome::AlreadyApplied { .. } => 1,
         },
@@ -534,7 +547,7 @@ fn last_applied_entry<'local>(
 ) -> JniResult<JLongArray<'local>> {
     let last = node(handle)?.last_applied_entry();
     let array = env.new_long_array(2)?;
-    array.set_region(env, 0, &[last.term as i64, last.index as i64])?;
+    array.set_region(env, 0, &[last.term.0 as i64, last.index.0 as i64])?;
     Ok(array)
 }
 
@@ -590,6 +603,7 @@ fn await_logs_delivered<'local>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use omsvc_core::ErrorKind;
 
     #[test]
     fn the_retry_policy_reaches_the_service_options_and_a_bad_one_is_an_illegal_argument() {
@@ -606,10 +620,13 @@ mod tests {
     #[test]
     fn a_leadership_event_for_term_0_is_an_illegal_argument_naming_the_rule() {
         let error = outcome(EventOutcome::InvalidTerm).unwrap_err();
-        assert!(matches!(error, JniError::InvalidArgument(_)), "{error:?}");
+        assert!(
+            matches!(&error, JniError::Core(core) if core.kind() == ErrorKind::InvalidArgument),
+            "{error:?}"
+        );
         assert_eq!(
             error.to_string(),
-            "term 0 carries no leadership (Raft terms start at 1)"
+            "invalid term: term 0 carries no leadership (Raft terms start at 1)"
         );
         assert!(matches!(
             outcome(EventOutcome::AfterShutdown),

@@ -115,7 +115,7 @@ pub(crate) fn cut(mut message: String) -> String {
 
 impl Service for JavaService {
     fn start(&self, epoch: EpochToken) -> Result<(), ServiceError> {
-        let epoch = epoch.epoch() as i64;
+        let epoch = epoch.epoch().0 as i64;
         self.call(|env, service| self.methods.start(env, service, epoch))
     }
 

@@ -18,6 +18,7 @@ use super::metrics::NodeMetrics;
 use super::node::RaftTimeouts;
 use super::types::RaftNodeId;
 use omsvc_core::node::Node;
+use omsvc_core::{LogIndex, Term};
 use openraft::{BasicNode, RaftMetrics, ServerState};
 use std::future::Future;
 use std::sync::Arc;
@@ -49,7 +50,7 @@ impl Drop for Reported {
             );
         }
         // Whatever the state, nothing vouches for leadership any more.
-        self.node.not_leader(self.term);
+        self.node.not_leader(Term(self.term));
     }
 }
 
@@ -106,7 +107,7 @@ fn claims_leadership(metrics: &Metrics, self_id: RaftNodeId) -> bool {
 fn follow(metrics: &Metrics, reported: &mut Reported) {
     let term = metrics.current_term;
     if reported.leading {
-        reported.node.not_leader(term);
+        reported.node.not_leader(Term(term));
         tracing::info!(node = reported.self_id, term, "stepped down");
     }
     reported.leading = false;
@@ -119,7 +120,7 @@ fn follow(metrics: &Metrics, reported: &mut Reported) {
             leader = leader.as_deref().unwrap_or("none known"),
             "leader changed"
         );
-        reported.node.leader_changed(term, leader.as_deref());
+        reported.node.leader_changed(Term(term), leader.as_deref());
         reported.term = term;
         reported.leader = metrics.current_leader;
     }
@@ -131,22 +132,24 @@ fn lead(metrics: &Metrics, lease_until: Instant, reported: &mut Reported) {
     if !reported.leading || reported.term != term {
         reported
             .node
-            .leader_changed(term, Some(&self_id.to_string()));
-        reported.metrics.elected(term);
+            .leader_changed(Term(term), Some(&self_id.to_string()));
+        reported.metrics.elected(Term(term));
         tracing::info!(node = self_id, term, "leadership confirmed by a quorum");
         reported.term = term;
         reported.leader = Some(self_id);
         reported.leading = true;
         reported.ready = false;
     }
-    reported.node.lease_renewed(term, lease_until);
+    reported.node.lease_renewed(Term(term), lease_until);
     if !reported.ready {
         if let Some(applied) = metrics
             .last_applied
             .filter(|applied| applied.leader_id.term == term)
         {
-            reported.metrics.leader_ready(term);
-            reported.node.leader_ready(term, applied.index);
+            reported.metrics.leader_ready(Term(term));
+            reported
+                .node
+                .leader_ready(Term(term), LogIndex(applied.index));
             reported.ready = true;
         }
     }
@@ -252,7 +255,7 @@ mod tests {
             !probe.running.load(Ordering::SeqCst)
         });
         runtime.block_on(task).unwrap();
-        assert!(!node.is_epoch_current(2));
+        assert!(!node.is_epoch_current(Term(2)));
     }
 
     #[test]
@@ -282,7 +285,7 @@ mod tests {
         assert!(node.wait_settled(Duration::from_secs(5)));
         assert!(!probe.running.load(Ordering::SeqCst));
         assert!(probe.token.lock().unwrap().is_none(), "never started");
-        assert_eq!(node.status().term, 3);
+        assert_eq!(node.status().term, Term(3));
     }
 
     #[test]

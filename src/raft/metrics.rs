@@ -225,12 +225,12 @@ mod tests {
     #[test]
     fn only_the_first_start_of_an_epoch_after_ready_is_timed() {
         let metrics = NodeMetrics::default();
-        metrics.started("Early", 1); // before any leader-ready: not timed
-        metrics.elected(2);
-        metrics.leader_ready(2);
-        metrics.started("Trash", 2);
-        metrics.started("Trash", 2); // a restart in the same epoch
-        metrics.started("Trash", 1); // an older epoch's start reported late
+        metrics.started("Early", Term(1)); // before any leader-ready: not timed
+        metrics.elected(Term(2));
+        metrics.leader_ready(Term(2));
+        metrics.started("Trash", Term(2));
+        metrics.started("Trash", Term(2)); // a restart in the same epoch
+        metrics.started("Trash", Term(1)); // an older epoch's start reported late
         let text = text(&metrics);
         assert!(
             text.contains("omsvc_service_ready_to_running_seconds_count{service=\"Trash\"} 1\n"),
@@ -246,8 +246,8 @@ mod tests {
     #[test]
     fn a_ready_in_another_term_than_the_election_is_no_barrier_wait() {
         let metrics = NodeMetrics::default();
-        metrics.elected(2);
-        metrics.leader_ready(3);
+        metrics.elected(Term(2));
+        metrics.leader_ready(Term(3));
         assert!(text(&metrics).contains("omsvc_raft_barrier_wait_seconds_count 0\n"));
     }
 

@@ -197,7 +197,9 @@ impl Collector for Snapshot {
             "omsvc_service_epoch",
             "The epoch (term) a service runs in on this node (0: not running here)",
             MetricType::Gauge,
-            per_service(services, |s| ConstGauge::new(s.epoch.unwrap_or(0) as i64)),
+            per_service(services, |s| {
+                ConstGauge::new(s.epoch.map_or(0, |epoch| epoch.0) as i64)
+            }),
         )?;
         family(
             e,

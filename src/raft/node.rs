@@ -22,6 +22,7 @@ use omsvc_core::table::{encode_delete_request, encode_set_request};
 use openraft::{BasicNode, Config, SnapshotPolicy};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -166,9 +167,12 @@ impl RaftNodeOptions {
 pub struct RaftNode {
     context: Arc<ServerContext>,
     runtime: tokio::runtime::Runtime,
-    /// The server and the leadership watch; `None` once stopped. Held while stopping, so a
-    /// second `stop` returns only when the first has finished.
+    /// The server and the leadership watch; `None` once shut down. Held while shutting down,
+    /// so a second `shutdown` returns only when the first has finished.
     tasks: std::sync::Mutex<Option<Vec<tokio::task::JoinHandle<()>>>>,
+    /// Set when a shutdown begins; read without the `tasks` lock, which a shutdown holds
+    /// while services stop (a service's `stop` may still call this node).
+    shut_down: AtomicBool,
     _ephemeral_dir: Option<tempfile::TempDir>,
 }
 
@@ -307,6 +311,7 @@ impl RaftNode {
             context,
             runtime,
             tasks: std::sync::Mutex::new(Some(tasks)),
+            shut_down: AtomicBool::new(false),
             _ephemeral_dir: ephemeral_dir,
         })
     }
@@ -345,20 +350,23 @@ impl RaftNode {
             .into_iter()
             .map(|(id, addr)| (id, BasicNode { addr }))
             .collect();
+        self.require_running()?;
         self.runtime
             .block_on(self.context.raft.initialize(members))
-            .map_err(|e| ClientError::Raft(e.to_string()).into())
+            .map_err(|e| self.unless_shut_down(ClientError::Raft(e.to_string()).into()))
     }
 
     /// Proposes a configuration command; only the leader accepts (the error names it).
     pub fn write(&self, command: Vec<u8>) -> Result<WriteReceipt, RaftError> {
-        let receipt = self.runtime.block_on(server::client_write(
-            &self.context,
-            WriteRequest {
-                command: ConfigCommand(command),
-            },
-        ))?;
-        Ok(receipt)
+        self.require_running()?;
+        self.runtime
+            .block_on(server::client_write(
+                &self.context,
+                WriteRequest {
+                    command: ConfigCommand(command),
+                },
+            ))
+            .map_err(|error| self.unless_shut_down(error.into()))
     }
 
     /// Proposes an operator's set of service `name`'s configuration (leader only).
@@ -379,9 +387,10 @@ impl RaftNode {
     /// Asks this node to start an election now (openraft 0.9 has no directed leadership
     /// transfer: this is how a leader is moved, and it is not guaranteed to win).
     pub fn trigger_election(&self) -> Result<(), RaftError> {
+        self.require_running()?;
         self.runtime
             .block_on(self.context.raft.trigger().elect())
-            .map_err(|e| ClientError::Raft(e.to_string()).into())
+            .map_err(|e| self.unless_shut_down(ClientError::Raft(e.to_string()).into()))
     }
 
     /// Serves `/metrics`, `/status`, `/cluster` and the status page on `addr` (port 0: any
@@ -429,16 +438,13 @@ impl RaftNode {
         &self.context.fault
     }
 
-    /// Stops Raft and the server, then the services (reverse registration order).
-    pub fn shutdown(self) {
-        self.stop();
-    }
-
     /// Stops Raft, the server and the leadership watch, then the services (reverse
     /// registration order), and returns when all have stopped, even while other threads are
-    /// inside calls on this node (their calls then fail). Idempotent: a second call waits for
-    /// the first to finish. What stays until the node is dropped is the runtime's threads.
-    pub fn stop(&self) {
+    /// inside calls on this node. Idempotent: a second call waits for the first to finish.
+    /// What stays until the node is dropped is the runtime's threads. Afterwards every
+    /// request fails with [`Error::ShutDown`] (kind `SHUT_DOWN`), as the core node's calls do.
+    pub fn shutdown(&self) {
+        self.shut_down.store(true, Ordering::Release);
         let mut tasks = self
             .tasks
             .lock()
@@ -457,13 +463,34 @@ impl RaftNode {
             }
         });
         self.context.node.shutdown();
-        tracing::info!(node = self.context.id, "raft node stopped");
+        tracing::info!(node = self.context.id, "raft node shut down");
+    }
+
+    /// Whether [`RaftNode::shutdown`] has begun.
+    pub fn is_shut_down(&self) -> bool {
+        self.shut_down.load(Ordering::Acquire)
+    }
+
+    fn require_running(&self) -> Result<(), RaftError> {
+        if self.is_shut_down() {
+            return Err(Error::ShutDown.into());
+        }
+        Ok(())
+    }
+
+    /// A request that raced the shutdown fails as one made after it.
+    fn unless_shut_down(&self, error: RaftError) -> RaftError {
+        if self.is_shut_down() {
+            Error::ShutDown.into()
+        } else {
+            error
+        }
     }
 }
 
 impl Drop for RaftNode {
     fn drop(&mut self) {
-        self.stop();
+        self.shutdown();
     }
 }
 
@@ -510,13 +537,13 @@ impl ConfigSubmitter for RaftSubmitter {
                     // process was paused, say, and a new leader took over): say so, as a save
                     // that starts after the end does.
                     Err(error) if !writer.is_current() => {
-                        tracing::info!(node = self.context.id, epoch = writer.epoch(), %error, "a write failed after its epoch ended");
+                        tracing::info!(node = self.context.id, epoch = writer.epoch().0, %error, "a write failed after its epoch ended");
                         Err(Error::EpochEnded { epoch: writer.epoch() })
                     }
                     other => other,
                 },
                 () = epoch_ended(writer) => {
-                    tracing::info!(node = self.context.id, epoch = writer.epoch(), "a write stopped waiting: its epoch ended");
+                    tracing::info!(node = self.context.id, epoch = writer.epoch().0, "a write stopped waiting: its epoch ended");
                     Err(Error::EpochEnded { epoch: writer.epoch() })
                 }
             }

@@ -17,6 +17,7 @@ use super::types::{Raft, RaftNodeId};
 use omsvc_core::node::Node;
 use omsvc_core::proto::{raft_frame::Kind, RaftFrame};
 use omsvc_core::TermIndex;
+use omsvc_core::{LogIndex, Term};
 use openraft::error::{ClientWriteError, RaftError};
 use openraft::metrics::WaitError;
 use openraft::raft::AppendEntriesResponse;
@@ -404,7 +405,7 @@ pub(crate) async fn client_write(
         ))
     })? {
         Ok(written) => Ok(WriteReceipt {
-            entry: TermIndex::new(written.log_id.leader_id.term, written.log_id.index),
+            entry: TermIndex::new(Term(written.log_id.leader_id.term), LogIndex(written.log_id.index)),
             response: written.data,
         }),
         Err(error) => Err(client_error(context, error)),

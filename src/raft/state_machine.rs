@@ -7,6 +7,7 @@ use omsvc_core::error::Error;
 use omsvc_core::node::Node;
 use omsvc_core::proto::TableSnapshot;
 use omsvc_core::table::ApplyOutcome;
+use omsvc_core::{LogIndex, Term};
 use openraft::storage::{RaftStateMachine, Snapshot};
 use openraft::{
     BasicNode, CommittedLeaderId, Entry, EntryPayload, ErrorSubject, ErrorVerb, OptionalSend,
@@ -132,7 +133,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         let applied = self
             .node
             .applied_position()
-            .map(|last| log_id(last.term, last.index, self.self_id));
+            .map(|last| log_id(last.term.0, last.index.0, self.self_id));
         Ok((applied, self.membership()?))
     }
 
@@ -147,7 +148,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
             let response = match entry.payload {
                 EntryPayload::Blank => {
                     self.node
-                        .apply_marker(term, index, None)
+                        .apply_marker(Term(term), LogIndex(index), None)
                         .map_err(|e| sm_error(ErrorVerb::Write, &e))?;
                     CommandResponse::Marker
                 }
@@ -156,12 +157,15 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
                     let json =
                         serde_json::to_vec(&stored).map_err(|e| sm_error(ErrorVerb::Write, &e))?;
                     self.node
-                        .apply_marker(term, index, Some((MEMBERSHIP_KEY, &json)))
+                        .apply_marker(Term(term), LogIndex(index), Some((MEMBERSHIP_KEY, &json)))
                         .map_err(|e| sm_error(ErrorVerb::Write, &e))?;
                     CommandResponse::Marker
                 }
                 EntryPayload::Normal(command) => {
-                    match self.node.apply_entry(term, index, &command.0) {
+                    match self
+                        .node
+                        .apply_entry(Term(term), LogIndex(index), &command.0)
+                    {
                         Ok(ApplyOutcome::Applied { .. }) => CommandResponse::Applied,
                         Ok(ApplyOutcome::AlreadyApplied { .. }) => CommandResponse::AlreadyApplied,
                         Err(Error::StaleWriterEpoch {
@@ -206,7 +210,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
             .node
             .install_snapshot(&table)
             .map_err(|e| sm_error(ErrorVerb::Write, &e))?;
-        tracing::info!(term = info.term, index = info.index, snapshot = %meta.snapshot_id, "snapshot installed");
+        tracing::info!(term = info.term.0, index = info.index.0, snapshot = %meta.snapshot_id, "snapshot installed");
         *self.current.lock().unwrap_or_else(|p| p.into_inner()) = Some((meta.clone(), data));
         Ok(())
     }

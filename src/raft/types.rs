@@ -1,5 +1,6 @@
 //! openraft's type configuration for libomsvc.
 
+use omsvc_core::Term;
 use openraft::BasicNode;
 use serde::{Deserialize, Serialize};
 use std::io::Cursor;
@@ -65,9 +66,9 @@ pub enum CommandResponse {
         /// The service whose configuration it would have written.
         service: String,
         /// The epoch the write was stamped with.
-        writer_epoch: u64,
+        writer_epoch: Term,
         /// The term the entry was appended in.
-        term: u64,
+        term: Term,
     },
     /// A no-op or membership entry.
     Marker,

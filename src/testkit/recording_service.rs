@@ -99,7 +99,7 @@ impl Service for Recorder {
             }
             let call = Call::Start {
                 service: self.name.clone(),
-                epoch: epoch.epoch(),
+                epoch: epoch.epoch().0,
             };
             self.timeline
                 .lock()

@@ -4,6 +4,7 @@
 
 use crate::poll::SETTLE;
 use omsvc_core::{ApplyOutcome, ConfigSubmitter, DbLocation, Error, Node, NodeOptions, TermIndex};
+use omsvc_core::{LogIndex, Term};
 use std::sync::{Arc, Mutex, Weak};
 
 /// Nodes of one group in this process, each with its own RocksDB on a temp dir. Configuration
@@ -61,23 +62,23 @@ impl Group {
         log.index += 1;
         let mut outcomes = Vec::new();
         for node in &self.nodes {
-            outcomes.push(node.apply_entry(log.term, log.index, request));
+            outcomes.push(node.apply_entry(Term(log.term), LogIndex(log.index), request));
         }
         for outcome in outcomes {
             match outcome? {
                 ApplyOutcome::Applied { .. } => {}
                 ApplyOutcome::AlreadyApplied { last } => {
                     return Err(Error::SubmissionNotApplied {
-                        term: log.term,
-                        index: log.index,
+                        term: Term(log.term),
+                        index: LogIndex(log.index),
                         last_index: last.index,
                     })
                 }
             }
         }
         Ok(TermIndex {
-            term: log.term,
-            index: log.index,
+            term: Term(log.term),
+            index: LogIndex(log.index),
         })
     }
 
@@ -94,17 +95,17 @@ impl Group {
         log.term += 1;
         let term = log.term;
         if let Some(old) = log.leader {
-            self.nodes[old].not_leader(term);
+            self.nodes[old].not_leader(Term(term));
         }
         let leader_id = Group::id(new_leader);
         for node in &self.nodes {
-            node.leader_changed(term, Some(&leader_id));
+            node.leader_changed(Term(term), Some(&leader_id));
         }
         log.index += 1;
         for node in &self.nodes {
-            node.applied(term, log.index);
+            node.applied(Term(term), LogIndex(log.index));
         }
-        self.nodes[new_leader].leader_ready(term, log.index);
+        self.nodes[new_leader].leader_ready(Term(term), LogIndex(log.index));
         log.leader = Some(new_leader);
         term
     }

@@ -133,7 +133,7 @@ impl CommandService {
         let context = LogContext {
             node: settings.node_id,
             service: self.name.clone(),
-            epoch,
+            epoch: epoch.0,
         };
         let stdout = keeper.stdout.take().expect("piped stdout");
         let stderr = keeper.stderr.take().expect("piped stderr");

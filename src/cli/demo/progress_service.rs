@@ -88,7 +88,7 @@ impl Service for ProgressService {
         let progress = self.config.read()?.unwrap_or_default();
         (self.sink)(ProgressEvent::Started {
             node: self.node.clone(),
-            epoch: epoch.epoch(),
+            epoch: epoch.epoch().0,
             resume_from: progress.next_item,
             saved_by: progress.saved_by.clone(),
             saved_in_epoch: progress.saved_in_epoch,
@@ -142,7 +142,7 @@ impl Worker {
             let progress = DemoProgress {
                 suspended: false,
                 next_item: next_item + 1,
-                saved_in_epoch: self.epoch.epoch(),
+                saved_in_epoch: self.epoch.epoch().0,
                 saved_by: self.node.clone(),
             };
             // The save is stamped with the epoch: it fails at once once the epoch has ended,
@@ -152,9 +152,9 @@ impl Worker {
                     next_item += 1;
                     (self.sink)(ProgressEvent::Saved {
                         node: self.node.clone(),
-                        epoch: self.epoch.epoch(),
+                        epoch: self.epoch.epoch().0,
                         next_item,
-                        entry: (receipt.term, receipt.index),
+                        entry: (receipt.term.0, receipt.index.0),
                     });
                 }
                 // This run's epoch ended (the node lost its leadership): nothing to report, the

@@ -7,9 +7,4 @@ mod term_index;
 
 pub use model::{EventOutcome, LeadershipModel, Role};
 pub use permission::{Blocker, GrantId, Permission};
-pub use term_index::TermIndex;
-
-/// A Raft term. Terms only grow; the term a service starts in is its epoch.
-pub type Term = u64;
-/// A Raft log index.
-pub type LogIndex = u64;
+pub use term_index::{LogIndex, Term, TermIndex};

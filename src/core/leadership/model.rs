@@ -10,6 +10,7 @@
 //! - R6: `term_index_updated` with nothing new is O(1) and allocation-free.
 
 use super::{Blocker, GrantId, LogIndex, Permission, Term};
+use crate::error::Error;
 use std::time::Instant;
 
 /// This node's role in the current term.
@@ -43,6 +44,22 @@ pub enum EventOutcome {
     InvalidTerm,
     /// The node was shut down; events no longer change anything.
     AfterShutdown,
+}
+
+impl EventOutcome {
+    /// The outcome as the C and Java surfaces report it: after shutdown the error every call on
+    /// a shut down node gives ([`Error::ShutDown`]), for term 0 [`Error::InvalidArgument`];
+    /// any other outcome is `Ok` (stale and contradicted events are counted, not failed).
+    pub fn into_result(self) -> Result<EventOutcome, Error> {
+        match self {
+            EventOutcome::AfterShutdown => Err(Error::ShutDown),
+            EventOutcome::InvalidTerm => Err(Error::InvalidArgument {
+                name: "term",
+                reason: "term 0 carries no leadership (Raft terms start at 1)".to_owned(),
+            }),
+            other => Ok(other),
+        }
+    }
 }
 
 /// What an event may change, compared before and after it.
@@ -83,12 +100,12 @@ impl LeadershipModel {
     pub fn new(self_id: impl Into<String>) -> Self {
         LeadershipModel {
             self_id: self_id.into(),
-            term: 0,
+            term: Term(0),
             leader: None,
             role: Role::Follower,
             stepped_down_in_term: false,
-            barrier: 0,
-            applied: 0,
+            barrier: LogIndex(0),
+            applied: LogIndex(0),
             peers: Vec::new(),
             ignored_events: 0,
             shut_down: false,
@@ -105,7 +122,7 @@ impl LeadershipModel {
             return EventOutcome::AfterShutdown;
         }
         let names_self = leader == Some(self.self_id.as_str());
-        if names_self && term == 0 {
+        if names_self && term == Term(0) {
             return self.invalid_term();
         }
         let before = self.fingerprint();
@@ -165,7 +182,7 @@ impl LeadershipModel {
         if self.shut_down {
             return EventOutcome::AfterShutdown;
         }
-        if term == 0 {
+        if term == Term(0) {
             return self.invalid_term();
         }
         if term < self.term {
@@ -280,7 +297,7 @@ impl LeadershipModel {
         if self.shut_down {
             return EventOutcome::AfterShutdown;
         }
-        if term == 0 {
+        if term == Term(0) {
             return self.invalid_term();
         }
         if term < self.term {
@@ -424,7 +441,7 @@ impl LeadershipModel {
             self.stepped_down_in_term = true;
         }
         self.role = Role::Follower;
-        self.barrier = 0;
+        self.barrier = LogIndex(0);
     }
 
     /// Issues a grant when services may start, and ends it for good when they may not.
@@ -473,41 +490,50 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
-    fn ready_leader(term: Term, barrier: LogIndex) -> LeadershipModel {
+    fn ready_leader(term: u64, barrier: u64) -> LeadershipModel {
         let mut model = LeadershipModel::new("om1");
-        model.leader_changed(term, Some("om1"));
-        model.leader_ready(term, barrier);
+        model.leader_changed(Term(term), Some("om1"));
+        model.leader_ready(Term(term), LogIndex(barrier));
         model
     }
 
     #[test]
     fn new_leader_is_allowed_only_after_ready_and_barrier() {
         let mut model = LeadershipModel::new("om1");
-        model.leader_changed(2, Some("om1"));
+        model.leader_changed(Term(2), Some("om1"));
         assert_eq!(model.role(), Role::LeaderNotReady);
         assert_eq!(model.allowed_epoch(), None);
-        model.leader_ready(2, 10);
+        model.leader_ready(Term(2), LogIndex(10));
         assert_eq!(
             model.permission(),
             Permission::Denied(Blocker::AwaitingBarrier {
-                term: 2,
-                barrier: 10,
-                applied: 0
+                term: Term(2),
+                barrier: LogIndex(10),
+                applied: LogIndex(0)
             })
         );
-        model.applied(1, 9);
+        model.applied(Term(1), LogIndex(9));
         assert_eq!(model.allowed_epoch(), None);
-        model.applied(1, 10);
-        assert_eq!(model.allowed_epoch(), Some(2));
+        model.applied(Term(1), LogIndex(10));
+        assert_eq!(model.allowed_epoch(), Some(Term(2)));
     }
 
     #[test]
     fn stale_events_are_counted_and_never_promote() {
         let mut model = LeadershipModel::new("om1");
-        model.leader_changed(5, Some("om2"));
-        assert_eq!(model.leader_changed(4, Some("om1")), EventOutcome::Stale);
-        assert_eq!(model.leader_ready(4, 0), EventOutcome::Stale);
-        assert_eq!(model.term_index_updated(3, 7), EventOutcome::Stale);
+        model.leader_changed(Term(5), Some("om2"));
+        assert_eq!(
+            model.leader_changed(Term(4), Some("om1")),
+            EventOutcome::Stale
+        );
+        assert_eq!(
+            model.leader_ready(Term(4), LogIndex(0)),
+            EventOutcome::Stale
+        );
+        assert_eq!(
+            model.term_index_updated(Term(3), LogIndex(7)),
+            EventOutcome::Stale
+        );
         assert_eq!(model.role(), Role::Follower);
         assert_eq!(model.ignored_events(), 3);
     }
@@ -515,8 +541,8 @@ mod tests {
     #[test]
     fn stale_not_leader_still_demotes() {
         let mut model = ready_leader(5, 0);
-        assert_eq!(model.allowed_epoch(), Some(5));
-        assert_eq!(model.not_leader(3), EventOutcome::Stale);
+        assert_eq!(model.allowed_epoch(), Some(Term(5)));
+        assert_eq!(model.not_leader(Term(3)), EventOutcome::Stale);
         assert_eq!(model.allowed_epoch(), None);
         assert_eq!(model.ignored_events(), 1);
     }
@@ -524,80 +550,104 @@ mod tests {
     #[test]
     fn stale_leader_changed_naming_another_peer_demotes() {
         let mut model = ready_leader(5, 0);
-        assert_eq!(model.leader_changed(4, Some("om2")), EventOutcome::Stale);
+        assert_eq!(
+            model.leader_changed(Term(4), Some("om2")),
+            EventOutcome::Stale
+        );
         assert_eq!(model.role(), Role::Follower);
     }
 
     #[test]
     fn ready_after_stepping_down_in_the_same_term_is_contradicted() {
         let mut model = ready_leader(5, 0);
-        model.not_leader(5);
-        assert_eq!(model.leader_ready(5, 0), EventOutcome::Contradicted);
+        model.not_leader(Term(5));
         assert_eq!(
-            model.leader_changed(5, Some("om1")),
+            model.leader_ready(Term(5), LogIndex(0)),
+            EventOutcome::Contradicted
+        );
+        assert_eq!(
+            model.leader_changed(Term(5), Some("om1")),
             EventOutcome::Unchanged
         );
         assert_eq!(model.allowed_epoch(), None);
-        model.leader_changed(6, Some("om1"));
-        model.leader_ready(6, 0);
-        assert_eq!(model.allowed_epoch(), Some(6));
+        model.leader_changed(Term(6), Some("om1"));
+        model.leader_ready(Term(6), LogIndex(0));
+        assert_eq!(model.allowed_epoch(), Some(Term(6)));
     }
 
     #[test]
     fn a_leader_demoted_by_stale_news_cannot_be_ready_again_in_that_term() {
         let mut model = ready_leader(7, 0);
-        assert_eq!(model.leader_changed(1, None), EventOutcome::Stale);
-        assert_eq!(model.leader_ready(7, 0), EventOutcome::Contradicted);
+        assert_eq!(model.leader_changed(Term(1), None), EventOutcome::Stale);
+        assert_eq!(
+            model.leader_ready(Term(7), LogIndex(0)),
+            EventOutcome::Contradicted
+        );
         assert_eq!(model.allowed_epoch(), None);
     }
 
     #[test]
     fn ready_while_another_peer_leads_the_term_is_contradicted() {
         let mut model = LeadershipModel::new("om1");
-        model.leader_changed(5, Some("om2"));
-        assert_eq!(model.leader_ready(5, 0), EventOutcome::Contradicted);
+        model.leader_changed(Term(5), Some("om2"));
+        assert_eq!(
+            model.leader_ready(Term(5), LogIndex(0)),
+            EventOutcome::Contradicted
+        );
         assert_eq!(model.allowed_epoch(), None);
     }
 
     #[test]
     fn a_newer_term_seen_anywhere_demotes() {
         let mut model = ready_leader(5, 0);
-        assert_eq!(model.term_index_updated(6, 100), EventOutcome::Changed);
+        assert_eq!(
+            model.term_index_updated(Term(6), LogIndex(100)),
+            EventOutcome::Changed
+        );
         assert_eq!(model.allowed_epoch(), None);
         let mut model = ready_leader(5, 0);
-        model.applied(7, 100);
+        model.applied(Term(7), LogIndex(100));
         assert_eq!(model.allowed_epoch(), None);
-        assert_eq!(model.term(), 7);
+        assert_eq!(model.term(), Term(7));
     }
 
     #[test]
     fn repeated_notifications_change_nothing() {
         let mut model = ready_leader(5, 3);
-        model.applied(5, 3);
+        model.applied(Term(5), LogIndex(3));
         assert_eq!(
-            model.leader_changed(5, Some("om1")),
+            model.leader_changed(Term(5), Some("om1")),
             EventOutcome::Unchanged
         );
-        assert_eq!(model.leader_ready(5, 3), EventOutcome::Unchanged);
-        assert_eq!(model.leader_ready(5, 90), EventOutcome::Unchanged);
-        assert_eq!(model.barrier(), 3);
-        assert_eq!(model.term_index_updated(5, 4), EventOutcome::Unchanged);
-        assert_eq!(model.allowed_epoch(), Some(5));
+        assert_eq!(
+            model.leader_ready(Term(5), LogIndex(3)),
+            EventOutcome::Unchanged
+        );
+        assert_eq!(
+            model.leader_ready(Term(5), LogIndex(90)),
+            EventOutcome::Unchanged
+        );
+        assert_eq!(model.barrier(), LogIndex(3));
+        assert_eq!(
+            model.term_index_updated(Term(5), LogIndex(4)),
+            EventOutcome::Unchanged
+        );
+        assert_eq!(model.allowed_epoch(), Some(Term(5)));
     }
 
     #[test]
     fn removal_from_the_ring_demotes() {
         let mut model = ready_leader(5, 0);
         assert_eq!(
-            model.configuration_changed(5, 9, &["om1", "om2", "om3"]),
+            model.configuration_changed(Term(5), LogIndex(9), &["om1", "om2", "om3"]),
             EventOutcome::Changed
         );
         assert_eq!(
-            model.configuration_changed(5, 10, &["om3", "om2", "om1"]),
+            model.configuration_changed(Term(5), LogIndex(10), &["om3", "om2", "om1"]),
             EventOutcome::Unchanged
         );
-        assert_eq!(model.allowed_epoch(), Some(5));
-        model.configuration_changed(5, 11, &["om2", "om3"]);
+        assert_eq!(model.allowed_epoch(), Some(Term(5)));
+        model.configuration_changed(Term(5), LogIndex(11), &["om2", "om3"]);
         assert_eq!(model.allowed_epoch(), None);
         assert_eq!(model.peers(), ["om2".to_string(), "om3".to_string()]);
     }
@@ -605,98 +655,107 @@ mod tests {
     #[test]
     fn an_expired_lease_ends_the_grant_and_a_renewal_issues_a_new_one() {
         let mut model = LeadershipModel::new("om1");
-        model.leader_changed(5, Some("om1"));
+        model.leader_changed(Term(5), Some("om1"));
         let now = Instant::now();
-        model.lease_renewed(5, now + Duration::from_secs(60));
-        model.leader_ready(5, 0);
+        model.lease_renewed(Term(5), now + Duration::from_secs(60));
+        model.leader_ready(Term(5), LogIndex(0));
         let first = model.grant().expect("allowed under a valid lease");
         assert!(!model.observe_time(now + Duration::from_secs(59)));
         assert!(model.observe_time(now + Duration::from_secs(60)));
         assert_eq!(
             model.permission(),
-            Permission::Denied(Blocker::LeaseExpired { term: 5 })
+            Permission::Denied(Blocker::LeaseExpired { term: Term(5) })
         );
         assert_eq!(
-            model.lease_renewed(4, now + Duration::from_secs(600)),
+            model.lease_renewed(Term(4), now + Duration::from_secs(600)),
             EventOutcome::Stale
         );
         assert_eq!(model.allowed_epoch(), None);
-        model.lease_renewed(5, Instant::now() + Duration::from_secs(60));
+        model.lease_renewed(Term(5), Instant::now() + Duration::from_secs(60));
         let second = model.grant().expect("a renewal within the term resumes");
         assert_ne!(first, second, "a grant once ended is never current again");
-        assert_eq!(model.allowed_epoch(), Some(5));
+        assert_eq!(model.allowed_epoch(), Some(Term(5)));
     }
 
     #[test]
     fn a_lease_for_a_newer_term_demotes_and_never_promotes() {
         let mut model = ready_leader(5, 0);
         assert_eq!(
-            model.lease_renewed(6, Instant::now() + Duration::from_secs(60)),
+            model.lease_renewed(Term(6), Instant::now() + Duration::from_secs(60)),
             EventOutcome::Contradicted
         );
-        assert_eq!(model.term(), 6);
+        assert_eq!(model.term(), Term(6));
         assert_eq!(model.allowed_epoch(), None);
         let mut follower = LeadershipModel::new("om1");
-        follower.leader_changed(3, Some("om2"));
-        follower.lease_renewed(3, Instant::now() + Duration::from_secs(60));
+        follower.leader_changed(Term(3), Some("om2"));
+        follower.lease_renewed(Term(3), Instant::now() + Duration::from_secs(60));
         assert_eq!(follower.role(), Role::Follower);
     }
 
     #[test]
     fn a_new_term_starts_without_a_lease() {
         let mut model = LeadershipModel::new("om1");
-        model.leader_changed(5, Some("om1"));
-        model.lease_renewed(5, Instant::now());
-        model.leader_ready(5, 0);
+        model.leader_changed(Term(5), Some("om1"));
+        model.lease_renewed(Term(5), Instant::now());
+        model.leader_ready(Term(5), LogIndex(0));
         assert_eq!(model.allowed_epoch(), None, "an expired lease blocks");
-        model.leader_changed(6, Some("om1"));
-        model.leader_ready(6, 0);
-        assert_eq!(model.allowed_epoch(), Some(6));
+        model.leader_changed(Term(6), Some("om1"));
+        model.leader_ready(Term(6), LogIndex(0));
+        assert_eq!(model.allowed_epoch(), Some(Term(6)));
     }
 
     #[test]
     fn ready_for_a_term_the_node_was_not_told_it_won_never_promotes() {
         let mut model = LeadershipModel::new("om1");
-        model.leader_changed(5, Some("om1"));
-        assert_eq!(model.leader_ready(6, 0), EventOutcome::Contradicted);
+        model.leader_changed(Term(5), Some("om1"));
+        assert_eq!(
+            model.leader_ready(Term(6), LogIndex(0)),
+            EventOutcome::Contradicted
+        );
         assert_eq!(model.allowed_epoch(), None);
-        assert_eq!(model.term(), 6, "the newer term is still entered");
+        assert_eq!(model.term(), Term(6), "the newer term is still entered");
         assert_eq!(model.role(), Role::Follower);
         // Ratis's order for term 6 still works: elected, then ready.
-        model.leader_changed(6, Some("om1"));
-        model.leader_ready(6, 0);
-        assert_eq!(model.allowed_epoch(), Some(6));
+        model.leader_changed(Term(6), Some("om1"));
+        model.leader_ready(Term(6), LogIndex(0));
+        assert_eq!(model.allowed_epoch(), Some(Term(6)));
         let mut fresh = LeadershipModel::new("om1");
-        assert_eq!(fresh.leader_ready(3, 0), EventOutcome::Contradicted);
+        assert_eq!(
+            fresh.leader_ready(Term(3), LogIndex(0)),
+            EventOutcome::Contradicted
+        );
         assert_eq!(fresh.allowed_epoch(), None);
     }
 
     #[test]
     fn not_leader_for_a_newer_term_leaves_the_node_free_to_win_it() {
         let mut model = ready_leader(5, 0);
-        assert_eq!(model.not_leader(6), EventOutcome::Changed);
+        assert_eq!(model.not_leader(Term(6)), EventOutcome::Changed);
         assert_eq!(model.allowed_epoch(), None);
-        model.leader_changed(6, Some("om1"));
-        model.leader_ready(6, 0);
-        assert_eq!(model.allowed_epoch(), Some(6));
+        model.leader_changed(Term(6), Some("om1"));
+        model.leader_ready(Term(6), LogIndex(0));
+        assert_eq!(model.allowed_epoch(), Some(Term(6)));
     }
 
     #[test]
     fn term_zero_carries_no_leadership() {
         let mut model = LeadershipModel::new("om1");
         assert_eq!(
-            model.leader_changed(0, Some("om1")),
+            model.leader_changed(Term(0), Some("om1")),
             EventOutcome::InvalidTerm
         );
-        assert_eq!(model.leader_ready(0, 0), EventOutcome::InvalidTerm);
         assert_eq!(
-            model.lease_renewed(0, Instant::now() + Duration::from_secs(1)),
+            model.leader_ready(Term(0), LogIndex(0)),
+            EventOutcome::InvalidTerm
+        );
+        assert_eq!(
+            model.lease_renewed(Term(0), Instant::now() + Duration::from_secs(1)),
             EventOutcome::InvalidTerm
         );
         assert_eq!(model.role(), Role::Follower);
         assert_eq!(model.allowed_epoch(), None);
         assert_eq!(model.ignored_events(), 3);
-        assert_eq!(model.leader_changed(0, None), EventOutcome::Unchanged);
+        assert_eq!(model.leader_changed(Term(0), None), EventOutcome::Unchanged);
     }
 
     #[test]
@@ -705,11 +764,11 @@ mod tests {
         // ready counts from it) starts afresh.
         let mut model = ready_leader(5, 0);
         let first = model.permission();
-        model.leader_changed(4, Some("om2"));
+        model.leader_changed(Term(4), Some("om2"));
         assert_eq!(model.allowed_epoch(), None);
-        model.leader_changed(6, Some("om1"));
+        model.leader_changed(Term(6), Some("om1"));
         std::thread::sleep(Duration::from_millis(5));
-        model.leader_ready(6, 0);
+        model.leader_ready(Term(6), LogIndex(0));
         match (first, model.permission()) {
             (
                 Permission::Allowed {
@@ -731,10 +790,31 @@ mod tests {
     }
 
     #[test]
+    fn an_event_after_shutdown_reports_the_shutdown_error_as_calls_do() {
+        let mut model = ready_leader(5, 0);
+        model.shutdown();
+        let outcome = model.leader_ready(Term(6), LogIndex(0));
+        assert_eq!(outcome, EventOutcome::AfterShutdown);
+        assert!(matches!(outcome.into_result(), Err(Error::ShutDown)));
+        let invalid = LeadershipModel::new("om1").leader_ready(Term(0), LogIndex(0));
+        assert_eq!(
+            invalid.into_result().map_err(|error| error.kind()),
+            Err(crate::ErrorKind::InvalidArgument)
+        );
+        assert_eq!(
+            EventOutcome::Stale.into_result().ok(),
+            Some(EventOutcome::Stale)
+        );
+    }
+
+    #[test]
     fn shutdown_is_final() {
         let mut model = ready_leader(5, 0);
         model.shutdown();
-        assert_eq!(model.leader_ready(6, 0), EventOutcome::AfterShutdown);
+        assert_eq!(
+            model.leader_ready(Term(6), LogIndex(0)),
+            EventOutcome::AfterShutdown
+        );
         assert_eq!(model.permission(), Permission::Denied(Blocker::ShutDown));
     }
 }

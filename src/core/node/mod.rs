@@ -377,7 +377,7 @@ impl NodeInner {
     /// that changes nothing is an error: the write would otherwise be reported saved.
     pub(crate) fn append_entry(&self, request: &[u8]) -> Result<TermIndex, Error> {
         self.require_open()?;
-        let term = self.manager.inspect(|model, _| model.term()).max(1);
+        let term = self.manager.inspect(|model, _| model.term()).max(Term(1));
         let (at, result) = self.table.append(term, request)?;
         match self.count_applied(at.term, at.index, result)? {
             ApplyOutcome::Applied { info } => Ok(TermIndex {

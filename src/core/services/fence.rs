@@ -42,7 +42,7 @@ impl Fence {
         });
         // The deadline first: a token that sees the new grant also sees its lease.
         self.lease_deadline.store(deadline, Ordering::Release);
-        let (epoch, grant) = allowed.map_or((NONE, NONE), |(epoch, grant)| (epoch, grant.0));
+        let (epoch, grant) = allowed.map_or((NONE, NONE), |(epoch, grant)| (epoch.0, grant.0));
         self.epoch.store(epoch, Ordering::Release);
         match self.grant.swap(grant, Ordering::AcqRel) {
             NONE => None,
@@ -58,9 +58,9 @@ impl Fence {
 
     /// Whether services may still run in `epoch` (any grant of it), within the lease.
     pub fn holds_epoch(&self, epoch: Term) -> bool {
-        epoch != NONE
+        epoch.0 != NONE
             && self.grant.load(Ordering::Acquire) != NONE
-            && self.epoch.load(Ordering::Acquire) == epoch
+            && self.epoch.load(Ordering::Acquire) == epoch.0
             && self.within_lease()
     }
 
@@ -87,15 +87,15 @@ mod tests {
     #[test]
     fn a_grant_holds_only_while_published_and_within_its_lease() {
         let fence = Fence::new();
-        assert!(!fence.holds_epoch(0));
-        assert_eq!(fence.publish(Some((4, GrantId(1))), None), None);
-        assert!(fence.holds(GrantId(1)) && fence.holds_epoch(4));
-        assert!(!fence.holds(GrantId(2)) && !fence.holds_epoch(5));
-        fence.publish(Some((4, GrantId(1))), Some(Instant::now()));
+        assert!(!fence.holds_epoch(Term(0)));
+        assert_eq!(fence.publish(Some((Term(4), GrantId(1))), None), None);
+        assert!(fence.holds(GrantId(1)) && fence.holds_epoch(Term(4)));
+        assert!(!fence.holds(GrantId(2)) && !fence.holds_epoch(Term(5)));
+        fence.publish(Some((Term(4), GrantId(1))), Some(Instant::now()));
         assert!(!fence.holds(GrantId(1)), "an expired lease ends it at once");
-        assert!(!fence.holds_epoch(4));
+        assert!(!fence.holds_epoch(Term(4)));
         fence.publish(
-            Some((4, GrantId(1))),
+            Some((Term(4), GrantId(1))),
             Some(Instant::now() + Duration::from_secs(60)),
         );
         assert!(fence.holds(GrantId(1)));
@@ -103,6 +103,6 @@ mod tests {
         assert!(until > Instant::now() + Duration::from_secs(59));
         assert_eq!(fence.publish(None, None), Some(GrantId(1)));
         assert_eq!(fence.lease_until(), None, "no lease: unbounded");
-        assert!(!fence.holds(GrantId(1)) && !fence.holds_epoch(4));
+        assert!(!fence.holds(GrantId(1)) && !fence.holds_epoch(Term(4)));
     }
 }

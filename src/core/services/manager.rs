@@ -122,7 +122,7 @@ impl ServiceManager {
     /// answers as if it came just before the change, which is equally a no-op.
     #[inline]
     pub fn term_index_updated(&self, term: Term, index: LogIndex) -> EventOutcome {
-        if term == self.shared.fast_path_term.load(Ordering::Acquire)
+        if term.0 == self.shared.fast_path_term.load(Ordering::Acquire)
             && !self.shared.shut_down.load(Ordering::Acquire)
         {
             return EventOutcome::Unchanged;
@@ -291,8 +291,8 @@ impl ServiceManager {
             EventOutcome::Changed => {
                 tracing::debug!(
                     event,
-                    term,
-                    current_term = state.leadership.term(),
+                    term = term.0,
+                    current_term = state.leadership.term().0,
                     "leadership changed"
                 );
                 self.shared.leadership_changed(state);
@@ -300,7 +300,7 @@ impl ServiceManager {
             EventOutcome::InvalidTerm => {
                 tracing::warn!(
                     event,
-                    term,
+                    term = term.0,
                     "refused a leadership event for term 0 (Raft terms start at 1)"
                 );
             }
@@ -314,16 +314,16 @@ impl ServiceManager {
                 if routine {
                     tracing::debug!(
                         event,
-                        term,
-                        current_term = state.leadership.term(),
+                        term = term.0,
+                        current_term = state.leadership.term().0,
                         ?outcome,
                         "ignored an out-of-date event"
                     );
                 } else {
                     tracing::warn!(
                         event,
-                        term,
-                        current_term = state.leadership.term(),
+                        term = term.0,
+                        current_term = state.leadership.term().0,
                         ignored_events = state.leadership.ignored_events(),
                         ?outcome,
                         "ignored an out-of-date event"

@@ -271,7 +271,7 @@ fn perform(
                     tracing::info!(
                         node,
                         service = name,
-                        epoch,
+                        epoch = epoch.0,
                         "not starting: should_run is false"
                     );
                     return Outcome::Declined;
@@ -282,7 +282,7 @@ fn perform(
                 tracing::info!(
                     node,
                     service = name,
-                    epoch,
+                    epoch = epoch.0,
                     "not starting: the epoch ended meanwhile"
                 );
                 return Outcome::Superseded;
@@ -293,7 +293,7 @@ fn perform(
                     tracing::info!(
                         node,
                         service = name,
-                        epoch,
+                        epoch = epoch.0,
                         elapsed_ms = began.elapsed().as_millis() as u64,
                         "service started"
                     );
@@ -310,7 +310,7 @@ fn perform(
                 tracing::info!(
                     node,
                     service = name,
-                    epoch = target.epoch,
+                    epoch = target.epoch.map(|epoch| epoch.0),
                     "stopping: should_run turned false"
                 );
                 Outcome::NoLongerWanted
@@ -326,7 +326,7 @@ fn stop(service: &dyn super::Service, target: &Target<'_>) -> Outcome {
     tracing::info!(
         node = target.node,
         service = target.name,
-        epoch = target.epoch,
+        epoch = target.epoch.map(|epoch| epoch.0),
         elapsed_ms = began.elapsed().as_millis() as u64,
         failed = error.is_some(),
         "service stopped"
@@ -345,13 +345,13 @@ fn call<T>(
         Ok(Ok(value)) => Ok(value),
         Ok(Err(error)) => {
             let message = format!("{what} failed: {error}");
-            tracing::warn!(node, service = name, epoch, error = %message, "service call failed");
+            tracing::warn!(node, service = name, epoch = epoch.map(|epoch| epoch.0), error = %message, "service call failed");
             Err(message)
         }
         Err(panic) => {
             let detail = crate::panic_text::panic_text(panic.as_ref());
             let message = format!("{what} panicked: {detail}");
-            tracing::error!(node, service = name, epoch, error = %message, "service call panicked");
+            tracing::error!(node, service = name, epoch = epoch.map(|epoch| epoch.0), error = %message, "service call panicked");
             Err(message)
         }
     }
@@ -390,7 +390,7 @@ fn record(
                 tracing::warn!(
                     node,
                     service = &*slot.name,
-                    epoch,
+                    epoch = epoch.0,
                     %reason,
                     failures_in_a_row = slot.run_failures_in_a_row,
                     restart_in_ms = at.saturating_duration_since(now).as_millis() as u64,

@@ -220,17 +220,17 @@ mod tests {
     #[test]
     fn a_token_once_not_current_is_never_current_again() {
         let fence = Arc::new(Fence::new());
-        fence.publish(Some((4, GrantId(1))), None);
-        let token = EpochToken::new(4, GrantId(1), fence.clone(), Weak::new());
+        fence.publish(Some((Term(4), GrantId(1))), None);
+        let token = EpochToken::new(Term(4), GrantId(1), fence.clone(), Weak::new());
         assert!(token.is_current());
         fence.publish(None, None);
         assert!(!token.is_current());
-        fence.publish(Some((4, GrantId(2))), None);
+        fence.publish(Some((Term(4), GrantId(2))), None);
         assert!(
             !token.is_current(),
             "a new grant in the same epoch is another run's"
         );
-        let again = EpochToken::new(4, GrantId(2), fence.clone(), Weak::new());
+        let again = EpochToken::new(Term(4), GrantId(2), fence.clone(), Weak::new());
         assert!(again.is_current());
         again.end();
         assert!(

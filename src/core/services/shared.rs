@@ -54,7 +54,7 @@ impl Shared {
     /// permission and wakes the runner when the grant changed.
     pub fn leadership_changed(&self, state: &mut ManagerState) {
         let model = &state.leadership;
-        self.fast_path_term.store(model.term(), Ordering::Release);
+        self.fast_path_term.store(model.term().0, Ordering::Release);
         if model.is_shut_down() {
             self.shut_down.store(true, Ordering::Release);
         }
@@ -82,7 +82,7 @@ impl Shared {
         if state.leadership.observe_time(now) {
             tracing::warn!(
                 node = state.leadership.self_id(),
-                term = state.leadership.term(),
+                term = state.leadership.term().0,
                 "leader lease expired: services stop"
             );
             self.leadership_changed(state);

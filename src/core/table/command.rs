@@ -96,7 +96,7 @@ impl Request {
         };
         ServiceConfigurationCommand {
             command: Some(command),
-            writer_epoch: self.writer_epoch,
+            writer_epoch: self.writer_epoch.map(|epoch| epoch.0),
         }
         .encode_to_vec()
     }
@@ -190,7 +190,7 @@ pub fn decode_request(bytes: &[u8]) -> Result<Request, Error> {
     }
     Ok(Request {
         command,
-        writer_epoch: decoded.writer_epoch,
+        writer_epoch: decoded.writer_epoch.map(Term),
     })
 }
 
@@ -233,10 +233,13 @@ mod tests {
 
     #[test]
     fn a_stamped_epoch_round_trips_and_zero_is_not_absent() {
-        let stamped = encode_stamped_set_request("svc", b"x", 7).unwrap();
-        assert_eq!(decode_request(&stamped).unwrap().writer_epoch, Some(7));
-        let zero = encode_stamped_delete_request("svc", 0).unwrap();
-        assert_eq!(decode_request(&zero).unwrap().writer_epoch, Some(0));
+        let stamped = encode_stamped_set_request("svc", b"x", Term(7)).unwrap();
+        assert_eq!(
+            decode_request(&stamped).unwrap().writer_epoch,
+            Some(Term(7))
+        );
+        let zero = encode_stamped_delete_request("svc", Term(0)).unwrap();
+        assert_eq!(decode_request(&zero).unwrap().writer_epoch, Some(Term(0)));
         assert_ne!(zero, encode_delete_request("svc").unwrap());
     }
 

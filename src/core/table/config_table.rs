@@ -212,7 +212,7 @@ impl ConfigTable {
         let previous = last.unwrap_or_default();
         let at = TermIndex {
             term: term.max(previous.term),
-            index: previous.index + 1,
+            index: previous.index.next(),
         };
         Ok((at, self.apply_locked(&mut last, at, request)))
     }
@@ -226,9 +226,9 @@ impl ConfigTable {
         let TermIndex { term, index } = info;
         if let Some(already) = already_applied(**last, index) {
             tracing::debug!(
-                term,
-                index,
-                last_index = already.index,
+                term = term.0,
+                index = index.0,
+                last_index = already.index.0,
                 "entry already applied"
             );
             return Ok(ApplyOutcome::AlreadyApplied { last: already });
@@ -241,9 +241,9 @@ impl ConfigTable {
         if let Some(writer_epoch) = writer_epoch.filter(|epoch| *epoch != term) {
             tracing::warn!(
                 service = command.name(),
-                writer_epoch,
-                term,
-                index,
+                writer_epoch = writer_epoch.0,
+                term = term.0,
+                index = index.0,
                 "refused a write whose writer's epoch had ended"
             );
             return Err(Error::StaleWriterEpoch {
@@ -277,8 +277,8 @@ impl ConfigTable {
         **last = Some(info);
         tracing::debug!(
             service = command.name(),
-            term,
-            index,
+            term = term.0,
+            index = index.0,
             "configuration entry applied"
         );
         Ok(ApplyOutcome::Applied { info })
@@ -370,10 +370,7 @@ impl ConfigTable {
             })
             .collect::<Result<Vec<_>, Error>>()?;
         Ok(proto::TableSnapshot {
-            transaction_info: last.map(|last| proto::TransactionInfo {
-                term: last.term,
-                index: last.index,
-            }),
+            transaction_info: last.map(proto::TransactionInfo::from),
             configurations,
             host_metadata,
             run_controls,
@@ -421,10 +418,7 @@ impl ConfigTable {
         for record in &snapshot.run_controls {
             validate_service_name(&record.service_name)?;
         }
-        let position = snapshot.transaction_info.map(|info| TermIndex {
-            term: info.term,
-            index: info.index,
-        });
+        let position = snapshot.transaction_info.map(TermIndex::from);
         let mut last = self.lock_writes();
         let mut batch = WriteBatch::default();
         for (name, _) in self.entries()? {
@@ -463,8 +457,8 @@ impl ConfigTable {
         let info = position.unwrap_or_default();
         tracing::info!(
             entries = snapshot.configurations.len(),
-            term = info.term,
-            index = info.index,
+            term = info.term.0,
+            index = info.index.0,
             "table replaced by a snapshot"
         );
         Ok(info)
@@ -525,7 +519,7 @@ impl ConfigTable {
             .and_then(|checkpoint| checkpoint.create_checkpoint(dir))
             .map_err(storage)?;
         let last = last.unwrap_or_default();
-        tracing::info!(dir = %dir.display(), term = last.term, index = last.index, "checkpoint written");
+        tracing::info!(dir = %dir.display(), term = last.term.0, index = last.index.0, "checkpoint written");
         Ok(last)
     }
 
@@ -598,10 +592,7 @@ impl ConfigTable {
                         ),
                     }
                 })?;
-                Ok(Some(TermIndex {
-                    term: info.term,
-                    index: info.index,
-                }))
+                Ok(Some(TermIndex::from(info)))
             }
         }
     }
@@ -631,10 +622,10 @@ fn check_term(last: Option<TermIndex>, entry: TermIndex) -> Result<(), Error> {
     match last {
         Some(last) if entry.term < last.term => {
             tracing::error!(
-                term = entry.term,
-                index = entry.index,
-                last_term = last.term,
-                last_index = last.index,
+                term = entry.term.0,
+                index = entry.index.0,
+                last_term = last.term.0,
+                last_index = last.index.0,
                 "refused an entry whose term is below the last applied entry's"
             );
             Err(Error::TermWentBackwards {
@@ -679,11 +670,7 @@ fn decode_run_control(value: &[u8], path: &Path) -> Result<bool, Error> {
 }
 
 fn encode_transaction_info(info: TermIndex) -> Vec<u8> {
-    proto::TransactionInfo {
-        term: info.term,
-        index: info.index,
-    }
-    .encode_to_vec()
+    proto::TransactionInfo::from(info).encode_to_vec()
 }
 
 fn open_error(path: &Path, source: rocksdb::Error) -> Error {
