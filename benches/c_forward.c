@@ -81,7 +81,7 @@ int main(void) {
     double baseline;
     size_t e;
 
-    omsvc_node_options_init(&options);
+    omsvc_node_options_init(&options, sizeof options);
     options.self_id.ptr = "om1";
     options.self_id.len = 3;
     options.sync_writes = false;

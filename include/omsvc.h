@@ -22,7 +22,23 @@
  * Strings are `omsvc_str` (pointer + length, UTF-8, no NUL needed; `OMSVC_STR("x")` for a
  * literal); `omsvc_bytes` results are followed by a NUL byte. A service's `userdata` belongs to
  * the library from registration until its `release` callback (see `omsvc_service_callbacks`).
- * Options structs start from their `_init` function; a zeroed struct is refused.
+ *
+ * Structs that grow. The structs a caller fills (`omsvc_node_options`,
+ * `omsvc_raft_node_options`, `omsvc_service_options`, `omsvc_service_callbacks`) and the ones it
+ * reads (`omsvc_service_status`) start with `size_t struct_size`: the size of the struct the
+ * caller was compiled with, so a program built against one header works with a library of
+ * another (the rule of Linux's openat2 and clone3). Start an input struct with its `_init`
+ * function, which takes `sizeof` the struct, sets `struct_size` and the defaults; then set
+ * fields. The library reads and writes only `struct_size` bytes, never more:
+ *   - an older, smaller struct: the fields it lacks take their defaults (what `_init` gives);
+ *   - a newer, larger struct: the fields this library does not know must be zero (unset, as
+ *     `_init` leaves them), else OMSVC_INVALID_ARGUMENT saying an option is unknown to this
+ *     library version, and nothing is done;
+ *   - a `struct_size` below the 1.0 layout (`OMSVC_*_SIZE_1_0`), 0 included (a zeroed struct,
+ *     never read as options with fsync off), is refused with OMSVC_INVALID_ARGUMENT naming
+ *     the `_init` function;
+ *   - an output struct: set `struct_size` to `sizeof` it before the call; the library fills
+ *     what fits, zeroes fields it does not know, and sets `struct_size` to the bytes filled.
  *
  * Threads. Every function may be called from any thread, concurrently, also from inside a
  * service callback. Freeing a handle while another thread uses it is safe: the free waits for
@@ -80,6 +96,27 @@
  * The patch version of the libomsvc this header belongs to.
  */
 #define OMSVC_VERSION_PATCH 0
+
+/**
+ * The size of `omsvc_node_options` in libomsvc 1.0, the smallest `struct_size` accepted.
+ */
+#define OMSVC_NODE_OPTIONS_SIZE_1_0 48
+
+/**
+ * The size of `omsvc_service_callbacks` in libomsvc 1.0, the smallest `struct_size` accepted.
+ */
+#define OMSVC_SERVICE_CALLBACKS_SIZE_1_0 40
+
+/**
+ * The size of `omsvc_service_options` in libomsvc 1.0, the smallest `struct_size` accepted.
+ */
+#define OMSVC_SERVICE_OPTIONS_SIZE_1_0 32
+
+/**
+ * The size of `omsvc_raft_node_options` in libomsvc 1.0 (up to `election_max_ms`), the
+ * smallest `struct_size` accepted.
+ */
+#define OMSVC_RAFT_NODE_OPTIONS_SIZE_1_0 88
 
 /**
  * The result of every fallible `omsvc_` function. Numbers are fixed and never reused.
@@ -274,6 +311,36 @@ typedef enum omsvc_apply_outcome {
 } omsvc_apply_outcome;
 
 /**
+ * A service's state (`omsvc.v1.ServiceStatus.State`, same numbers).
+ */
+enum omsvc_service_state
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Started and still permitted to run.
+   */
+  OMSVC_SERVICE_RUNNING = 1,
+  /**
+   * Its permission to run ended (or should_run turned false) and its `stop` has not
+   * returned yet; its epoch is no longer current.
+   */
+  OMSVC_SERVICE_STOPPING = 2,
+  /**
+   * Not running.
+   */
+  OMSVC_SERVICE_PAUSING = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum omsvc_service_state omsvc_service_state;
+#else
+typedef uint32_t omsvc_service_state;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * Bytes owned by libomsvc (a configuration value, an encoded request, a JSON text, an
  * address). A NUL byte always follows the data (not counted in `omsvc_bytes_len`), so a text
  * result can be printed with `%s`; binary data may hold NULs of its own, so use the length
@@ -338,14 +405,16 @@ typedef struct omsvc_str {
 } omsvc_str;
 
 /**
- * How `omsvc_node_open` opens a node. Initialize it with `omsvc_node_options_init`, then set
- * the fields: a zeroed struct is refused (OMSVC_INVALID_ARGUMENT), never read as options with
- * fsync off.
+ * How `omsvc_node_open` opens a node. Initialize it with
+ * `omsvc_node_options_init(&options, sizeof options)`, then set the fields: a zeroed struct
+ * is refused (OMSVC_INVALID_ARGUMENT), never read as options with fsync off. It can grow (see
+ * "Structs that grow" at the top): fields after the caller's `struct_size` take their
+ * defaults, and a newer caller's fields unknown to this library must be zero.
  */
 typedef struct omsvc_node_options {
   /**
-   * `sizeof(omsvc_node_options)`, set by `omsvc_node_options_init`: lets fields be added in
-   * later versions. 0 (a zeroed struct) or another size gives OMSVC_INVALID_ARGUMENT.
+   * The size of the caller's struct, set by `omsvc_node_options_init`: at least
+   * `OMSVC_NODE_OPTIONS_SIZE_1_0`, else OMSVC_INVALID_ARGUMENT (0: a zeroed struct).
    */
   size_t struct_size;
   /**
@@ -369,32 +438,6 @@ typedef struct omsvc_node_options {
 } omsvc_node_options;
 
 /**
- * Per-service gates and retry policy for `omsvc_node_register_service` (NULL there: the
- * defaults). Initialize it with `omsvc_service_options_init`, then set the fields; a zeroed
- * struct is refused (OMSVC_INVALID_ARGUMENT).
- */
-typedef struct omsvc_service_options {
-  /**
-   * `sizeof(omsvc_service_options)`, set by `omsvc_service_options_init`. 0 (a zeroed
-   * struct) or another size gives OMSVC_INVALID_ARGUMENT.
-   */
-  size_t struct_size;
-  /**
-   * Wait this long after the node becomes leader-ready before starting. Default: 0.
-   */
-  uint64_t delay_after_ready_ms;
-  /**
-   * First retry wait after a failed start (doubles each time). Default: 100; 0 also means
-   * the default.
-   */
-  uint64_t retry_initial_ms;
-  /**
-   * Longest retry wait. Default: 30000; 0 also means the default.
-   */
-  uint64_t retry_max_ms;
-} omsvc_service_options;
-
-/**
  * A C service's callbacks, each called with the `userdata` given at registration.
  *
  * Threads: a service's callbacks never overlap one another, but they do not all run on one
@@ -409,14 +452,25 @@ typedef struct omsvc_service_options {
  * `omsvc_node_free` and `omsvc_node_shutdown` (of any node) only request the shutdown and do
  * not wait for it, so callbacks that free each other's nodes cannot deadlock.
  *
+ * Initialize it with `omsvc_service_callbacks_init(&callbacks, sizeof callbacks)` (every
+ * callback NULL), then set the callbacks. It can grow (see "Structs that grow" at the top):
+ * callbacks after the caller's `struct_size` are NULL, and a newer caller's callbacks unknown
+ * to this library must be NULL.
+ *
  * Lifetime of `userdata`: once `omsvc_node_register_service` (or its core variant) is called
- * with non-NULL `callbacks`, libomsvc owns the `userdata` until it calls `release` (when that
- * is not NULL) exactly once, whatever the status: on failure before the registration function
+ * with `callbacks` it accepts (not NULL, a valid `struct_size`; otherwise nothing is called
+ * and `userdata` stays the caller's), libomsvc owns the `userdata` until it calls `release`
+ * (when that is not NULL) exactly once, whatever the status: on failure before the registration function
  * returns, on success after the last callback of the service has returned, at the latest while
  * the node is freed (for a raft node: stopped, with every core handle released). After
  * `release`, no callback of that service runs again.
  */
 typedef struct omsvc_service_callbacks {
+  /**
+   * The size of the caller's struct, set by `omsvc_service_callbacks_init`: at least
+   * `OMSVC_SERVICE_CALLBACKS_SIZE_1_0`, else OMSVC_INVALID_ARGUMENT (0: a zeroed struct).
+   */
+  size_t struct_size;
   /**
    * Required. Starts the service as the leader of `epoch`; returns 0 on success, anything
    * else on failure (retried with backoff while the node should still run it).
@@ -440,22 +494,64 @@ typedef struct omsvc_service_callbacks {
 } omsvc_service_callbacks;
 
 /**
- * One service's status, as `omsvc_node_service_status` reads it.
+ * Per-service gates and retry policy for `omsvc_node_register_service` (NULL there: the
+ * defaults). Initialize it with `omsvc_service_options_init(&options, sizeof options)`, then
+ * set the fields; a zeroed struct is refused (OMSVC_INVALID_ARGUMENT). It can grow (see
+ * "Structs that grow" at the top): fields after the caller's `struct_size` take their
+ * defaults, and a newer caller's fields unknown to this library must be zero.
+ */
+typedef struct omsvc_service_options {
+  /**
+   * The size of the caller's struct, set by `omsvc_service_options_init`: at least
+   * `OMSVC_SERVICE_OPTIONS_SIZE_1_0`, else OMSVC_INVALID_ARGUMENT (0: a zeroed struct).
+   */
+  size_t struct_size;
+  /**
+   * Wait this long after the node becomes leader-ready before starting. Default: 0.
+   */
+  uint64_t delay_after_ready_ms;
+  /**
+   * First retry wait after a failed start (doubles each time). Default: 100; 0 also means
+   * the default.
+   */
+  uint64_t retry_initial_ms;
+  /**
+   * Longest retry wait. Default: 30000; 0 also means the default.
+   */
+  uint64_t retry_max_ms;
+} omsvc_service_options;
+
+/**
+ * One service's status, as `omsvc_node_service_status` writes it (`omsvc.v1.ServiceStatus`
+ * without its texts). Set `struct_size` to `sizeof status` before the call. It can grow (see
+ * "Structs that grow" at the top): the library writes at most `struct_size` bytes, zeroes
+ * the fields of a newer header's struct that it does not know, and sets `struct_size` to the
+ * bytes it filled.
  */
 typedef struct omsvc_service_status {
   /**
-   * Started and still permitted to run.
+   * Set by the caller to the size of its struct (at least `sizeof(size_t)`, else
+   * OMSVC_INVALID_ARGUMENT); on return, the bytes the library filled.
    */
-  bool running;
+  size_t struct_size;
   /**
-   * Its permission to run ended (or should_run turned false) and its `stop` has not
-   * returned yet; its epoch is no longer current. Never true together with `running`.
+   * RUNNING, STOPPING or PAUSING.
    */
-  bool stopping;
+  omsvc_service_state state;
   /**
-   * The epoch it runs (or is stopping) in; 0 otherwise.
+   * Failed starts since the last successful one.
+   */
+  uint32_t consecutive_failures;
+  /**
+   * The epoch it runs (or is stopping) in; 0 when pausing.
    */
   uint64_t epoch;
+  /**
+   * When the state last changed, in milliseconds since the Unix epoch: when it started
+   * (RUNNING), when its stop was requested (STOPPING), when it stopped or was registered
+   * (PAUSING).
+   */
+  uint64_t since_unix_ms;
   /**
    * Successful starts since registration.
    */
@@ -465,9 +561,13 @@ typedef struct omsvc_service_status {
    */
   uint64_t stop_count;
   /**
-   * Failed starts since the last successful one.
+   * Failed starts since registration.
    */
-  uint32_t consecutive_failures;
+  uint64_t failed_start_count;
+  /**
+   * Runs that failed while running, since registration.
+   */
+  uint64_t failed_run_count;
   /**
    * Whether a start, stop or should_run has failed: read the error with
    * `omsvc_node_service_last_error`.
@@ -477,13 +577,15 @@ typedef struct omsvc_service_status {
 
 /**
  * How `omsvc_raft_node_start` starts an openraft-mode node. Initialize it with
- * `omsvc_raft_node_options_init`, then set the fields; a zeroed struct is refused
- * (OMSVC_INVALID_ARGUMENT).
+ * `omsvc_raft_node_options_init(&options, sizeof options)`, then set the fields; a zeroed
+ * struct is refused (OMSVC_INVALID_ARGUMENT). It can grow (see "Structs that grow" at the
+ * top): fields after the caller's `struct_size` take their defaults, and a newer caller's
+ * fields unknown to this library must be zero.
  */
 typedef struct omsvc_raft_node_options {
   /**
-   * `sizeof(omsvc_raft_node_options)`, set by `omsvc_raft_node_options_init`. 0 (a zeroed
-   * struct) or another size gives OMSVC_INVALID_ARGUMENT.
+   * The size of the caller's struct, set by `omsvc_raft_node_options_init`: at least
+   * `OMSVC_RAFT_NODE_OPTIONS_SIZE_1_0`, else OMSVC_INVALID_ARGUMENT (0: a zeroed struct).
    */
   size_t struct_size;
   /**
@@ -519,6 +621,11 @@ typedef struct omsvc_raft_node_options {
    * vote this long after hearing from its leader.
    */
   uint64_t election_max_ms;
+  /**
+   * Take a snapshot (and purge the log before it) every this many entries. 0 (also what a
+   * caller struct of the 1.0 layout, which ends before this field, gets): 1000.
+   */
+  uint64_t snapshot_every;
 } omsvc_raft_node_options;
 
 #ifdef __cplusplus
@@ -581,20 +688,23 @@ enum omsvc_status omsvc_set_log_callback(omsvc_log_callback callback,
                                          int max_level);
 
 /**
- * Fills `*options` with the defaults: `struct_size` set, `self_id` unset (NULL, which
- * `omsvc_node_open` refuses: set it), `db_dir` NULL (a temporary directory), `sync_writes`
- * and `create_if_missing` true. NULL is ignored.
+ * Fills the caller's `*options` of `struct_size` bytes (pass `sizeof options`) with the
+ * defaults and sets its `struct_size`: `self_id` unset (NULL, which `omsvc_node_open`
+ * refuses: set it), `db_dir` NULL (a temporary directory), `sync_writes` and
+ * `create_if_missing` true; bytes of a newer header's struct that this library does not know
+ * are zeroed. Errors: OMSVC_NULL_ARGUMENT, OMSVC_INVALID_ARGUMENT (`struct_size` below
+ * `OMSVC_NODE_OPTIONS_SIZE_1_0`).
  *
  * # Safety
- * `options` is NULL or points to writable memory for one `omsvc_node_options`.
+ * `options` is NULL or points to writable memory for `struct_size` bytes, suitably aligned.
  */
-void omsvc_node_options_init(struct omsvc_node_options *options);
+enum omsvc_status omsvc_node_options_init(struct omsvc_node_options *options, size_t struct_size);
 
 /**
  * Opens a node. On success writes the handle to `*node_out`.
  *
  * # Safety
- * - `options` is NULL or readable for one `omsvc_node_options`, its strings readable as `omsvc_str` requires.
+ * - `options` is NULL or readable for its `struct_size` bytes, its strings readable as `omsvc_str` requires.
  * - `node_out` is NULL or writable for one `omsvc_node *`, suitably aligned.
  */
 enum omsvc_status omsvc_node_open(const struct omsvc_node_options *options,
@@ -752,24 +862,39 @@ enum omsvc_status omsvc_node_epoch_is_current(const struct omsvc_node *node,
                                               bool *current_out);
 
 /**
- * Fills `*options` with the defaults (see the fields). NULL is ignored.
+ * Fills the caller's `*callbacks` of `struct_size` bytes (pass `sizeof callbacks`) with NULL
+ * callbacks and sets its `struct_size`. Errors: OMSVC_NULL_ARGUMENT, OMSVC_INVALID_ARGUMENT
+ * (`struct_size` below `OMSVC_SERVICE_CALLBACKS_SIZE_1_0`).
  *
  * # Safety
- * `options` is NULL or points to writable memory for one `omsvc_service_options`.
+ * `callbacks` is NULL or points to writable memory for `struct_size` bytes, suitably aligned.
  */
-void omsvc_service_options_init(struct omsvc_service_options *options);
+enum omsvc_status omsvc_service_callbacks_init(struct omsvc_service_callbacks *callbacks,
+                                               size_t struct_size);
+
+/**
+ * Fills the caller's `*options` of `struct_size` bytes (pass `sizeof options`) with the
+ * defaults (see the fields) and sets its `struct_size`. Errors: OMSVC_NULL_ARGUMENT,
+ * OMSVC_INVALID_ARGUMENT (`struct_size` below `OMSVC_SERVICE_OPTIONS_SIZE_1_0`).
+ *
+ * # Safety
+ * `options` is NULL or points to writable memory for `struct_size` bytes, suitably aligned.
+ */
+enum omsvc_status omsvc_service_options_init(struct omsvc_service_options *options,
+                                             size_t struct_size);
 
 /**
  * Registers a C service named `name` (1 to 255 bytes of UTF-8). `options` may be NULL for
- * the defaults. The service starts once this node may run it. With `callbacks` not NULL,
- * `userdata` is released exactly once whatever this returns (see `omsvc_service_callbacks`).
+ * the defaults. The service starts once this node may run it. With `callbacks` accepted (not
+ * NULL, a valid `struct_size`), `userdata` is released exactly once whatever this returns
+ * (see `omsvc_service_callbacks`).
  *
  * # Safety
  * - `node` may be any value: handles are checked, never dereferenced.
  * - `name.ptr` is NULL or readable for `name.len` bytes.
- * - `callbacks` is NULL or readable for one `omsvc_service_callbacks`, whose functions behave as it documents.
+ * - `callbacks` is NULL or readable for its `struct_size` bytes, its functions behaving as it documents.
  * - `userdata` is not dereferenced by libomsvc; it must allow what the callbacks do with it.
- * - `options` is NULL or readable for one `omsvc_service_options`.
+ * - `options` is NULL or readable for its `struct_size` bytes.
  */
 enum omsvc_status omsvc_node_register_service(struct omsvc_node *node,
                                               struct omsvc_str name,
@@ -956,7 +1081,7 @@ enum omsvc_status omsvc_node_reinitialize(struct omsvc_node *node, struct omsvc_
  * # Safety
  * - `node` may be any value: handles are checked, never dereferenced.
  * - `name.ptr` is NULL or readable for `name.len` bytes.
- * - `status_out` is NULL or writable for one `omsvc_service_status`, suitably aligned.
+ * - `status_out` is NULL or writable for its `struct_size` bytes, suitably aligned.
  */
 enum omsvc_status omsvc_node_service_status(const struct omsvc_node *node,
                                             struct omsvc_str name,
@@ -1002,22 +1127,26 @@ enum omsvc_status omsvc_node_status_proto(const struct omsvc_node *node,
                                           struct omsvc_bytes **proto_out);
 
 /**
- * Fills `*options` with the defaults: `struct_size` set, `id` 0 and `listen` unset (both
- * required: set them), `data_dir` NULL (a temporary directory), `cluster` NULL ("omsvc"),
- * and the default timeouts (50 ms heartbeat, elections between 250 and 500 ms). NULL is
- * ignored.
+ * Fills the caller's `*options` of `struct_size` bytes (pass `sizeof options`) with the
+ * defaults and sets its `struct_size`: `id` 0 and `listen` unset (both required: set them),
+ * `data_dir` NULL (a temporary directory), `cluster` NULL ("omsvc"), the default timeouts
+ * (50 ms heartbeat, elections between 250 and 500 ms) and `snapshot_every` 0 (1000); bytes
+ * of a newer header's struct that this library does not know are zeroed. Errors:
+ * OMSVC_NULL_ARGUMENT, OMSVC_INVALID_ARGUMENT (`struct_size` below
+ * `OMSVC_RAFT_NODE_OPTIONS_SIZE_1_0`).
  *
  * # Safety
- * `options` is NULL or points to writable memory for one `omsvc_raft_node_options`.
+ * `options` is NULL or points to writable memory for `struct_size` bytes, suitably aligned.
  */
-void omsvc_raft_node_options_init(struct omsvc_raft_node_options *options);
+enum omsvc_status omsvc_raft_node_options_init(struct omsvc_raft_node_options *options,
+                                               size_t struct_size);
 
 /**
  * Starts a replicated node: opens its data directory, listens, and joins Raft. On success
  * writes the handle to `*node_out`.
  *
  * # Safety
- * - `options` is NULL or readable for one `omsvc_raft_node_options`, its strings readable as `omsvc_str` requires.
+ * - `options` is NULL or readable for its `struct_size` bytes, its strings readable as `omsvc_str` requires.
  * - `node_out` is NULL or writable for one `omsvc_raft_node *`, suitably aligned.
  */
 enum omsvc_status omsvc_raft_node_start(const struct omsvc_raft_node_options *options,
@@ -1216,7 +1345,7 @@ enum omsvc_status omsvc_node_core_last_applied_entry(const struct omsvc_node_cor
  * # Safety
  * - `core` may be any value: handles are checked, never dereferenced.
  * - `name.ptr` is NULL or readable for `name.len` bytes.
- * - `status_out` is NULL or writable for one `omsvc_service_status`, suitably aligned.
+ * - `status_out` is NULL or writable for its `struct_size` bytes, suitably aligned.
  */
 enum omsvc_status omsvc_node_core_service_status(const struct omsvc_node_core *core,
                                                  struct omsvc_str name,
@@ -1282,9 +1411,9 @@ enum omsvc_status omsvc_node_core_epoch_is_current(const struct omsvc_node_core 
  * # Safety
  * - `core` may be any value: handles are checked, never dereferenced.
  * - `name.ptr` is NULL or readable for `name.len` bytes.
- * - `callbacks` is NULL or readable for one `omsvc_service_callbacks`, whose functions behave as it documents.
+ * - `callbacks` is NULL or readable for its `struct_size` bytes, its functions behaving as it documents.
  * - `userdata` is not dereferenced by libomsvc; it must allow what the callbacks do with it.
- * - `options` is NULL or readable for one `omsvc_service_options`.
+ * - `options` is NULL or readable for its `struct_size` bytes.
  */
 enum omsvc_status omsvc_node_core_register_service(const struct omsvc_node_core *core,
                                                    struct omsvc_str name,

@@ -424,6 +424,7 @@ impl Driver {
                 let userdata = std::sync::Arc::as_ptr(&seen);
                 self.seen.push(seen);
                 let callbacks = omsvc_service_callbacks {
+                    struct_size: std::mem::size_of::<omsvc_service_callbacks>(),
                     start: Some(on_start),
                     stop: Some(on_stop),
                     should_run: None,
@@ -472,7 +473,7 @@ impl Driver {
                     // SAFETY: `seen` points to a `Seen` that `self.seen` keeps alive.
                     let running = unsafe { &*seen }.running.load(Ordering::SeqCst);
                     prop_assert_eq!(
-                        view.running,
+                        view.state == omsvc_service_state::OMSVC_SERVICE_RUNNING,
                         running,
                         "status and callbacks disagree for {}",
                         name

@@ -76,10 +76,11 @@ int main(void) {
     omsvc_service_callbacks callbacks;
     omsvc_node_options options;
     int i, running = 0;
-    memset(&callbacks, 0, sizeof callbacks);
+    omsvc_service_callbacks_init(&callbacks, sizeof callbacks);
     callbacks.start = start_scanner;
     callbacks.stop = stop_scanner;
-    omsvc_node_options_init(&options); /* the defaults: fsync on, create if missing */
+    /* The defaults: fsync on, create if missing. */
+    omsvc_node_options_init(&options, sizeof options);
 
     printf("libomsvc %s: 3 peers in one process\n", omsvc_version());
     for (i = 0; i < PEERS; i++) {
@@ -96,10 +97,12 @@ int main(void) {
 
     for (i = 0; i < PEERS; i++) {
         omsvc_service_status status;
+        status.struct_size = sizeof status;
         check(omsvc_node_service_status(nodes[i], OMSVC_STR("Scanner"), &status), "service_status");
-        printf("%s: %s (started %llu times)\n", ids[i], status.running ? "RUNNING" : "PAUSING",
+        printf("%s: %s (started %llu times)\n", ids[i],
+               status.state == OMSVC_SERVICE_RUNNING ? "RUNNING" : "PAUSING",
                (unsigned long long)status.start_count);
-        running += status.running;
+        running += status.state == OMSVC_SERVICE_RUNNING;
     }
     for (i = 0; i < PEERS; i++) check(omsvc_node_free(nodes[i]), "omsvc_node_free");
     printf("%d service running on the leader, as expected\n", running);

@@ -96,31 +96,6 @@ pub(crate) unsafe fn service_name<'a>(ptr: *const c_char, len: usize) -> Result<
     Ok(validate_service_name_bytes(raw)?)
 }
 
-/// An options struct's `struct_size`, which must be the size of the struct this library
-/// knows: 0 is a struct that was zeroed instead of initialized (which would otherwise turn
-/// every flag off, fsync included), another size a struct of another header version.
-pub(crate) fn struct_size(
-    size: usize,
-    expected: usize,
-    what: &str,
-    init: &str,
-) -> Result<(), FfiError> {
-    if size == expected {
-        return Ok(());
-    }
-    let why = if size == 0 {
-        "0: the struct was not initialized".to_owned()
-    } else {
-        format!(
-            "{size}, not the {expected} bytes of this library's struct (another header version?)"
-        )
-    };
-    Err(FfiError::new(
-        omsvc_status::OMSVC_INVALID_ARGUMENT,
-        format!("{what}.struct_size is {why}; initialize it with {init}, then set the fields"),
-    ))
-}
-
 /// An out-parameter, which must not be NULL.
 pub(crate) unsafe fn out<'a, T>(ptr: *mut T, what: &str) -> Result<&'a mut T, FfiError> {
     // SAFETY: the caller promises a writable T at a non-NULL `ptr`.

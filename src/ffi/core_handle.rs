@@ -172,7 +172,7 @@ pub unsafe extern "C" fn omsvc_node_core_last_applied_entry(
 /// # Safety
 /// - `core` may be any value: handles are checked, never dereferenced.
 /// - `name.ptr` is NULL or readable for `name.len` bytes.
-/// - `status_out` is NULL or writable for one `omsvc_service_status`, suitably aligned.
+/// - `status_out` is NULL or writable for its `struct_size` bytes, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_core_service_status(
     core: *const omsvc_node_core,
@@ -262,9 +262,9 @@ pub unsafe extern "C" fn omsvc_node_core_epoch_is_current(
 /// # Safety
 /// - `core` may be any value: handles are checked, never dereferenced.
 /// - `name.ptr` is NULL or readable for `name.len` bytes.
-/// - `callbacks` is NULL or readable for one `omsvc_service_callbacks`, whose functions behave as it documents.
+/// - `callbacks` is NULL or readable for its `struct_size` bytes, its functions behaving as it documents.
 /// - `userdata` is not dereferenced by libomsvc; it must allow what the callbacks do with it.
-/// - `options` is NULL or readable for one `omsvc_service_options`.
+/// - `options` is NULL or readable for its `struct_size` bytes.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_core_register_service(
     core: *const omsvc_node_core,

@@ -11,6 +11,7 @@
 #[macro_use]
 mod boundary;
 mod args;
+mod extensible;
 // In the order a C user meets them: cbindgen writes the header's functions in this order
 // (blank lines keep rustfmt from sorting them).
 mod version;

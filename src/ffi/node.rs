@@ -2,6 +2,7 @@
 
 use super::args;
 use super::core_handle::NodeRef;
+use super::extensible::{self, Extensible};
 use super::service::in_service_callback;
 use super::status::{omsvc_status, FfiError};
 use omsvc_adapter_shared::handles::{HandleTable, Lease};
@@ -33,14 +34,16 @@ pub struct omsvc_str {
     pub len: usize,
 }
 
-/// How `omsvc_node_open` opens a node. Initialize it with `omsvc_node_options_init`, then set
-/// the fields: a zeroed struct is refused (OMSVC_INVALID_ARGUMENT), never read as options with
-/// fsync off.
+/// How `omsvc_node_open` opens a node. Initialize it with
+/// `omsvc_node_options_init(&options, sizeof options)`, then set the fields: a zeroed struct
+/// is refused (OMSVC_INVALID_ARGUMENT), never read as options with fsync off. It can grow (see
+/// "Structs that grow" at the top): fields after the caller's `struct_size` take their
+/// defaults, and a newer caller's fields unknown to this library must be zero.
 #[repr(C)]
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct omsvc_node_options {
-    /// `sizeof(omsvc_node_options)`, set by `omsvc_node_options_init`: lets fields be added in
-    /// later versions. 0 (a zeroed struct) or another size gives OMSVC_INVALID_ARGUMENT.
+    /// The size of the caller's struct, set by `omsvc_node_options_init`: at least
+    /// `OMSVC_NODE_OPTIONS_SIZE_1_0`, else OMSVC_INVALID_ARGUMENT (0: a zeroed struct).
     pub struct_size: usize,
     /// This peer's id as the Raft group names it. Required, 1 to 255 bytes of UTF-8.
     pub self_id: omsvc_str,
@@ -54,25 +57,59 @@ pub struct omsvc_node_options {
     pub create_if_missing: bool,
 }
 
-/// Fills `*options` with the defaults: `struct_size` set, `self_id` unset (NULL, which
-/// `omsvc_node_open` refuses: set it), `db_dir` NULL (a temporary directory), `sync_writes`
-/// and `create_if_missing` true. NULL is ignored.
-///
-/// # Safety
-/// `options` is NULL or points to writable memory for one `omsvc_node_options`.
-#[no_mangle]
-pub unsafe extern "C" fn omsvc_node_options_init(options: *mut omsvc_node_options) {
-    let defaults = TableOptions::default();
-    // SAFETY: the C caller passes `options` NULL or writable.
-    if let Some(options) = unsafe { options.as_mut() } {
-        *options = omsvc_node_options {
+/// The size of `omsvc_node_options` in libomsvc 1.0, the smallest `struct_size` accepted.
+pub const OMSVC_NODE_OPTIONS_SIZE_1_0: usize = 48;
+const _: () = assert!(OMSVC_NODE_OPTIONS_SIZE_1_0 == std::mem::size_of::<omsvc_node_options>());
+const _: () = assert!(std::mem::offset_of!(omsvc_node_options, struct_size) == 0);
+
+// SAFETY: `#[repr(C)]`, starting with `struct_size: usize` (asserted above); its fields are
+// pointers, lengths and C `bool`s.
+unsafe impl Extensible for omsvc_node_options {
+    const NAME: &'static str = "omsvc_node_options";
+    const MIN_SIZE: usize = OMSVC_NODE_OPTIONS_SIZE_1_0;
+    const HOW_TO_SIZE: &'static str =
+        "initialize it with omsvc_node_options_init(&options, sizeof options), then set the fields";
+}
+
+impl omsvc_node_options {
+    /// The defaults, `struct_size` this library's size.
+    fn defaults() -> Self {
+        let defaults = TableOptions::default();
+        omsvc_node_options {
             struct_size: std::mem::size_of::<omsvc_node_options>(),
             self_id: omsvc_str::NULL,
             db_dir: omsvc_str::NULL,
             sync_writes: defaults.sync_writes,
             create_if_missing: defaults.create_if_missing,
-        };
+        }
     }
+}
+
+/// Fills the caller's `*options` of `struct_size` bytes (pass `sizeof options`) with the
+/// defaults and sets its `struct_size`: `self_id` unset (NULL, which `omsvc_node_open`
+/// refuses: set it), `db_dir` NULL (a temporary directory), `sync_writes` and
+/// `create_if_missing` true; bytes of a newer header's struct that this library does not know
+/// are zeroed. Errors: OMSVC_NULL_ARGUMENT, OMSVC_INVALID_ARGUMENT (`struct_size` below
+/// `OMSVC_NODE_OPTIONS_SIZE_1_0`).
+///
+/// # Safety
+/// `options` is NULL or points to writable memory for `struct_size` bytes, suitably aligned.
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_node_options_init(
+    options: *mut omsvc_node_options,
+    struct_size: usize,
+) -> omsvc_status {
+    ffi_boundary!({
+        // SAFETY: the C caller passes `options` NULL or writable for `struct_size` bytes.
+        unsafe {
+            extensible::init(
+                options,
+                struct_size,
+                omsvc_node_options::defaults(),
+                "options",
+            )
+        }
+    })
 }
 
 impl omsvc_str {
@@ -121,7 +158,7 @@ pub(crate) fn node(handle: *const omsvc_node) -> Result<Lease<'static, Node>, Ff
 /// Opens a node. On success writes the handle to `*node_out`.
 ///
 /// # Safety
-/// - `options` is NULL or readable for one `omsvc_node_options`, its strings readable as `omsvc_str` requires.
+/// - `options` is NULL or readable for its `struct_size` bytes, its strings readable as `omsvc_str` requires.
 /// - `node_out` is NULL or writable for one `omsvc_node *`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_open(
@@ -129,17 +166,11 @@ pub unsafe extern "C" fn omsvc_node_open(
     node_out: *mut *mut omsvc_node,
 ) -> omsvc_status {
     ffi_boundary!({
-        // SAFETY: the C caller passes `options` NULL or readable.
-        let options = unsafe { options.as_ref() }
-            .ok_or_else(|| FfiError::new(omsvc_status::OMSVC_NULL_ARGUMENT, "options is NULL"))?;
+        // SAFETY: the C caller passes `options` NULL or readable for its `struct_size` bytes.
+        let options =
+            unsafe { extensible::read(options, omsvc_node_options::defaults(), "options")? };
         // SAFETY: the C caller passes `node_out` writable (NULL is refused).
         let node_out = unsafe { args::out(node_out, "node_out")? };
-        args::struct_size(
-            options.struct_size,
-            std::mem::size_of::<omsvc_node_options>(),
-            "options",
-            "omsvc_node_options_init",
-        )?;
         // SAFETY: the C caller passes `options.self_id.ptr` readable for `options.self_id.len`
         // bytes (NULL is refused).
         let self_id =

@@ -4,6 +4,7 @@
 use super::args;
 use super::buffers::{new_bytes, omsvc_bytes};
 use super::core_handle::{issue_core, omsvc_node_core};
+use super::extensible::{self, Extensible};
 use super::node::{omsvc_str, RAFT_NODE_HANDLE_TAG};
 use super::status::{omsvc_status, FfiError};
 use omsvc_adapter_shared::handles::HandleTable;
@@ -21,13 +22,15 @@ pub struct omsvc_raft_node {
 }
 
 /// How `omsvc_raft_node_start` starts an openraft-mode node. Initialize it with
-/// `omsvc_raft_node_options_init`, then set the fields; a zeroed struct is refused
-/// (OMSVC_INVALID_ARGUMENT).
+/// `omsvc_raft_node_options_init(&options, sizeof options)`, then set the fields; a zeroed
+/// struct is refused (OMSVC_INVALID_ARGUMENT). It can grow (see "Structs that grow" at the
+/// top): fields after the caller's `struct_size` take their defaults, and a newer caller's
+/// fields unknown to this library must be zero.
 #[repr(C)]
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct omsvc_raft_node_options {
-    /// `sizeof(omsvc_raft_node_options)`, set by `omsvc_raft_node_options_init`. 0 (a zeroed
-    /// struct) or another size gives OMSVC_INVALID_ARGUMENT.
+    /// The size of the caller's struct, set by `omsvc_raft_node_options_init`: at least
+    /// `OMSVC_RAFT_NODE_OPTIONS_SIZE_1_0`, else OMSVC_INVALID_ARGUMENT (0: a zeroed struct).
     pub struct_size: usize,
     /// This node's id: positive and unique in the cluster.
     pub id: u64,
@@ -48,31 +51,73 @@ pub struct omsvc_raft_node_options {
     /// The longest election timeout, in milliseconds (0: the default); a follower withholds its
     /// vote this long after hearing from its leader.
     pub election_max_ms: u64,
+    /// Take a snapshot (and purge the log before it) every this many entries. 0 (also what a
+    /// caller struct of the 1.0 layout, which ends before this field, gets): 1000.
+    pub snapshot_every: u64,
 }
 
-/// Fills `*options` with the defaults: `struct_size` set, `id` 0 and `listen` unset (both
-/// required: set them), `data_dir` NULL (a temporary directory), `cluster` NULL ("omsvc"),
-/// and the default timeouts (50 ms heartbeat, elections between 250 and 500 ms). NULL is
-/// ignored.
-///
-/// # Safety
-/// `options` is NULL or points to writable memory for one `omsvc_raft_node_options`.
-#[no_mangle]
-pub unsafe extern "C" fn omsvc_raft_node_options_init(options: *mut omsvc_raft_node_options) {
-    let defaults = RaftTimeouts::default();
-    // SAFETY: the C caller passes `options` NULL or writable.
-    if let Some(options) = unsafe { options.as_mut() } {
-        *options = omsvc_raft_node_options {
+/// The size of `omsvc_raft_node_options` in libomsvc 1.0 (up to `election_max_ms`), the
+/// smallest `struct_size` accepted.
+pub const OMSVC_RAFT_NODE_OPTIONS_SIZE_1_0: usize = 88;
+const _: () = assert!(
+    OMSVC_RAFT_NODE_OPTIONS_SIZE_1_0
+        == std::mem::offset_of!(omsvc_raft_node_options, snapshot_every)
+);
+const _: () = assert!(std::mem::offset_of!(omsvc_raft_node_options, struct_size) == 0);
+
+// SAFETY: `#[repr(C)]`, starting with `struct_size: usize` (asserted above); its fields are
+// integers, pointers and lengths.
+unsafe impl Extensible for omsvc_raft_node_options {
+    const NAME: &'static str = "omsvc_raft_node_options";
+    const MIN_SIZE: usize = OMSVC_RAFT_NODE_OPTIONS_SIZE_1_0;
+    const HOW_TO_SIZE: &'static str = "initialize it with omsvc_raft_node_options_init(&options, \
+         sizeof options), then set the fields";
+}
+
+impl omsvc_raft_node_options {
+    /// The defaults, `struct_size` this library's size.
+    fn defaults() -> Self {
+        let timeouts = RaftTimeouts::default();
+        omsvc_raft_node_options {
             struct_size: std::mem::size_of::<omsvc_raft_node_options>(),
             id: 0,
             listen: omsvc_str::NULL,
             data_dir: omsvc_str::NULL,
             cluster: omsvc_str::NULL,
-            heartbeat_ms: defaults.heartbeat.as_millis() as u64,
-            election_min_ms: defaults.election_min.as_millis() as u64,
-            election_max_ms: defaults.election_max.as_millis() as u64,
-        };
+            heartbeat_ms: timeouts.heartbeat.as_millis() as u64,
+            election_min_ms: timeouts.election_min.as_millis() as u64,
+            election_max_ms: timeouts.election_max.as_millis() as u64,
+            snapshot_every: 0,
+        }
     }
+}
+
+/// Fills the caller's `*options` of `struct_size` bytes (pass `sizeof options`) with the
+/// defaults and sets its `struct_size`: `id` 0 and `listen` unset (both required: set them),
+/// `data_dir` NULL (a temporary directory), `cluster` NULL ("omsvc"), the default timeouts
+/// (50 ms heartbeat, elections between 250 and 500 ms) and `snapshot_every` 0 (1000); bytes
+/// of a newer header's struct that this library does not know are zeroed. Errors:
+/// OMSVC_NULL_ARGUMENT, OMSVC_INVALID_ARGUMENT (`struct_size` below
+/// `OMSVC_RAFT_NODE_OPTIONS_SIZE_1_0`).
+///
+/// # Safety
+/// `options` is NULL or points to writable memory for `struct_size` bytes, suitably aligned.
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_raft_node_options_init(
+    options: *mut omsvc_raft_node_options,
+    struct_size: usize,
+) -> omsvc_status {
+    ffi_boundary!({
+        // SAFETY: the C caller passes `options` NULL or writable for `struct_size` bytes.
+        unsafe {
+            extensible::init(
+                options,
+                struct_size,
+                omsvc_raft_node_options::defaults(),
+                "options",
+            )
+        }
+    })
 }
 
 static RAFT_NODES: HandleTable<RaftNode> =
@@ -114,7 +159,7 @@ fn timeouts(options: &omsvc_raft_node_options) -> Result<RaftTimeouts, FfiError>
 /// writes the handle to `*node_out`.
 ///
 /// # Safety
-/// - `options` is NULL or readable for one `omsvc_raft_node_options`, its strings readable as `omsvc_str` requires.
+/// - `options` is NULL or readable for its `struct_size` bytes, its strings readable as `omsvc_str` requires.
 /// - `node_out` is NULL or writable for one `omsvc_raft_node *`, suitably aligned.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_raft_node_start(
@@ -122,17 +167,12 @@ pub unsafe extern "C" fn omsvc_raft_node_start(
     node_out: *mut *mut omsvc_raft_node,
 ) -> omsvc_status {
     ffi_boundary!({
-        // SAFETY: the C caller passes `options` NULL or readable.
-        let options = unsafe { options.as_ref() }
-            .ok_or_else(|| FfiError::new(omsvc_status::OMSVC_NULL_ARGUMENT, "options is NULL"))?;
+        // SAFETY: the C caller passes `options` NULL or readable for its `struct_size` bytes.
+        let options =
+            unsafe { extensible::read(options, omsvc_raft_node_options::defaults(), "options")? };
+        let options = &options;
         // SAFETY: the C caller passes `node_out` writable (NULL is refused).
         let node_out = unsafe { args::out(node_out, "node_out")? };
-        args::struct_size(
-            options.struct_size,
-            std::mem::size_of::<omsvc_raft_node_options>(),
-            "options",
-            "omsvc_raft_node_options_init",
-        )?;
         if options.id == 0 {
             return Err(FfiError::new(
                 omsvc_status::OMSVC_INVALID_ARGUMENT,
@@ -167,6 +207,9 @@ pub unsafe extern "C" fn omsvc_raft_node_start(
                     .to_owned();
         }
         raft_options.timeouts = timeouts(options)?;
+        if options.snapshot_every > 0 {
+            raft_options.snapshot_every = options.snapshot_every;
+        }
         let node = RaftNode::start(raft_options)?;
         *node_out = RAFT_NODES.insert(node) as *mut omsvc_raft_node;
         Ok(())

@@ -2,6 +2,7 @@
 
 use super::args;
 use super::core_handle::NodeRef;
+use super::extensible::{self, Extensible};
 use super::node::{omsvc_node, omsvc_str};
 use super::status::{omsvc_status, FfiError};
 use omsvc_core::services::{EpochToken, Service, ServiceError, ServiceOptions};
@@ -24,15 +25,24 @@ use std::time::Duration;
 /// `omsvc_node_free` and `omsvc_node_shutdown` (of any node) only request the shutdown and do
 /// not wait for it, so callbacks that free each other's nodes cannot deadlock.
 ///
+/// Initialize it with `omsvc_service_callbacks_init(&callbacks, sizeof callbacks)` (every
+/// callback NULL), then set the callbacks. It can grow (see "Structs that grow" at the top):
+/// callbacks after the caller's `struct_size` are NULL, and a newer caller's callbacks unknown
+/// to this library must be NULL.
+///
 /// Lifetime of `userdata`: once `omsvc_node_register_service` (or its core variant) is called
-/// with non-NULL `callbacks`, libomsvc owns the `userdata` until it calls `release` (when that
-/// is not NULL) exactly once, whatever the status: on failure before the registration function
+/// with `callbacks` it accepts (not NULL, a valid `struct_size`; otherwise nothing is called
+/// and `userdata` stays the caller's), libomsvc owns the `userdata` until it calls `release`
+/// (when that is not NULL) exactly once, whatever the status: on failure before the registration function
 /// returns, on success after the last callback of the service has returned, at the latest while
 /// the node is freed (for a raft node: stopped, with every core handle released). After
 /// `release`, no callback of that service runs again.
 #[repr(C)]
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct omsvc_service_callbacks {
+    /// The size of the caller's struct, set by `omsvc_service_callbacks_init`: at least
+    /// `OMSVC_SERVICE_CALLBACKS_SIZE_1_0`, else OMSVC_INVALID_ARGUMENT (0: a zeroed struct).
+    pub struct_size: usize,
     /// Required. Starts the service as the leader of `epoch`; returns 0 on success, anything
     /// else on failure (retried with backoff while the node should still run it).
     pub start: Option<unsafe extern "C" fn(userdata: *mut c_void, epoch: u64) -> i32>,
@@ -47,19 +57,74 @@ pub struct omsvc_service_callbacks {
     pub release: Option<unsafe extern "C" fn(userdata: *mut c_void)>,
 }
 
+/// The size of `omsvc_service_callbacks` in libomsvc 1.0, the smallest `struct_size` accepted.
+pub const OMSVC_SERVICE_CALLBACKS_SIZE_1_0: usize = 40;
+const _: () =
+    assert!(OMSVC_SERVICE_CALLBACKS_SIZE_1_0 == std::mem::size_of::<omsvc_service_callbacks>());
+const _: () = assert!(std::mem::offset_of!(omsvc_service_callbacks, struct_size) == 0);
+
+// SAFETY: `#[repr(C)]`, starting with `struct_size: usize` (asserted above); its other fields
+// are nullable function pointers.
+unsafe impl Extensible for omsvc_service_callbacks {
+    const NAME: &'static str = "omsvc_service_callbacks";
+    const MIN_SIZE: usize = OMSVC_SERVICE_CALLBACKS_SIZE_1_0;
+    const HOW_TO_SIZE: &'static str =
+        "initialize it with omsvc_service_callbacks_init(&callbacks, \
+         sizeof callbacks), then set the callbacks";
+}
+
+impl omsvc_service_callbacks {
+    /// No callbacks, `struct_size` this library's size.
+    fn none() -> Self {
+        omsvc_service_callbacks {
+            struct_size: std::mem::size_of::<omsvc_service_callbacks>(),
+            start: None,
+            stop: None,
+            should_run: None,
+            release: None,
+        }
+    }
+}
+
+/// Fills the caller's `*callbacks` of `struct_size` bytes (pass `sizeof callbacks`) with NULL
+/// callbacks and sets its `struct_size`. Errors: OMSVC_NULL_ARGUMENT, OMSVC_INVALID_ARGUMENT
+/// (`struct_size` below `OMSVC_SERVICE_CALLBACKS_SIZE_1_0`).
+///
+/// # Safety
+/// `callbacks` is NULL or points to writable memory for `struct_size` bytes, suitably aligned.
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_service_callbacks_init(
+    callbacks: *mut omsvc_service_callbacks,
+    struct_size: usize,
+) -> omsvc_status {
+    ffi_boundary!({
+        // SAFETY: the C caller passes `callbacks` NULL or writable for `struct_size` bytes.
+        unsafe {
+            extensible::init(
+                callbacks,
+                struct_size,
+                omsvc_service_callbacks::none(),
+                "callbacks",
+            )
+        }
+    })
+}
+
 type StartFn = unsafe extern "C" fn(*mut c_void, u64) -> i32;
 type StopFn = unsafe extern "C" fn(*mut c_void) -> i32;
 type ShouldRunFn = unsafe extern "C" fn(*mut c_void) -> i32;
 type ReleaseFn = unsafe extern "C" fn(*mut c_void);
 
 /// Per-service gates and retry policy for `omsvc_node_register_service` (NULL there: the
-/// defaults). Initialize it with `omsvc_service_options_init`, then set the fields; a zeroed
-/// struct is refused (OMSVC_INVALID_ARGUMENT).
+/// defaults). Initialize it with `omsvc_service_options_init(&options, sizeof options)`, then
+/// set the fields; a zeroed struct is refused (OMSVC_INVALID_ARGUMENT). It can grow (see
+/// "Structs that grow" at the top): fields after the caller's `struct_size` take their
+/// defaults, and a newer caller's fields unknown to this library must be zero.
 #[repr(C)]
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct omsvc_service_options {
-    /// `sizeof(omsvc_service_options)`, set by `omsvc_service_options_init`. 0 (a zeroed
-    /// struct) or another size gives OMSVC_INVALID_ARGUMENT.
+    /// The size of the caller's struct, set by `omsvc_service_options_init`: at least
+    /// `OMSVC_SERVICE_OPTIONS_SIZE_1_0`, else OMSVC_INVALID_ARGUMENT (0: a zeroed struct).
     pub struct_size: usize,
     /// Wait this long after the node becomes leader-ready before starting. Default: 0.
     pub delay_after_ready_ms: u64,
@@ -70,22 +135,56 @@ pub struct omsvc_service_options {
     pub retry_max_ms: u64,
 }
 
-/// Fills `*options` with the defaults (see the fields). NULL is ignored.
-///
-/// # Safety
-/// `options` is NULL or points to writable memory for one `omsvc_service_options`.
-#[no_mangle]
-pub unsafe extern "C" fn omsvc_service_options_init(options: *mut omsvc_service_options) {
-    let defaults = ServiceOptions::default();
-    // SAFETY: the C caller passes `options` NULL or writable.
-    if let Some(options) = unsafe { options.as_mut() } {
-        *options = omsvc_service_options {
+/// The size of `omsvc_service_options` in libomsvc 1.0, the smallest `struct_size` accepted.
+pub const OMSVC_SERVICE_OPTIONS_SIZE_1_0: usize = 32;
+const _: () =
+    assert!(OMSVC_SERVICE_OPTIONS_SIZE_1_0 == std::mem::size_of::<omsvc_service_options>());
+const _: () = assert!(std::mem::offset_of!(omsvc_service_options, struct_size) == 0);
+
+// SAFETY: `#[repr(C)]`, starting with `struct_size: usize` (asserted above); its fields are
+// integers.
+unsafe impl Extensible for omsvc_service_options {
+    const NAME: &'static str = "omsvc_service_options";
+    const MIN_SIZE: usize = OMSVC_SERVICE_OPTIONS_SIZE_1_0;
+    const HOW_TO_SIZE: &'static str = "initialize it with omsvc_service_options_init(&options, \
+         sizeof options), then set the fields";
+}
+
+impl omsvc_service_options {
+    /// The defaults, `struct_size` this library's size.
+    fn defaults() -> Self {
+        let defaults = ServiceOptions::default();
+        omsvc_service_options {
             struct_size: std::mem::size_of::<omsvc_service_options>(),
             delay_after_ready_ms: defaults.delay_after_ready.as_millis() as u64,
             retry_initial_ms: defaults.retry_initial.as_millis() as u64,
             retry_max_ms: defaults.retry_max.as_millis() as u64,
-        };
+        }
     }
+}
+
+/// Fills the caller's `*options` of `struct_size` bytes (pass `sizeof options`) with the
+/// defaults (see the fields) and sets its `struct_size`. Errors: OMSVC_NULL_ARGUMENT,
+/// OMSVC_INVALID_ARGUMENT (`struct_size` below `OMSVC_SERVICE_OPTIONS_SIZE_1_0`).
+///
+/// # Safety
+/// `options` is NULL or points to writable memory for `struct_size` bytes, suitably aligned.
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_service_options_init(
+    options: *mut omsvc_service_options,
+    struct_size: usize,
+) -> omsvc_status {
+    ffi_boundary!({
+        // SAFETY: the C caller passes `options` NULL or writable for `struct_size` bytes.
+        unsafe {
+            extensible::init(
+                options,
+                struct_size,
+                omsvc_service_options::defaults(),
+                "options",
+            )
+        }
+    })
 }
 
 struct CService {
@@ -183,15 +282,16 @@ impl Service for CService {
 }
 
 /// Registers a C service named `name` (1 to 255 bytes of UTF-8). `options` may be NULL for
-/// the defaults. The service starts once this node may run it. With `callbacks` not NULL,
-/// `userdata` is released exactly once whatever this returns (see `omsvc_service_callbacks`).
+/// the defaults. The service starts once this node may run it. With `callbacks` accepted (not
+/// NULL, a valid `struct_size`), `userdata` is released exactly once whatever this returns
+/// (see `omsvc_service_callbacks`).
 ///
 /// # Safety
 /// - `node` may be any value: handles are checked, never dereferenced.
 /// - `name.ptr` is NULL or readable for `name.len` bytes.
-/// - `callbacks` is NULL or readable for one `omsvc_service_callbacks`, whose functions behave as it documents.
+/// - `callbacks` is NULL or readable for its `struct_size` bytes, its functions behaving as it documents.
 /// - `userdata` is not dereferenced by libomsvc; it must allow what the callbacks do with it.
-/// - `options` is NULL or readable for one `omsvc_service_options`.
+/// - `options` is NULL or readable for its `struct_size` bytes.
 #[no_mangle]
 pub unsafe extern "C" fn omsvc_node_register_service(
     node: *mut omsvc_node,
@@ -213,9 +313,9 @@ pub(crate) unsafe fn register_service(
     options: *const omsvc_service_options,
 ) -> omsvc_status {
     ffi_boundary!({
-        // SAFETY: the C caller passes `callbacks` NULL or readable.
-        let callbacks = unsafe { callbacks.as_ref() }
-            .ok_or_else(|| FfiError::new(omsvc_status::OMSVC_NULL_ARGUMENT, "callbacks is NULL"))?;
+        // SAFETY: the C caller passes `callbacks` NULL or readable for its `struct_size` bytes.
+        let callbacks =
+            unsafe { extensible::read(callbacks, omsvc_service_callbacks::none(), "callbacks")? };
         // From here on every return, failures included, releases `userdata` exactly once.
         let userdata = Userdata {
             pointer: userdata,
@@ -231,14 +331,10 @@ pub(crate) unsafe fn register_service(
             ));
         };
         let mut service_options = ServiceOptions::default();
-        // SAFETY: the C caller passes `options` NULL or readable.
-        if let Some(options) = unsafe { options.as_ref() } {
-            args::struct_size(
-                options.struct_size,
-                std::mem::size_of::<omsvc_service_options>(),
-                "options",
-                "omsvc_service_options_init",
-            )?;
+        if !options.is_null() {
+            // SAFETY: the C caller passes `options` readable for its `struct_size` bytes.
+            let options =
+                unsafe { extensible::read(options, omsvc_service_options::defaults(), "options")? };
             service_options.delay_after_ready = Duration::from_millis(options.delay_after_ready_ms);
             if options.retry_initial_ms > 0 {
                 service_options.retry_initial = Duration::from_millis(options.retry_initial_ms);

@@ -11,5 +11,6 @@ pub mod errors;
 mod logging;
 mod natives;
 mod onload;
+mod registered_natives;
 mod service;
 mod upcalls;

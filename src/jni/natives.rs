@@ -3,6 +3,7 @@
 //! registered by `JNI_OnLoad` from [`METHODS`] rather than found by exported symbol names.
 
 use super::errors::{JniError, JniResult, ThrowTyped};
+use super::registered_natives::registered_natives;
 use super::service::JavaService;
 use jni::objects::{JByteArray, JClass, JLongArray, JObject, JObjectArray, JString};
 use jni::sys::{jboolean, jint, jlong};
@@ -92,6 +93,10 @@ pub(crate) const METHODS: &[NativeMethod] = &[
     },
     native_method! {
         static fn error_table() -> JString[],
+        error_policy = ThrowTyped,
+    },
+    native_method! {
+        static fn registered_natives() -> JString[],
         error_policy = ThrowTyped,
     },
     native_method! {

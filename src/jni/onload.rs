@@ -4,7 +4,7 @@
 
 use super::natives::METHODS;
 use super::service::take_pending;
-use jni::strings::JNIString;
+use jni::strings::{JNIStr, JNIString};
 use jni::sys::{jint, JNI_ERR, JNI_VERSION_1_8};
 use jni::{jni_str, AttachConfig, AttachmentExceptionPolicy, Env, JavaVM};
 use std::ffi::c_void;
@@ -50,8 +50,11 @@ pub extern "system" fn JNI_OnLoad(vm: *mut jni::sys::JavaVM, _reserved: *mut c_v
     }
 }
 
+/// The class whose native methods `JNI_OnLoad` registers.
+pub(crate) const NATIVES_CLASS: &JNIStr = jni_str!("org/libomsvc/internal/NativeOmsvc");
+
 fn register(env: &mut Env) -> jni::errors::Result<()> {
-    let class = env.find_class(jni_str!("org/libomsvc/internal/NativeOmsvc"))?;
+    let class = env.find_class(NATIVES_CLASS)?;
     // SAFETY: every entry of METHODS comes from `native_method!`, which checks the Rust
     // function against the Java signature; all are declared `static`, as in NativeOmsvc, so
     // each takes the class as its second parameter.

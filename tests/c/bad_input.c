@@ -84,11 +84,14 @@ static void opening(const char *dir) {
     options.self_id = str_of("om1");
     CHECK_STATUS(omsvc_node_open(&options, &node), OMSVC_INVALID_ARGUMENT);
     CHECK(strstr(omsvc_last_error(), "omsvc_node_options_init") != NULL);
-    options.struct_size = sizeof options + 8; /* a struct of another header version */
+    options.struct_size = OMSVC_NODE_OPTIONS_SIZE_1_0 - 8; /* below the 1.0 layout */
     CHECK_STATUS(omsvc_node_open(&options, &node), OMSVC_INVALID_ARGUMENT);
+    CHECK(strstr(omsvc_last_error(), "omsvc_node_options_init") != NULL);
     CHECK(node == sentinel);
-    omsvc_node_options_init(NULL);
-    omsvc_node_options_init(&options);
+    CHECK_STATUS(omsvc_node_options_init(NULL, sizeof options), OMSVC_NULL_ARGUMENT);
+    CHECK_STATUS(omsvc_node_options_init(&options, OMSVC_NODE_OPTIONS_SIZE_1_0 - 1),
+                 OMSVC_INVALID_ARGUMENT);
+    OK(omsvc_node_options_init(&options, sizeof options));
     CHECK(options.struct_size == sizeof options);
     CHECK(options.sync_writes && options.create_if_missing);
     CHECK(options.self_id.ptr == NULL && options.db_dir.ptr == NULL);
@@ -286,7 +289,7 @@ static void configuration(const char *dir) {
         omsvc_service_status status;
         omsvc_bytes *json = (omsvc_bytes *)0x1;
         bool flag = true;
-        memset(&callbacks, 0, sizeof callbacks);
+        omsvc_service_callbacks_init(&callbacks, sizeof callbacks);
         callbacks.start = start_ok;
         CHECK_STATUS(omsvc_node_register_service(node, OMSVC_STR("svc"), NULL, NULL, NULL),
                      OMSVC_NULL_ARGUMENT);
@@ -303,6 +306,7 @@ static void configuration(const char *dir) {
         OK(omsvc_node_register_service(node, OMSVC_STR("svc"), &callbacks, NULL, NULL));
         CHECK_STATUS(omsvc_node_register_service(node, OMSVC_STR("svc"), &callbacks, NULL, NULL),
                      OMSVC_DUPLICATE_SERVICE);
+        status.struct_size = sizeof status;
         CHECK_STATUS(omsvc_node_service_status(node, OMSVC_STR("nobody"), &status),
                      OMSVC_UNKNOWN_SERVICE);
         CHECK_STATUS(omsvc_node_service_status(node, OMSVC_STR("svc"), NULL), OMSVC_NULL_ARGUMENT);
@@ -328,8 +332,9 @@ static void configuration(const char *dir) {
                    OMSVC_BUFFER_TOO_SMALL
                ? OMSVC_OK
                : OMSVC_PANIC);
+        status.struct_size = sizeof status;
         OK(omsvc_node_service_status(node, OMSVC_STR("svc"), &status));
-        CHECK(!status.running);
+        CHECK(status.state != OMSVC_SERVICE_RUNNING);
     }
     OK(omsvc_node_free(node));
 }
@@ -343,7 +348,7 @@ static void bounded_messages(void) {
     omsvc_node *node = open_node("om1", NULL);
     omsvc_service_callbacks callbacks;
     CHECK(huge != NULL);
-    memset(&callbacks, 0, sizeof callbacks);
+    omsvc_service_callbacks_init(&callbacks, sizeof callbacks);
     callbacks.start = start_ok;
     callbacks.stop = stop_ok;
 
@@ -363,7 +368,7 @@ static void bounded_messages(void) {
     {
         omsvc_node_options options;
         omsvc_node *other = NULL;
-        omsvc_node_options_init(&options);
+        omsvc_node_options_init(&options, sizeof options);
         options.self_id.ptr = huge;
         options.self_id.len = 300; /* valid UTF-8, too long for an id */
         CHECK_STATUS(omsvc_node_open(&options, &other), OMSVC_INVALID_ARGUMENT);

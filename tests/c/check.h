@@ -73,7 +73,7 @@ static inline void make_temp_dir(char *path, size_t size) {
 static inline omsvc_node *open_node(const char *self_id, const char *db_dir) {
     omsvc_node_options options;
     omsvc_node *node = NULL;
-    omsvc_node_options_init(&options);
+    omsvc_node_options_init(&options, sizeof options);
     options.self_id = str_of(self_id);
     options.db_dir = str_of(db_dir);
     options.sync_writes = false;
@@ -90,7 +90,7 @@ static inline omsvc_raft_node *start_raft_node(const char *dir, uint64_t id, uin
     omsvc_raft_node *node = NULL;
     char data[600];
     snprintf(data, sizeof data, "%s/node%llu", dir, (unsigned long long)id);
-    omsvc_raft_node_options_init(&options);
+    omsvc_raft_node_options_init(&options, sizeof options);
     options.id = id;
     options.listen = str_of("127.0.0.1:0");
     options.data_dir = str_of(data);

@@ -14,7 +14,7 @@
 static omsvc_node *open_at(const char *path, enum omsvc_status expected) {
     omsvc_node_options options;
     omsvc_node *node = NULL;
-    omsvc_node_options_init(&options);
+    omsvc_node_options_init(&options, sizeof options);
     options.sync_writes = false;
     options.self_id = str_of("om1");
     options.db_dir = str_of(path);

@@ -90,7 +90,7 @@ int main(void) {
     int i, leader, old_leader = -1;
     enum omsvc_event_outcome outcome;
 
-    memset(&callbacks, 0, sizeof callbacks);
+    omsvc_service_callbacks_init(&callbacks, sizeof callbacks);
     callbacks.start = service_start;
     callbacks.stop = service_stop;
     for (i = 0; i < PEERS; i++) {
@@ -155,8 +155,10 @@ int main(void) {
     {
         omsvc_service_status status;
         omsvc_bytes *json = NULL;
+        status.struct_size = sizeof status;
         OK(omsvc_node_service_status(nodes[0], OMSVC_STR("KeyLifecycleService"), &status));
-        CHECK(!status.running && status.start_count == 3 && status.stop_count == 3);
+        CHECK(status.state != OMSVC_SERVICE_RUNNING && status.start_count == 3 &&
+              status.stop_count == 3);
         OK(omsvc_node_status_json(nodes[1], &json));
         CHECK(omsvc_bytes_len(json) > 0);
         /* NUL-terminated text: printf-able, and exactly as long as omsvc_bytes_len says. */

@@ -142,7 +142,7 @@ int main(void) {
     memset(&service, 0, sizeof service);
     pthread_mutex_init(&service.lock, NULL);
     service.fail_next_start = 1;
-    memset(&callbacks, 0, sizeof callbacks);
+    omsvc_service_callbacks_init(&callbacks, sizeof callbacks);
     callbacks.start = flaky_start;
     callbacks.stop = flaky_stop;
     node = open_node("solo", NULL);

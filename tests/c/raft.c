@@ -154,7 +154,7 @@ static void bad_input(void) {
     options.listen = str_of("127.0.0.1:0");
     CHECK_STATUS(omsvc_raft_node_start(&options, &node), OMSVC_INVALID_ARGUMENT); /* zeroed */
     CHECK(strstr(omsvc_last_error(), "omsvc_raft_node_options_init") != NULL);
-    omsvc_raft_node_options_init(&options);
+    omsvc_raft_node_options_init(&options, sizeof options);
     CHECK(options.struct_size == sizeof options && options.id == 0);
     CHECK(options.heartbeat_ms == 50 && options.election_min_ms == 250 &&
           options.election_max_ms == 500);
@@ -251,7 +251,7 @@ int main(void) {
 
     bad_input();
     make_temp_dir(dir, sizeof dir);
-    memset(&callbacks, 0, sizeof callbacks);
+    omsvc_service_callbacks_init(&callbacks, sizeof callbacks);
     callbacks.start = start_service;
     callbacks.stop = stop_service;
     for (id = 1; id <= PEERS; id++) {

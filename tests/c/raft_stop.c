@@ -67,7 +67,7 @@ int main(void) {
     pthread_t thread;
 
     make_temp_dir(dir, sizeof dir);
-    memset(&callbacks, 0, sizeof callbacks);
+    omsvc_service_callbacks_init(&callbacks, sizeof callbacks);
     callbacks.start = start_service;
     callbacks.stop = stop_service;
     callbacks.release = release_service;

@@ -109,7 +109,7 @@ static void stops_that_free_each_other(void) {
     make_temp_dir(dir, sizeof dir);
     snprintf(dir_a, sizeof dir_a, "%s/a", dir);
     snprintf(dir_b, sizeof dir_b, "%s/b", dir);
-    memset(&callbacks, 0, sizeof callbacks);
+    omsvc_service_callbacks_init(&callbacks, sizeof callbacks);
     memset(&a, 0, sizeof a);
     memset(&b, 0, sizeof b);
     callbacks.start = mutual_start;
@@ -142,7 +142,7 @@ static void stops_that_free_each_other(void) {
             omsvc_node_options options;
             omsvc_node *again = NULL;
             enum omsvc_status status = OMSVC_DATABASE_LOCKED;
-            omsvc_node_options_init(&options);
+            omsvc_node_options_init(&options, sizeof options);
             options.sync_writes = false;
             options.self_id = str_of("solo");
             options.db_dir = str_of(dirs[i]);
@@ -167,7 +167,7 @@ int main(void) {
     omsvc_service_status status;
     int waited;
 
-    memset(&callbacks, 0, sizeof callbacks);
+    omsvc_service_callbacks_init(&callbacks, sizeof callbacks);
     memset(&self, 0, sizeof self);
     callbacks.start = reentrant_start;
     callbacks.stop = reentrant_stop;
@@ -175,16 +175,18 @@ int main(void) {
     OK(omsvc_node_register_service(self.node, OMSVC_STR("Reentrant"), &callbacks, &self, NULL));
     become_leader(self.node, 1);
     settle(self.node);
+    status.struct_size = sizeof status;
     OK(omsvc_node_service_status(self.node, OMSVC_STR("Reentrant"), &status));
-    CHECK(status.running && status.epoch == 1 && self.starts == 1);
+    CHECK(status.state == OMSVC_SERVICE_RUNNING && status.epoch == 1 && self.starts == 1);
 
     /* A start that demotes its own node: the runner stops it right after. */
     self.step_down_in_start = 1;
     OK(omsvc_node_not_leader(self.node, 1, NULL));
     become_leader(self.node, 2);
     settle(self.node);
+    status.struct_size = sizeof status;
     OK(omsvc_node_service_status(self.node, OMSVC_STR("Reentrant"), &status));
-    CHECK(!status.running && self.starts == 2 && self.stops == 2);
+    CHECK(status.state != OMSVC_SERVICE_RUNNING && self.starts == 2 && self.stops == 2);
     OK(omsvc_node_free(self.node));
 
     /* Shutdown requested from inside start. */

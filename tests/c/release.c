@@ -41,7 +41,7 @@ static counters *new_counters(int *releases) {
 
 static omsvc_service_callbacks callbacks_with_release(void) {
     omsvc_service_callbacks callbacks;
-    memset(&callbacks, 0, sizeof callbacks);
+    omsvc_service_callbacks_init(&callbacks, sizeof callbacks);
     callbacks.start = count_start;
     callbacks.stop = count_stop;
     callbacks.release = release_counters;
@@ -76,7 +76,7 @@ static void failed_registrations_release_at_once(void) {
                      OMSVC_INVALID_ARGUMENT);
         CHECK(strstr(omsvc_last_error(), "omsvc_service_options_init") != NULL);
         CHECK(releases == 4);
-        omsvc_service_options_init(&defaults);
+        omsvc_service_options_init(&defaults, sizeof defaults);
         CHECK(defaults.struct_size == sizeof defaults && defaults.delay_after_ready_ms == 0);
         CHECK(defaults.retry_initial_ms == 100 && defaults.retry_max_ms == 30000);
     }
@@ -103,13 +103,15 @@ static void a_running_service_releases_after_its_last_stop(void) {
     OK(omsvc_node_leader_ready(node, 1, 0, NULL));
     OK(omsvc_node_wait_settled(node, 10000, &settled));
     CHECK(settled);
+    status.struct_size = sizeof status;
     OK(omsvc_node_service_status(node, OMSVC_STR("svc"), &status));
-    CHECK(status.running);
+    CHECK(status.state == OMSVC_SERVICE_RUNNING);
 
     /* Shutdown stops the service but the node still holds it: no release yet. */
     OK(omsvc_node_shutdown(node));
+    status.struct_size = sizeof status;
     OK(omsvc_node_service_status(node, OMSVC_STR("svc"), &status));
-    CHECK(!status.running && status.stop_count == 1);
+    CHECK(status.state != OMSVC_SERVICE_RUNNING && status.stop_count == 1);
     CHECK(releases == 0);
     OK(omsvc_node_free(node));
     CHECK(releases == 1);

@@ -34,6 +34,7 @@ static char sentinel;
 
 static omsvc_service_status status_of(omsvc_node *node, const char *name) {
     omsvc_service_status status;
+    status.struct_size = sizeof status;
     OK(omsvc_node_service_status(node, str_of(name), &status));
     return status;
 }
@@ -46,10 +47,10 @@ int main(void) {
     const char *text;
     int waited_ms = 0;
 
-    memset(&failing, 0, sizeof failing);
+    omsvc_service_callbacks_init(&failing, sizeof failing);
     failing.start = failing_start;
     failing.stop = quiet_stop;
-    memset(&healthy, 0, sizeof healthy);
+    omsvc_service_callbacks_init(&healthy, sizeof healthy);
     healthy.start = healthy_start;
     healthy.stop = quiet_stop;
     OK(omsvc_node_register_service(node, OMSVC_STR("FailingService"), &failing, NULL, NULL));
@@ -70,8 +71,9 @@ int main(void) {
     }
 
     status = status_of(node, "FailingService");
-    CHECK(!status.running);
-    CHECK(status.consecutive_failures >= 1);
+    CHECK(status.state != OMSVC_SERVICE_RUNNING);
+    CHECK(status.consecutive_failures >= 1 && status.failed_start_count >= 1);
+    CHECK(status.start_count == 0 && status.failed_run_count == 0 && status.since_unix_ms > 0);
     OK(omsvc_node_service_last_error(node, OMSVC_STR("FailingService"), &error));
     CHECK(error != NULL);
     text = (const char *)omsvc_bytes_data(error);
@@ -81,8 +83,9 @@ int main(void) {
     omsvc_bytes_free(error);
 
     status = status_of(node, "HealthyService");
-    CHECK(status.running);
-    CHECK(status.epoch == 1);
+    CHECK(status.state == OMSVC_SERVICE_RUNNING);
+    CHECK(status.epoch == 1 && status.start_count == 1 && status.failed_start_count == 0);
+    CHECK(status.since_unix_ms > 0 && status.struct_size == sizeof status);
     CHECK(!status.has_error);
     error = UNWRITTEN;
     OK(omsvc_node_service_last_error(node, OMSVC_STR("HealthyService"), &error));

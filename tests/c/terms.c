@@ -22,7 +22,7 @@ static int32_t ok_stop(void *userdata) {
 static omsvc_node *node_with_service(void) {
     omsvc_service_callbacks callbacks;
     omsvc_node *node = open_node("om1", NULL);
-    memset(&callbacks, 0, sizeof callbacks);
+    omsvc_service_callbacks_init(&callbacks, sizeof callbacks);
     callbacks.start = count_start;
     callbacks.stop = ok_stop;
     OK(omsvc_node_register_service(node, OMSVC_STR("svc"), &callbacks, NULL, NULL));
@@ -40,8 +40,9 @@ static void term_zero(void) {
     CHECK_STATUS(omsvc_node_leader_ready(node, 0, 0, &outcome), OMSVC_INVALID_ARGUMENT);
     CHECK((int)outcome == 77);
     settle(node);
+    status.struct_size = sizeof status;
     OK(omsvc_node_service_status(node, OMSVC_STR("svc"), &status));
-    CHECK(!status.running && starts == 0);
+    CHECK(status.state != OMSVC_SERVICE_RUNNING && starts == 0);
     OK(omsvc_node_free(node));
 }
 
@@ -75,7 +76,7 @@ static void lease_runs_out(void) {
     omsvc_service_status status;
     bool current = true;
     omsvc_node *node = open_node("om1", NULL);
-    memset(&callbacks, 0, sizeof callbacks);
+    omsvc_service_callbacks_init(&callbacks, sizeof callbacks);
     callbacks.start = count_start;
     callbacks.stop = count_stop;
     OK(omsvc_node_register_service(node, OMSVC_STR("svc"), &callbacks, NULL, NULL));
@@ -94,8 +95,9 @@ static void lease_runs_out(void) {
     OK(omsvc_node_epoch_is_current(node, 3, &current));
     CHECK(!current);
     settle(node);
+    status.struct_size = sizeof status;
     OK(omsvc_node_service_status(node, OMSVC_STR("svc"), &status));
-    CHECK(!status.running && !status.stopping && stops == 1);
+    CHECK(status.state == OMSVC_SERVICE_PAUSING && stops == 1);
     OK(omsvc_node_free(node));
 }
 

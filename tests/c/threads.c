@@ -71,6 +71,7 @@ static void *read_and_apply(void *arg) {
         omsvc_service_status status;
         omsvc_name_list *names = NULL;
         OK(omsvc_node_read_configuration(node, OMSVC_STR("svc"), buf, sizeof buf, &present, &len));
+        status.struct_size = sizeof status;
         OK(omsvc_node_service_status(node, OMSVC_STR("Stress"), &status));
         OK(omsvc_node_list_configurations(node, &names));
         omsvc_name_list_free(names);
@@ -102,7 +103,7 @@ int main(void) {
     size_t i;
     int total = 0;
 
-    memset(&callbacks, 0, sizeof callbacks);
+    omsvc_service_callbacks_init(&callbacks, sizeof callbacks);
     callbacks.start = start_service;
     callbacks.stop = stop_service;
     for (i = 0; i < PEERS; i++) {

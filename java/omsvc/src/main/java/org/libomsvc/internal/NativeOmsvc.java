@@ -55,6 +55,15 @@ public final class NativeOmsvc {
    */
   public static native String[] errorTable();
 
+  /**
+   * Every native method the library registered when it loaded, as {@code
+   * "class.name(signature)"} with the class by its Java name and the JNI signature, e.g. {@code
+   * "org.libomsvc.internal.NativeOmsvc.version()Ljava/lang/String;"}: for the test that every
+   * {@code native} method declared in Java has a registration (one without fails only when
+   * called).
+   */
+  public static native String[] registeredNatives();
+
   /** An empty native method: the baseline of the JNI benchmarks. */
   public static native void noop();
 
