@@ -13,7 +13,7 @@
  * stale handle, or a handle of another type, gives OMSVC_INVALID_HANDLE, never undefined
  * behaviour and never an action on another object. `omsvc_node` (from `omsvc_node_open`) owns
  * its node: `omsvc_node_free` shuts it down. `omsvc_raft_node` (from `omsvc_raft_node_start`)
- * owns a replicated node: `omsvc_raft_node_stop` stops it. `omsvc_node_core` (from
+ * owns a replicated node: `omsvc_raft_node_free` shuts it down. `omsvc_node_core` (from
  * `omsvc_raft_node_core`) shares a raft node's core: `omsvc_node_core_release` only drops the
  * reference. Results the library allocates (`omsvc_bytes`, `omsvc_name_list`) are freed with
  * their own free function, once; every free function accepts NULL.
@@ -373,7 +373,7 @@ typedef struct omsvc_node_core omsvc_node_core;
 
 /**
  * A replicated node (openraft over TCP). Opaque; from `omsvc_raft_node_start`, released with
- * `omsvc_raft_node_stop`. Handles are checked like `omsvc_node` handles, and the two types
+ * `omsvc_raft_node_free`. Handles are checked like `omsvc_node` handles, and the two types
  * never stand for each other: either passed as the other gives OMSVC_INVALID_HANDLE.
  */
 typedef struct omsvc_raft_node omsvc_raft_node;
@@ -444,7 +444,7 @@ typedef struct omsvc_node_options {
  * thread. `start` and `should_run` run on the node's runner thread; when leadership ends, the
  * `stop`s of the node's services run at the same time, each on a thread of its own; `release`
  * runs on whichever thread drops the service last (the caller of `omsvc_node_free`,
- * `omsvc_raft_node_stop`, `omsvc_node_core_release` or `omsvc_node_register_service`, or a
+ * `omsvc_raft_node_free`, `omsvc_node_core_release` or `omsvc_node_register_service`, or a
  * library thread). So `userdata` must be usable from any thread, one callback at a time;
  * memory written by one callback is visible to the next.
  *
@@ -1153,15 +1153,16 @@ enum omsvc_status omsvc_raft_node_start(const struct omsvc_raft_node_options *op
                                         struct omsvc_raft_node **node_out);
 
 /**
- * Stops Raft, the server and the node's services (their `stop` callbacks have returned when
- * this returns, even if other threads are inside calls on this node: those calls fail), and
- * releases the handle. NULL is allowed; a handle stopped before gives OMSVC_INVALID_HANDLE.
+ * Shuts the node down (Raft, the server, then the services: their `stop` callbacks have
+ * returned when this returns, even if other threads are inside calls on this node: those
+ * calls fail with OMSVC_SHUT_DOWN) and frees the handle, as `omsvc_node_free` does for an
+ * `omsvc_node`. NULL is allowed; a handle freed before gives OMSVC_INVALID_HANDLE.
  * `omsvc_node_core` handles stay valid for reads until released.
  *
  * # Safety
  * - `node` may be any value: handles are checked, never dereferenced.
  */
-enum omsvc_status omsvc_raft_node_stop(struct omsvc_raft_node *node);
+enum omsvc_status omsvc_raft_node_free(struct omsvc_raft_node *node);
 
 /**
  * A handle sharing this node's core: register C services on it and read configuration and

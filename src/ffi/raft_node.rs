@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// A replicated node (openraft over TCP). Opaque; from `omsvc_raft_node_start`, released with
-/// `omsvc_raft_node_stop`. Handles are checked like `omsvc_node` handles, and the two types
+/// `omsvc_raft_node_free`. Handles are checked like `omsvc_node` handles, and the two types
 /// never stand for each other: either passed as the other gives OMSVC_INVALID_HANDLE.
 #[derive(Debug)]
 pub struct omsvc_raft_node {
@@ -216,15 +216,16 @@ pub unsafe extern "C" fn omsvc_raft_node_start(
     })
 }
 
-/// Stops Raft, the server and the node's services (their `stop` callbacks have returned when
-/// this returns, even if other threads are inside calls on this node: those calls fail), and
-/// releases the handle. NULL is allowed; a handle stopped before gives OMSVC_INVALID_HANDLE.
+/// Shuts the node down (Raft, the server, then the services: their `stop` callbacks have
+/// returned when this returns, even if other threads are inside calls on this node: those
+/// calls fail with OMSVC_SHUT_DOWN) and frees the handle, as `omsvc_node_free` does for an
+/// `omsvc_node`. NULL is allowed; a handle freed before gives OMSVC_INVALID_HANDLE.
 /// `omsvc_node_core` handles stay valid for reads until released.
 ///
 /// # Safety
 /// - `node` may be any value: handles are checked, never dereferenced.
 #[no_mangle]
-pub unsafe extern "C" fn omsvc_raft_node_stop(node: *mut omsvc_raft_node) -> omsvc_status {
+pub unsafe extern "C" fn omsvc_raft_node_free(node: *mut omsvc_raft_node) -> omsvc_status {
     if node.is_null() {
         return omsvc_status::OMSVC_OK;
     }

@@ -17,7 +17,7 @@ use std::time::Duration;
 /// thread. `start` and `should_run` run on the node's runner thread; when leadership ends, the
 /// `stop`s of the node's services run at the same time, each on a thread of its own; `release`
 /// runs on whichever thread drops the service last (the caller of `omsvc_node_free`,
-/// `omsvc_raft_node_stop`, `omsvc_node_core_release` or `omsvc_node_register_service`, or a
+/// `omsvc_raft_node_free`, `omsvc_node_core_release` or `omsvc_node_register_service`, or a
 /// library thread). So `userdata` must be usable from any thread, one callback at a time;
 /// memory written by one callback is visible to the next.
 ///

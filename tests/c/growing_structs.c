@@ -99,7 +99,7 @@ static void older_raft_node_options(void) {
     OK(omsvc_raft_node_addr(node, &addr));
     CHECK(strncmp((const char *)omsvc_bytes_data(addr), "127.0.0.1:", 10) == 0);
     omsvc_bytes_free(addr);
-    OK(omsvc_raft_node_stop(node));
+    OK(omsvc_raft_node_free(node));
     free(older);
 }
 

@@ -169,8 +169,8 @@ static void bad_input(void) {
     CHECK_STATUS(omsvc_raft_node_start(&options, &node), OMSVC_IO_ERROR);
     CHECK(strstr(omsvc_last_error(), "not-an-address") != NULL);
     CHECK(node == (omsvc_raft_node *)0x1);
-    CHECK_STATUS(omsvc_raft_node_stop((omsvc_raft_node *)(uintptr_t)0x42), OMSVC_INVALID_HANDLE);
-    OK(omsvc_raft_node_stop(NULL));
+    CHECK_STATUS(omsvc_raft_node_free((omsvc_raft_node *)(uintptr_t)0x42), OMSVC_INVALID_HANDLE);
+    OK(omsvc_raft_node_free(NULL));
     CHECK_STATUS(omsvc_raft_node_trigger_election(NULL), OMSVC_NULL_ARGUMENT);
 
     /* Timeouts: each bad one refused naming its field, nothing printed. */
@@ -217,7 +217,7 @@ static void check_handle_types(omsvc_raft_node *raft, omsvc_node_core *core) {
         OMSVC_INVALID_HANDLE);
     CHECK_STATUS(omsvc_node_free((omsvc_node *)core), OMSVC_INVALID_HANDLE);
     CHECK_STATUS(omsvc_node_free((omsvc_node *)raft), OMSVC_INVALID_HANDLE);
-    CHECK_STATUS(omsvc_raft_node_stop((omsvc_raft_node *)core), OMSVC_INVALID_HANDLE);
+    CHECK_STATUS(omsvc_raft_node_free((omsvc_raft_node *)core), OMSVC_INVALID_HANDLE);
     CHECK_STATUS(omsvc_raft_node_trigger_election((omsvc_raft_node *)core), OMSVC_INVALID_HANDLE);
     CHECK_STATUS(omsvc_node_core_release((omsvc_node_core *)raft), OMSVC_INVALID_HANDLE);
     CHECK(strstr(omsvc_last_error(), "omsvc_node_core") != NULL);
@@ -321,11 +321,11 @@ int main(void) {
         pthread_mutex_lock(&lock);
         old_epoch = epochs[elected];
         pthread_mutex_unlock(&lock);
-        OK(omsvc_raft_node_stop(nodes[elected]));
-        CHECK_STATUS(omsvc_raft_node_stop(nodes[elected]), OMSVC_INVALID_HANDLE);
+        OK(omsvc_raft_node_free(nodes[elected]));
+        CHECK_STATUS(omsvc_raft_node_free(nodes[elected]), OMSVC_INVALID_HANDLE);
         nodes[elected] = NULL;
         pthread_mutex_lock(&lock);
-        CHECK(running[elected] == 0); /* stopped before omsvc_raft_node_stop returned */
+        CHECK(running[elected] == 0); /* stopped before omsvc_raft_node_free returned */
         pthread_mutex_unlock(&lock);
         next_leader = wait_for_leader(elected);
         CHECK(next_leader != 0 && next_leader != elected);
@@ -336,7 +336,7 @@ int main(void) {
 
     for (id = 1; id <= PEERS; id++) {
         if (nodes[id] == NULL) continue;
-        OK(omsvc_raft_node_stop(nodes[id]));
+        OK(omsvc_raft_node_free(nodes[id]));
     }
     for (id = 0; id < PEERS; id++) omsvc_bytes_free(addr_bytes[id]);
     printf("raft: leader %llu, %llu after an election, then %llu after it stopped\n",

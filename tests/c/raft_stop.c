@@ -1,8 +1,8 @@
-/* omsvc_raft_node_stop stops what it says before it returns, even while another thread is
+/* omsvc_raft_node_free shuts the node down before it returns, even while another thread is
  * inside a call on the node: here a write blocked on a leader that has lost its followers
- * (they were stopped, so the write cannot commit). When stop returns, the leader's C service
- * has been stopped, and the blocked write has failed; each service's userdata is released
- * exactly once. */
+ * (they were freed, so the write cannot commit). When free returns, the leader's C service
+ * has been stopped, and the blocked write has failed as every call on a shut-down node does
+ * (OMSVC_SHUT_DOWN); each service's userdata is released exactly once. */
 #include "check.h"
 
 #include <pthread.h>
@@ -99,7 +99,7 @@ int main(void) {
     /* Isolate the leader: stop both followers. */
     for (id = 1; id <= PEERS; id++) {
         if (id == leader) continue;
-        OK(omsvc_raft_node_stop(nodes[id]));
+        OK(omsvc_raft_node_free(nodes[id]));
         nodes[id] = NULL;
     }
     memset(&write, 0, sizeof write);
@@ -111,21 +111,21 @@ int main(void) {
     CHECK(running[leader] == 1 && stops[leader] == 0);
     pthread_mutex_unlock(&lock);
 
-    OK(omsvc_raft_node_stop(nodes[leader]));
+    OK(omsvc_raft_node_free(nodes[leader]));
     pthread_mutex_lock(&lock);
-    CHECK(running[leader] == 0 && stops[leader] == 1); /* stopped before stop returned */
+    CHECK(running[leader] == 0 && stops[leader] == 1); /* stopped before free returned */
     pthread_mutex_unlock(&lock);
     CHECK(pthread_join(thread, NULL) == 0);
-    CHECK(write.status != OMSVC_OK);
-    /* Every service's userdata was released once, once its raft node stopped (the core
+    CHECK(write.status == OMSVC_SHUT_DOWN);
+    /* Every service's userdata was released once, once its raft node was freed (the core
      * handles were released long before) and the last call on it ended. */
     pthread_mutex_lock(&lock);
     for (id = 1; id <= PEERS; id++) CHECK(releases[id] == 1);
     pthread_mutex_unlock(&lock);
 
     for (id = 0; id < PEERS; id++) omsvc_bytes_free(addr_bytes[id]);
-    printf("raft_stop: the leader's service stopped before stop returned; the blocked write failed "
-           "(%d)\n",
+    printf("raft_stop: the leader's service stopped before free returned; the blocked write failed "
+           "as shut down (%d)\n",
            (int)write.status);
     return 0;
 }

@@ -79,14 +79,17 @@ import org.slf4j.LoggerFactory;
 public final class RatisEventForwarder {
   private static final Logger LOG = LoggerFactory.getLogger(RatisEventForwarder.class);
 
-  /** {@link #configurationTerm} before the first configuration is forwarded. */
-  private static final long NO_CONFIGURATION = -1;
+  /** {@link #membershipTerm} before the first membership entry is forwarded. */
+  private static final long NO_MEMBERSHIP = -1;
 
   private final NodeHandle handle;
   private final AtomicBoolean loggedShutDown = new AtomicBoolean();
 
-  /** The term of the last configuration entry forwarded, or {@link #NO_CONFIGURATION}. */
-  private volatile long configurationTerm = NO_CONFIGURATION;
+  /**
+   * The term of the last membership entry (Ratis's configuration entry) forwarded, or {@link
+   * #NO_MEMBERSHIP}.
+   */
+  private volatile long membershipTerm = NO_MEMBERSHIP;
 
   RatisEventForwarder(NodeHandle handle) {
     this.handle = handle;
@@ -144,23 +147,23 @@ public final class RatisEventForwarder {
   }
 
   /**
-   * {@code notifyLeaderReady()} with the term of the last configuration entry forwarded through
+   * {@code notifyLeaderReady()} with the term of the last membership entry forwarded through
    * {@link #notifyConfigurationChanged}: Ratis calls {@code notifyLeaderReady} right after it
-   * applied this peer's startup entry, a configuration entry of the term the peer was elected in,
+   * applied this peer's startup entry, a membership entry of the term the peer was elected in,
    * and calls {@code notifyConfigurationChanged} for that entry just before, on the same thread.
    *
    * @param barrierIndex as in {@link #notifyLeaderReady(long, long)}
-   * @throws IllegalStateException when no configuration was forwarded (the StateMachine does not
+   * @throws IllegalStateException when no membership entry was forwarded (the StateMachine does not
    *     forward {@code notifyConfigurationChanged})
    */
   public EventOutcome notifyLeaderReady(long barrierIndex) {
-    long term = configurationTerm;
-    if (term == NO_CONFIGURATION) {
+    long term = membershipTerm;
+    if (term == NO_MEMBERSHIP) {
       if (handle.isClosed()) {
         return ignored("notifyLeaderReady", term);
       }
       throw new IllegalStateException(
-          "notifyLeaderReady(barrierIndex) passes the term of the last configuration forwarded,"
+          "notifyLeaderReady(barrierIndex) passes the term of the last membership entry forwarded,"
               + " and node \""
               + handle.selfId()
               + "\" was sent none: forward the StateMachine's notifyConfigurationChanged, or pass"
@@ -197,11 +200,11 @@ public final class RatisEventForwarder {
     } catch (NodeShutDownException | InvalidHandleException | ClosedHandleException e) {
       return afterShutdown(e, "notifyConfigurationChanged", term);
     }
-    configurationTerm = term;
+    membershipTerm = term;
     return outcome;
   }
 
-  /** Every entry up to {@code index} is applied (any entry, not only configuration ones). */
+  /** Every entry up to {@code index} is applied (any entry, not only membership ones). */
   public EventOutcome applied(long term, long index) {
     if (handle.isReleased()) {
       return ignored("applied", term);
