@@ -11,6 +11,8 @@
 //! leader-only command).
 
 use omsvc_core::encode_set_request;
+use omsvc_core::proto::raft_node_status::ServerState;
+use omsvc_core::proto::service_status::State;
 use omsvc_raft::{NodeReport, RaftClient, RaftTimeouts};
 use omsvc_testkit::binary::omsvc_binary;
 use omsvc_testkit::http_request::request;
@@ -304,14 +306,19 @@ impl Cluster {
 
 fn whole(reports: &[Option<NodeReport>], need_service: bool) -> Option<u64> {
     let reports: Vec<&NodeReport> = reports.iter().map(|r| r.as_ref()).collect::<Option<_>>()?;
-    let leader_id = reports[0].leader?;
-    let leader = reports.iter().find(|r| r.id == leader_id)?;
-    let agreed = reports.iter().all(|r| r.leader == Some(leader_id));
+    let leader_id = reports[0].leader()?;
+    let leader = reports.iter().find(|r| r.id() == leader_id)?;
+    let agreed = reports.iter().all(|r| r.leader() == Some(leader_id));
     let caught_up = reports
         .iter()
-        .all(|r| r.last_applied_index + 20 >= leader.last_applied_index);
-    let running = !need_service || leader.services.iter().any(|s| s.status == "RUNNING");
-    (agreed && caught_up && running && leader.state == "Leader").then_some(leader_id)
+        .all(|r| r.last_applied_index().0 + 20 >= leader.last_applied_index().0);
+    let running = !need_service
+        || leader
+            .services()
+            .iter()
+            .any(|s| s.state() == State::Running);
+    (agreed && caught_up && running && leader.server_state() == ServerState::Leader)
+        .then_some(leader_id)
 }
 
 /// Peak resident set size of a running node, in KiB.

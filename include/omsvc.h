@@ -1241,9 +1241,10 @@ enum omsvc_status omsvc_raft_node_delete(struct omsvc_raft_node *node,
                                          uint64_t *index_out);
 
 /**
- * This node's view of the cluster as UTF-8 JSON (id, address, term, state, leader and its
- * address, members, services): the same as `omsvc status --json`. Free with
- * `omsvc_bytes_free`.
+ * This node's view of the cluster as UTF-8 JSON: its `omsvc.v1.RaftNodeStatus` message (the
+ * core's status of the node under `node`, with the address, openraft's server state, the
+ * leader's address, members, leadership changes), the same as `omsvc status --json`. Free
+ * with `omsvc_bytes_free`.
  *
  * # Safety
  * - `node` may be any value: handles are checked, never dereferenced.

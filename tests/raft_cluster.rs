@@ -19,7 +19,7 @@ fn three_nodes_replicate_configuration_and_only_the_leader_runs_the_service() {
     assert!(receipt.entry.index > LogIndex(0));
     for node in cluster.nodes() {
         wait_for_report(node, WAIT, |r| {
-            r.last_applied_index >= receipt.entry.index.0
+            r.last_applied_index() >= receipt.entry.index
         })
         .unwrap();
         assert_eq!(
@@ -77,7 +77,7 @@ fn three_nodes_replicate_configuration_and_only_the_leader_runs_the_service() {
         .write(omsvc_core::encode_set_request("Trash", b"bucket-7").unwrap())
         .unwrap();
     wait_for_report(cluster.node(follower), WAIT, |r| {
-        r.last_applied_index >= receipt.entry.index.0
+        r.last_applied_index() >= receipt.entry.index
     })
     .unwrap();
     assert_eq!(

@@ -137,7 +137,7 @@ fn wait_for_run(
             .ok_or_else(|| format!("no start line of epoch {epoch} yet"))
     })
     .unwrap_or_else(|e| panic!("{e}\n{}", cluster.tails(30)));
-    (leader.id, epoch, pid)
+    (leader.id(), epoch, pid)
 }
 
 /// Waits until process group `pgid` has no live process.
@@ -242,7 +242,7 @@ fn a_leader_only_command_moves_with_leadership_and_never_overlaps_an_older_epoch
     let (third, third_epoch, _) = wait_for_run(&cluster, &register, &rest, second_epoch);
     cluster.node(second).signal(libc::SIGCONT);
     poll(WAIT, || match cluster.node(second).status() {
-        Ok(report) if report.leader == Some(third) && running_epoch(&report).is_none() => Ok(()),
+        Ok(report) if report.leader() == Some(third) && running_epoch(&report).is_none() => Ok(()),
         Ok(report) => Err(format!("{report:?}")),
         Err(error) => Err(error.to_string()),
     })
@@ -268,7 +268,7 @@ fn a_leader_only_command_moves_with_leadership_and_never_overlaps_an_older_epoch
     let rest: Vec<u64> = ALL.into_iter().filter(|&id| id != third).collect();
     let fourth = poll(WAIT, || {
         cluster.leader_where(&rest, |report| {
-            report.services.iter().any(|service| {
+            report.services().iter().any(|service| {
                 service.name == SERVICE
                     && service.waiting_for.as_deref() == Some("should_run is false")
             })
@@ -285,9 +285,9 @@ fn a_leader_only_command_moves_with_leadership_and_never_overlaps_an_older_epoch
     );
 
     // A user start brings it back on the leader.
-    service_cli("start", cluster.node(fourth.id));
+    service_cli("start", cluster.node(fourth.id()));
     let (_, fifth_epoch, _) = wait_for_run(&cluster, &register, &rest, third_epoch);
-    assert!(fifth_epoch >= fourth.term);
+    assert!(fifth_epoch >= fourth.term().0);
     let entries = read_register(&register);
     check_register(&entries).unwrap_or_else(|e| panic!("at the end: {e}"));
     let epochs: BTreeSet<u64> = entries.iter().map(|entry| entry.epoch).collect();
@@ -323,7 +323,7 @@ fn a_command_that_exits_is_restarted_and_the_node_leaves_no_process_behind() {
     });
     let crasher = |report: &NodeReport| {
         report
-            .services
+            .services()
             .iter()
             .find(|service| service.name == "Crasher")
             .cloned()

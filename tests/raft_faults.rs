@@ -12,7 +12,9 @@
 //! The cluster tests run one at a time ([`omsvc_testkit::serial::serial`]): on 2 cores, several clusters
 //! with short election timeouts side by side cause spurious elections.
 
-use omsvc_core::{EpochToken, Error, Service, ServiceError};
+use omsvc_core::proto::raft_node_status::ServerState;
+use omsvc_core::proto::service_status::State;
+use omsvc_core::{EpochToken, Error, Service, ServiceError, Term};
 use omsvc_raft::{ClientError, RaftClient, RaftError, RaftNode, RaftNodeOptions, RaftTimeouts};
 use omsvc_testkit::poll::{poll, wait_for_report, SETTLE};
 use omsvc_testkit::raft_cluster::{Cluster, CLUSTER, SERVICE, WAIT};
@@ -49,20 +51,20 @@ fn partitioned_leader_stops_on_quorum_loss_and_follows_after_healing() {
         WAIT,
         &format!("isolated leader {old}'s service to stop (PAUSING)"),
         |r| {
-            r.services
+            r.services()
                 .iter()
-                .any(|s| s.name == SERVICE && s.status == "PAUSING")
+                .any(|s| s.name == SERVICE && s.state() == State::Pausing)
         },
     );
     let stopped_after = isolated_at.elapsed();
     assert_eq!(
-        (stopped.state.as_str(), stopped.term),
-        ("Leader", old_epoch),
+        (stopped.server_state(), stopped.term()),
+        (ServerState::Leader, Term(old_epoch)),
         "expected isolated node {old} to still believe it leads term {old_epoch} when its \
          service stopped (so it stopped on quorum loss, not on hearing of a newer term); saw \
-         state {} in term {}",
-        stopped.state,
-        stopped.term
+         state {:?} in term {}",
+        stopped.server_state(),
+        stopped.term()
     );
     assert!(
         stopped_after < Duration::from_secs(5),
@@ -82,7 +84,7 @@ fn partitioned_leader_stops_on_quorum_loss_and_follows_after_healing() {
         IN_PROCESS.election_max
     );
     assert!(
-        stopped.blocker.is_some(),
+        stopped.node().blocker.is_some(),
         "expected the stopped leader's report to say why its services may not run; saw {stopped:#?}"
     );
 
@@ -93,7 +95,8 @@ fn partitioned_leader_stops_on_quorum_loss_and_follows_after_healing() {
     );
     let old_service = cluster.service(old);
     assert_eq!(
-        old_service.status, "PAUSING",
+        old_service.state(),
+        State::Pausing,
         "expected isolated node {old} not to run the service while node {new} runs it in \
          epoch {new_epoch}; saw {old_service:?}"
     );
@@ -103,7 +106,11 @@ fn partitioned_leader_stops_on_quorum_loss_and_follows_after_healing() {
         old,
         WAIT,
         &format!("healed node {old} to follow a leader of term {new_epoch} or later"),
-        |r| r.state == "Follower" && r.term >= new_epoch && r.leader.is_some_and(|l| l != old),
+        |r| {
+            r.server_state() == ServerState::Follower
+                && r.term() >= Term(new_epoch)
+                && r.leader().is_some_and(|l| l != old)
+        },
     );
     assert!(
         cluster.node(old).node().wait_settled(SETTLE),
@@ -114,8 +121,8 @@ fn partitioned_leader_stops_on_quorum_loss_and_follows_after_healing() {
         !status.status.is_running(),
         "expected follower {old} (following node {:?} in term {}) not to run the service; \
          saw {status:?}",
-        healed.leader,
-        healed.term
+        healed.leader(),
+        healed.term()
     );
     let old_starts = recorder(&by_node, old).starts();
     assert_eq!(
@@ -207,15 +214,15 @@ fn leader_partitioned_shorter_than_an_election_runs_its_service_again() {
         WAIT,
         &format!("isolated leader {leader}'s service to stop"),
         |r| {
-            r.services
+            r.services()
                 .iter()
-                .any(|s| s.name == SERVICE && s.status == "PAUSING")
+                .any(|s| s.name == SERVICE && s.state() == State::Pausing)
         },
     );
     cluster.node(leader).fault_switch().set_isolated(false);
     assert_eq!(
-        (stopped.state.as_str(), stopped.term),
-        ("Leader", epoch),
+        (stopped.server_state(), stopped.term()),
+        (ServerState::Leader, Term(epoch)),
         "expected node {leader} to stop its service on quorum loss while still leading term \
          {epoch}; saw {stopped:#?}"
     );
@@ -436,7 +443,7 @@ fn node_added_after_the_log_was_purged_installs_a_snapshot_with_the_leaders_conf
         "snapshot: logs purged before the join {purged_before_join:?}; node {new} installed \
          {installs} snapshot(s), its log starts at {new_first:?}, applied {}; {} \
          configurations; test took {:?}",
-        joined.last_applied_index,
+        joined.last_applied_index(),
         new_names.len(),
         began.elapsed()
     );
@@ -563,7 +570,7 @@ fn hundreds_of_leader_changes_never_share_an_epoch_and_the_fence_never_refuses()
                     .filter(|id| *id != runner)
                     .filter(|id| {
                         let r = cluster.node(*id).report();
-                        r.state == "Follower" && r.term >= epoch
+                        r.server_state() == ServerState::Follower && r.term() >= Term(epoch)
                     })
                     .collect();
                 let changed = if candidates.is_empty() {
@@ -849,7 +856,8 @@ fn garbage_bytes_close_the_connection_and_the_node_keeps_serving() {
             panic!("expected node {id} at {addr} to answer status after garbage; saw {e}")
         });
         assert_eq!(
-            report.id, id,
+            report.id(),
+            id,
             "expected the node at {addr} to be node {id}; saw {report:?}"
         );
     }
@@ -1002,7 +1010,7 @@ fn adding_a_member_that_is_another_node_or_cannot_catch_up_fails_clearly() {
                          saw {other:?} after {took:?}"
         ),
     }
-    let members = cluster.node(leader).report().members;
+    let members = cluster.node(leader).report().into_message().members;
     assert!(
         members.iter().all(|m| m.id != 4 || !m.voter),
         "expected node 4, which never caught up, not to be a voter; members {members:?}"
@@ -1013,7 +1021,7 @@ fn adding_a_member_that_is_another_node_or_cannot_catch_up_fails_clearly() {
             id,
             WAIT,
             &format!("node {id} to apply index {}", receipt.entry.index),
-            |r| r.last_applied_index >= receipt.entry.index.0,
+            |r| r.last_applied_index() >= receipt.entry.index,
         );
     }
 
@@ -1025,13 +1033,13 @@ fn adding_a_member_that_is_another_node_or_cannot_catch_up_fails_clearly() {
         WAIT,
         "node 4 to be a voter with the write applied",
         |r| {
-            r.last_applied_index >= receipt.entry.index.0
+            r.last_applied_index() >= receipt.entry.index
                 && r.members.iter().any(|m| m.id == 4 && m.voter)
         },
     );
     println!(
         "lagging member: refused after {took:?}: {result:?}; re-added, node 4 applied {}",
-        joined.last_applied_index
+        joined.last_applied_index()
     );
 }
 
@@ -1068,7 +1076,7 @@ fn initialize_with_no_members_fails_clearly() {
     node.initialize(members).unwrap_or_else(|e| {
         panic!("expected initialize with node 1 to succeed afterwards; saw {e}")
     });
-    wait_for_report(&node, WAIT, |r| r.state == "Leader")
+    wait_for_report(&node, WAIT, |r| r.server_state() == ServerState::Leader)
         .unwrap_or_else(|r| panic!("expected node 1 to lead its one-node cluster; saw {r:#?}"));
 }
 

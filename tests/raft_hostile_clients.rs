@@ -5,7 +5,6 @@
 //! (127.0.0.1), as a remote host would.
 
 use omsvc_core::proto::{raft_frame::Kind, RaftFrame};
-use omsvc_core::Term;
 use omsvc_raft::frame::{read_frame, write_frame, MAX_FRAME_BYTES};
 use omsvc_testkit::node_process::{NodeProc, CLUSTER};
 use omsvc_testkit::poll::poll;
@@ -279,7 +278,7 @@ fn thousands_of_idle_connections_do_not_stop_members_or_clients() {
         cluster.leader_where(&[1, 2, 3], |_| true)
     })
     .unwrap_or_else(|e| panic!("expected a leader: {e}\n{}", cluster.tails(30)));
-    let target = cluster.node(leader.id).addr.clone();
+    let target = cluster.node(leader.id()).addr.clone();
 
     // Thousands from one address: that address gets its share, nobody else is affected.
     // A node that stops taking connections ends a flood early (after 20 refusals in a row).
@@ -308,7 +307,7 @@ fn thousands_of_idle_connections_do_not_stop_members_or_clients() {
         flood(&mut held, &format!("127.0.1.{host}"), 60);
     }
     std::thread::sleep(Duration::from_millis(300));
-    let mut client = cluster.node(leader.id).client();
+    let mut client = cluster.node(leader.id()).client();
     for round in 0..20 {
         let receipt = client
             .write(omsvc_core::encode_set_request("under-flood", &[round]).unwrap())
@@ -321,7 +320,7 @@ fn thousands_of_idle_connections_do_not_stop_members_or_clients() {
             });
         assert_eq!(
             receipt.entry.term,
-            Term(leader.term),
+            leader.term(),
             "the leader lost its term under the flood"
         );
     }
@@ -331,8 +330,8 @@ fn thousands_of_idle_connections_do_not_stop_members_or_clients() {
             .status()
             .expect("status from a member's host");
         assert_eq!(
-            (report.leader, report.term),
-            (Some(leader.id), leader.term),
+            (report.leader(), report.term()),
+            (Some(leader.id()), leader.term()),
             "node {id} no longer follows the leader"
         );
     }

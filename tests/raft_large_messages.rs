@@ -4,6 +4,7 @@
 //! written concurrently, reach every node, and a node added later installs a snapshot far
 //! larger than a frame.
 
+use omsvc_core::proto::raft_node_status::ServerState;
 use omsvc_core::MAX_CONFIGURATION_BYTES;
 use omsvc_raft::frame::MAX_FRAME_BYTES;
 use omsvc_raft::{RaftClient, RaftNode, RaftNodeOptions, RaftTimeouts};
@@ -38,8 +39,10 @@ fn values_at_the_limit_replicate_and_a_new_node_installs_a_snapshot_larger_than_
         .into_iter()
         .collect();
     one.initialize(members).unwrap();
-    wait_for_report(&one, WAIT, |r| r.leader == Some(1) && r.state == "Leader")
-        .expect("node 1 leads");
+    wait_for_report(&one, WAIT, |r| {
+        r.leader() == Some(1) && r.server_state() == ServerState::Leader
+    })
+    .expect("node 1 leads");
 
     // 12 values of 4 MiB from 4 writers at once: appends carry several of them (48 MiB in
     // all, 96 MiB as hex), which no single frame may.
@@ -63,8 +66,8 @@ fn values_at_the_limit_replicate_and_a_new_node_installs_a_snapshot_larger_than_
         all.sort();
         all
     };
-    let applied = one.report().last_applied_index;
-    wait_for_report(&two, WAIT, |r| r.last_applied_index >= applied)
+    let applied = one.report().last_applied_index();
+    wait_for_report(&two, WAIT, |r| r.last_applied_index() >= applied)
         .expect("node 2 applies every entry");
     for (name, bytes) in &expected {
         assert_eq!(
@@ -87,7 +90,8 @@ fn values_at_the_limit_replicate_and_a_new_node_installs_a_snapshot_larger_than_
             "adding node 3: {error}"
         );
     }
-    wait_for_report(&three, WAIT, |r| r.last_applied_index >= applied).expect("node 3 catches up");
+    wait_for_report(&three, WAIT, |r| r.last_applied_index() >= applied)
+        .expect("node 3 catches up");
     for (name, bytes) in &expected {
         assert_eq!(
             three.node().read_configuration(name).unwrap().as_ref(),

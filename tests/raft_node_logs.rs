@@ -60,7 +60,7 @@ fn json_logs_carry_the_node_service_and_epoch_of_a_leader_only_command() {
     let epoch = node
         .status()
         .expect("status")
-        .services
+        .services()
         .iter()
         .find(|service| service.name == "Greeter")
         .and_then(|service| service.epoch)

@@ -38,25 +38,25 @@ fn a_paused_follower_that_resumes_does_not_depose_the_leader() {
         cluster.leader_where(&ALL, |_| true)
     })
     .unwrap_or_else(|e| panic!("expected a leader: {e}\n{}", cluster.tails(30)));
-    let followers: Vec<u64> = ALL.into_iter().filter(|&id| id != leader.id).collect();
+    let followers: Vec<u64> = ALL.into_iter().filter(|&id| id != leader.id()).collect();
     let changed_at = leader
-        .leadership_changed_unix_ms
+        .leadership_changed_unix_ms()
         .expect("the leader reports when its leadership last changed");
     assert!(changed_at <= unix_ms() && unix_ms() - changed_at < 60_000);
     // At the default log level a node without --demo-service says it runs no service.
     assert!(
         cluster
-            .node(leader.id)
+            .node(leader.id())
             .tail(200)
             .contains("no service registered"),
         "{}",
-        cluster.node(leader.id).tail(20)
+        cluster.node(leader.id()).tail(20)
     );
     assert_eq!(
         service_state(&leader, DEMO_SERVICE),
         None,
         "expected a node without --demo-service to report no demo service; saw {:?}",
-        leader.services
+        leader.services()
     );
     let pauses = [2500, 10_000, 2500, 10_000];
     for (round, pause_ms) in pauses.into_iter().enumerate() {
@@ -69,12 +69,13 @@ fn a_paused_follower_that_resumes_does_not_depose_the_leader() {
         std::thread::sleep(Duration::from_secs(3));
         let resumed = poll(Duration::from_secs(5), || {
             let report = follower.status().map_err(|e| e.to_string())?;
-            if report.leader == Some(leader.id) {
+            if report.leader() == Some(leader.id()) {
                 Ok(report)
             } else {
                 Err(format!(
                     "follows {:?} in term {}",
-                    report.leader, report.term
+                    report.leader(),
+                    report.term()
                 ))
             }
         })
@@ -83,7 +84,7 @@ fn a_paused_follower_that_resumes_does_not_depose_the_leader() {
                 "round {round}: node {} paused {pause_ms} ms does not follow node {} again: \
                  {e}\n{}",
                 follower.id,
-                leader.id,
+                leader.id(),
                 cluster.tails(30)
             )
         });
@@ -91,17 +92,17 @@ fn a_paused_follower_that_resumes_does_not_depose_the_leader() {
             .leader_where(&ALL, |_| true)
             .unwrap_or_else(|e| panic!("round {round}: no leader: {e}"));
         assert_eq!(
-            (now.id, now.term),
-            (leader.id, leader.term),
+            (now.id(), now.term()),
+            (leader.id(), leader.term()),
             "round {round}: node {} paused {pause_ms} ms and resumed; the leader changed \
              (term {} -> {})\n{}",
             follower.id,
-            leader.term,
-            now.term,
+            leader.term(),
+            now.term(),
             cluster.tails(30)
         );
         assert_eq!(
-            now.leadership_changed_unix_ms,
+            now.leadership_changed_unix_ms(),
             Some(changed_at),
             "round {round}: the leader saw its leadership change"
         );
@@ -176,21 +177,21 @@ fn pausing_the_leader_moves_the_service_to_a_new_epoch_and_old_epochs_are_fenced
             )
         });
         let old_epoch = service_state(&old, DEMO_SERVICE).unwrap().1.unwrap();
-        let old_node = cluster.node(old.id);
+        let old_node = cluster.node(old.id());
         let lines_before = old_node.stdout_lines(old_node.generation()).len();
         let paused_at = unix_ms();
         old_node.signal(libc::SIGSTOP);
         std::thread::sleep(pause);
         old_node.signal(libc::SIGCONT);
         let resumed_at = unix_ms();
-        let others: Vec<u64> = ALL.into_iter().filter(|&id| id != old.id).collect();
+        let others: Vec<u64> = ALL.into_iter().filter(|&id| id != old.id()).collect();
         // The old leader's service stops (it lost the term), or keeps running if no one was
         // elected during the pause.
         let outcome = poll(Duration::from_secs(15), || {
-            let report = cluster.node(old.id).status().map_err(|e| e.to_string())?;
+            let report = cluster.node(old.id()).status().map_err(|e| e.to_string())?;
             match service_state(&report, DEMO_SERVICE) {
                 Some((status, Some(epoch))) if status == "RUNNING" && epoch == old_epoch => {
-                    if report.term > old.term {
+                    if report.term() > old.term() {
                         Err("the old leader's service still runs in a newer term".into())
                     } else if unix_ms() - resumed_at > 3000 {
                         Ok(None) // no failover happened: it still leads its term
@@ -199,7 +200,7 @@ fn pausing_the_leader_moves_the_service_to_a_new_epoch_and_old_epochs_are_fenced
                     }
                 }
                 _ => {
-                    let service = report.services.iter().find(|s| s.name == DEMO_SERVICE);
+                    let service = report.services().iter().find(|s| s.name == DEMO_SERVICE);
                     Ok(Some(service.map_or(0, |s| s.since_unix_ms)))
                 }
             }
@@ -216,7 +217,7 @@ fn pausing_the_leader_moves_the_service_to_a_new_epoch_and_old_epochs_are_fenced
         .unwrap_or_else(|e| panic!("round {round}: no new leader running the service: {e}\n{}", cluster.tails(30)));
         failovers += 1;
         let new_service = new
-            .services
+            .services()
             .iter()
             .find(|s| s.name == DEMO_SERVICE)
             .unwrap();
@@ -227,8 +228,8 @@ fn pausing_the_leader_moves_the_service_to_a_new_epoch_and_old_epochs_are_fenced
         // Saves the resumed old leader got past `is_current()` with, in its old epoch (a save
         // of an ended epoch is refused before it is proposed, and prints nothing).
         let old_lines = cluster
-            .node(old.id)
-            .stdout_lines(cluster.node(old.id).generation());
+            .node(old.id())
+            .stdout_lines(cluster.node(old.id()).generation());
         stale_attempts_after_resume += old_lines[lines_before..]
             .iter()
             .filter(|line| line.contains("could not save progress"))

@@ -16,8 +16,9 @@
 //! spurious elections.
 
 use omsvc_core::encode_set_request;
+use omsvc_core::proto::raft_node_status::ServerState;
 use omsvc_raft::types::CommandResponse;
-use omsvc_raft::{ClientError, RaftClient};
+use omsvc_raft::{ClientError, NodeReport, RaftClient};
 use omsvc_testkit::cli_run::{describe, omsvc};
 use omsvc_testkit::node_process::{CALL_TIMEOUT, CLUSTER, DEMO_SERVICE, START_TIMEOUT};
 use omsvc_testkit::node_report::service_state;
@@ -80,17 +81,17 @@ fn killing_the_leader_process_moves_the_service_and_the_restarted_node_follows()
     let (leader, old_epoch) = poll(WAIT, || {
         let report = cluster.leader_where(&ALL, |r| running_epoch(r).is_some())?;
         let epoch = running_epoch(&report).expect("checked above");
-        let node = cluster.node(report.id);
+        let node = cluster.node(report.id());
         let saves = saved_progress(&node.stdout_lines(node.generation()))
             .into_iter()
             .filter(|&(_, e)| e == epoch)
             .count();
         if saves >= 5 {
-            Ok((report.id, epoch))
+            Ok((report.id(), epoch))
         } else {
             Err(format!(
                 "leader {} runs {DEMO_SERVICE} at epoch {epoch} but saved progress {saves} time(s)",
-                report.id
+                report.id()
             ))
         }
     })
@@ -128,7 +129,7 @@ fn killing_the_leader_process_moves_the_service_and_the_restarted_node_follows()
             running_epoch(r).is_some_and(|epoch| epoch > old_epoch)
         })?;
         let epoch = running_epoch(&report).expect("checked above");
-        let node = cluster.node(report.id);
+        let node = cluster.node(report.id());
         let resumed = service_starts(&node.stdout_lines(node.generation()))
             .into_iter()
             .find(|&(e, _)| e == epoch)
@@ -137,10 +138,10 @@ fn killing_the_leader_process_moves_the_service_and_the_restarted_node_follows()
                 format!(
                     "node {} runs {DEMO_SERVICE} at epoch {epoch} but has not printed its \
                      STARTED line for it yet",
-                    report.id
+                    report.id()
                 )
             })?;
-        Ok((report.id, epoch, resumed))
+        Ok((report.id(), epoch, resumed))
     })
     .unwrap_or_else(|seen| {
         panic!(
@@ -180,7 +181,7 @@ fn killing_the_leader_process_moves_the_service_and_the_restarted_node_follows()
                 cluster.tails(20)
             )
         })
-        .last_applied_index;
+        .last_applied_index();
     let caught_up = poll(WAIT, || {
         let current = cluster.leader_where(&ALL, |_| true)?;
         let report = cluster
@@ -188,24 +189,24 @@ fn killing_the_leader_process_moves_the_service_and_the_restarted_node_follows()
             .status()
             .map_err(|e| format!("restarted node {leader}: status failed: {e}"))?;
         let voters = report.members.iter().filter(|m| m.voter).count();
-        if report.last_applied_index >= target
-            && report.leader == Some(current.id)
+        if report.last_applied_index() >= target
+            && report.leader() == Some(current.id())
             && report.leader_addr.as_deref() == Some(current.addr.as_str())
-            && report.state == "Follower"
+            && report.server_state() == ServerState::Follower
             && voters == 3
         {
             Ok(report)
         } else {
             Err(format!(
-                "restarted node {leader}: state {} with {voters} voter(s) among members {:?}, \
+                "restarted node {leader}: state {:?} with {voters} voter(s) among members {:?}, \
                  applied {} (leader had applied {target} at the restart), reports leader {:?} \
                  at {:?}; the leader is node {} at {}",
-                report.state,
+                report.server_state(),
                 report.members,
-                report.last_applied_index,
-                report.leader,
+                report.last_applied_index(),
+                report.leader(),
                 report.leader_addr,
-                current.id,
+                current.id(),
                 current.addr
             ))
         }
@@ -220,9 +221,9 @@ fn killing_the_leader_process_moves_the_service_and_the_restarted_node_follows()
     });
     eprintln!(
         "restarted node {leader} caught up to index {} in {} ms, following node {:?}",
-        caught_up.last_applied_index,
+        caught_up.last_applied_index(),
         restarted_at.elapsed().as_millis(),
-        caught_up.leader
+        caught_up.leader()
     );
     let watch_until = Instant::now() + WATCH_RESTARTED;
     let mut checks = 0;
@@ -238,9 +239,9 @@ fn killing_the_leader_process_moves_the_service_and_the_restarted_node_follows()
             state.as_ref().map(|(status, _)| status.as_str()),
             Some("PAUSING"),
             "expected the restarted follower {leader} not to run {DEMO_SERVICE} (status \
-             PAUSING), saw {state:?} (node state {}, leader {:?})\n{}",
-            report.state,
-            report.leader,
+             PAUSING), saw {state:?} (node state {:?}, leader {:?})\n{}",
+            report.server_state(),
+            report.leader(),
             cluster.tails(30)
         );
         checks += 1;
@@ -491,10 +492,10 @@ fn sigkill_rounds_during_durable_writes_lose_no_acknowledged_write() {
             let report = node
                 .status()
                 .map_err(|e| format!("node {}: status failed: {e}", node.id))?;
-            indexes.insert(node.id, report.last_applied_index);
+            indexes.insert(node.id, report.last_applied_index());
         }
         let first = indexes[&1];
-        if first >= final_receipt.entry.index.0 && indexes.values().all(|&index| index == first) {
+        if first >= final_receipt.entry.index && indexes.values().all(|&index| index == first) {
             Ok(first)
         } else {
             Err(format!(
@@ -581,7 +582,7 @@ fn sigkill_rounds_during_durable_writes_lose_no_acknowledged_write() {
 #[test]
 fn cli_status_and_config_work_against_node_processes() {
     let _serial = serial();
-    let cluster = Cluster::start(3, false);
+    let cluster = Cluster::start(3, true);
     // `omsvc status --json` on a follower parses and names the leader. A young cluster may
     // still change its leader, and a follower learns the leader's address only once it has
     // the membership entry, so leader and follower are read again until they agree.
@@ -590,7 +591,7 @@ fn cli_status_and_config_work_against_node_processes() {
         let follower = cluster
             .nodes
             .iter()
-            .find(|node| node.id != leader.id)
+            .find(|node| node.id != leader.id())
             .expect("a follower");
         let output = omsvc(&["status", "--node", &follower.addr, "--json"]);
         if !output.status.success() {
@@ -598,12 +599,15 @@ fn cli_status_and_config_work_against_node_processes() {
         }
         let json: serde_json::Value = serde_json::from_slice(&output.stdout)
             .map_err(|e| format!("not JSON ({e}): {}", describe(&output)))?;
-        if json["leader"].as_u64() == Some(leader.id) && json["leader_addr"].is_string() {
+        let leader_id = leader.id().to_string();
+        if json["node"]["leader"].as_str() == Some(leader_id.as_str())
+            && json["leader_addr"].is_string()
+        {
             Ok((leader, follower, json))
         } else {
             Err(format!(
                 "node {} leads, the follower reports {json}",
-                leader.id
+                leader.id()
             ))
         }
     })
@@ -614,27 +618,8 @@ fn cli_status_and_config_work_against_node_processes() {
             cluster.tails(20)
         )
     });
-    assert_eq!(
-        (
-            status["id"].as_u64(),
-            status["leader"].as_u64(),
-            status["leader_addr"].as_str()
-        ),
-        (
-            Some(follower.id),
-            Some(leader.id),
-            Some(leader.addr.as_str())
-        ),
-        "expected the status of follower {} to name leader {} at {}, saw {status:#}",
-        follower.id,
-        leader.id,
-        leader.addr
-    );
-    assert_eq!(
-        status["members"].as_array().map(Vec::len),
-        Some(3),
-        "expected 3 members in {status:#}"
-    );
+    check_status_json(&status, follower.id, &follower.addr, &leader);
+    check_status_text(&follower.addr, follower.id);
 
     // `omsvc config set` through a follower is forwarded to the leader.
     let set = omsvc(&[
@@ -700,4 +685,106 @@ fn cli_status_and_config_work_against_node_processes() {
          a message naming {nobody}, saw {}",
         describe(&missing)
     );
+}
+
+/// `omsvc status --json` of `follower` following `leader`: the `RaftNodeStatus` message as
+/// JSON, the core's `NodeStatus` JSON under `node`, what openraft adds beside it.
+fn check_status_json(status: &serde_json::Value, follower: u64, addr: &str, leader: &NodeReport) {
+    let (follower_id, leader_id) = (follower.to_string(), leader.id().to_string());
+    assert_eq!(
+        (
+            status["node"]["self_id"].as_str(),
+            status["node"]["leader"].as_str(),
+            status["leader_addr"].as_str(),
+            status["addr"].as_str(),
+            status["cluster"].as_str(),
+            status["server_state"].as_str(),
+            status["node"]["role"].as_str(),
+        ),
+        (
+            Some(&*follower_id),
+            Some(&*leader_id),
+            Some(leader.addr.as_str()),
+            Some(addr),
+            Some(CLUSTER),
+            Some("FOLLOWER"),
+            Some("follower"),
+        ),
+        "expected the status of follower {follower} to name leader {leader_id} at {}, saw \
+         {status:#}",
+        leader.addr
+    );
+    let keys = |value: &serde_json::Value| -> Vec<String> {
+        let object = value.as_object();
+        object.map_or_else(Vec::new, |object| object.keys().cloned().collect())
+    };
+    assert_eq!(
+        keys(status),
+        [
+            "addr",
+            "cluster",
+            "leader_addr",
+            "leadership_changes",
+            "members",
+            "node",
+            "pauses_seen",
+            "server_state"
+        ],
+        "what openraft adds, beside the core status: {status:#}"
+    );
+    let core_keys = keys(&omsvc_core::status_json::to_json(&Default::default()));
+    assert_eq!(keys(&status["node"]), core_keys, "{status:#}");
+    let members = status["members"].as_array().cloned().unwrap_or_default();
+    assert_eq!(members.len(), 3, "expected 3 members in {status:#}");
+    assert!(
+        members
+            .iter()
+            .all(|m| m["voter"] == true && m["addr"].is_string()),
+        "expected 3 voters with their addresses in {status:#}"
+    );
+    assert!(
+        status["node"]["last_applied_entry"]["index"].as_u64() > Some(0),
+        "expected an applied entry in {status:#}"
+    );
+    assert!(
+        status["leadership_changes"]
+            .as_array()
+            .and_then(|changes| changes.last())
+            .is_some_and(|last| last["term"].is_u64() && last["at_unix_ms"].is_u64()),
+        "expected the leadership changes seen in {status:#}"
+    );
+    let service = status["node"]["services"]
+        .as_array()
+        .and_then(|services| services.iter().find(|s| s["name"] == DEMO_SERVICE))
+        .unwrap_or_else(|| panic!("expected {DEMO_SERVICE} in {status:#}"));
+    assert_eq!(
+        (
+            service["status"].as_str(),
+            &service["epoch"],
+            service["since_unix_ms"].is_u64()
+        ),
+        (Some("PAUSING"), &serde_json::Value::Null, true),
+        "expected {DEMO_SERVICE} to pause on follower {follower}: {status:#}"
+    );
+}
+
+/// `omsvc status` (text) names the node, its state, the leader, members and services.
+fn check_status_text(addr: &str, id: u64) {
+    let output = omsvc(&["status", "--node", addr]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", describe(&output));
+    for expected in [
+        format!("node {id} at {addr} (cluster {CLUSTER:?}): Follower (core role Follower)"),
+        "term ".to_owned(),
+        ", leader node ".to_owned(),
+        "last applied index ".to_owned(),
+        "leadership last changed since ".to_owned(),
+        "  member ".to_owned(),
+        format!("  service {DEMO_SERVICE}: PAUSING"),
+    ] {
+        assert!(
+            text.contains(&expected),
+            "expected {expected:?} in:\n{text}"
+        );
+    }
 }

@@ -1,4 +1,5 @@
 //! `omsvc status --node ADDR`: leader, term, members and every service's state and epoch.
+//! The node answers its `RaftNodeStatus` message; `--json` prints its one JSON rendering.
 
 use crate::config_cmd::print_json;
 use crate::error::CliError;
@@ -18,23 +19,29 @@ pub struct StatusArgs {
 pub fn run(args: StatusArgs) -> Result<Outcome, CliError> {
     let report = args.remote.cluster.client(&args.remote.node)?.status()?;
     if args.json {
-        print_json(serde_json::to_value(&report).unwrap_or_default());
+        print_json(report.to_json());
         return Ok(Outcome::Done);
     }
-    let leader = match (report.leader, &report.leader_addr) {
+    let node = report.node();
+    let leader = match (report.leader(), &report.leader_addr) {
         (Some(id), Some(addr)) => format!("node {id} at {addr}"),
         (Some(id), None) => format!("node {id}"),
         _ => "none known".to_owned(),
     };
     println!(
-        "node {} at {} (cluster {:?}): {}",
-        report.id, report.addr, report.cluster, report.state
+        "node {} at {} (cluster {:?}): {:?} (core role {:?})",
+        report.id(),
+        report.addr,
+        report.cluster,
+        report.server_state(),
+        node.role()
     );
     println!(
         "term {}, leader {leader}, last applied index {}",
-        report.term, report.last_applied_index
+        node.term,
+        report.last_applied_index()
     );
-    if let Some(at) = report.leadership_changed_unix_ms {
+    if let Some(at) = report.leadership_changed_unix_ms() {
         println!("leadership last changed {}", ago(at));
     }
     for member in &report.members {
@@ -45,10 +52,13 @@ pub fn run(args: StatusArgs) -> Result<Outcome, CliError> {
             if member.voter { "" } else { " (learner)" }
         );
     }
-    if let Some(blocker) = &report.blocker {
+    if report.pauses_seen > 0 {
+        println!("pauses of this process seen: {}", report.pauses_seen);
+    }
+    if let Some(blocker) = &node.blocker {
         println!("services here: {blocker}");
     }
-    for service in &report.services {
+    for service in &node.services {
         let epoch = service
             .epoch
             .map(|e| format!(" epoch {e}"))
@@ -61,7 +71,7 @@ pub fn run(args: StatusArgs) -> Result<Outcome, CliError> {
         println!(
             "  service {}: {}{epoch}{waiting} {}, started {} time(s), stopped {}",
             service.name,
-            service.status,
+            service.state().as_str_name(),
             ago(service.since_unix_ms),
             service.start_count,
             service.stop_count

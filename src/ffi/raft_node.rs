@@ -411,9 +411,10 @@ unsafe fn propose(node: &RaftNode, request: Vec<u8>, index_out: *mut u64) -> Res
     Ok(())
 }
 
-/// This node's view of the cluster as UTF-8 JSON (id, address, term, state, leader and its
-/// address, members, services): the same as `omsvc status --json`. Free with
-/// `omsvc_bytes_free`.
+/// This node's view of the cluster as UTF-8 JSON: its `omsvc.v1.RaftNodeStatus` message (the
+/// core's status of the node under `node`, with the address, openraft's server state, the
+/// leader's address, members, leadership changes), the same as `omsvc status --json`. Free
+/// with `omsvc_bytes_free`.
 ///
 /// # Safety
 /// - `node` may be any value: handles are checked, never dereferenced.
@@ -427,7 +428,7 @@ pub unsafe extern "C" fn omsvc_raft_node_status_json(
         let node = raft_node(node)?;
         // SAFETY: the C caller passes `json_out` writable (NULL is refused).
         let json_out = unsafe { args::out(json_out, "json_out")? };
-        let json = serde_json::to_vec(&node.report()).map_err(|e| {
+        let json = serde_json::to_vec(&node.report().to_json()).map_err(|e| {
             FfiError::new(
                 omsvc_status::OMSVC_PANIC,
                 format!("status does not encode: {e}"),
@@ -457,7 +458,7 @@ pub unsafe extern "C" fn omsvc_raft_node_leader(
         let leader_out = unsafe { args::out(leader_out, "leader_out")? };
         // SAFETY: the C caller passes `known_out` writable (NULL is refused).
         let known_out = unsafe { args::out(known_out, "known_out")? };
-        let leader = node.report().leader;
+        let leader = node.report().leader();
         *known_out = leader.is_some();
         *leader_out = leader.unwrap_or(0);
         Ok(())

@@ -4,9 +4,10 @@
 use super::error::RaftError;
 use super::network::{CallError, Connection};
 use super::rpc::{
-    AddMemberRequest, ClientError, InitializeRequest, NodeReport, ReadRequest, ReadResponse,
+    AddMemberRequest, ClientError, InitializeRequest, ReadRequest, ReadResponse,
     RemoveMemberRequest, WriteReceipt, WriteRequest,
 };
+use super::status::NodeReport;
 use super::types::{ConfigCommand, RaftNodeId};
 use omsvc_core::proto::raft_frame::Kind;
 use serde::de::DeserializeOwned;
@@ -62,7 +63,7 @@ impl RaftClient {
     /// The node's view of itself and its cluster.
     pub fn status(&mut self) -> Result<NodeReport, RaftError> {
         self.runtime
-            .block_on(self.connection.call(Kind::Status, &(), self.timeout))
+            .block_on(self.connection.status(self.timeout))
             .map_err(|error| ClientError::Transport(error.to_string()).into())
     }
 

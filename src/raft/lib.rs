@@ -17,6 +17,8 @@
 //! - [`hex`]: bytes as hexadecimal text in JSON reports and the CLI.
 //! - [`error`]: [`RaftError`], what every fallible call of this crate returns.
 //! - [`client`]: a synchronous client for a node's address (CLI tools).
+//! - [`status`], [`status_json`]: the node's status (`omsvc status`), the `RaftNodeStatus`
+//!   message, and its JSON.
 
 // openraft's StorageError is large by design and fixed by its trait signatures.
 #![allow(clippy::result_large_err)]
@@ -38,11 +40,14 @@ pub mod node;
 pub mod rpc;
 pub mod server;
 pub mod state_machine;
+pub mod status;
+pub mod status_json;
 pub mod types;
 
 pub use client::RaftClient;
 pub use connections::ConnectionLimits;
 pub use error::RaftError;
 pub use node::{RaftNode, RaftNodeOptions, RaftTimeouts};
-pub use rpc::{ClientError, LeadershipChangeReport, MemberStatus, NodeReport, WriteReceipt};
+pub use rpc::{ClientError, WriteReceipt};
+pub use status::NodeReport;
 pub use types::RaftNodeId;

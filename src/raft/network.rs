@@ -4,6 +4,7 @@
 use super::frame::{
     read_frame, write_frame, FRAME_ENVELOPE_BYTES, MAX_FRAME_BYTES, MAX_SNAPSHOT_PIECE_BYTES,
 };
+use super::status::NodeReport;
 use super::types::{RaftNodeId, TypeConfig};
 use omsvc_core::proto::{raft_frame::Kind, RaftFrame};
 use openraft::error::{
@@ -127,6 +128,31 @@ impl Connection {
     ) -> Result<Resp, CallError> {
         let payload =
             serde_json::to_vec(request).map_err(|e| CallError::Network(io::Error::other(e)))?;
+        let answer = self.call_raw(kind, payload, timeout).await?;
+        serde_json::from_slice(&answer).map_err(|e| self.bad_answer(e))
+    }
+
+    /// Asks the node for its status (answered as an encoded `RaftNodeStatus`), within
+    /// `timeout`.
+    pub async fn status(&mut self, timeout: Duration) -> Result<NodeReport, CallError> {
+        let answer = self.call_raw(Kind::Status, Vec::new(), timeout).await?;
+        NodeReport::decode(&answer).map_err(|e| self.bad_answer(e))
+    }
+
+    fn bad_answer(&self, error: impl std::fmt::Display) -> CallError {
+        CallError::Network(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("bad answer from {}: {error}", self.addr),
+        ))
+    }
+
+    /// Sends `payload` as a `kind` frame and returns the answer's payload, within `timeout`.
+    async fn call_raw(
+        &mut self,
+        kind: Kind,
+        payload: Vec<u8>,
+        timeout: Duration,
+    ) -> Result<Vec<u8>, CallError> {
         if payload.len() + self.cluster.len() + FRAME_ENVELOPE_BYTES / 2 > MAX_FRAME_BYTES {
             return Err(CallError::TooLarge {
                 bytes: payload.len(),
@@ -165,12 +191,7 @@ impl Connection {
                 self.addr, answer.error
             )));
         }
-        serde_json::from_slice(&answer.payload).map_err(|e| {
-            CallError::Network(io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("bad answer from {}: {e}", self.addr),
-            ))
-        })
+        Ok(answer.payload)
     }
 
     async fn exchange(&mut self, frame: &RaftFrame) -> Result<RaftFrame, CallError> {

@@ -9,9 +9,10 @@ use super::leadership_watch;
 use super::log_store::LogStore;
 use super::metrics::NodeMetrics;
 use super::network::{FaultSwitch, Network};
-use super::rpc::{ClientError, NodeReport, WriteReceipt, WriteRequest};
+use super::rpc::{ClientError, WriteReceipt, WriteRequest};
 use super::server::{self, ServerContext};
 use super::state_machine::StateMachine;
+use super::status::{self, NodeReport};
 use super::types::{CommandResponse, ConfigCommand, Raft, RaftNodeId};
 use omsvc_core::error::Error;
 use omsvc_core::leadership::TermIndex;
@@ -381,7 +382,7 @@ impl RaftNode {
 
     /// This node's view of itself and its cluster (what `omsvc status` shows).
     pub fn report(&self) -> NodeReport {
-        server::report(&self.context)
+        status::build(&self.context)
     }
 
     /// Asks this node to start an election now (openraft 0.9 has no directed leadership

@@ -9,10 +9,10 @@ use super::frame::{
 use super::metrics::{FrameRefusal, NodeMetrics};
 use super::network::{Connection, FaultSwitch};
 use super::rpc::{
-    AddMemberRequest, ClientError, InitializeRequest, LeadershipChangeReport, MemberStatus,
-    NodeReport, ReadRequest, ReadResponse, RemoveMemberRequest, ServiceReport, WriteReceipt,
-    WriteRequest,
+    AddMemberRequest, ClientError, InitializeRequest, ReadRequest, ReadResponse,
+    RemoveMemberRequest, WriteReceipt, WriteRequest,
 };
+use super::status;
 use super::types::{Raft, RaftNodeId};
 use omsvc_core::node::Node;
 use omsvc_core::proto::{raft_frame::Kind, RaftFrame};
@@ -27,7 +27,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
 
 /// What the server of one node works with.
@@ -327,7 +327,7 @@ async fn dispatch(kind: Kind, payload: &[u8], context: &ServerContext) -> Result
                 .list_configurations()
                 .map_err(|e| ClientError::Refused(e.to_string())),
         ),
-        Kind::Status => encode(&report(context)),
+        Kind::Status => Ok(status::build(context).encode()),
         Kind::Initialize => {
             let request: InitializeRequest = decode(payload, kind)?;
             if !request.members.contains_key(&context.id) {
@@ -437,14 +437,14 @@ async fn add_member(context: &ServerContext, request: AddMemberRequest) -> Resul
     // Before touching membership: an address that does not answer as node `id` of this
     // cluster would become a voter that never votes, costing a one-node cluster its quorum.
     let mut probe = Connection::new(addr.clone(), context.cluster.clone());
-    let found: NodeReport = probe
-        .call(Kind::Status, &(), ADD_MEMBER_PROBE_TIMEOUT)
+    let found = probe
+        .status(ADD_MEMBER_PROBE_TIMEOUT)
         .await
         .map_err(|e| ClientError::Refused(format!("node {id} at {addr} cannot be added: {e}")))?;
-    if found.id != id {
+    if found.id() != id {
         return Err(ClientError::Refused(format!(
             "the node at {addr} is node {}, not node {id}",
-            found.id
+            found.id()
         )));
     }
     let raft = &context.raft;
@@ -521,64 +521,4 @@ fn voters(context: &ServerContext) -> BTreeSet<RaftNodeId> {
         .membership()
         .voter_ids()
         .collect()
-}
-
-pub(crate) fn report(context: &ServerContext) -> NodeReport {
-    let metrics = context.raft.metrics().borrow().clone();
-    context
-        .election
-        .note_leadership(metrics.current_term, metrics.current_leader);
-    let membership = metrics.membership_config.membership();
-    let voter_ids: BTreeSet<RaftNodeId> = membership.voter_ids().collect();
-    let members = membership
-        .nodes()
-        .map(|(id, node)| MemberStatus {
-            id: *id,
-            addr: node.addr.clone(),
-            voter: voter_ids.contains(id),
-        })
-        .collect();
-    let leader_addr = metrics
-        .current_leader
-        .and_then(|leader| membership.get_node(&leader).map(|node| node.addr.clone()));
-    let status = context.node.status();
-    NodeReport {
-        id: context.id,
-        addr: context.addr.clone(),
-        cluster: context.cluster.clone(),
-        term: metrics.current_term,
-        state: format!("{:?}", metrics.state),
-        leader: metrics.current_leader,
-        leader_addr,
-        last_applied_index: metrics.last_applied.map_or(0, |log_id| log_id.index),
-        leadership_changed_unix_ms: context
-            .election
-            .last_leadership_change()
-            .map(|change| unix_ms(change.at)),
-        leadership_changes: context
-            .election
-            .leadership_history()
-            .recent()
-            .into_iter()
-            .map(|change| LeadershipChangeReport {
-                term: change.term,
-                leader: change.leader,
-                at_unix_ms: unix_ms(change.at),
-            })
-            .collect(),
-        pauses_seen: context.election.pauses_seen(),
-        members,
-        blocker: status.blocker.map(|blocker| blocker.to_string()),
-        services: status
-            .services
-            .iter()
-            .map(|service| ServiceReport::from(service.to_proto()))
-            .collect(),
-    }
-}
-
-/// Wall-clock milliseconds since the Unix epoch (0 for a time before it).
-fn unix_ms(at: SystemTime) -> u64 {
-    at.duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |since| since.as_millis() as u64)
 }

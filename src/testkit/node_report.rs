@@ -5,8 +5,6 @@ use omsvc_raft::NodeReport;
 /// The status and epoch of `service` in a report.
 pub fn service_state(report: &NodeReport, service: &str) -> Option<(String, Option<u64>)> {
     report
-        .services
-        .iter()
-        .find(|s| s.name == service)
-        .map(|s| (s.status.clone(), s.epoch))
+        .service(service)
+        .map(|s| (s.state().as_str_name().to_owned(), s.epoch))
 }

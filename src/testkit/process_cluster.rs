@@ -4,6 +4,7 @@
 use crate::node_process::{NodeProc, START_TIMEOUT};
 use crate::poll::poll;
 use crate::ports::free_ports;
+use omsvc_core::proto::raft_node_status::ServerState;
 use omsvc_raft::NodeReport;
 use std::time::Duration;
 
@@ -114,22 +115,25 @@ impl Cluster {
             }
             match node.status() {
                 Ok(report) => {
-                    if report.state == "Leader"
-                        && report.leader == Some(report.id)
+                    if report.server_state() == ServerState::Leader
+                        && report.leader() == Some(report.id())
                         && condition(&report)
                     {
                         return Ok(report);
                     }
                     seen.push(format!(
-                        "node {id}: state {}, term {}, leader {:?}, applied {}, services {:?}",
-                        report.state,
-                        report.term,
-                        report.leader,
-                        report.last_applied_index,
+                        "node {id}: state {:?}, term {}, leader {:?}, applied {}, services {:?}",
+                        report.server_state(),
+                        report.term(),
+                        report.leader(),
+                        report.last_applied_index(),
                         report
-                            .services
+                            .services()
                             .iter()
-                            .map(|s| format!("{} {} epoch {:?}", s.name, s.status, s.epoch))
+                            .map(|s| {
+                                let state = s.state().as_str_name();
+                                format!("{} {state} epoch {:?}", s.name, s.epoch)
+                            })
                             .collect::<Vec<_>>()
                     ));
                 }

@@ -3,6 +3,9 @@
 //! service in which epoch.
 
 use crate::poll::poll_every;
+use omsvc_core::proto::raft_node_status::ServerState;
+use omsvc_core::proto::service_status::State;
+use omsvc_core::proto::ServiceStatus;
 use omsvc_core::{Error, Service, ServiceOptions};
 use omsvc_raft::{
     NodeReport, RaftClient, RaftError, RaftNode, RaftNodeOptions, RaftTimeouts, WriteReceipt,
@@ -171,27 +174,27 @@ impl Cluster {
         let mut running = Vec::new();
         let mut by_epoch: BTreeMap<u64, u64> = BTreeMap::new();
         for report in &reports {
-            let Some(service) = report.services.iter().find(|s| s.name == SERVICE) else {
+            let Some(service) = report.service(SERVICE) else {
                 continue;
             };
-            if service.status != "RUNNING" {
+            if service.state() != State::Running {
                 continue;
             }
             let epoch = service.epoch.unwrap_or_else(|| {
                 panic!(
                     "expected node {} to report the epoch its RUNNING service runs in, \
                      saw {service:?}",
-                    report.id
+                    report.id()
                 )
             });
-            if let Some(other) = by_epoch.insert(epoch, report.id) {
+            if let Some(other) = by_epoch.insert(epoch, report.id()) {
                 panic!(
                     "expected at most one node RUNNING {SERVICE} in epoch {epoch}, saw nodes \
                      {other} and {} both RUNNING it; reports: {reports:#?}",
-                    report.id
+                    report.id()
                 );
             }
-            running.push((report.id, epoch));
+            running.push((report.id(), epoch));
         }
         running
     }
@@ -250,8 +253,8 @@ impl Cluster {
             self.wait_for_runner(WAIT, "some node to run the service", |_, _| true);
         let report = self.node(leader).report();
         assert_eq!(
-            (report.state.as_str(), report.term),
-            ("Leader", epoch),
+            (report.server_state(), report.term()),
+            (ServerState::Leader, omsvc_core::Term(epoch)),
             "expected the node running the service in epoch {epoch} to lead in that term, \
              saw {report:#?}"
         );
@@ -259,12 +262,10 @@ impl Cluster {
     }
 
     /// The service entry of node `id`'s report.
-    pub fn service(&self, id: u64) -> omsvc_raft::rpc::ServiceReport {
+    pub fn service(&self, id: u64) -> ServiceStatus {
         let report = self.node(id).report();
         report
-            .services
-            .iter()
-            .find(|s| s.name == SERVICE)
+            .service(SERVICE)
             .cloned()
             .unwrap_or_else(|| panic!("expected node {id} to report {SERVICE}, saw {report:#?}"))
     }
@@ -279,8 +280,8 @@ impl Cluster {
             let leader = self
                 .nodes()
                 .map(RaftNode::report)
-                .find(|r| r.state == "Leader")
-                .map(|r| r.id);
+                .find(|r| r.server_state() == ServerState::Leader)
+                .map(|r| r.id());
             match leader.map(|id| write(self.node(id))) {
                 Some(Ok(receipt)) => Ok(receipt),
                 Some(Err(error)) => Err(error.to_string()),
@@ -322,7 +323,7 @@ impl Cluster {
                 id,
                 WAIT,
                 &format!("node {id} to apply index {index}"),
-                |r| r.last_applied_index >= index,
+                |r| r.last_applied_index() >= omsvc_core::LogIndex(index),
             );
         }
     }

@@ -105,8 +105,8 @@ static void check_all_voting(void) {
         memcpy(text, omsvc_bytes_data(json), len);
         text[len] = '\0';
         omsvc_bytes_free(json);
-        CHECK(strstr(text, "\"state\":\"Leader\"") != NULL ||
-              strstr(text, "\"state\":\"Follower\"") != NULL);
+        CHECK(strstr(text, "\"server_state\":\"LEADER\"") != NULL ||
+              strstr(text, "\"server_state\":\"FOLLOWER\"") != NULL);
         for (at = strstr(text, "\"voter\":true"); at != NULL; at = strstr(at + 1, "\"voter\":true"))
             voters++;
         if (voters != PEERS) fprintf(stderr, "node %llu: %s\n", (unsigned long long)id, text);

@@ -182,7 +182,7 @@ fn wait_for_start(
                 let term = cluster
                     .nodes()
                     .find(|n| n.id() == node_id)
-                    .map_or(epoch, |n| n.report().term);
+                    .map_or(epoch, |n| n.report().term().0);
                 let saved_by = if saved_by.is_empty() {
                     "nobody yet".to_owned()
                 } else {

@@ -5,11 +5,10 @@
 //! open pages costs the members one status call each per [`MAX_AGE`] at most.
 
 use crate::network::Connection;
-use crate::rpc::NodeReport;
-use crate::server::{self, ServerContext};
+use crate::server::ServerContext;
+use crate::status::{self, NodeReport};
 use crate::types::RaftNodeId;
 use hyper::body::Bytes;
-use omsvc_core::proto::raft_frame::Kind;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -23,8 +22,9 @@ struct MemberView {
     id: RaftNodeId,
     addr: String,
     voter: bool,
-    /// The member's own report; None when it did not answer.
-    report: Option<NodeReport>,
+    /// The member's own report, as [`NodeReport::to_json`] renders it; None when it did not
+    /// answer.
+    report: Option<serde_json::Value>,
     error: Option<String>,
 }
 
@@ -75,7 +75,7 @@ async fn gather(
     context: &ServerContext,
     connections: &mut HashMap<(RaftNodeId, String), Connection>,
 ) -> ClusterView {
-    let own = server::report(context);
+    let own = status::build(context);
     let mut members: Vec<MemberView> = own
         .members
         .iter()
@@ -87,11 +87,11 @@ async fn gather(
             error: None,
         })
         .collect();
-    if !members.iter().any(|member| member.id == own.id) {
+    if !members.iter().any(|member| member.id == own.id()) {
         members.insert(
             0,
             MemberView {
-                id: own.id,
+                id: own.id(),
                 addr: own.addr.clone(),
                 voter: false,
                 report: None,
@@ -102,16 +102,14 @@ async fn gather(
     let mut kept = HashMap::new();
     let calls: Vec<_> = members
         .iter()
-        .filter(|member| member.id != own.id)
+        .filter(|member| member.id != own.id())
         .map(|member| {
             let key = (member.id, member.addr.clone());
             let mut connection = connections
                 .remove(&key)
                 .unwrap_or_else(|| Connection::new(member.addr.clone(), context.cluster.clone()));
             let call = tokio::spawn(async move {
-                let answer = connection
-                    .call::<_, NodeReport>(Kind::Status, &(), MEMBER_TIMEOUT)
-                    .await;
+                let answer = connection.status(MEMBER_TIMEOUT).await;
                 (connection, answer)
             });
             (key, call)
@@ -130,7 +128,7 @@ async fn gather(
     }
     *connections = kept;
     for member in &mut members {
-        let answer = if member.id == own.id {
+        let answer: Result<NodeReport, String> = if member.id == own.id() {
             Ok(own.clone())
         } else {
             answers
@@ -138,18 +136,19 @@ async fn gather(
                 .unwrap_or_else(|| Err("not asked".to_owned()))
         };
         match answer {
-            Ok(report) if report.id == member.id => member.report = Some(report),
+            Ok(report) if report.id() == member.id => member.report = Some(report.to_json()),
             Ok(report) => {
                 member.error = Some(format!(
                     "the node at {} answered as node {}",
-                    member.addr, report.id
+                    member.addr,
+                    report.id()
                 ))
             }
             Err(error) => member.error = Some(error),
         }
     }
     ClusterView {
-        served_by: own.id,
+        served_by: own.id(),
         at_unix_ms: SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |since| since.as_millis() as u64),

@@ -1,6 +1,6 @@
 //! The node's HTTP listener (`omsvc node run --http ADDR`, off by default): `/metrics` for
-//! Prometheus, `/status` (this node's [`NodeReport`](super::rpc::NodeReport), as `omsvc status
-//! --json` prints it), `/cluster` (every member's report, fetched by this node) and `/`, the
+//! Prometheus, `/status` (this node's [`NodeReport`](super::status::NodeReport) as JSON, as
+//! `omsvc status --json` prints it), `/cluster` (every member's report, fetched by this node) and `/`, the
 //! status page. Read-only: nothing here changes the node.
 //!
 //! One request per connection (no keep-alive), headers within 10 s, 64 connections at most:

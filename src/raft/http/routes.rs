@@ -2,7 +2,8 @@
 
 use super::cluster_view::ClusterViews;
 use crate::metrics_snapshot;
-use crate::server::{self, ServerContext};
+use crate::server::ServerContext;
+use crate::status;
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderValue, ALLOW, CACHE_CONTROL, CONTENT_TYPE};
@@ -44,9 +45,9 @@ impl Routes {
                 metrics_snapshot::CONTENT_TYPE,
                 Bytes::from(metrics_snapshot::render(&self.context)),
             ),
-            "/status" => {
-                json(serde_json::to_vec(&server::report(&self.context)).unwrap_or_default())
-            }
+            "/status" => json(
+                serde_json::to_vec(&status::build(&self.context).to_json()).unwrap_or_default(),
+            ),
             "/cluster" => body(
                 StatusCode::OK,
                 "application/json",
