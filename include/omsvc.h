@@ -1254,6 +1254,19 @@ enum omsvc_status omsvc_raft_node_status_json(const struct omsvc_raft_node *node
                                               struct omsvc_bytes **json_out);
 
 /**
+ * This node's view of the cluster as an encoded `omsvc.v1.RaftNodeStatus` message
+ * (`proto/omsvc.proto`, whose field numbers are stable): the same model as
+ * `omsvc_raft_node_status_json`, for programs that decode protobuf. Free with
+ * `omsvc_bytes_free`.
+ *
+ * # Safety
+ * - `node` may be any value: handles are checked, never dereferenced.
+ * - `proto_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
+ */
+enum omsvc_status omsvc_raft_node_status_proto(const struct omsvc_raft_node *node,
+                                               struct omsvc_bytes **proto_out);
+
+/**
  * The leader this node knows of: writes its id to `*leader_out` and whether one is known to
  * `*known_out`.
  *

@@ -439,6 +439,28 @@ pub unsafe extern "C" fn omsvc_raft_node_status_json(
     })
 }
 
+/// This node's view of the cluster as an encoded `omsvc.v1.RaftNodeStatus` message
+/// (`proto/omsvc.proto`, whose field numbers are stable): the same model as
+/// `omsvc_raft_node_status_json`, for programs that decode protobuf. Free with
+/// `omsvc_bytes_free`.
+///
+/// # Safety
+/// - `node` may be any value: handles are checked, never dereferenced.
+/// - `proto_out` is NULL or writable for one `omsvc_bytes *`, suitably aligned.
+#[no_mangle]
+pub unsafe extern "C" fn omsvc_raft_node_status_proto(
+    node: *const omsvc_raft_node,
+    proto_out: *mut *mut omsvc_bytes,
+) -> omsvc_status {
+    ffi_boundary!({
+        let node = raft_node(node)?;
+        // SAFETY: the C caller passes `proto_out` writable (NULL is refused).
+        let proto_out = unsafe { args::out(proto_out, "proto_out")? };
+        *proto_out = new_bytes(node.report().encode());
+        Ok(())
+    })
+}
+
 /// The leader this node knows of: writes its id to `*leader_out` and whether one is known to
 /// `*known_out`.
 ///

@@ -102,6 +102,14 @@ static inline omsvc_raft_node *start_raft_node(const char *dir, uint64_t id, uin
     return node;
 }
 
+/* Whether `needle` occurs in the `len` bytes at `data` (memmem is not C99). */
+static inline int bytes_contain(const uint8_t *data, size_t len, const char *needle) {
+    size_t i, n = strlen(needle);
+    for (i = 0; i + n <= len; i++)
+        if (memcmp(data + i, needle, n) == 0) return 1;
+    return 0;
+}
+
 /* The address `node` listens on, as omsvc_raft_node_initialize takes it; it points into
  * `*bytes`, which the caller frees with omsvc_bytes_free after use. */
 static inline omsvc_str member_addr(omsvc_raft_node *node, omsvc_bytes **bytes) {

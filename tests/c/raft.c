@@ -89,6 +89,21 @@ static void check_value_everywhere(const char *name, const char *value) {
     }
 }
 
+/* The encoded RaftNodeStatus is the same model as the JSON: it carries the node's address. */
+static void check_status_proto(omsvc_raft_node *node) {
+    omsvc_bytes *proto = NULL, *addr_bytes = NULL;
+    char addr[64];
+    omsvc_str listen = member_addr(node, &addr_bytes);
+    CHECK(listen.len < sizeof addr);
+    memcpy(addr, listen.ptr, listen.len);
+    addr[listen.len] = '\0';
+    omsvc_bytes_free(addr_bytes);
+    OK(omsvc_raft_node_status_proto(node, &proto));
+    CHECK(bytes_contain(omsvc_bytes_data(proto), omsvc_bytes_len(proto), addr));
+    omsvc_bytes_free(proto);
+    CHECK_STATUS(omsvc_raft_node_status_proto(node, NULL), OMSVC_NULL_ARGUMENT);
+}
+
 /* Every node still takes part in Raft (leader or follower) and lists three voters. */
 static void check_all_voting(void) {
     uint64_t id;
@@ -111,6 +126,7 @@ static void check_all_voting(void) {
             voters++;
         if (voters != PEERS) fprintf(stderr, "node %llu: %s\n", (unsigned long long)id, text);
         CHECK(voters == PEERS);
+        check_status_proto(nodes[id]);
     }
 }
 

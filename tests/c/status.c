@@ -20,14 +20,6 @@ static int32_t quiet_stop(void *userdata) {
     return 0;
 }
 
-/* Whether `needle` occurs in the `len` bytes at `data` (memmem is not C99). */
-static int contains(const uint8_t *data, size_t len, const char *needle) {
-    size_t i, n = strlen(needle);
-    for (i = 0; i + n <= len; i++)
-        if (memcmp(data + i, needle, n) == 0) return 1;
-    return 0;
-}
-
 /* A pointer no call returns, to see that a successful call overwrites its out-param. */
 static char sentinel;
 #define UNWRITTEN ((omsvc_bytes *)(void *)&sentinel)
@@ -97,7 +89,7 @@ int main(void) {
     CHECK(strstr((const char *)omsvc_bytes_data(json), "\"status\":\"RUNNING\"") != NULL);
     OK(omsvc_node_status_proto(node, &proto));
     CHECK(omsvc_bytes_len(proto) > 0);
-    CHECK(contains(omsvc_bytes_data(proto), omsvc_bytes_len(proto), "FailingService"));
+    CHECK(bytes_contain(omsvc_bytes_data(proto), omsvc_bytes_len(proto), "FailingService"));
     omsvc_bytes_free(json);
     omsvc_bytes_free(proto);
 
