@@ -78,13 +78,10 @@ impl NodeReport {
         self.node().leader.as_deref()?.parse().ok()
     }
 
-    /// The index of the last entry applied into the node's table (every log entry is).
+    /// The index of the last log entry the node applied: every entry counts, a command every
+    /// peer refused (a deposed writer's) too, though the table records no position for it.
     pub fn last_applied_index(&self) -> LogIndex {
-        LogIndex(
-            self.node()
-                .last_applied_entry
-                .map_or(0, |entry| entry.index),
-        )
+        LogIndex(self.node().applied)
     }
 
     /// Every service registered on the node.
@@ -191,6 +188,7 @@ mod tests {
             node: Some(proto::NodeStatus {
                 self_id: self_id.to_owned(),
                 leader: Some("3".to_owned()),
+                applied: 42,
                 last_applied_entry: Some(proto::TransactionInfo { term: 2, index: 41 }),
                 ..Default::default()
             }),
@@ -203,7 +201,11 @@ mod tests {
         let report = NodeReport::decode(&message("2").encode_to_vec()).unwrap();
         assert_eq!(report.id(), 2);
         assert_eq!(report.leader(), Some(3));
-        assert_eq!(report.last_applied_index(), LogIndex(41));
+        assert_eq!(
+            report.last_applied_index(),
+            LogIndex(42),
+            "every applied entry counts, not only those the table recorded"
+        );
     }
 
     #[test]
