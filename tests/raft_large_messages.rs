@@ -17,10 +17,12 @@ const WAIT: Duration = Duration::from_secs(60);
 
 fn options(dir: &std::path::Path, id: u64) -> RaftNodeOptions {
     let mut options = RaftNodeOptions::new(id, "127.0.0.1:0", Some(dir.join(format!("n{id}"))));
+    // Writes wait up to ten election timeouts: 20 s for 48 MiB on a loaded machine (with
+    // 600 ms, a write failed once in ten runs beside other builds; its error was not kept).
     options.timeouts = RaftTimeouts {
-        heartbeat: Duration::from_millis(50),
-        election_min: Duration::from_millis(300),
-        election_max: Duration::from_millis(600),
+        heartbeat: Duration::from_millis(100),
+        election_min: Duration::from_millis(1000),
+        election_max: Duration::from_millis(2000),
     };
     options.snapshot_every = 4;
     options
