@@ -5,7 +5,9 @@
 //! - reading a larger (newer) struct, its bytes past this library's struct must be zero (an
 //!   option left at its default), else OMSVC_INVALID_ARGUMENT: this library cannot honour it;
 //! - writing a result, the library writes what fits, zeroes the rest of a larger struct, and
-//!   sets `struct_size` to the bytes it filled.
+//!   sets `struct_size` to the bytes it filled;
+//! - a `struct_size` of 0 or above 4096 (a page, as Linux caps these structs) is an
+//!   uninitialized struct's, refused before any byte past it is touched.
 
 use super::status::{omsvc_status, FfiError};
 use std::mem::size_of;
@@ -32,13 +34,23 @@ fn null(what: &str) -> FfiError {
     FfiError::new(omsvc_status::OMSVC_NULL_ARGUMENT, format!("{what} is NULL"))
 }
 
-/// Refuses a size below the 1.0 layout (0: a zeroed struct, never initialized).
-fn at_least_min<T: Extensible>(size: usize, what: &str) -> Result<(), FfiError> {
-    if size >= T::MIN_SIZE {
+/// The largest `struct_size` believed, as Linux caps these structs at a page: a larger one is
+/// an uninitialized struct's garbage, and reading that many bytes would run off the caller's.
+const MAX_STRUCT_SIZE: usize = 4096;
+
+/// Refuses a size below the 1.0 layout (0: a zeroed struct, never initialized) or above
+/// [`MAX_STRUCT_SIZE`].
+fn plausible_size<T: Extensible>(size: usize, what: &str) -> Result<(), FfiError> {
+    if (T::MIN_SIZE..=MAX_STRUCT_SIZE).contains(&size) {
         return Ok(());
     }
     let why = if size == 0 {
         "0: the struct was not initialized".to_owned()
+    } else if size > MAX_STRUCT_SIZE {
+        format!(
+            "{size}, more than any libomsvc struct can be ({MAX_STRUCT_SIZE} bytes): the \
+             struct was not initialized"
+        )
     } else {
         format!(
             "{size}, less than the {} bytes this library accepts for {}",
@@ -75,7 +87,7 @@ pub(crate) unsafe fn read<T: Extensible>(
     check_aligned(ptr, what)?;
     // SAFETY: every struct of this rule starts with its `struct_size`, readable (above).
     let size = unsafe { ptr.cast::<usize>().read() };
-    at_least_min::<T>(size, what)?;
+    plausible_size::<T>(size, what)?;
     let known = size_of::<T>();
     if size > known {
         // SAFETY: the caller's struct is readable for its `struct_size` bytes.
@@ -146,6 +158,12 @@ pub(crate) unsafe fn init<T: Extensible>(
             T::NAME
         )));
     }
+    if size > MAX_STRUCT_SIZE {
+        return Err(invalid(format!(
+            "the struct_size argument is {size}, more than any libomsvc struct can be \
+             ({MAX_STRUCT_SIZE} bytes); pass sizeof the struct"
+        )));
+    }
     // SAFETY: `ptr` is writable for `size` bytes, aligned, and `size` >= MIN_SIZE >= a usize.
     unsafe { write_sized(ptr, &defaults, size) };
     // SAFETY: as above; the caller's struct is `size` bytes, which its `struct_size` records.
@@ -169,7 +187,7 @@ pub(crate) unsafe fn write<T: Extensible>(
     check_aligned(ptr, what)?;
     // SAFETY: every struct of this rule starts with its `struct_size`, readable (above).
     let size = unsafe { ptr.cast::<usize>().read() };
-    at_least_min::<T>(size, what)?;
+    plausible_size::<T>(size, what)?;
     // SAFETY: the caller's struct is writable for its `struct_size` bytes, at least a usize.
     unsafe { write_sized(ptr, value, size) };
     Ok(())

@@ -87,7 +87,15 @@ static void opening(const char *dir) {
     options.struct_size = OMSVC_NODE_OPTIONS_SIZE_1_0 - 8; /* below the 1.0 layout */
     CHECK_STATUS(omsvc_node_open(&options, &node), OMSVC_INVALID_ARGUMENT);
     CHECK(strstr(omsvc_last_error(), "omsvc_node_options_init") != NULL);
+    /* An uninitialized struct's garbage size: refused before anything past it is read (ASan
+     * and valgrind would see a read beyond `options`). */
+    options.struct_size = (size_t)1 << 40;
+    CHECK_STATUS(omsvc_node_open(&options, &node), OMSVC_INVALID_ARGUMENT);
+    CHECK(strstr(omsvc_last_error(), "not initialized") != NULL);
+    options.struct_size = 4097;
+    CHECK_STATUS(omsvc_node_open(&options, &node), OMSVC_INVALID_ARGUMENT);
     CHECK(node == sentinel);
+    CHECK_STATUS(omsvc_node_options_init(&options, (size_t)-1), OMSVC_INVALID_ARGUMENT);
     CHECK_STATUS(omsvc_node_options_init(NULL, sizeof options), OMSVC_NULL_ARGUMENT);
     CHECK_STATUS(omsvc_node_options_init(&options, OMSVC_NODE_OPTIONS_SIZE_1_0 - 1),
                  OMSVC_INVALID_ARGUMENT);

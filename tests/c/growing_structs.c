@@ -243,6 +243,10 @@ static void status_of_other_sizes(void) {
     CHECK_STATUS(omsvc_node_service_status(node, OMSVC_STR("svc"), &newer.known),
                  OMSVC_INVALID_ARGUMENT);
     CHECK(newer.known.epoch == 77);
+    newer.known.struct_size = (size_t)1 << 40; /* garbage: refused, nothing written past it */
+    CHECK_STATUS(omsvc_node_service_status(node, OMSVC_STR("svc"), &newer.known),
+                 OMSVC_INVALID_ARGUMENT);
+    CHECK(newer.known.epoch == 77);
     OK(omsvc_node_free(node));
     free(exact);
 }
