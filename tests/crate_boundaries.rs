@@ -76,3 +76,10 @@ fn the_jni_library_carries_neither_the_c_abi_nor_openraft() {
         &["omsvc", "omsvc-raft", "openraft", "clap", "tokio"],
     );
 }
+
+/// The command users install carries no test code (its demo runs omsvc-raft's LocalCluster),
+/// so it can be published.
+#[test]
+fn the_cli_carries_no_test_kit() {
+    assert_free_of("omsvc-cli", &["omsvc-testkit", "omsvc"]);
+}

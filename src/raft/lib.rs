@@ -17,6 +17,7 @@
 //! - [`hex`]: bytes as hexadecimal text in JSON reports and the CLI.
 //! - [`error`]: [`RaftError`], what every fallible call of this crate returns.
 //! - [`client`]: a synchronous client for a node's address (CLI tools).
+//! - [`local_cluster`]: several nodes of one cluster in this process (`omsvc demo`, tests).
 //! - [`status`], [`status_json`]: the node's status (`omsvc status`), the `RaftNodeStatus`
 //!   message, and its JSON.
 
@@ -32,6 +33,7 @@ pub mod hex;
 pub mod http;
 pub mod leadership_history;
 pub mod leadership_watch;
+pub mod local_cluster;
 pub mod log_store;
 pub mod metrics;
 pub mod metrics_snapshot;
@@ -47,6 +49,7 @@ pub mod types;
 pub use client::RaftClient;
 pub use connections::ConnectionLimits;
 pub use error::RaftError;
+pub use local_cluster::LocalCluster;
 pub use node::{RaftNode, RaftNodeOptions, RaftTimeouts};
 pub use rpc::{ClientError, WriteReceipt};
 pub use status::NodeReport;

@@ -1,6 +1,6 @@
-//! A cluster of real `RaftNode`s in this process (real TCP on 127.0.0.1, real RocksDB in a
-//! temp dir), each with one registered service, and observations of which nodes run that
-//! service in which epoch.
+//! omsvc-raft's [`LocalCluster`] for tests: each node with one registered service, steps
+//! that panic with what they expected, and observations of which nodes run that service in
+//! which epoch.
 
 use crate::poll::poll_every;
 use omsvc_core::proto::raft_node_status::ServerState;
@@ -8,7 +8,8 @@ use omsvc_core::proto::service_status::State;
 use omsvc_core::proto::ServiceStatus;
 use omsvc_core::{Error, Service, ServiceOptions};
 use omsvc_raft::{
-    NodeReport, RaftClient, RaftError, RaftNode, RaftNodeOptions, RaftTimeouts, WriteReceipt,
+    LocalCluster, NodeReport, RaftClient, RaftError, RaftNode, RaftNodeOptions, RaftTimeouts,
+    WriteReceipt,
 };
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -16,37 +17,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// The cluster name every helper node uses.
-pub const CLUSTER: &str = "omsvc";
+pub const CLUSTER: &str = LocalCluster::CLUSTER;
 /// The name the per-node service is registered under.
 pub const SERVICE: &str = "Scanner";
 /// How long any single wait may take: generous, for a loaded 2-core machine.
 pub const WAIT: Duration = Duration::from_secs(20);
-/// Registers a node's services once the node has started (and before it is a member).
-pub type Registrar = Box<dyn Fn(&RaftNode) -> Result<(), Error>>;
 
-/// Nodes `1..=size` of one cluster in this process, each with its data directory under one
-/// temp dir, kept across restarts.
+/// A [`LocalCluster`] for tests: its steps panic with what they expected, and it observes
+/// which nodes run [`SERVICE`] in which epoch.
+#[derive(Debug)]
 pub struct Cluster {
-    /// Index `id - 1`; None once shut down. Before `dir`: fields drop in order, so the nodes
-    /// stop before their data directories are removed.
-    nodes: Vec<Option<RaftNode>>,
-    /// Where the nodes' data directories are.
-    pub dir: tempfile::TempDir,
-    /// The Raft timings every node starts with.
-    pub timeouts: RaftTimeouts,
-    /// Every node snapshots after this many log entries.
-    pub snapshot_every: u64,
-    registrar: Registrar,
-}
-
-impl std::fmt::Debug for Cluster {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Cluster")
-            .field("nodes", &self.nodes)
-            .field("dir", &self.dir)
-            .field("timeouts", &self.timeouts)
-            .finish_non_exhaustive()
-    }
+    local: LocalCluster,
 }
 
 impl Cluster {
@@ -78,44 +59,23 @@ impl Cluster {
         snapshot_every: u64,
         register: impl Fn(&RaftNode) -> Result<(), Error> + 'static,
     ) -> Result<Cluster, RaftError> {
-        let mut cluster = Cluster {
-            dir: tempfile::tempdir().map_err(|source| Error::Io {
-                operation: "create a temp dir in",
-                path: std::env::temp_dir(),
-                source,
-            })?,
-            timeouts,
-            snapshot_every,
-            nodes: Vec::new(),
-            registrar: Box::new(register),
-        };
-        for id in 1..=size {
-            cluster.try_start_node(id)?;
-        }
-        Ok(cluster)
+        let local = LocalCluster::start(size, timeouts, snapshot_every, register)?;
+        Ok(Cluster { local })
     }
 
-    /// Initializes the cluster with every running node as a voter, through node 1.
+    /// Initializes the cluster with every running node as a voter.
     pub fn initialize(&self) -> Result<(), RaftError> {
-        let members: BTreeMap<u64, String> = self
-            .nodes()
-            .map(|node| (node.id(), node.addr().to_owned()))
-            .collect();
-        self.node(1).initialize(members)
+        self.local.initialize()
     }
 
     /// The options node `id` starts with: its own data dir under the cluster's temp dir.
     pub fn options(&self, id: u64) -> RaftNodeOptions {
-        let mut options = RaftNodeOptions::new(id, "127.0.0.1:0", Some(self.data_dir(id)));
-        options.cluster = CLUSTER.to_owned();
-        options.timeouts = self.timeouts;
-        options.snapshot_every = self.snapshot_every;
-        options
+        self.local.options(id)
     }
 
     /// Node `id`'s data directory.
     pub fn data_dir(&self, id: u64) -> PathBuf {
-        self.dir.path().join(format!("n{id}"))
+        self.local.data_dir(id)
     }
 
     /// Starts node `id` (not yet a member unless the cluster is initialized with it) and
@@ -127,43 +87,30 @@ impl Cluster {
 
     /// [`Cluster::start_node`], returning the error instead.
     pub fn try_start_node(&mut self, id: u64) -> Result<&RaftNode, RaftError> {
-        let slot = (id - 1) as usize;
-        if self.nodes.len() <= slot {
-            self.nodes.resize_with(slot + 1, || None);
-        }
-        assert!(self.nodes[slot].is_none(), "node {id} is already running");
-        let node = RaftNode::start(self.options(id))?;
-        (self.registrar)(&node)?;
-        self.nodes[slot] = Some(node);
-        Ok(self.node(id))
+        self.local.start_node(id)
     }
 
     /// Shuts node `id` down (Raft, server, then its services) and forgets it; its data
     /// directory stays. Panics if it is not running.
     pub fn stop_node(&mut self, id: u64) {
-        self.nodes
-            .get_mut((id - 1) as usize)
-            .and_then(Option::take)
-            .unwrap_or_else(|| panic!("node {id} is not running"))
-            .shutdown();
+        assert!(self.local.stop_node(id), "node {id} is not running");
     }
 
     /// Node `id`; panics if it is not running.
     pub fn node(&self, id: u64) -> &RaftNode {
-        self.nodes
-            .get((id - 1) as usize)
-            .and_then(Option::as_ref)
+        self.local
+            .node(id)
             .unwrap_or_else(|| panic!("node {id} is not running"))
     }
 
     /// The running nodes, by id.
     pub fn nodes(&self) -> impl Iterator<Item = &RaftNode> {
-        self.nodes.iter().flatten()
+        self.local.nodes()
     }
 
     /// The ids of the running nodes.
     pub fn ids(&self) -> Vec<u64> {
-        self.nodes().map(RaftNode::id).collect()
+        self.local.ids()
     }
 
     /// Which nodes report [`SERVICE`] RUNNING, and in which epoch, as (node, epoch). Panics if

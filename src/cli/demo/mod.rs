@@ -11,8 +11,8 @@ use crate::error::CliError;
 use crate::Outcome;
 use clap::Args;
 use omsvc_core::ServiceOptions;
+use omsvc_raft::LocalCluster;
 use omsvc_raft::{RaftNode, RaftNodeOptions, RaftTimeouts};
-use omsvc_testkit::raft_cluster::Cluster;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -57,7 +57,7 @@ pub fn run(args: DemoArgs) -> Result<Outcome, CliError> {
     };
     // The node defaults, as `omsvc node run` starts with.
     let snapshot_every = RaftNodeOptions::new(1, "127.0.0.1:0", None).snapshot_every;
-    let mut cluster = Cluster::try_start_nodes(
+    let mut cluster = LocalCluster::start(
         args.nodes,
         RaftTimeouts::default(),
         snapshot_every,
@@ -161,7 +161,7 @@ struct Started {
 fn wait_for_start(
     events: &Receiver<ProgressEvent>,
     timeline: &Timeline,
-    cluster: &Cluster,
+    cluster: &LocalCluster,
     mut last_saved: Option<&mut u64>,
 ) -> Result<Started, CliError> {
     let deadline = Instant::now() + WAIT;
