@@ -159,3 +159,27 @@ fn slot(id: u64) -> Result<usize, Error> {
     }
     Ok((id - 1) as usize)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_node_runs_once_and_ids_start_at_one() {
+        let mut cluster =
+            LocalCluster::start(1, RaftTimeouts::default(), 1000, |_: &RaftNode| Ok(())).unwrap();
+        assert_eq!(cluster.ids(), [1]);
+        let again = cluster.start_node(1).unwrap_err();
+        assert!(again.to_string().contains("already running"), "{again}");
+        for id in [0, MAX_NODES + 1] {
+            let error = cluster.start_node(id).unwrap_err();
+            assert!(error.to_string().contains("node ids are 1 to"), "{error}");
+            assert!(cluster.node(id).is_none() && !cluster.stop_node(id));
+        }
+        assert!(cluster.stop_node(1));
+        assert!(!cluster.stop_node(1), "stopped already");
+        assert!(cluster.data_dir(1).exists(), "its data directory stays");
+        cluster.start_node(1).unwrap();
+        assert_eq!(cluster.node(1).map(RaftNode::id), Some(1));
+    }
+}
