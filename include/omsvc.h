@@ -37,7 +37,8 @@
  *   - a `struct_size` below the 1.0 layout (`OMSVC_*_SIZE_1_0`), 0 included (a zeroed struct,
  *     never read as options with fsync off), is refused with OMSVC_INVALID_ARGUMENT naming
  *     the `_init` function; so is one above 4096 (a page), an uninitialized struct's garbage,
- *     before any byte past the `struct_size` field is read;
+ *     before any byte past the `struct_size` field is read; a `bool` field whose byte is
+ *     neither 0 nor 1 is refused by name;
  *   - an output struct: set `struct_size` to `sizeof` it before the call; the library fills
  *     what fits, zeroes fields it does not know, and sets `struct_size` to the bytes filled.
  *

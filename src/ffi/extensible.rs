@@ -16,10 +16,13 @@ use std::mem::size_of;
 ///
 /// # Safety
 /// The implementer is `#[repr(C)]`, starts with `struct_size: usize`, and every byte pattern a
-/// C caller can legitimately store in its fields is a valid value of it.
+/// C caller can store in its fields is a valid value of it, except in the `bool` fields, which
+/// it lists in `BOOL_FIELDS` (a Rust `bool` must be 0 or 1; a C program may store any byte).
 pub(crate) unsafe trait Extensible: Copy {
     /// The C name of the struct, for messages.
     const NAME: &'static str;
+    /// Each `bool` field's offset and name: [`read`] refuses a byte other than 0 or 1 there.
+    const BOOL_FIELDS: &'static [(usize, &'static str)] = &[];
     /// The smallest `struct_size` accepted (for input structs, the layout of libomsvc 1.0).
     const MIN_SIZE: usize;
     /// How a caller sets `struct_size` (named in messages).
@@ -104,14 +107,25 @@ pub(crate) unsafe fn read<T: Extensible>(
             )));
         }
     }
+    let copied = size.min(known);
+    for &(offset, field) in T::BOOL_FIELDS.iter().filter(|(offset, _)| *offset < copied) {
+        // SAFETY: `offset` is below the bytes the caller's struct is readable for.
+        let byte = unsafe { ptr.cast::<u8>().add(offset).read() };
+        if byte > 1 {
+            return Err(invalid(format!(
+                "{what}.{field} holds {byte}, not a C bool (false or true); was the struct \
+                 initialized with its _init function?"
+            )));
+        }
+    }
     let mut value = defaults;
-    // SAFETY: `size.min(known)` bytes are readable at `ptr` (its struct_size) and writable in
-    // `value` (its size); by `Extensible`'s contract the caller's bytes are valid field values.
+    // SAFETY: `copied` bytes are readable at `ptr` (its struct_size) and writable in `value`
+    // (its size); by `Extensible`'s contract and the check above they are valid field values.
     unsafe {
         std::ptr::copy_nonoverlapping(
             ptr.cast::<u8>(),
             (&mut value as *mut T).cast::<u8>(),
-            size.min(known),
+            copied,
         )
     };
     Ok(value)

@@ -63,9 +63,19 @@ const _: () = assert!(OMSVC_NODE_OPTIONS_SIZE_1_0 == std::mem::size_of::<omsvc_n
 const _: () = assert!(std::mem::offset_of!(omsvc_node_options, struct_size) == 0);
 
 // SAFETY: `#[repr(C)]`, starting with `struct_size: usize` (asserted above); its fields are
-// pointers, lengths and C `bool`s.
+// pointers, lengths and C `bool`s, the latter listed in BOOL_FIELDS.
 unsafe impl Extensible for omsvc_node_options {
     const NAME: &'static str = "omsvc_node_options";
+    const BOOL_FIELDS: &'static [(usize, &'static str)] = &[
+        (
+            std::mem::offset_of!(omsvc_node_options, sync_writes),
+            "sync_writes",
+        ),
+        (
+            std::mem::offset_of!(omsvc_node_options, create_if_missing),
+            "create_if_missing",
+        ),
+    ];
     const MIN_SIZE: usize = OMSVC_NODE_OPTIONS_SIZE_1_0;
     const HOW_TO_SIZE: &'static str =
         "initialize it with omsvc_node_options_init(&options, sizeof options), then set the fields";

@@ -96,6 +96,14 @@ static void opening(const char *dir) {
     CHECK_STATUS(omsvc_node_open(&options, &node), OMSVC_INVALID_ARGUMENT);
     CHECK(node == sentinel);
     CHECK_STATUS(omsvc_node_options_init(&options, (size_t)-1), OMSVC_INVALID_ARGUMENT);
+    /* A bool field's byte that is neither false nor true (garbage, or memset to a pattern) is
+     * refused by name, never read as a Rust bool. */
+    OK(omsvc_node_options_init(&options, sizeof options));
+    options.self_id = str_of("om1");
+    memset(&options.sync_writes, 0x02, 1);
+    CHECK_STATUS(omsvc_node_open(&options, &node), OMSVC_INVALID_ARGUMENT);
+    CHECK(strstr(omsvc_last_error(), "options.sync_writes holds 2") != NULL);
+    CHECK(node == sentinel);
     CHECK_STATUS(omsvc_node_options_init(NULL, sizeof options), OMSVC_NULL_ARGUMENT);
     CHECK_STATUS(omsvc_node_options_init(&options, OMSVC_NODE_OPTIONS_SIZE_1_0 - 1),
                  OMSVC_INVALID_ARGUMENT);
