@@ -10,6 +10,9 @@ pub enum CliError {
     Remote(#[from] ClientError),
     #[error("{0}")]
     Usage(String),
+    /// What the command set out to show did not happen (the demo's failover or its progress).
+    #[error("{0}")]
+    Failed(String),
 }
 
 impl From<RaftError> for CliError {
@@ -25,6 +28,8 @@ impl From<RaftError> for CliError {
 
 /// The exit status for bad usage (the same as clap's).
 const USAGE: u8 = 2;
+/// The exit status of a command whose own check failed.
+const FAILED: u8 = 1;
 /// `NOT_LEADER` of the C ABI: the openraft node asked is not the leader.
 const NOT_LEADER: u8 = 10 + 25;
 
@@ -42,6 +47,7 @@ impl CliError {
                 omsvc_core::ErrorKind::Replication.exit_code()
             }
             CliError::Usage(_) => USAGE,
+            CliError::Failed(_) => FAILED,
         }
     }
 }
@@ -65,6 +71,10 @@ mod tests {
         let unreachable = CliError::Remote(ClientError::Transport("refused".to_owned()));
         assert_eq!(unreachable.exit_code(), 34);
         assert_eq!(CliError::Usage("no --db".to_owned()).exit_code(), 2);
+        assert_eq!(
+            CliError::Failed("progress was lost".to_owned()).exit_code(),
+            1
+        );
         for kind in omsvc_core::ErrorKind::ALL {
             assert!(kind.exit_code() > 10 && kind.exit_code() < 126, "{kind:?}");
         }

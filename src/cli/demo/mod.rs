@@ -110,7 +110,7 @@ pub fn run(args: DemoArgs) -> Result<Outcome, CliError> {
         second.node_id, second.term, second.resume_from, second.saved_by, second.saved_in_epoch
     ));
     if second.resume_from < last_saved {
-        return Err(CliError::Usage(format!(
+        return Err(CliError::Failed(format!(
             "the new leader resumed at item {} but item {last_saved} was already saved: progress was lost",
             second.resume_from
         )));
@@ -212,13 +212,13 @@ fn wait_for_start(
             }
             Ok(other) => print_event(timeline, &other),
             Err(RecvTimeoutError::Timeout) => {
-                return Err(CliError::Usage(format!(
+                return Err(CliError::Failed(format!(
                     "no service started within {} s: is 127.0.0.1 usable?",
                     WAIT.as_secs()
                 )))
             }
             Err(RecvTimeoutError::Disconnected) => {
-                return Err(CliError::Usage("the services went away".into()))
+                return Err(CliError::Failed("the services went away".into()))
             }
         }
     }
